@@ -1,0 +1,143 @@
+//! Scale benchmark of the staffing solver (issue: the optimisation core).
+//!
+//! `cargo bench -p staffing-solver --bench scale` runs every case, each in a
+//! child process of its own so that peak memory is the case's own, and prints
+//! one table. `cargo bench -p staffing-solver --bench scale -- CASE` runs one.
+
+use std::process::Command;
+use std::time::Instant;
+
+use solver::synthetic::{generate, Shape};
+
+/// One benchmark case.
+struct Case {
+    name: &'static str,
+    shape: Shape,
+    /// `options.max_candidates_per_session`.
+    prune: Option<i64>,
+    time_limit_s: f64,
+}
+
+fn cases() -> Vec<Case> {
+    let case = |name, shape, prune, time_limit_s| Case {
+        name,
+        shape,
+        prune,
+        time_limit_s,
+    };
+    vec![
+        case("small-200x120", Shape::new(200, 120, 1), None, 60.0),
+        case("province-2000x1000", Shape::new(2000, 1000, 2), None, 120.0),
+        case(
+            "province-pruned-40",
+            Shape::new(2000, 1000, 2),
+            Some(40),
+            60.0,
+        ),
+        case(
+            "scarce-2000x1000",
+            Shape {
+                capacity: (1, 2),
+                ..Shape::new(2000, 1000, 3)
+            },
+            None,
+            120.0,
+        ),
+        case(
+            "buffer240-2000x1000",
+            Shape {
+                travel_buffer_minutes: 240.0,
+                ..Shape::new(2000, 1000, 4)
+            },
+            None,
+            120.0,
+        ),
+        case(
+            "national-10000x5000",
+            Shape::new(10000, 5000, 5),
+            Some(40),
+            60.0,
+        ),
+    ]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let cases = cases();
+    if let Some(name) = args.first() {
+        match cases.iter().find(|c| c.name == name) {
+            Some(case) => run(case),
+            None => eprintln!("unknown case {name}"),
+        }
+        return;
+    }
+    println!(
+        "{:<22} {:>9} {:>8} {:>9} {:>9} {:>8} {:>8} {:>10} {:>13} {:>13} {:>9} {:>13} {:>8}",
+        "case",
+        "pairs",
+        "pruned",
+        "vars",
+        "rows",
+        "build_ms",
+        "solve_ms",
+        "status",
+        "objective",
+        "bound",
+        "gap_%",
+        "greedy",
+        "peak_MiB"
+    );
+    let exe = std::env::current_exe().unwrap_or_default();
+    for case in &cases {
+        let status = Command::new(&exe).arg(case.name).status();
+        if !status.as_ref().is_ok_and(|s| s.success()) {
+            println!("{:<22} failed: {status:?}", case.name);
+        }
+    }
+}
+
+fn run(case: &Case) {
+    let mut problem = generate(case.shape);
+    problem.options.max_candidates_per_session = case.prune;
+    problem.options.time_limit_s = case.time_limit_s;
+    let greedy = solver::greedy_objective(&problem);
+    let started = Instant::now();
+    match solver::solve(&problem) {
+        Ok(s) => {
+            let _wall = started.elapsed();
+            println!(
+                "{:<22} {:>9} {:>8} {:>9} {:>9} {:>8} {:>8} {:>10} {:>13.3} {:>13.3} {:>9.4} {:>13.3} {:>8}",
+                case.name,
+                s.stats.candidate_pairs,
+                s.stats.pruned_pairs,
+                s.stats.variables,
+                s.stats.constraints,
+                s.stats.build_ms,
+                s.stats.solve_ms,
+                format!("{:?}", s.status),
+                s.objective,
+                s.bound,
+                s.gap * 100.0,
+                greedy.as_ref().map_or(f64::NAN, |g| *g),
+                peak_mib()
+            );
+        }
+        Err(e) => println!("{:<22} error: {e}", case.name),
+    }
+}
+
+/// Peak resident memory of this process (VmHWM), in MiB.
+fn peak_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}

@@ -1,0 +1,83 @@
+//! The pin rules of SPEC 5.3: a pin must be eligible, must not conflict with
+//! another pin of the same instructor, and must fit the instructor's capacity
+//! and the session's `needed`.
+
+use std::collections::HashMap;
+
+use crate::index::Index;
+use crate::validate::FieldError;
+
+/// Every pin rule broken, each naming the pin.
+pub fn check_pins(index: &Index) -> Vec<FieldError> {
+    let p = index.problem;
+    let mut errors = Vec::new();
+    for (k, &(s, i)) in index.pins.iter().enumerate() {
+        for rule in index.failing_rules(i, s) {
+            errors.push(FieldError::new(
+                format!("pins[{k}]"),
+                &format!("pin_{}", rule.code()),
+                format!(
+                    "pinned instructor {} is not eligible for session {}: {}",
+                    p.instructors[i].id,
+                    p.sessions[s].id,
+                    index.explain(rule, i, s)
+                ),
+            ));
+        }
+        for (l, &(s2, i2)) in index.pins.iter().enumerate().take(k) {
+            if i2 == i && s2 != s && index.conflict(s, s2) {
+                errors.push(FieldError::new(
+                    format!("pins[{k}]"),
+                    "pin_conflict",
+                    format!(
+                        "instructor {} is pinned to sessions {} and {} (pins[{l}]), which conflict",
+                        p.instructors[i].id, p.sessions[s].id, p.sessions[s2].id
+                    ),
+                ));
+            }
+        }
+    }
+    let mut per_instructor: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut per_session: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (k, &(s, i)) in index.pins.iter().enumerate() {
+        per_instructor.entry(i).or_default().push(k);
+        per_session.entry(s).or_default().push(k);
+    }
+    for (i, pins) in sorted(per_instructor) {
+        let capacity = p.instructors[i].capacity;
+        if pins.len() as i64 > capacity {
+            errors.push(FieldError::new(
+                format!("pins[{}]", pins[capacity.max(0) as usize]),
+                "pin_capacity",
+                format!(
+                    "instructor {} has {} pins but capacity {}",
+                    p.instructors[i].id,
+                    pins.len(),
+                    capacity
+                ),
+            ));
+        }
+    }
+    for (s, pins) in sorted(per_session) {
+        let needed = p.sessions[s].needed;
+        if pins.len() as i64 > needed {
+            errors.push(FieldError::new(
+                format!("pins[{}]", pins[needed as usize]),
+                "pin_needed",
+                format!(
+                    "session {} has {} pins but needs {}",
+                    p.sessions[s].id,
+                    pins.len(),
+                    needed
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+fn sorted(map: HashMap<usize, Vec<usize>>) -> Vec<(usize, Vec<usize>)> {
+    let mut v: Vec<_> = map.into_iter().collect();
+    v.sort();
+    v
+}

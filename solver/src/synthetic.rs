@@ -1,0 +1,266 @@
+//! Seeded generator of realistic staffing problems, for benchmarks and tests:
+//! instructors living in Chinese cities (about 60% cadres, 30% outside
+//! experts, 10% model figures), classes of 3–5 days with half-day sessions.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, FixedOffset};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::problem::{
+    Class, Instructor, InstructorKind, Interval, Options, Problem, Session, TopicRequirement,
+    Weights,
+};
+
+/// Provincial capitals and other large cities: (lat, lon).
+const CITIES: [(f64, f64); 32] = [
+    (39.90, 116.40),
+    (31.23, 121.47),
+    (23.13, 113.26),
+    (22.54, 114.06),
+    (30.59, 114.30),
+    (30.57, 104.07),
+    (34.34, 108.94),
+    (32.06, 118.80),
+    (30.27, 120.16),
+    (36.65, 117.12),
+    (38.04, 114.51),
+    (34.75, 113.63),
+    (28.23, 112.94),
+    (28.68, 115.86),
+    (26.08, 119.30),
+    (25.04, 102.71),
+    (26.65, 106.63),
+    (22.82, 108.37),
+    (20.04, 110.20),
+    (29.56, 106.55),
+    (39.13, 117.20),
+    (37.87, 112.55),
+    (40.84, 111.75),
+    (41.81, 123.43),
+    (43.82, 125.32),
+    (45.80, 126.53),
+    (36.06, 103.83),
+    (36.62, 101.78),
+    (38.49, 106.23),
+    (43.83, 87.62),
+    (29.65, 91.13),
+    (31.82, 117.23),
+];
+
+/// Topics of comprehensive classes (综合类).
+const COMPREHENSIVE: [&str; 5] = [
+    "party-spirit",
+    "professional-ethics",
+    "new-measures",
+    "situation-analysis",
+    "rule-of-law",
+];
+/// Topics of specialised business classes (专题业务类).
+const SPECIALISED: [&str; 6] = [
+    "letter-handling",
+    "visitor-reception",
+    "online-complaints",
+    "supervision",
+    "publicity",
+    "information-systems",
+];
+/// Outside domains taught by experts.
+const DOMAINS: [&str; 6] = [
+    "land-resources",
+    "housing-construction",
+    "civil-affairs",
+    "human-resources-social-security",
+    "environmental-protection",
+    "finance",
+];
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub instructors: usize,
+    pub sessions: usize,
+    /// Yearly capacity range, inclusive.
+    pub capacity: (i64, i64),
+    pub travel_buffer_minutes: f64,
+    pub seed: u64,
+}
+
+impl Shape {
+    /// A shape with the usual capacities (2–12) and no travel buffer.
+    pub fn new(instructors: usize, sessions: usize, seed: u64) -> Self {
+        Self {
+            instructors,
+            sessions,
+            capacity: (2, 12),
+            travel_buffer_minutes: 0.0,
+            seed,
+        }
+    }
+}
+
+/// Generates a problem of the given shape; the same shape gives the same problem.
+pub fn generate(shape: Shape) -> Problem {
+    let mut rng = StdRng::seed_from_u64(shape.seed);
+    let year_start = year_start();
+    let instructors = (0..shape.instructors)
+        .map(|k| instructor(&mut rng, k, shape.capacity, year_start))
+        .collect();
+    // About 6.25 sessions per class, as in the national plan (5,000 in 800).
+    let class_count = (shape.sessions * 4).div_ceil(25).max(1);
+    let mut classes = Vec::with_capacity(class_count);
+    let mut sessions = Vec::with_capacity(shape.sessions);
+    for c in 0..class_count {
+        let (lat, lon) = CITIES[skewed(&mut rng, CITIES.len())];
+        classes.push(Class {
+            id: format!("c{c}"),
+            lat,
+            lon,
+            min_cadre_share: if rng.random_bool(0.8) { 0.5 } else { 0.0 },
+        });
+        let share = shape.sessions / class_count + usize::from(c < shape.sessions % class_count);
+        class_sessions(&mut rng, c, share, year_start, &mut sessions);
+    }
+    Problem {
+        weights: Weights::default(),
+        options: Options {
+            travel_buffer_minutes: shape.travel_buffer_minutes,
+            ..Options::default()
+        },
+        instructors,
+        classes,
+        sessions,
+        pins: Vec::new(),
+        exclusions: Vec::new(),
+        previous: Vec::new(),
+        distances: Vec::new(),
+    }
+}
+
+/// The first Monday of 2027, Beijing time.
+fn year_start() -> DateTime<FixedOffset> {
+    #[allow(clippy::expect_used)] // a constant that parses
+    DateTime::parse_from_rfc3339("2027-01-04T00:00:00+08:00").expect("a valid constant")
+}
+
+/// An index in `0..n` skewed towards small values (big cities, common topics).
+fn skewed(rng: &mut StdRng, n: usize) -> usize {
+    let u: f64 = rng.random();
+    ((u * u) * n as f64) as usize % n
+}
+
+fn instructor(
+    rng: &mut StdRng,
+    k: usize,
+    capacity: (i64, i64),
+    year_start: DateTime<FixedOffset>,
+) -> Instructor {
+    let kind = match rng.random_range(0..10) {
+        0..=5 => InstructorKind::Cadre,
+        6..=8 => InstructorKind::Expert,
+        _ => InstructorKind::ModelFigure,
+    };
+    let pool: Vec<&str> = match kind {
+        InstructorKind::Cadre => COMPREHENSIVE.iter().chain(&SPECIALISED).copied().collect(),
+        InstructorKind::Expert => DOMAINS.iter().chain(&COMPREHENSIVE[3..]).copied().collect(),
+        InstructorKind::ModelFigure => COMPREHENSIVE[..3]
+            .iter()
+            .chain(&SPECIALISED[..2])
+            .copied()
+            .collect(),
+    };
+    let mut topics = BTreeMap::new();
+    for _ in 0..rng.random_range(1..=4) {
+        let level = [1, 2, 2, 3, 3, 3, 4, 4, 5][rng.random_range(0..9)];
+        topics.insert(pool[skewed(rng, pool.len())].to_owned(), level);
+    }
+    let (lat, lon) = CITIES[skewed(rng, CITIES.len())];
+    let unavailable = (0..rng.random_range(0..=3))
+        .map(|_| {
+            let start = year_start + Duration::days(rng.random_range(0..340));
+            Interval {
+                start,
+                end: start + Duration::days(rng.random_range(1..=10)),
+            }
+        })
+        .collect();
+    Instructor {
+        id: format!("i{k}"),
+        kind,
+        lat: lat + rng.random_range(-0.3..0.3),
+        lon: lon + rng.random_range(-0.3..0.3),
+        capacity: rng.random_range(capacity.0..=capacity.1),
+        remote_ok: rng.random_bool(0.3),
+        max_travel_km: rng
+            .random_bool(0.25)
+            .then(|| f64::from(rng.random_range(3..=20u32)) * 100.0),
+        rating: 0.4 + 0.55 * rng.random::<f64>(),
+        topics,
+        unavailable,
+    }
+}
+
+/// Appends `count` half-day sessions of class `c`, on 3–5 consecutive days.
+fn class_sessions(
+    rng: &mut StdRng,
+    c: usize,
+    count: usize,
+    year_start: DateTime<FixedOffset>,
+    out: &mut Vec<Session>,
+) {
+    let days = rng.random_range(3..=5i64).max((count as i64 + 1) / 2);
+    // Classes start on weekdays between March and December.
+    let first_day = year_start
+        + Duration::weeks(rng.random_range(8..48))
+        + Duration::days(rng.random_range(0..3));
+    let comprehensive = rng.random_bool(0.5);
+    let mut slots: Vec<i64> = (0..days * 2).collect();
+    for _ in 0..count {
+        let slot = slots.swap_remove(rng.random_range(0..slots.len()));
+        let day = first_day + Duration::days(slot / 2);
+        let start = day + Duration::hours(if slot % 2 == 0 { 9 } else { 14 });
+        let topics_from: Vec<&str> = if comprehensive {
+            COMPREHENSIVE.to_vec()
+        } else {
+            SPECIALISED.iter().chain(&DOMAINS).copied().collect()
+        };
+        let first = topics_from[skewed(rng, topics_from.len())];
+        let mut topics = vec![TopicRequirement {
+            topic: first.to_owned(),
+            min_level: rng.random_range(2..=4),
+        }];
+        if rng.random_bool(0.3) {
+            let second = topics_from[rng.random_range(0..topics_from.len())];
+            if second != first {
+                topics.push(TopicRequirement {
+                    topic: second.to_owned(),
+                    min_level: rng.random_range(1..=3),
+                });
+            }
+        }
+        out.push(Session {
+            id: format!("s{}", out.len()),
+            class: format!("c{c}"),
+            start,
+            end: start + Duration::hours(3),
+            remote: rng.random_bool(0.1),
+            needed: if rng.random_bool(0.15) { 2 } else { 1 },
+            topics,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_problem_and_it_is_valid() {
+        let a = generate(Shape::new(120, 60, 3));
+        assert_eq!(a, generate(Shape::new(120, 60, 3)));
+        assert_ne!(a, generate(Shape::new(120, 60, 4)));
+        assert_eq!(crate::validate(&a), vec![]);
+        assert_eq!(a.sessions.len(), 60);
+    }
+}
