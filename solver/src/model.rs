@@ -173,22 +173,22 @@ impl Model {
             by_session[s].push(k);
         }
         for (s, columns) in by_session.iter().enumerate() {
-            let needed = index.problem.sessions[s].needed;
-            if columns.len() as i64 > needed {
-                let sum = self.sum(columns);
-                self.constraints.push(constraint!(sum <= needed as f64));
-            }
+            self.at_most(columns, index.problem.sessions[s].needed);
         }
     }
 
     /// An instructor gets at most `capacity` sessions.
     fn capacities(&mut self, index: &Index, by_instructor: &[Vec<usize>]) {
         for (i, columns) in by_instructor.iter().enumerate() {
-            let capacity = index.problem.instructors[i].capacity;
-            if columns.len() as i64 > capacity {
-                let sum = self.sum(columns);
-                self.constraints.push(constraint!(sum <= capacity as f64));
-            }
+            self.at_most(columns, index.problem.instructors[i].capacity);
+        }
+    }
+
+    /// At most `limit` of the columns are 1; written only when it can bind.
+    fn at_most(&mut self, columns: &[usize], limit: i64) {
+        if columns.len() as i64 > limit {
+            let sum = self.sum(columns);
+            self.constraints.push(constraint!(sum <= limit as f64));
         }
     }
 
@@ -204,8 +204,7 @@ impl Model {
                 })
                 .collect();
             for clique in overlap_cliques(intervals) {
-                let sum = self.sum(&clique);
-                self.constraints.push(constraint!(sum <= 1));
+                self.at_most(&clique, 1);
             }
         }
     }
