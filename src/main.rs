@@ -1,12 +1,24 @@
 //! `faculty-pool`: the faculty pool (师资库) and instructor-matching service.
 
+mod api;
+mod auth;
+mod error;
 mod problem_details;
+mod rating;
+mod serve;
 mod solve_command;
+mod store;
+mod user_command;
+mod vocabulary;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::auth::Role;
+use crate::serve::{DbArgs, ServeArgs};
 
 #[derive(Parser)]
 #[command(
@@ -15,12 +27,23 @@ use clap::{Parser, Subcommand};
     about = "Faculty pool and instructor matching for cadre training offices"
 )]
 struct Cli {
+    /// Log filter, e.g. `info` or `info,faculty_pool=debug`.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
+    log_level: String,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the HTTP service.
+    Serve(ServeArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Apply or revert database migrations.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Solve a staffing problem (SPEC 5) from a JSON file and print the solution.
     Solve {
         /// The problem JSON file, or `-` for standard input.
@@ -37,13 +60,87 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The instructor id an `instructor` account speaks for.
+        #[arg(long)]
+        instructor: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Apply all pending migrations.
+    Migrate(DbArgs),
+    /// Revert the newest migration (or all of them).
+    Revert {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        all: bool,
+    },
+}
+
 fn main() -> ExitCode {
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::new(&cli.log_level))
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
         Command::Solve {
             problem,
             time_limit,
             mip_gap,
             summary,
-        } => solve_command::run(&problem, time_limit, mip_gap, summary),
+        } => return solve_command::run(&problem, time_limit, mip_gap, summary),
+        Command::Serve(args) => actix_web::rt::System::new().block_on(serve::run(args)),
+        Command::User(UserCommand::Add {
+            db,
+            username,
+            role,
+            instructor,
+        }) => user_command::add(&db.database_url, &username, role, instructor.as_deref()),
+        Command::Db(command) => db_command(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
     }
+}
+
+fn db_command(command: DbCommand) -> anyhow::Result<()> {
+    use diesel::r2d2::ManageConnection;
+    let (db, revert_all) = match command {
+        DbCommand::Migrate(db) => (db, None),
+        DbCommand::Revert { db, all } => (db, Some(all)),
+    };
+    let mut conn = store::Manager::new(&db.database_url).connect()?;
+    let versions = match revert_all {
+        None => store::migrate(&mut conn)?,
+        Some(all) => store::revert(&mut conn, all)?,
+    };
+    let verb = if revert_all.is_some() {
+        "reverted"
+    } else {
+        "applied"
+    };
+    if versions.is_empty() {
+        println!("nothing to do");
+    }
+    for version in versions {
+        println!("{verb} {version}");
+    }
+    Ok(())
 }

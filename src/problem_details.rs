@@ -2,11 +2,12 @@
 
 use serde::Serialize;
 use solver::FieldError;
+use utoipa::ToSchema;
 
 /// An `application/problem+json` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ProblemDetails {
-    /// A stable identifier of the kind of problem.
+    /// A stable identifier of the kind of problem, e.g. `/problems/validation`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub title: &'static str,

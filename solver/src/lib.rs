@@ -23,4 +23,4 @@ mod validate;
 pub use problem::Problem;
 pub use solution::{Solution, Status};
 pub use solve::{greedy_objective, solve, SolveError};
-pub use validate::{parse, validate, FieldError};
+pub use validate::{parse, parse_json, validate, FieldError};

@@ -10,6 +10,7 @@ use crate::problem::{Interval, Pair, Problem};
 
 /// One broken rule at one place in the input.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Where, e.g. `sessions[3].end`.
     pub field: String,
@@ -20,7 +21,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub(crate) fn new(field: impl Into<String>, rule: &str, detail: impl Into<String>) -> Self {
+    /// The rule `rule` broken at `field`.
+    pub fn new(field: impl Into<String>, rule: &str, detail: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             rule: rule.to_owned(),
@@ -29,14 +31,29 @@ impl FieldError {
     }
 }
 
-/// Reads a problem from JSON; a syntax or type error names its path.
-pub fn parse(json: &[u8]) -> Result<Problem, Vec<FieldError>> {
+/// Reads any JSON document. A missing field is reported at its own path with
+/// the rule `required`; any other syntax or type error at its path with the
+/// rule `json`.
+pub fn parse_json<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<T, Vec<FieldError>> {
     let de = &mut serde_json::Deserializer::from_slice(json);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." { String::new() } else { path };
-        vec![FieldError::new(field, "json", e.into_inner().to_string())]
+        let parent = if path == "." { String::new() } else { path };
+        let detail = e.into_inner().to_string();
+        let missing = detail
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        vec![match missing {
+            Some(name) if parent.is_empty() => FieldError::new(name, "required", detail.clone()),
+            Some(name) => FieldError::new(format!("{parent}.{name}"), "required", detail.clone()),
+            None => FieldError::new(parent, "json", detail),
+        }]
     })
+}
+
+/// Reads a problem from JSON; a syntax or type error names its path.
+pub fn parse(json: &[u8]) -> Result<Problem, Vec<FieldError>> {
+    parse_json(json)
 }
 
 /// Collects the structural errors of a problem; empty means valid.

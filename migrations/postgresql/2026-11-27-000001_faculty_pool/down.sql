@@ -1,0 +1,10 @@
+DROP TABLE users;
+DROP TABLE evaluations;
+DROP TABLE teaching_records;
+DROP TABLE unavailability;
+DROP TABLE instructor_methods;
+DROP TABLE instructor_expertise;
+DROP TABLE instructors;
+DROP TABLE teaching_methods;
+DROP TABLE topics;
+DROP TABLE server_settings;

@@ -1,0 +1,27 @@
+//! `/healthz` (the process answers) and `/readyz` (the database answers).
+
+use actix_web::{get, web, HttpResponse};
+
+use crate::error::AppError;
+use crate::store::{self, DbPool};
+
+/// The process is alive.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "alive")))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+/// The database answers.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "ready"), (status = 503, description = "database unreachable"))
+)]
+#[get("/readyz")]
+pub async fn readyz(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
+    store::run(&pool, |conn| {
+        store::ping(conn).map_err(|e| AppError::Unavailable(e.to_string()))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"})))
+}

@@ -1,0 +1,263 @@
+//! `/api/v1/instructors`: the faculty pool (师资库).
+
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::json::JsonBody;
+use super::pagination::{Page, Paginated};
+use super::versioning::{etag, if_match};
+use crate::auth::{Caller, POOL_READERS, POOL_WRITERS};
+use crate::error::AppError;
+use crate::problem_details::ProblemDetails;
+use crate::rating::Rating;
+use crate::store::instructors::{self, InstructorFilter, InstructorInput, Profile};
+use crate::store::{self, DbPool};
+use crate::vocabulary::{Kind, Tier};
+
+/// An instructor's profile.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstructorView {
+    pub id: String,
+    pub name: String,
+    /// `cadre`, `expert` or `model_figure`.
+    pub kind: String,
+    /// The kind's Chinese name.
+    pub kind_name: Option<&'static str>,
+    pub organisation: String,
+    pub title: String,
+    pub tier: Option<String>,
+    pub tier_name: Option<&'static str>,
+    pub city: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// Topics with their Chinese names and levels, strongest first.
+    pub expertise: Vec<ExpertiseView>,
+    pub methods: Vec<MethodView>,
+    pub yearly_capacity: i32,
+    pub remote_ok: bool,
+    pub max_travel_km: Option<f64>,
+    pub active: bool,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Send it back in `If-Match` to update.
+    pub version: i32,
+    /// SPEC section 4, at the time asked (`at`, default now).
+    pub rating: Rating,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExpertiseView {
+    pub topic: String,
+    pub name: String,
+    pub level: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MethodView {
+    pub method: String,
+    pub name: String,
+}
+
+impl From<Profile> for InstructorView {
+    fn from(p: Profile) -> Self {
+        let row = p.row;
+        Self {
+            kind_name: Kind::from_code(&row.kind).map(Kind::name_zh),
+            tier_name: row
+                .tier
+                .as_deref()
+                .and_then(Tier::from_code)
+                .map(Tier::name_zh),
+            id: row.id,
+            name: row.name,
+            kind: row.kind,
+            organisation: row.organisation,
+            title: row.title,
+            tier: row.tier,
+            city: row.city,
+            lat: row.lat,
+            lon: row.lon,
+            expertise: p
+                .expertise
+                .into_iter()
+                .map(|e| ExpertiseView {
+                    topic: e.topic,
+                    name: e.name,
+                    level: e.level,
+                })
+                .collect(),
+            methods: p
+                .methods
+                .into_iter()
+                .map(|(method, name)| MethodView { method, name })
+                .collect(),
+            yearly_capacity: row.yearly_capacity,
+            remote_ok: row.remote_ok,
+            max_travel_km: row.max_travel_km,
+            active: row.active,
+            phone: row.phone,
+            email: row.email,
+            version: row.version,
+            rating: p.rating,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// The time at which ratings are computed.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RatingAt {
+    /// RFC 3339; default now. Evaluations given later do not count.
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+impl RatingAt {
+    pub fn time(&self) -> chrono::NaiveDateTime {
+        self.at
+            .map_or_else(|| Utc::now().naive_utc(), |t| t.naive_utc())
+    }
+}
+
+/// A profile with its version as the `ETag`.
+pub fn profile_response(status: actix_web::http::StatusCode, profile: Profile) -> HttpResponse {
+    let version = profile.row.version;
+    HttpResponse::build(status)
+        .insert_header(etag(version))
+        .json(InstructorView::from(profile))
+}
+
+/// List and filter the pool.
+#[utoipa::path(
+    tag = "instructors",
+    params(InstructorFilter, Page, RatingAt),
+    responses(
+        (status = 200, body = Paginated<InstructorView>),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/instructors")]
+pub async fn list(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    filter: web::Query<InstructorFilter>,
+    page: web::Query<Page>,
+    at: web::Query<RatingAt>,
+) -> Result<web::Json<Paginated<InstructorView>>, AppError> {
+    caller.require(POOL_READERS)?;
+    page.check()?;
+    let (filter, at, window) = (
+        filter.into_inner(),
+        at.time(),
+        (page.limit(), page.offset()),
+    );
+    let (profiles, total) = store::run(&pool, move |conn| {
+        instructors::list(conn, &filter, window, at)
+    })
+    .await?;
+    let items = profiles.into_iter().map(InstructorView::from).collect();
+    Ok(web::Json(Paginated::new(items, &page, total)))
+}
+
+/// Add an instructor to the pool.
+#[utoipa::path(
+    tag = "instructors",
+    request_body = InstructorInput,
+    responses(
+        (status = 201, body = InstructorView),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/instructors")]
+pub async fn create(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    JsonBody(input): JsonBody<InstructorInput>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(POOL_WRITERS)?;
+    let profile = store::run(&pool, move |conn| instructors::create(conn, &input)).await?;
+    Ok(profile_response(
+        actix_web::http::StatusCode::CREATED,
+        profile,
+    ))
+}
+
+/// One instructor's profile; the `ETag` is its version.
+#[utoipa::path(
+    tag = "instructors",
+    params(("id" = String, Path), RatingAt),
+    responses(
+        (status = 200, body = InstructorView),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/instructors/{id}")]
+pub async fn get(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    at: web::Query<RatingAt>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(POOL_READERS)?;
+    let at = at.time();
+    let profile = store::run(&pool, move |conn| instructors::profile(conn, &id, at)).await?;
+    Ok(profile_response(actix_web::http::StatusCode::OK, profile))
+}
+
+/// Replace an instructor's record; `If-Match` must carry the version read
+/// (409 if someone wrote since, 428 without it).
+#[utoipa::path(
+    tag = "instructors",
+    params(("id" = String, Path), ("If-Match" = String, Header)),
+    request_body = InstructorInput,
+    responses(
+        (status = 200, body = InstructorView),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/api/v1/instructors/{id}")]
+pub async fn update(
+    caller: Caller,
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    JsonBody(input): JsonBody<InstructorInput>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(POOL_WRITERS)?;
+    let version = if_match(&req)?;
+    let profile = store::run(&pool, move |conn| {
+        instructors::update(conn, &id, version, &input)
+    })
+    .await?;
+    Ok(profile_response(actix_web::http::StatusCode::OK, profile))
+}
+
+/// Deactivate an instructor: they leave staffing, their history stays.
+#[utoipa::path(
+    tag = "instructors",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = InstructorView),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/api/v1/instructors/{id}")]
+pub async fn deactivate(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(POOL_WRITERS)?;
+    let profile = store::run(&pool, move |conn| instructors::deactivate(conn, &id)).await?;
+    Ok(profile_response(actix_web::http::StatusCode::OK, profile))
+}

@@ -1,0 +1,81 @@
+//! `/api/v1/me`: the caller's own account and, for instructors, their profile.
+
+use actix_web::{get, put, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::instructors::{profile_response, InstructorView, RatingAt};
+use super::json::JsonBody;
+use super::versioning::if_match;
+use crate::auth::{Caller, Role};
+use crate::error::AppError;
+use crate::problem_details::ProblemDetails;
+use crate::store::instructors::{self, ContactInput};
+use crate::store::{self, DbPool};
+
+/// Who the caller is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    pub user_id: String,
+    pub username: String,
+    pub role: Role,
+    /// The instructor profile of an instructor account.
+    pub instructor: Option<InstructorView>,
+}
+
+/// The caller's account and, for an instructor, their own profile.
+#[utoipa::path(
+    tag = "me",
+    params(RatingAt),
+    responses(
+        (status = 200, body = MeView),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/me")]
+pub async fn get(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    at: web::Query<RatingAt>,
+) -> Result<web::Json<MeView>, AppError> {
+    let at = at.time();
+    let instructor = match caller.instructor_id.clone() {
+        Some(id) => Some(store::run(&pool, move |conn| instructors::profile(conn, &id, at)).await?),
+        None => None,
+    };
+    Ok(web::Json(MeView {
+        user_id: caller.user_id,
+        username: caller.username,
+        role: caller.role,
+        instructor: instructor.map(InstructorView::from),
+    }))
+}
+
+/// An instructor replaces their own contact fields (the only part of the
+/// record they edit); `If-Match` carries the version read.
+#[utoipa::path(
+    tag = "me",
+    params(("If-Match" = String, Header)),
+    request_body = ContactInput,
+    responses(
+        (status = 200, body = InstructorView),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/api/v1/me/contact")]
+pub async fn update_contact(
+    caller: Caller,
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    JsonBody(contact): JsonBody<ContactInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = caller.own_instructor()?.to_owned();
+    let version = if_match(&req)?;
+    let profile = store::run(&pool, move |conn| {
+        instructors::update_contact(conn, &id, version, &contact)
+    })
+    .await?;
+    Ok(profile_response(actix_web::http::StatusCode::OK, profile))
+}

@@ -1,0 +1,100 @@
+//! `/api/v1/users`: accounts, managed by admins.
+
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::json::JsonBody;
+use crate::auth::{password, Caller, Role, ADMINS};
+use crate::error::AppError;
+use crate::problem_details::ProblemDetails;
+use crate::store::users::{self, NewUser, User};
+use crate::store::{self, DbPool};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    pub username: String,
+    /// At least 8 characters.
+    pub password: String,
+    pub role: Role,
+    /// The instructor an `instructor` account speaks for.
+    #[serde(default)]
+    pub instructor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub role: String,
+    pub instructor: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            username: u.username,
+            role: u.role,
+            instructor: u.instructor_id,
+            created_at: u.created_at.and_utc(),
+        }
+    }
+}
+
+/// All accounts.
+#[utoipa::path(
+    tag = "users",
+    responses(
+        (status = 200, body = Vec<UserView>),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/users")]
+pub async fn list(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Vec<UserView>>, AppError> {
+    caller.require(ADMINS)?;
+    let all = store::run(&pool, |conn| Ok(users::list(conn)?)).await?;
+    Ok(web::Json(all.into_iter().map(UserView::from).collect()))
+}
+
+/// Create an account.
+#[utoipa::path(
+    tag = "users",
+    request_body = UserInput,
+    responses(
+        (status = 201, body = UserView),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/users")]
+pub async fn create(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    JsonBody(input): JsonBody<UserInput>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(ADMINS)?;
+    password::check_strength(&input.password)
+        .map_err(|detail| AppError::field("password", "min_length", detail))?;
+    let user = store::run(&pool, move |conn| {
+        let hash = password::hash(&input.password)?;
+        users::create(
+            conn,
+            &NewUser {
+                username: &input.username,
+                password_hash: &hash,
+                role: input.role,
+                instructor_id: input.instructor.as_deref(),
+            },
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(UserView::from(user)))
+}

@@ -1,0 +1,119 @@
+//! Authentication and the role matrix of SPEC section 1.
+//!
+//! A caller proves who they are with a bearer JWT ([`token`]) obtained from a
+//! username and an argon2-hashed password ([`password`]); repeated failures
+//! are slowed down ([`throttle`]). Handlers take a [`Caller`] and say which
+//! roles may proceed.
+
+pub mod password;
+pub mod throttle;
+pub mod token;
+
+use std::future::{ready, Ready};
+
+use actix_web::{http::header, web, FromRequest, HttpRequest};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::AppError;
+pub use token::TokenKeys;
+
+/// A user's one role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// System administrator: everything, user accounts, topics.
+    Admin,
+    /// Training planner: manages the pool, plans and staffing.
+    Planner,
+    /// Training office staff: reads the pool and results, asks for recommendations.
+    Office,
+    /// A pool member: their own profile, availability and assignments.
+    Instructor,
+}
+
+impl Role {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Planner => "planner",
+            Self::Office => "office",
+            Self::Instructor => "instructor",
+        }
+    }
+
+    /// The role with this stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Admin, Self::Planner, Self::Office, Self::Instructor]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+}
+
+/// Who may read the pool (instructors, their availability and records).
+pub const POOL_READERS: &[Role] = &[Role::Admin, Role::Planner, Role::Office];
+/// Who may change the pool.
+pub const POOL_WRITERS: &[Role] = &[Role::Admin, Role::Planner];
+/// Who may manage accounts and the vocabulary.
+pub const ADMINS: &[Role] = &[Role::Admin];
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: String,
+    pub username: String,
+    pub role: Role,
+    /// The instructor an `instructor` account speaks for.
+    pub instructor_id: Option<String>,
+}
+
+impl Caller {
+    /// Proceeds only if the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "the {} role may not do this",
+                self.role.code()
+            )))
+        }
+    }
+
+    /// The instructor this caller speaks for; only instructor accounts have one.
+    pub fn own_instructor(&self) -> Result<&str, AppError> {
+        self.instructor_id.as_deref().ok_or_else(|| {
+            AppError::Forbidden("only instructor accounts have their own profile".to_owned())
+        })
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
+    let keys = req
+        .app_data::<web::Data<TokenKeys>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("token keys are not configured")))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(AppError::Unauthorized(
+            "an Authorization: Bearer token is required",
+        ))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(AppError::Unauthorized(
+            "the Authorization header must be `Bearer <token>`",
+        ))?;
+    keys.verify(token.trim())
+}

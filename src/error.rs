@@ -1,0 +1,171 @@
+//! The service's one error type and its `application/problem+json` form.
+//!
+//! Every error a handler returns becomes a problem body with a stable `type`.
+//! Unexpected failures become a generic 500 whose cause goes to the log (with
+//! the request's id, through the tracing span), never into the body.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use solver::FieldError;
+
+use crate::problem_details::ProblemDetails;
+
+/// What can go wrong in a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 422: the input breaks these rules.
+    #[error("invalid input: {}", describe(.0))]
+    Validation(Vec<FieldError>),
+    /// 400: the request cannot be read at all (not JSON, bad header).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 401: no valid credentials.
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    /// 403: valid credentials, but the role may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 404: no such resource (or not visible to the caller).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 409: the request conflicts with stored data; `kind` names how.
+    #[error("conflict: {detail}")]
+    Conflict { kind: &'static str, detail: String },
+    /// 428: an update without `If-Match`.
+    #[error("precondition required")]
+    PreconditionRequired,
+    /// 413: the body is larger than the configured limit.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// 429: too many failed logins; retry after this many seconds.
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after_s: u64 },
+    /// 503: the database cannot be reached.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// 500: a bug or an unexpected failure; logged, not shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {} ({})", e.field, e.detail, e.rule))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl AppError {
+    /// A single-field validation error.
+    pub fn field(field: impl Into<String>, rule: &str, detail: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, rule, detail)])
+    }
+
+    /// Fails with all `errors`, if there are any.
+    pub fn check(errors: Vec<FieldError>) -> Result<(), Self> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Self::Validation(errors))
+        }
+    }
+
+    fn problem(&self) -> ProblemDetails {
+        let (kind, title, detail) = match self {
+            Self::Validation(errors) => return ProblemDetails::validation(errors.clone()),
+            Self::BadRequest(d) => ("/problems/bad-request", "Bad request", d.clone()),
+            Self::Unauthorized(d) => ("/problems/unauthorized", "Unauthorized", (*d).to_owned()),
+            Self::Forbidden(d) => ("/problems/forbidden", "Forbidden", d.clone()),
+            Self::NotFound(d) => ("/problems/not-found", "Not found", d.clone()),
+            Self::Conflict { kind, detail } => (*kind, "Conflict", detail.clone()),
+            Self::PreconditionRequired => (
+                "/problems/precondition-required",
+                "Precondition required",
+                "send If-Match with the version (ETag) you read".to_owned(),
+            ),
+            Self::PayloadTooLarge => (
+                "/problems/payload-too-large",
+                "Payload too large",
+                "the request body exceeds the configured limit".to_owned(),
+            ),
+            Self::TooManyAttempts { retry_after_s } => (
+                "/problems/too-many-attempts",
+                "Too many attempts",
+                format!("too many failed logins; retry in {retry_after_s} s"),
+            ),
+            Self::Unavailable(_) => (
+                "/problems/unavailable",
+                "Service unavailable",
+                "the database cannot be reached".to_owned(),
+            ),
+            Self::Internal(_) => (
+                "/problems/internal",
+                "Internal error",
+                "an unexpected error occurred; it has been logged".to_owned(),
+            ),
+        };
+        ProblemDetails {
+            kind,
+            title,
+            status: self.status_code().as_u16(),
+            detail,
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "request failed")
+            }
+            Self::Unavailable(cause) => tracing::error!(error = %cause, "database unavailable"),
+            _ => tracing::debug!(error = %self, "request refused"),
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type("application/problem+json");
+        if let Self::TooManyAttempts { retry_after_s } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
+        }
+        if let Self::Unauthorized(_) = self {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}

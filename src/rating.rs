@@ -1,0 +1,99 @@
+//! An instructor's rating, exactly as SPEC section 4 defines it: a Bayesian
+//! average of trainee scores (1–5) with recency weights halving every 365
+//! days, mapped to [0, 1].
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The prior's weight, in evaluations.
+const PRIOR_WEIGHT: f64 = 5.0;
+/// The prior's mean score.
+const PRIOR_MEAN: f64 = 3.5;
+/// Days for an evaluation's weight to halve.
+const HALF_LIFE_DAYS: f64 = 365.0;
+const SECONDS_PER_DAY: f64 = 86_400.0;
+
+/// The rating and the plain figures beside it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Rating {
+    /// `(R − 1) / 4` with `R` the weighted Bayesian mean; 0.625 with no evaluations.
+    pub rating: f64,
+    /// Evaluations counted (those given at or before the time of computation).
+    pub evaluation_count: i64,
+    /// The plain mean of their scores, if there are any.
+    pub mean_score: Option<f64>,
+}
+
+/// The rating at `at` from `(score, evaluated_at)` pairs. Evaluations given
+/// after `at` do not count; an evaluation's age is measured in fractional days.
+pub fn rate(
+    evaluations: impl IntoIterator<Item = (i32, NaiveDateTime)>,
+    at: NaiveDateTime,
+) -> Rating {
+    let mut weight_sum = 0.0;
+    let mut weighted_scores = 0.0;
+    let mut count = 0i64;
+    let mut score_sum = 0i64;
+    for (score, evaluated_at) in evaluations {
+        if evaluated_at > at {
+            continue;
+        }
+        let age_days = (at - evaluated_at).num_milliseconds() as f64 / 1000.0 / SECONDS_PER_DAY;
+        let weight = 0.5f64.powf(age_days / HALF_LIFE_DAYS);
+        weight_sum += weight;
+        weighted_scores += weight * f64::from(score);
+        count += 1;
+        score_sum += i64::from(score);
+    }
+    let r = (PRIOR_WEIGHT * PRIOR_MEAN + weighted_scores) / (PRIOR_WEIGHT + weight_sum);
+    Rating {
+        rating: (r - 1.0) / 4.0,
+        evaluation_count: count,
+        mean_score: (count > 0).then(|| score_sum as f64 / count as f64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn day(d: &str) -> NaiveDateTime {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn no_evaluations_is_the_prior() {
+        let r = rate([], day("2027-01-01"));
+        assert_eq!(r.rating, 0.625);
+        assert_eq!(r.evaluation_count, 0);
+        assert_eq!(r.mean_score, None);
+    }
+
+    #[test]
+    fn fresh_and_year_old_scores() {
+        // Weights 1 and 0.5: R = (17.5 + 5 + 0.5 * 3) / (5 + 1.5) = 24 / 6.5.
+        let r = rate(
+            [(5, day("2027-01-01")), (3, day("2026-01-01"))],
+            day("2027-01-01"),
+        );
+        let expected = (24.0 / 6.5 - 1.0) / 4.0;
+        assert!(
+            (r.rating - expected).abs() < 1e-12,
+            "{} vs {expected}",
+            r.rating
+        );
+        assert_eq!(r.mean_score, Some(4.0));
+    }
+
+    #[test]
+    fn later_evaluations_do_not_count() {
+        let r = rate([(1, day("2027-06-01"))], day("2027-01-01"));
+        assert_eq!(r.evaluation_count, 0);
+        assert_eq!(r.rating, 0.625);
+    }
+}

@@ -1,0 +1,113 @@
+//! `faculty-pool serve`: the HTTP service.
+
+use actix_web::dev::Service;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::api;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::TokenKeys;
+use crate::store::{self, settings, DbKind};
+
+/// How the service runs; every flag also reads an environment variable.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// HS256 secret of the bearer tokens, at least 32 bytes. Required with
+    /// PostgreSQL; an SQLite database generates and keeps one when unset.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// The tokens' `iss`.
+    #[arg(long, env = "JWT_ISSUER", default_value = "faculty-pool")]
+    pub jwt_issuer: String,
+    /// The tokens' `aud`.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "faculty-pool-api")]
+    pub jwt_audience: String,
+    /// Lifetime of a token in seconds.
+    #[arg(long, env = "TOKEN_TTL_S", default_value_t = 3600)]
+    pub token_ttl_s: i64,
+    /// Database connections in the pool.
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
+    pub db_pool_size: u32,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "BODY_LIMIT_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub body_limit_bytes: usize,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "HTTP_WORKERS")]
+    pub http_workers: Option<usize>,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbArgs {
+    /// `postgres://…` for PostgreSQL, else an SQLite file (created if missing).
+    #[arg(long, env = "DATABASE_URL", default_value = "faculty-pool.db")]
+    pub database_url: String,
+}
+
+/// Runs the server until SIGINT or SIGTERM, then drains requests in flight.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let pool = store::open(&args.db.database_url, args.db_pool_size)?;
+    let secret = match args.jwt_secret {
+        Some(secret) => secret,
+        None if DbKind::of(&args.db.database_url) == DbKind::Sqlite => {
+            tracing::warn!("JWT_SECRET is not set; using the secret kept in the SQLite database");
+            settings::jwt_secret(&mut *pool.get()?)?
+        }
+        None => anyhow::bail!(
+            "JWT_SECRET (at least 32 bytes) is required with PostgreSQL, so that all replicas share it"
+        ),
+    };
+    let keys = web::Data::new(TokenKeys::new(
+        secret.as_bytes(),
+        &args.jwt_issuer,
+        &args.jwt_audience,
+        args.token_ttl_s,
+    )?);
+    let throttle = web::Data::new(LoginThrottle::default());
+    let pool = web::Data::new(pool);
+    let body_limit = args.body_limit_bytes;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap_fn(|req, srv| {
+                let id = req.extensions().get::<RequestId>().copied();
+                let response = srv.call(req);
+                async move {
+                    let mut response = response.await?;
+                    if let Some(value) =
+                        id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok())
+                    {
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), value);
+                    }
+                    Ok(response)
+                }
+            })
+            .wrap(TracingLogger::default())
+            .app_data(pool.clone())
+            .app_data(keys.clone())
+            .app_data(throttle.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(api::json::query_config())
+            .configure(api::routes)
+    })
+    .shutdown_timeout(30);
+    if let Some(workers) = args.http_workers {
+        server = server.workers(workers);
+    }
+    let server = server.bind(&args.bind)?;
+    for addr in server.addrs() {
+        // Scripts and tests read this line to find the port.
+        println!("listening on http://{addr}");
+    }
+    tracing::info!(bind = %args.bind, "faculty-pool serving");
+    server.run().await?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,666 @@
+//! Instructors of the faculty pool: their record, expertise levels, teaching
+//! methods and rating; created, filtered, updated under a version, and
+//! deactivated (softly: records and history stay).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Deserialize;
+use solver::FieldError;
+use utoipa::{IntoParams, ToSchema};
+
+use super::schema::{
+    evaluations, instructor_expertise, instructor_methods, instructors, teaching_methods,
+    teaching_records, topics,
+};
+use super::{write, Backend, Db};
+use crate::error::AppError;
+use crate::rating::{rate, Rating};
+use crate::vocabulary::{Kind, Tier};
+
+/// An instructor's record as a planner writes it (create, or replace under a
+/// version).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstructorInput {
+    pub name: String,
+    pub kind: Kind,
+    #[serde(default)]
+    pub organisation: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub tier: Option<Tier>,
+    /// Home city and its coordinates.
+    pub city: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// Topics the instructor teaches, each with a level 1–5.
+    #[serde(default)]
+    pub expertise: Vec<ExpertiseInput>,
+    /// Teaching method codes (`lecture`, `case`, …).
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// Sessions the instructor may teach in a year.
+    pub yearly_capacity: i32,
+    /// Whether the instructor teaches remote (video) sessions.
+    #[serde(default)]
+    pub remote_ok: bool,
+    /// The farthest the instructor travels, in km; none means no limit.
+    #[serde(default)]
+    pub max_travel_km: Option<f64>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// One topic and the level at which the instructor teaches it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpertiseInput {
+    pub topic: String,
+    pub level: i32,
+}
+
+/// Contact fields, the part of the record an instructor edits themselves.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+impl ContactInput {
+    pub fn errors(&self) -> Vec<FieldError> {
+        contact_errors(self.phone.as_deref(), self.email.as_deref())
+    }
+}
+
+/// The format rules of the contact fields.
+fn contact_errors(phone: Option<&str>, email: Option<&str>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Some(phone) = phone {
+        let ok = (3..=32).contains(&phone.chars().count())
+            && phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-()".contains(c));
+        if !ok {
+            errors.push(FieldError::new(
+                "phone",
+                "format",
+                "3 to 32 digits, spaces, +, - or parentheses",
+            ));
+        }
+    }
+    if let Some(email) = email {
+        let ok = email.len() <= 254
+            && matches!(email.split_once('@'), Some((user, domain))
+                    if !user.is_empty() && domain.contains('.') && !domain.contains('@'));
+        if !ok {
+            errors.push(FieldError::new(
+                "email",
+                "format",
+                "an e-mail address such as name@example.cn",
+            ));
+        }
+    }
+    errors
+}
+
+impl InstructorInput {
+    /// The rules that need no database.
+    pub fn errors(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        for (field, value) in [("name", &self.name), ("city", &self.city)] {
+            if value.trim().is_empty() {
+                errors.push(FieldError::new(field, "non_empty", "must not be empty"));
+            } else if value.chars().count() > 200 {
+                errors.push(FieldError::new(
+                    field,
+                    "max_length",
+                    "at most 200 characters",
+                ));
+            }
+        }
+        if !(-90.0..=90.0).contains(&self.lat) {
+            errors.push(FieldError::new(
+                "lat",
+                "latitude",
+                "a latitude in [-90, 90]",
+            ));
+        }
+        if !(-180.0..=180.0).contains(&self.lon) {
+            errors.push(FieldError::new(
+                "lon",
+                "longitude",
+                "a longitude in [-180, 180]",
+            ));
+        }
+        if self.yearly_capacity < 0 {
+            errors.push(FieldError::new(
+                "yearly_capacity",
+                "non_negative",
+                "must be >= 0",
+            ));
+        }
+        if let Some(km) = self.max_travel_km {
+            if !(km >= 0.0 && km.is_finite()) {
+                errors.push(FieldError::new(
+                    "max_travel_km",
+                    "non_negative",
+                    "must be >= 0",
+                ));
+            }
+        }
+        for (k, e) in self.expertise.iter().enumerate() {
+            if !(1..=5).contains(&e.level) {
+                errors.push(FieldError::new(
+                    format!("expertise[{k}].level"),
+                    "level_range",
+                    "a level from 1 to 5",
+                ));
+            }
+            if self.expertise[..k].iter().any(|o| o.topic == e.topic) {
+                errors.push(FieldError::new(
+                    format!("expertise[{k}].topic"),
+                    "unique",
+                    format!("{} is listed twice", e.topic),
+                ));
+            }
+        }
+        for (k, m) in self.methods.iter().enumerate() {
+            if self.methods[..k].contains(m) {
+                errors.push(FieldError::new(
+                    format!("methods[{k}]"),
+                    "unique",
+                    format!("{m} is listed twice"),
+                ));
+            }
+        }
+        errors.extend(contact_errors(self.phone.as_deref(), self.email.as_deref()));
+        errors
+    }
+}
+
+/// Filters of the instructor list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InstructorFilter {
+    pub kind: Option<Kind>,
+    /// Only instructors who teach this topic …
+    pub topic: Option<String>,
+    /// … at this level or above (1–5, default 1; needs `topic`).
+    pub min_level: Option<i32>,
+    pub tier: Option<Tier>,
+    pub city: Option<String>,
+    pub active: Option<bool>,
+    /// Text in the name or the organisation (case-insensitive).
+    pub q: Option<String>,
+}
+
+/// A stored instructor row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = instructors)]
+pub struct InstructorRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub organisation: String,
+    pub title: String,
+    pub tier: Option<String>,
+    pub city: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub yearly_capacity: i32,
+    pub remote_ok: bool,
+    pub max_travel_km: Option<f64>,
+    pub active: bool,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The columns a planner's write sets.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = instructors, treat_none_as_null = true)]
+struct Editable<'a> {
+    name: &'a str,
+    kind: &'a str,
+    organisation: &'a str,
+    title: &'a str,
+    tier: Option<&'a str>,
+    city: &'a str,
+    lat: f64,
+    lon: f64,
+    yearly_capacity: i32,
+    remote_ok: bool,
+    max_travel_km: Option<f64>,
+    phone: Option<&'a str>,
+    email: Option<&'a str>,
+}
+
+impl<'a> From<&'a InstructorInput> for Editable<'a> {
+    fn from(i: &'a InstructorInput) -> Self {
+        Self {
+            name: i.name.trim(),
+            kind: i.kind.code(),
+            organisation: i.organisation.trim(),
+            title: i.title.trim(),
+            tier: i.tier.map(Tier::code),
+            city: i.city.trim(),
+            lat: i.lat,
+            lon: i.lon,
+            yearly_capacity: i.yearly_capacity,
+            remote_ok: i.remote_ok,
+            max_travel_km: i.max_travel_km,
+            phone: i.phone.as_deref(),
+            email: i.email.as_deref(),
+        }
+    }
+}
+
+/// One topic of an instructor's expertise, with its Chinese name.
+#[derive(Debug, Clone, Queryable)]
+pub struct ExpertiseEntry {
+    pub topic: String,
+    pub name: String,
+    pub level: i32,
+}
+
+/// An instructor with everything a profile shows.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub row: InstructorRow,
+    pub expertise: Vec<ExpertiseEntry>,
+    /// Method codes with their Chinese names.
+    pub methods: Vec<(String, String)>,
+    pub rating: Rating,
+}
+
+/// Creates an instructor (active, version 1).
+pub fn create(conn: &mut Db, input: &InstructorInput) -> Result<Profile, AppError> {
+    AppError::check(input.errors())?;
+    write(conn, |conn| {
+        check_references(conn, input)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = chrono::Utc::now().naive_utc();
+        diesel::insert_into(instructors::table)
+            .values((
+                Editable::from(input),
+                instructors::id.eq(&id),
+                instructors::active.eq(true),
+                instructors::version.eq(1),
+                instructors::created_at.eq(now),
+                instructors::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        replace_expertise_and_methods(conn, &id, input)?;
+        profile(conn, &id, now)
+    })
+}
+
+/// Replaces an instructor's record if `version` is still current (409 if not).
+pub fn update(
+    conn: &mut Db,
+    id: &str,
+    version: i32,
+    input: &InstructorInput,
+) -> Result<Profile, AppError> {
+    AppError::check(input.errors())?;
+    write(conn, |conn| {
+        check_references(conn, input)?;
+        let now = chrono::Utc::now().naive_utc();
+        let updated = diesel::update(
+            instructors::table
+                .find(id)
+                .filter(instructors::version.eq(version)),
+        )
+        .set((
+            Editable::from(input),
+            instructors::version.eq(instructors::version + 1),
+            instructors::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if updated == 0 {
+            return Err(stale(conn, id, version));
+        }
+        replace_expertise_and_methods(conn, id, input)?;
+        profile(conn, id, now)
+    })
+}
+
+/// Replaces an instructor's contact fields if `version` is still current.
+pub fn update_contact(
+    conn: &mut Db,
+    id: &str,
+    version: i32,
+    contact: &ContactInput,
+) -> Result<Profile, AppError> {
+    AppError::check(contact.errors())?;
+    write(conn, |conn| {
+        let now = chrono::Utc::now().naive_utc();
+        let updated = diesel::update(
+            instructors::table
+                .find(id)
+                .filter(instructors::version.eq(version)),
+        )
+        .set((
+            instructors::phone.eq(&contact.phone),
+            instructors::email.eq(&contact.email),
+            instructors::version.eq(instructors::version + 1),
+            instructors::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if updated == 0 {
+            return Err(stale(conn, id, version));
+        }
+        profile(conn, id, now)
+    })
+}
+
+/// Marks an instructor inactive: they leave staffing, their history stays.
+pub fn deactivate(conn: &mut Db, id: &str) -> Result<Profile, AppError> {
+    write(conn, |conn| {
+        let now = chrono::Utc::now().naive_utc();
+        let updated = diesel::update(instructors::table.find(id))
+            .set((
+                instructors::active.eq(false),
+                instructors::version.eq(instructors::version + 1),
+                instructors::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        if updated == 0 {
+            return Err(not_found(id));
+        }
+        profile(conn, id, now)
+    })
+}
+
+/// Locks an instructor's row for the rest of the transaction (so that
+/// checks on their availability or records cannot race), or 404.
+pub fn lock(conn: &mut Db, id: &str) -> Result<(), AppError> {
+    let found = diesel::update(instructors::table.find(id))
+        .set(instructors::version.eq(instructors::version))
+        .execute(conn)?;
+    if found == 0 {
+        Err(not_found(id))
+    } else {
+        Ok(())
+    }
+}
+
+/// Succeeds if the instructor exists (404 if not).
+pub fn exists(conn: &mut Db, id: &str) -> Result<(), AppError> {
+    let found = instructors::table
+        .find(id)
+        .count()
+        .get_result::<i64>(conn)?;
+    if found == 0 {
+        Err(not_found(id))
+    } else {
+        Ok(())
+    }
+}
+
+/// One instructor's profile, with the rating at `at`.
+pub fn profile(conn: &mut Db, id: &str, at: NaiveDateTime) -> Result<Profile, AppError> {
+    let row = instructors::table
+        .find(id)
+        .select(InstructorRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| not_found(id))?;
+    Ok(profiles(conn, vec![row], at)?.remove(0))
+}
+
+/// Instructors matching `filter`, by name, `limit` of them from `offset`,
+/// and how many match in all.
+pub fn list(
+    conn: &mut Db,
+    filter: &InstructorFilter,
+    (limit, offset): (i64, i64),
+    at: NaiveDateTime,
+) -> Result<(Vec<Profile>, i64), AppError> {
+    AppError::check(filter_errors(filter))?;
+    let total = filtered(filter).count().get_result::<i64>(conn)?;
+    let rows = filtered(filter)
+        .order((instructors::name, instructors::id))
+        .limit(limit)
+        .offset(offset)
+        .select(InstructorRow::as_select())
+        .load(conn)?;
+    Ok((profiles(conn, rows, at)?, total))
+}
+
+fn filter_errors(filter: &InstructorFilter) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Some(level) = filter.min_level {
+        if !(1..=5).contains(&level) {
+            errors.push(FieldError::new(
+                "min_level",
+                "level_range",
+                "a level from 1 to 5",
+            ));
+        }
+        if filter.topic.is_none() {
+            errors.push(FieldError::new(
+                "min_level",
+                "requires",
+                "min_level needs topic",
+            ));
+        }
+    }
+    errors
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+fn filtered(filter: &InstructorFilter) -> instructors::BoxedQuery<'_, Backend> {
+    let mut query = instructors::table.into_boxed();
+    if let Some(kind) = filter.kind {
+        query = query.filter(instructors::kind.eq(kind.code()));
+    }
+    if let Some(tier) = filter.tier {
+        query = query.filter(instructors::tier.eq(tier.code()));
+    }
+    if let Some(city) = &filter.city {
+        query = query.filter(instructors::city.eq(city));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(instructors::active.eq(active));
+    }
+    if let Some(topic) = &filter.topic {
+        let teaching = instructor_expertise::table
+            .filter(instructor_expertise::topic.eq(topic))
+            .filter(instructor_expertise::level.ge(filter.min_level.unwrap_or(1)))
+            .select(instructor_expertise::instructor_id);
+        query = query.filter(instructors::id.eq_any(teaching));
+    }
+    if let Some(text) = &filter.q {
+        let escaped: String = text
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        query = query.filter(
+            lower(instructors::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(instructors::organisation).like(pattern).escape('\\')),
+        );
+    }
+    query
+}
+
+/// Attaches expertise, methods and ratings to `rows`, keeping their order.
+fn profiles(
+    conn: &mut Db,
+    rows: Vec<InstructorRow>,
+    at: NaiveDateTime,
+) -> Result<Vec<Profile>, AppError> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut expertise: HashMap<String, Vec<ExpertiseEntry>> = HashMap::new();
+    for (instructor, entry) in instructor_expertise::table
+        .inner_join(topics::table)
+        .filter(instructor_expertise::instructor_id.eq_any(&ids))
+        .order((
+            instructor_expertise::level.desc(),
+            instructor_expertise::topic,
+        ))
+        .select((
+            instructor_expertise::instructor_id,
+            (
+                instructor_expertise::topic,
+                topics::name,
+                instructor_expertise::level,
+            ),
+        ))
+        .load::<(String, ExpertiseEntry)>(conn)?
+    {
+        expertise.entry(instructor).or_default().push(entry);
+    }
+    let mut methods: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for (instructor, code, name) in instructor_methods::table
+        .inner_join(teaching_methods::table)
+        .filter(instructor_methods::instructor_id.eq_any(&ids))
+        .order(instructor_methods::method)
+        .select((
+            instructor_methods::instructor_id,
+            instructor_methods::method,
+            teaching_methods::name,
+        ))
+        .load::<(String, String, String)>(conn)?
+    {
+        methods.entry(instructor).or_default().push((code, name));
+    }
+    let mut ratings = ratings(conn, &ids, at)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Profile {
+            expertise: expertise.remove(&row.id).unwrap_or_default(),
+            methods: methods.remove(&row.id).unwrap_or_default(),
+            rating: ratings.remove(&row.id).unwrap_or_else(|| rate([], at)),
+            row,
+        })
+        .collect())
+}
+
+/// The ratings (SPEC 4) at `at` of the instructors `ids` that have evaluations.
+pub fn ratings(
+    conn: &mut Db,
+    ids: &[&str],
+    at: NaiveDateTime,
+) -> QueryResult<HashMap<String, Rating>> {
+    let mut scores: HashMap<String, Vec<(i32, NaiveDateTime)>> = HashMap::new();
+    for (instructor, score, evaluated_at) in evaluations::table
+        .inner_join(teaching_records::table)
+        .filter(teaching_records::instructor_id.eq_any(ids))
+        .select((
+            teaching_records::instructor_id,
+            evaluations::score,
+            evaluations::evaluated_at,
+        ))
+        .load::<(String, i32, NaiveDateTime)>(conn)?
+    {
+        scores
+            .entry(instructor)
+            .or_default()
+            .push((score, evaluated_at));
+    }
+    Ok(scores
+        .into_iter()
+        .map(|(id, list)| (id, rate(list, at)))
+        .collect())
+}
+
+/// Unknown topic or method codes are 422s at their field.
+fn check_references(conn: &mut Db, input: &InstructorInput) -> Result<(), AppError> {
+    let known_topics: Vec<String> = topics::table.select(topics::code).load(conn)?;
+    let known_methods: Vec<String> = teaching_methods::table
+        .select(teaching_methods::code)
+        .load(conn)?;
+    let mut errors = Vec::new();
+    for (k, e) in input.expertise.iter().enumerate() {
+        if !known_topics.contains(&e.topic) {
+            errors.push(FieldError::new(
+                format!("expertise[{k}].topic"),
+                "unknown_reference",
+                format!("no topic {}", e.topic),
+            ));
+        }
+    }
+    for (k, m) in input.methods.iter().enumerate() {
+        if !known_methods.contains(m) {
+            errors.push(FieldError::new(
+                format!("methods[{k}]"),
+                "unknown_reference",
+                format!("no teaching method {m}"),
+            ));
+        }
+    }
+    AppError::check(errors)
+}
+
+fn replace_expertise_and_methods(
+    conn: &mut Db,
+    id: &str,
+    input: &InstructorInput,
+) -> QueryResult<()> {
+    diesel::delete(instructor_expertise::table.filter(instructor_expertise::instructor_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(instructor_methods::table.filter(instructor_methods::instructor_id.eq(id)))
+        .execute(conn)?;
+    for e in &input.expertise {
+        diesel::insert_into(instructor_expertise::table)
+            .values((
+                instructor_expertise::instructor_id.eq(id),
+                instructor_expertise::topic.eq(&e.topic),
+                instructor_expertise::level.eq(e.level),
+            ))
+            .execute(conn)?;
+    }
+    for m in &input.methods {
+        diesel::insert_into(instructor_methods::table)
+            .values((
+                instructor_methods::instructor_id.eq(id),
+                instructor_methods::method.eq(m),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Why a versioned update touched no row: the instructor is gone (404) or
+/// someone else wrote first (409).
+fn stale(conn: &mut Db, id: &str, version: i32) -> AppError {
+    let current = instructors::table
+        .find(id)
+        .select(instructors::version)
+        .first::<i32>(conn)
+        .optional();
+    match current {
+        Ok(Some(current)) => AppError::Conflict {
+            kind: "/problems/version-conflict",
+            detail: format!(
+                "instructor {id} is at version {current}, not {version}; read it again and retry"
+            ),
+        },
+        Ok(None) => not_found(id),
+        Err(e) => e.into(),
+    }
+}
+
+/// The 404 of an unknown instructor.
+pub fn not_found(id: &str) -> AppError {
+    AppError::NotFound(format!("no instructor {id}"))
+}

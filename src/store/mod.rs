@@ -1,0 +1,205 @@
+//! Storage: one diesel code base on SQLite (the embedded default) and
+//! PostgreSQL, chosen by the database URL's scheme.
+//!
+//! Each module holds one resource's rows and queries. Every write runs in
+//! [`write`], one transaction that takes the write lock first.
+
+pub mod availability;
+pub mod instructors;
+pub mod schema;
+pub mod settings;
+pub mod teaching;
+pub mod topics;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ManageConnection, Pool, R2D2Connection};
+use diesel::{Connection, MultiConnection, PgConnection, RunQueryDsl, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+/// A connection to either backend.
+#[derive(MultiConnection)]
+pub enum Db {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The query backend of [`Db`], for boxed queries.
+pub type Backend = <Db as Connection>::Backend;
+
+/// The connection pool shared by the request handlers.
+pub type DbPool = Pool<Manager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgresql");
+
+/// Settings every SQLite connection gets: write-ahead logging so readers do
+/// not block the writer, a busy timeout so writers queue instead of failing,
+/// and enforced foreign keys.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                              PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+/// Which backend a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgresql,
+}
+
+impl DbKind {
+    /// `postgres://` and `postgresql://` URLs are PostgreSQL; anything else is
+    /// an SQLite file path (an optional `sqlite://` prefix is dropped).
+    pub fn of(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::Postgresql
+        } else {
+            Self::Sqlite
+        }
+    }
+}
+
+/// Opens connections of the backend the URL names (never falls back to the
+/// other backend when a connection fails).
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: String,
+    kind: DbKind,
+}
+
+impl Manager {
+    pub fn new(url: &str) -> Self {
+        let kind = DbKind::of(url);
+        let url = match kind {
+            DbKind::Sqlite => url.strip_prefix("sqlite://").unwrap_or(url).to_owned(),
+            DbKind::Postgresql => url.to_owned(),
+        };
+        Self { url, kind }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = Db;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Db, Self::Error> {
+        use diesel::r2d2::Error;
+        match self.kind {
+            DbKind::Postgresql => PgConnection::establish(&self.url)
+                .map(Db::Postgresql)
+                .map_err(Error::ConnectionError),
+            DbKind::Sqlite => {
+                let mut conn =
+                    SqliteConnection::establish(&self.url).map_err(Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(Error::QueryError)?;
+                Ok(Db::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut Db) -> Result<(), Self::Error> {
+        ping(conn).map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Db) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// A pool for `url`, with the schema migrated to the newest version.
+pub fn open(url: &str, max_connections: u32) -> anyhow::Result<DbPool> {
+    let pool = Pool::builder()
+        .max_size(max_connections)
+        .connection_timeout(Duration::from_secs(10))
+        .build(Manager::new(url))?;
+    let applied = migrate(&mut *pool.get()?)?;
+    for version in applied {
+        tracing::info!(%version, "applied migration");
+    }
+    Ok(pool)
+}
+
+/// Runs the pending migrations; returns the versions applied.
+pub fn migrate(conn: &mut Db) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        Db::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        Db::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// Reverts the newest migration, or all of them; returns the versions reverted.
+pub fn revert(conn: &mut Db, all: bool) -> anyhow::Result<Vec<String>> {
+    fn run<C: MigrationHarness<B>, B: diesel::backend::Backend>(
+        c: &mut C,
+        migrations: EmbeddedMigrations,
+        all: bool,
+    ) -> diesel::migration::Result<Vec<String>> {
+        if all {
+            let versions = c.revert_all_migrations(migrations)?;
+            Ok(versions.iter().map(ToString::to_string).collect())
+        } else {
+            Ok(vec![c.revert_last_migration(migrations)?.to_string()])
+        }
+    }
+    match conn {
+        Db::Sqlite(c) => run(c, SQLITE_MIGRATIONS, all),
+        Db::Postgresql(c) => run(c, POSTGRES_MIGRATIONS, all),
+    }
+    .map_err(|e| anyhow::anyhow!("revert failed: {e}"))
+}
+
+/// Runs `f` in one transaction that holds the database's write lock from
+/// its first statement: on SQLite a deferred transaction that reads before it
+/// writes can fail to upgrade its lock, so a no-op write comes first; on
+/// PostgreSQL it is an ordinary transaction (row locks are taken by the
+/// callers that need them).
+pub fn write<T, E, F>(conn: &mut Db, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Db) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        if let Db::Sqlite(_) = conn {
+            diesel::sql_query("UPDATE server_settings SET value = value WHERE name = ''")
+                .execute(conn)?;
+        }
+        f(conn)
+    })
+}
+
+/// Runs a blocking database task off the async workers, with a connection
+/// from the pool (checked out inside the task, as diesel is synchronous).
+pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Db) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || f(&mut *pool.get()?)).await?
+}
+
+/// Whether the database answers a trivial query.
+pub fn ping(conn: &mut Db) -> diesel::QueryResult<()> {
+    conn.batch_execute("SELECT 1")
+}
+
+/// A unique-constraint violation becomes a 409 with `detail`; any other
+/// database error stays internal.
+pub fn conflict_if_duplicate(e: diesel::result::Error, detail: String) -> AppError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => AppError::Conflict {
+            kind: "/problems/duplicate",
+            detail,
+        },
+        e => e.into(),
+    }
+}

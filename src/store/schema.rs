@@ -1,0 +1,124 @@
+//! The tables, as the migrations under `migrations/` create them on both
+//! backends.
+
+diesel::table! {
+    server_settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    topics (code) {
+        code -> Text,
+        name -> Text,
+        category -> Text,
+    }
+}
+
+diesel::table! {
+    teaching_methods (code) {
+        code -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    instructors (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        organisation -> Text,
+        title -> Text,
+        tier -> Nullable<Text>,
+        city -> Text,
+        lat -> Double,
+        lon -> Double,
+        yearly_capacity -> Integer,
+        remote_ok -> Bool,
+        max_travel_km -> Nullable<Double>,
+        active -> Bool,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    instructor_expertise (instructor_id, topic) {
+        instructor_id -> Text,
+        topic -> Text,
+        level -> Integer,
+    }
+}
+
+diesel::table! {
+    instructor_methods (instructor_id, method) {
+        instructor_id -> Text,
+        method -> Text,
+    }
+}
+
+diesel::table! {
+    unavailability (id) {
+        id -> Text,
+        instructor_id -> Text,
+        start_at -> Timestamp,
+        end_at -> Timestamp,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    teaching_records (id) {
+        id -> Text,
+        instructor_id -> Text,
+        title -> Text,
+        delivered_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluations (id) {
+        id -> Text,
+        record_id -> Text,
+        score -> Integer,
+        evaluated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        instructor_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(instructor_expertise -> instructors (instructor_id));
+diesel::joinable!(instructor_expertise -> topics (topic));
+diesel::joinable!(instructor_methods -> instructors (instructor_id));
+diesel::joinable!(instructor_methods -> teaching_methods (method));
+diesel::joinable!(unavailability -> instructors (instructor_id));
+diesel::joinable!(teaching_records -> instructors (instructor_id));
+diesel::joinable!(evaluations -> teaching_records (record_id));
+diesel::joinable!(users -> instructors (instructor_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    server_settings,
+    topics,
+    teaching_methods,
+    instructors,
+    instructor_expertise,
+    instructor_methods,
+    unavailability,
+    teaching_records,
+    evaluations,
+    users,
+);

@@ -1,0 +1,213 @@
+//! Teaching records (one per delivered session) and the trainees'
+//! evaluation scores (1–5) attached to them, from which ratings are computed.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Deserialize;
+use solver::FieldError;
+use utoipa::ToSchema;
+
+use super::schema::{evaluations, teaching_records};
+use super::{instructors, write, Db};
+use crate::error::AppError;
+
+/// Most scores one batch may carry (one class of trainees).
+const MAX_SCORES: usize = 500;
+
+/// A delivered session and its trainees' scores.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordInput {
+    pub title: String,
+    /// When the session was delivered (RFC 3339 with an offset).
+    pub delivered_at: DateTime<FixedOffset>,
+    /// Trainees' scores, each 1–5; may be empty and added later.
+    #[serde(default)]
+    pub scores: Vec<i32>,
+}
+
+/// More scores for a record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationInput {
+    /// Each 1–5; at least one.
+    pub scores: Vec<i32>,
+    /// When they were given; defaults to the session's delivery time.
+    #[serde(default)]
+    pub evaluated_at: Option<DateTime<FixedOffset>>,
+}
+
+/// A stored record.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = teaching_records)]
+pub struct Record {
+    pub id: String,
+    pub instructor_id: String,
+    pub title: String,
+    pub delivered_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// A record with its scores.
+#[derive(Debug, Clone)]
+pub struct EvaluatedRecord {
+    pub record: Record,
+    pub scores: Vec<i32>,
+}
+
+fn score_errors(scores: &[i32], at_least_one: bool) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if at_least_one && scores.is_empty() {
+        errors.push(FieldError::new("scores", "non_empty", "at least one score"));
+    }
+    if scores.len() > MAX_SCORES {
+        errors.push(FieldError::new(
+            "scores",
+            "max_items",
+            format!("at most {MAX_SCORES} scores per batch"),
+        ));
+    }
+    for (k, s) in scores.iter().enumerate() {
+        if !(1..=5).contains(s) {
+            errors.push(FieldError::new(
+                format!("scores[{k}]"),
+                "score_range",
+                "a score from 1 to 5",
+            ));
+        }
+    }
+    errors
+}
+
+/// Records a delivered session with its scores (evaluated at delivery).
+pub fn create(
+    conn: &mut Db,
+    instructor: &str,
+    input: &RecordInput,
+) -> Result<EvaluatedRecord, AppError> {
+    let now = chrono::Utc::now().naive_utc();
+    let mut errors = score_errors(&input.scores, false);
+    if input.title.trim().is_empty() {
+        errors.push(FieldError::new("title", "non_empty", "must not be empty"));
+    }
+    if input.delivered_at.naive_utc() > now {
+        errors.push(FieldError::new(
+            "delivered_at",
+            "not_future",
+            "a record is of a session already delivered",
+        ));
+    }
+    AppError::check(errors)?;
+    write(conn, |conn| {
+        instructors::lock(conn, instructor)?;
+        let record = Record {
+            id: uuid::Uuid::new_v4().to_string(),
+            instructor_id: instructor.to_owned(),
+            title: input.title.trim().to_owned(),
+            delivered_at: input.delivered_at.naive_utc(),
+            created_at: now,
+        };
+        diesel::insert_into(teaching_records::table)
+            .values((
+                teaching_records::id.eq(&record.id),
+                teaching_records::instructor_id.eq(&record.instructor_id),
+                teaching_records::title.eq(&record.title),
+                teaching_records::delivered_at.eq(record.delivered_at),
+                teaching_records::created_at.eq(record.created_at),
+            ))
+            .execute(conn)?;
+        insert_scores(conn, &record.id, &input.scores, record.delivered_at)?;
+        Ok(EvaluatedRecord {
+            record,
+            scores: input.scores.clone(),
+        })
+    })
+}
+
+/// Adds a batch of scores to a record of `instructor`.
+pub fn evaluate(
+    conn: &mut Db,
+    instructor: &str,
+    record_id: &str,
+    input: &EvaluationInput,
+) -> Result<EvaluatedRecord, AppError> {
+    let now = chrono::Utc::now().naive_utc();
+    let mut errors = score_errors(&input.scores, true);
+    if input.evaluated_at.is_some_and(|t| t.naive_utc() > now) {
+        errors.push(FieldError::new(
+            "evaluated_at",
+            "not_future",
+            "evaluations are of the past",
+        ));
+    }
+    AppError::check(errors)?;
+    write(conn, |conn| {
+        instructors::lock(conn, instructor)?;
+        let record = teaching_records::table
+            .find(record_id)
+            .filter(teaching_records::instructor_id.eq(instructor))
+            .select(Record::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| {
+                AppError::NotFound(format!("instructor {instructor} has no record {record_id}"))
+            })?;
+        let at = input
+            .evaluated_at
+            .map_or(record.delivered_at, |t| t.naive_utc());
+        if at < record.delivered_at {
+            return Err(AppError::field(
+                "evaluated_at",
+                "after_delivery",
+                "a session is evaluated after it is delivered",
+            ));
+        }
+        insert_scores(conn, &record.id, &input.scores, at)?;
+        let scores = scores_of(conn, &record.id)?;
+        Ok(EvaluatedRecord { record, scores })
+    })
+}
+
+/// An instructor's records, newest first, with their scores.
+pub fn list(conn: &mut Db, instructor: &str) -> Result<Vec<EvaluatedRecord>, AppError> {
+    instructors::exists(conn, instructor)?;
+    let records = teaching_records::table
+        .filter(teaching_records::instructor_id.eq(instructor))
+        .order((teaching_records::delivered_at.desc(), teaching_records::id))
+        .select(Record::as_select())
+        .load(conn)?;
+    records
+        .into_iter()
+        .map(|record| {
+            let scores = scores_of(conn, &record.id)?;
+            Ok(EvaluatedRecord { record, scores })
+        })
+        .collect()
+}
+
+fn scores_of(conn: &mut Db, record: &str) -> QueryResult<Vec<i32>> {
+    evaluations::table
+        .filter(evaluations::record_id.eq(record))
+        .order((evaluations::evaluated_at, evaluations::id))
+        .select(evaluations::score)
+        .load(conn)
+}
+
+fn insert_scores(
+    conn: &mut Db,
+    record: &str,
+    scores: &[i32],
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    for score in scores {
+        diesel::insert_into(evaluations::table)
+            .values((
+                evaluations::id.eq(uuid::Uuid::new_v4().to_string()),
+                evaluations::record_id.eq(record),
+                evaluations::score.eq(score),
+                evaluations::evaluated_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! User accounts: a username, an argon2 password hash and one role.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{instructors, users};
+use super::{conflict_if_duplicate, write, Db};
+use crate::auth::Role;
+use crate::error::AppError;
+
+/// A stored user.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub instructor_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// What it takes to create a user; the password is already hashed.
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub instructor_id: Option<&'a str>,
+}
+
+/// Checks the username and the role's instructor link, then inserts.
+pub fn create(conn: &mut Db, new: &NewUser) -> Result<User, AppError> {
+    let mut errors = Vec::new();
+    let name_ok = (3..=64).contains(&new.username.chars().count())
+        && new
+            .username
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-@".contains(c));
+    if !name_ok {
+        errors.push(solver::FieldError::new(
+            "username",
+            "format",
+            "3 to 64 letters, digits or . _ - @",
+        ));
+    }
+    match (new.role, new.instructor_id) {
+        (Role::Instructor, None) => errors.push(solver::FieldError::new(
+            "instructor",
+            "required",
+            "an instructor account is linked to one instructor",
+        )),
+        (Role::Instructor, Some(_)) | (_, None) => {}
+        (_, Some(_)) => errors.push(solver::FieldError::new(
+            "instructor",
+            "not_allowed",
+            "only the instructor role is linked to an instructor",
+        )),
+    }
+    AppError::check(errors)?;
+    write(conn, |conn| {
+        if let Some(id) = new.instructor_id {
+            let exists = instructors::table
+                .find(id)
+                .count()
+                .get_result::<i64>(conn)?
+                > 0;
+            if !exists {
+                return Err(AppError::field(
+                    "instructor",
+                    "unknown_reference",
+                    format!("no instructor {id}"),
+                ));
+            }
+        }
+        let user = User {
+            id: uuid::Uuid::new_v4().to_string(),
+            username: new.username.to_owned(),
+            password_hash: new.password_hash.to_owned(),
+            role: new.role.code().to_owned(),
+            instructor_id: new.instructor_id.map(str::to_owned),
+            created_at: chrono::Utc::now().naive_utc(),
+        };
+        diesel::insert_into(users::table)
+            .values((
+                users::id.eq(&user.id),
+                users::username.eq(&user.username),
+                users::password_hash.eq(&user.password_hash),
+                users::role.eq(&user.role),
+                users::instructor_id.eq(&user.instructor_id),
+                users::created_at.eq(user.created_at),
+            ))
+            .execute(conn)
+            .map_err(|e| {
+                conflict_if_duplicate(e, format!("the username {} is taken", new.username))
+            })?;
+        Ok(user)
+    })
+}
+
+/// The user called `username`, if any.
+pub fn by_username(conn: &mut Db, username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// All users, by username.
+pub fn list(conn: &mut Db) -> QueryResult<Vec<User>> {
+    users::table
+        .order(users::username)
+        .select(User::as_select())
+        .load(conn)
+}

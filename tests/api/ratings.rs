@@ -1,0 +1,144 @@
+//! Teaching records, evaluations and the rating formula of SPEC section 4 at
+//! fixed dates.
+
+use serde_json::json;
+
+use crate::support::{create_instructor, Backend, TestApp};
+
+/// SPEC 4, written out independently of the service.
+fn spec_rating(evaluations: &[(f64, f64)]) -> f64 {
+    let (c, m) = (5.0, 3.5);
+    let weighted: f64 = evaluations
+        .iter()
+        .map(|(r, age)| 0.5f64.powf(age / 365.0) * r)
+        .sum();
+    let weights: f64 = evaluations
+        .iter()
+        .map(|(_, age)| 0.5f64.powf(age / 365.0))
+        .sum();
+    ((c * m + weighted) / (c + weights) - 1.0) / 4.0
+}
+
+fn rating_at_fixed_dates(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let id = create_instructor(&planner, "李明", json!({}));
+    let records = format!("/api/v1/instructors/{id}/teaching-records");
+    let r = planner.post(
+        &records,
+        &json!({"title": "办信实务", "delivered_at": "2025-01-01T00:00:00Z", "scores": [5, 4, 5]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["mean_score"], json!(14.0 / 3.0));
+    let second = planner.post(
+        &records,
+        &json!({"title": "接访技巧", "delivered_at": "2026-01-01T00:00:00Z", "scores": [2]}),
+    );
+    let second_id = second.body["id"].as_str().unwrap();
+    // Late evaluations of the second session, given half a year after it.
+    let late = planner.post(
+        &format!("{records}/{second_id}/evaluations"),
+        &json!({"scores": [3, 3], "evaluated_at": "2026-07-02T00:00:00Z"}),
+    );
+    assert_eq!(late.status, 201, "{}", late.body);
+    assert_eq!(late.body["scores"], json!([2, 3, 3]));
+
+    let rating_at = |at: &str| {
+        planner
+            .get(&format!("/api/v1/instructors/{id}?at={at}"))
+            .body["rating"]
+            .clone()
+    };
+    // 2027-01-01: ages 730, 365 and 183 days.
+    let r = rating_at("2027-01-01T00:00:00Z");
+    let expected = spec_rating(&[
+        (5.0, 730.0),
+        (4.0, 730.0),
+        (5.0, 730.0),
+        (2.0, 365.0),
+        (3.0, 183.0),
+        (3.0, 183.0),
+    ]);
+    assert!(
+        (r["rating"].as_f64().unwrap() - expected).abs() < 1e-12,
+        "{r} vs {expected}"
+    );
+    assert_eq!(r["evaluation_count"], 6);
+    assert_eq!(r["mean_score"], json!(22.0 / 6.0));
+    // 2026-01-01: the second session's scores count at age 0, the late ones not yet.
+    let r = rating_at("2026-01-01T00:00:00Z");
+    let expected = spec_rating(&[(5.0, 365.0), (4.0, 365.0), (5.0, 365.0), (2.0, 0.0)]);
+    assert!(
+        (r["rating"].as_f64().unwrap() - expected).abs() < 1e-12,
+        "{r} vs {expected}"
+    );
+    assert_eq!(r["evaluation_count"], 4);
+    // Before any evaluation: the prior.
+    assert_eq!(
+        rating_at("2024-06-01T00:00:00Z"),
+        json!({"rating": 0.625, "evaluation_count": 0, "mean_score": null})
+    );
+    // The list shows the same rating.
+    let list = planner.get("/api/v1/instructors?at=2027-01-01T00:00:00Z");
+    assert_eq!(
+        list.body["items"][0]["rating"],
+        rating_at("2027-01-01T00:00:00Z")
+    );
+    let history = planner.get(&records);
+    assert_eq!(history.body.as_array().unwrap().len(), 2);
+    assert_eq!(history.body[0]["title"], "接访技巧");
+}
+
+fn evaluations_are_validated(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let id = create_instructor(&planner, "李明", json!({}));
+    let records = format!("/api/v1/instructors/{id}/teaching-records");
+    let r = planner.post(
+        &records,
+        &json!({"title": " ", "delivered_at": "2999-01-01T00:00:00Z", "scores": [0, 3, 6]}),
+    );
+    let mut errors = r.field_errors();
+    errors.sort();
+    let expected: Vec<(String, String)> = [
+        ("delivered_at", "not_future"),
+        ("scores[0]", "score_range"),
+        ("scores[2]", "score_range"),
+        ("title", "non_empty"),
+    ]
+    .iter()
+    .map(|(f, r)| (f.to_string(), r.to_string()))
+    .collect();
+    assert_eq!(errors, expected);
+    let record = planner.post(
+        &records,
+        &json!({"title": "办信实务", "delivered_at": "2026-03-01T00:00:00Z"}),
+    );
+    let record_id = record.body["id"].as_str().unwrap();
+    let evaluations = format!("{records}/{record_id}/evaluations");
+    let r = planner.post(&evaluations, &json!({"scores": []}));
+    assert_eq!(
+        r.field_errors(),
+        [("scores".to_owned(), "non_empty".to_owned())]
+    );
+    let r = planner.post(
+        &evaluations,
+        &json!({"scores": [4], "evaluated_at": "2026-02-01T00:00:00Z"}),
+    );
+    assert_eq!(
+        r.field_errors(),
+        [("evaluated_at".to_owned(), "after_delivery".to_owned())]
+    );
+    planner
+        .post(
+            &format!("{records}/no-such-record/evaluations"),
+            &json!({"scores": [4]}),
+        )
+        .problem(404);
+    assert_eq!(
+        app.db().count("SELECT count(*) AS count FROM evaluations"),
+        0
+    );
+}
+
+crate::both_backends!(rating_at_fixed_dates, evaluations_are_validated);

@@ -1,0 +1,415 @@
+//! The test harness: each test starts the real `faculty-pool serve` binary
+//! on a fresh database of its own (an SQLite file in a temporary directory,
+//! or a new PostgreSQL database dropped afterwards) and talks to it over
+//! HTTP, as a client would.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_faculty-pool");
+/// The token secret every test server is started with, so tests can forge
+/// tokens.
+pub const SECRET: &str = "test-secret-of-more-than-thirty-two-bytes";
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Where PostgreSQL test databases are created; `FACULTY_POOL_TEST_PG`
+/// overrides it. PostgreSQL tests never skip: an unreachable server fails them.
+fn pg_admin_url() -> String {
+    std::env::var("FACULTY_POOL_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `sqlite::name` and `postgres::name` tests from each
+/// `fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $test() { super::$test($crate::support::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $test() { super::$test($crate::support::Backend::Postgres) } )*
+        }
+    };
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    /// Holds the SQLite file and the server's log.
+    pub dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match backend {
+            Backend::Sqlite => Self {
+                url: dir.path().join("pool.db").to_string_lossy().into_owned(),
+                dir,
+                pg_name: None,
+            },
+            Backend::Postgres => {
+                let name = format!("fp_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = pg_admin_url();
+                let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
+                    panic!("PostgreSQL tests need a server at {admin} (FACULTY_POOL_TEST_PG): {e}")
+                });
+                diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                    .execute(&mut conn)
+                    .expect("create the test database");
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+                Self {
+                    url: format!("{base}/{name}"),
+                    dir,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+
+    /// Runs `faculty-pool ARGS` against this database with `stdin`.
+    pub fn cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env("DATABASE_URL", &self.url)
+            .env("LOG_LEVEL", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run faculty-pool");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("faculty-pool output")
+    }
+
+    /// Counts rows with a raw SQL query returning one `count`.
+    pub fn count(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            count: i64,
+        }
+        let rows: Vec<Count> = if self.pg_name.is_some() {
+            let mut conn = PgConnection::establish(&self.url).expect("connect");
+            diesel::sql_query(sql).load(&mut conn).expect(sql)
+        } else {
+            let mut conn = diesel::SqliteConnection::establish(&self.url).expect("connect");
+            diesel::sql_query(sql).load(&mut conn).expect(sql)
+        };
+        rows[0].count
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg_name.is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name {
+            if let Ok(mut conn) = PgConnection::establish(&pg_admin_url()) {
+                let _ =
+                    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut conn);
+            }
+        }
+    }
+}
+
+/// A running server on its own database.
+pub struct TestApp {
+    db: Option<TestDb>,
+    pub base: String,
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl TestApp {
+    pub fn start(backend: Backend) -> Self {
+        Self::start_on(TestDb::new(backend), &[("JWT_SECRET", SECRET)])
+    }
+
+    /// Starts a server on `db` with extra environment.
+    pub fn start_on(db: TestDb, env: &[(&str, &str)]) -> Self {
+        match Self::try_start(db, env) {
+            Ok(app) => app,
+            Err((_, message)) => panic!("the server did not start: {message}"),
+        }
+    }
+
+    /// Starts a server, or gives back the database and why it did not start.
+    pub fn try_start(db: TestDb, env: &[(&str, &str)]) -> Result<Self, (TestDb, String)> {
+        let log = db.dir.path().join("server.log");
+        let mut command = Command::new(BIN);
+        command
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env_remove("JWT_SECRET")
+            .env("DATABASE_URL", &db.url)
+            .env("LOG_LEVEL", "info")
+            .env("HTTP_WORKERS", "2")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("log file"));
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("start faculty-pool serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(base) => Ok(Self {
+                db: Some(db),
+                base,
+                child,
+                log,
+            }),
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait().ok();
+                let message = std::fs::read_to_string(&log).unwrap_or_default();
+                Err((db, format!("{status:?}: {message}")))
+            }
+        }
+    }
+
+    /// The server's database.
+    pub fn db(&self) -> &TestDb {
+        self.db.as_ref().expect("the database of a running server")
+    }
+
+    /// Kills the server (SIGKILL, as a crash would) and gives back its database.
+    pub fn kill(mut self) -> TestDb {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.db.take().expect("the database of a running server")
+    }
+
+    /// A client without credentials.
+    pub fn anonymous(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            token: None,
+            http: reqwest::blocking::Client::new(),
+        }
+    }
+
+    /// Creates a user through the CLI, as an operator would.
+    pub fn add_user(&self, username: &str, role: &str, instructor: Option<&str>) {
+        let mut args = vec!["user", "add", "--username", username, "--role", role];
+        if let Some(id) = instructor {
+            args.extend(["--instructor", id]);
+        }
+        let out = self.db().cli(&args, &format!("{PASSWORD}\n"));
+        assert!(
+            out.status.success(),
+            "user add failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A logged-in client of a new user with `role` (an instructor account
+    /// speaks for `instructor`).
+    pub fn client(&self, role: &str, instructor: Option<&str>) -> Client {
+        let username = format!("{role}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        self.add_user(&username, role, instructor);
+        self.login(&username, PASSWORD)
+    }
+
+    pub fn login(&self, username: &str, password: &str) -> Client {
+        let r = self.anonymous().post(
+            "/api/v1/auth/token",
+            &serde_json::json!({"username": username, "password": password}),
+        );
+        assert_eq!(r.status, 200, "login failed: {}", r.body);
+        Client {
+            token: Some(r.body["access_token"].as_str().expect("token").to_owned()),
+            ..self.anonymous()
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!(
+                "--- server log ---\n{}",
+                std::fs::read_to_string(&self.log).unwrap_or_default()
+            );
+        }
+    }
+}
+
+/// An HTTP client of a test server.
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub token: Option<String>,
+    http: reqwest::blocking::Client,
+}
+
+/// A response with its body parsed as JSON (`Value::Null` when empty).
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json error with `status`, and returns it.
+    pub fn problem(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.body
+        );
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("/problems/")));
+        &self.body
+    }
+
+    /// The `(field, rule)` pairs of a 422.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.problem(422)["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| {
+                (
+                    e["field"].as_str().unwrap_or_default().to_owned(),
+                    e["rule"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+impl Client {
+    pub fn with_token(&self, token: &str) -> Client {
+        Client {
+            token: Some(token.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.send(self.http.get(self.url(path)))
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Response {
+        self.send(self.http.post(self.url(path)).json(body))
+    }
+
+    pub fn post_raw(&self, path: &str, body: Vec<u8>) -> Response {
+        self.send(
+            self.http
+                .post(self.url(path))
+                .header("content-type", "application/json")
+                .body(body),
+        )
+    }
+
+    pub fn put(&self, path: &str, body: &Value, if_match: Option<&str>) -> Response {
+        let mut request = self.http.put(self.url(path)).json(body);
+        if let Some(tag) = if_match {
+            request = request.header("if-match", tag);
+        }
+        self.send(request)
+    }
+
+    pub fn delete(&self, path: &str) -> Response {
+        self.send(self.http.delete(self.url(path)))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn send(&self, mut request: reqwest::blocking::RequestBuilder) -> Response {
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().expect("HTTP request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// A valid instructor record; `overrides` replaces fields.
+pub fn instructor(name: &str, overrides: Value) -> Value {
+    let mut record = serde_json::json!({
+        "name": name,
+        "kind": "cadre",
+        "organisation": "湖北省信访局",
+        "title": "处长",
+        "tier": "provincial",
+        "city": "武汉",
+        "lat": 30.59,
+        "lon": 114.30,
+        "expertise": [{"topic": "letter-handling", "level": 4}, {"topic": "visitor-reception", "level": 3}],
+        "methods": ["lecture", "case"],
+        "yearly_capacity": 8,
+        "remote_ok": true,
+        "max_travel_km": 1500.0,
+        "phone": "027-8888 6666",
+        "email": "li@example.cn"
+    });
+    if let (Some(base), Some(extra)) = (record.as_object_mut(), overrides.as_object()) {
+        for (k, v) in extra {
+            base.insert(k.clone(), v.clone());
+        }
+    }
+    record
+}
+
+/// Creates an instructor as `client` and returns its id.
+pub fn create_instructor(client: &Client, name: &str, overrides: Value) -> String {
+    let r = client.post("/api/v1/instructors", &instructor(name, overrides));
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body["id"].as_str().expect("id").to_owned()
+}
