@@ -101,8 +101,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(teaching::list)
         .service(teaching::create)
         .service(teaching::evaluate)
+        .route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .default_service(web::to(not_found));
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
 }
 
 async fn not_found() -> Result<HttpResponse, AppError> {

@@ -27,6 +27,8 @@ fn health_and_docs(backend: Backend) {
     }
     assert!(doc.body["components"]["securitySchemes"]["bearer"].is_object());
     // The UI is served from the binary, with no internet access.
+    let ui = anonymous.get("/docs"); // redirected to /docs/
+    assert_eq!(ui.status, 200);
     let ui = anonymous.get("/docs/");
     assert_eq!(ui.status, 200);
     assert!(ui.body.as_str().unwrap().contains("swagger"), "{}", ui.body);
