@@ -2,12 +2,15 @@
 
 mod api;
 mod auth;
+mod demo;
 mod error;
 mod problem_details;
 mod rating;
 mod serve;
 mod solve_command;
+mod staffing;
 mod store;
+mod summary;
 mod user_command;
 mod vocabulary;
 
@@ -38,6 +41,9 @@ struct Cli {
 enum Command {
     /// Run the HTTP service.
     Serve(ServeArgs),
+    /// Seed a fresh SQLite database with a realistic pool and provincial
+    /// plan, staff it through a staffing run, and print the report.
+    Demo(demo::DemoArgs),
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -102,6 +108,7 @@ fn main() -> ExitCode {
             mip_gap,
             summary,
         } => return solve_command::run(&problem, time_limit, mip_gap, summary),
+        Command::Demo(args) => demo::run(&args),
         Command::Serve(args) => actix_web::rt::System::new().block_on(serve::run(args)),
         Command::User(UserCommand::Add {
             db,

@@ -5,9 +5,14 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use crate::api;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::TokenKeys;
+use crate::staffing::recommend::PoolCache;
+use crate::staffing::runs::{self, Doorbell, WorkerConfig};
 use crate::store::{self, settings, DbKind};
 
 /// How the service runs; every flag also reads an environment variable.
@@ -40,6 +45,20 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HTTP_WORKERS")]
     pub http_workers: Option<usize>,
+    /// Staffing runs this process solves at once (0: serve the API only).
+    #[arg(long, env = "RUN_WORKERS", default_value_t = 1)]
+    pub run_workers: usize,
+    /// Seconds a worker's claim on a run lasts without renewal; a run whose
+    /// server died is picked up again after this.
+    #[arg(long, env = "RUN_LEASE_S", default_value_t = 30)]
+    pub run_lease_s: u64,
+    /// Largest `time_limit_s` a staffing run or `/solve` may ask for.
+    #[arg(long, env = "MAX_TIME_LIMIT_S", default_value_t = 300.0)]
+    pub max_time_limit_s: f64,
+    /// Seconds the pool snapshot behind recommendations is reused when other
+    /// replicas may have written (this process's own writes refresh it at once).
+    #[arg(long, env = "POOL_CACHE_TTL_S", default_value_t = 10)]
+    pub pool_cache_ttl_s: u64,
 }
 
 /// Where the data lives.
@@ -70,6 +89,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         args.token_ttl_s,
     )?);
     let throttle = web::Data::new(LoginThrottle::default());
+    let workers = WorkerConfig {
+        concurrency: args.run_workers,
+        lease: Duration::from_secs(args.run_lease_s.max(1)),
+        poll: Duration::from_secs(1),
+        max_time_limit_s: args.max_time_limit_s,
+    };
+    let doorbell = Arc::new(Doorbell::default());
+    runs::start_workers(
+        pool.clone(),
+        DbKind::of(&args.db.database_url),
+        workers.clone(),
+        doorbell.clone(),
+    )?;
+    let workers = web::Data::new(workers);
+    let doorbell = web::Data::new(doorbell);
+    let cache = web::Data::new(PoolCache::new(Duration::from_secs(args.pool_cache_ttl_s)));
     let pool = web::Data::new(pool);
     let body_limit = args.body_limit_bytes;
     let mut server = HttpServer::new(move || {
@@ -93,6 +128,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .app_data(pool.clone())
             .app_data(keys.clone())
             .app_data(throttle.clone())
+            .app_data(workers.clone())
+            .app_data(doorbell.clone())
+            .app_data(cache.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(api::json::query_config())
             .configure(api::routes)

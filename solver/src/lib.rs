@@ -14,6 +14,7 @@ mod index;
 mod model;
 mod pins;
 pub mod problem;
+mod recommend;
 mod report;
 pub mod solution;
 mod solve;
@@ -21,6 +22,7 @@ pub mod synthetic;
 mod validate;
 
 pub use problem::Problem;
+pub use recommend::{recommend, Reason, Recommendation};
 pub use solution::{Solution, Status};
 pub use solve::{greedy_objective, solve, SolveError};
 pub use validate::{parse, parse_json, validate, FieldError};

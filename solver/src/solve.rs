@@ -99,7 +99,7 @@ pub fn greedy_objective(problem: &Problem) -> Result<f64, SolveError> {
     .objective)
 }
 
-fn checked_index(problem: &Problem) -> Result<Index<'_>, SolveError> {
+pub(crate) fn checked_index(problem: &Problem) -> Result<Index<'_>, SolveError> {
     let errors = validate(problem);
     if !errors.is_empty() {
         return Err(SolveError::Invalid(errors));

@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::json::JsonBody;
-use crate::auth::{Caller, POOL_READERS, POOL_WRITERS};
+use crate::auth::{Caller, PLANNERS, READERS};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::store::availability::{self, Block, BlockInput};
@@ -81,7 +81,7 @@ pub async fn list(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<web::Json<Vec<BlockView>>, AppError> {
-    caller.require(POOL_READERS)?;
+    caller.require(READERS)?;
     list_of(&pool, id.into_inner()).await
 }
 
@@ -103,7 +103,7 @@ pub async fn add(
     id: web::Path<String>,
     JsonBody(input): JsonBody<BlockInput>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(POOL_WRITERS)?;
+    caller.require(PLANNERS)?;
     add_to(&pool, id.into_inner(), input).await
 }
 
@@ -123,7 +123,7 @@ pub async fn remove(
     pool: web::Data<DbPool>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(POOL_WRITERS)?;
+    caller.require(PLANNERS)?;
     let (id, block) = path.into_inner();
     remove_from(&pool, id, block).await
 }

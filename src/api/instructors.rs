@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::json::JsonBody;
 use super::pagination::{Page, Paginated};
 use super::versioning::{etag, if_match};
-use crate::auth::{Caller, POOL_READERS, POOL_WRITERS};
+use crate::auth::{Caller, PLANNERS, READERS};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::rating::Rating;
@@ -150,7 +150,7 @@ pub async fn list(
     page: web::Query<Page>,
     at: web::Query<RatingAt>,
 ) -> Result<web::Json<Paginated<InstructorView>>, AppError> {
-    caller.require(POOL_READERS)?;
+    caller.require(READERS)?;
     page.check()?;
     let (filter, at, window) = (
         filter.into_inner(),
@@ -181,7 +181,7 @@ pub async fn create(
     pool: web::Data<DbPool>,
     JsonBody(input): JsonBody<InstructorInput>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(POOL_WRITERS)?;
+    caller.require(PLANNERS)?;
     let profile = store::run(&pool, move |conn| instructors::create(conn, &input)).await?;
     Ok(profile_response(
         actix_web::http::StatusCode::CREATED,
@@ -206,7 +206,7 @@ pub async fn get(
     id: web::Path<String>,
     at: web::Query<RatingAt>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(POOL_READERS)?;
+    caller.require(READERS)?;
     let at = at.time();
     let profile = store::run(&pool, move |conn| instructors::profile(conn, &id, at)).await?;
     Ok(profile_response(actix_web::http::StatusCode::OK, profile))
@@ -232,7 +232,7 @@ pub async fn update(
     id: web::Path<String>,
     JsonBody(input): JsonBody<InstructorInput>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(POOL_WRITERS)?;
+    caller.require(PLANNERS)?;
     let version = if_match(&req)?;
     let profile = store::run(&pool, move |conn| {
         instructors::update(conn, &id, version, &input)
@@ -257,7 +257,7 @@ pub async fn deactivate(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(POOL_WRITERS)?;
+    caller.require(PLANNERS)?;
     let profile = store::run(&pool, move |conn| instructors::deactivate(conn, &id)).await?;
     Ok(profile_response(actix_web::http::StatusCode::OK, profile))
 }

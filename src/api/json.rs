@@ -28,7 +28,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     AppError::BadRequest(format!("cannot read the request body: {e}"))
                 }
             })?;
-            solver::parse_json(&bytes)
+            // An empty body reads as `null`, so `JsonBody<Option<T>>` makes a body optional.
+            let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+            solver::parse_json(bytes)
                 .map(JsonBody)
                 .map_err(AppError::Validation)
         })

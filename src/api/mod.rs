@@ -2,6 +2,7 @@
 //! request plumbing. Handlers are thin: check the role, parse, call the store
 //! inside `web::block`, return a view.
 
+pub mod assignments;
 pub mod auth;
 pub mod availability;
 pub mod health;
@@ -9,6 +10,10 @@ pub mod instructors;
 pub mod json;
 pub mod me;
 pub mod pagination;
+pub mod plans;
+pub mod recommendations;
+pub mod runs;
+pub mod solve;
 pub mod teaching;
 pub mod topics;
 pub mod users;
@@ -53,6 +58,29 @@ use crate::error::AppError;
         teaching::list,
         teaching::create,
         teaching::evaluate,
+        recommendations::opportunities,
+        plans::create,
+        plans::list,
+        plans::get,
+        plans::create_class,
+        plans::get_class,
+        plans::create_session,
+        plans::get_session,
+        plans::delete_session,
+        recommendations::for_session,
+        recommendations::for_query,
+        runs::create,
+        runs::list,
+        runs::get,
+        runs::apply,
+        solve::solve,
+        assignments::list,
+        assignments::lock,
+        assignments::unlock,
+        assignments::confirm,
+        assignments::own,
+        assignments::decline,
+        assignments::calendar,
     ),
     modifiers(&BearerAuth)
 )]
@@ -101,6 +129,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(teaching::list)
         .service(teaching::create)
         .service(teaching::evaluate)
+        .service(recommendations::opportunities)
+        .service(plans::create)
+        .service(plans::list)
+        .service(plans::get)
+        .service(plans::create_class)
+        .service(plans::get_class)
+        .service(plans::create_session)
+        .service(plans::get_session)
+        .service(plans::delete_session)
+        .service(recommendations::for_session)
+        .service(recommendations::for_query)
+        .service(runs::create)
+        .service(runs::list)
+        .service(runs::get)
+        .service(runs::apply)
+        .service(solve::solve)
+        .service(assignments::list)
+        .service(assignments::lock)
+        .service(assignments::unlock)
+        .service(assignments::confirm)
+        .service(assignments::calendar)
+        .service(assignments::own)
+        .service(assignments::decline)
         .route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .default_service(web::to(not_found));

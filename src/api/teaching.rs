@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::json::JsonBody;
-use crate::auth::{Caller, POOL_READERS, POOL_WRITERS};
+use crate::auth::{Caller, PLANNERS, READERS};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::store::teaching::{self, EvaluatedRecord, EvaluationInput, RecordInput};
@@ -59,7 +59,7 @@ pub async fn list(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<web::Json<Vec<RecordView>>, AppError> {
-    caller.require(POOL_READERS)?;
+    caller.require(READERS)?;
     let records = store::run(&pool, move |conn| teaching::list(conn, &id)).await?;
     Ok(web::Json(
         records.into_iter().map(RecordView::from).collect(),
@@ -84,7 +84,7 @@ pub async fn create(
     id: web::Path<String>,
     JsonBody(input): JsonBody<RecordInput>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(POOL_WRITERS)?;
+    caller.require(PLANNERS)?;
     let record = store::run(&pool, move |conn| teaching::create(conn, &id, &input)).await?;
     Ok(HttpResponse::Created().json(RecordView::from(record)))
 }
@@ -107,7 +107,7 @@ pub async fn evaluate(
     path: web::Path<(String, String)>,
     JsonBody(input): JsonBody<EvaluationInput>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(POOL_WRITERS)?;
+    caller.require(PLANNERS)?;
     let (id, record) = path.into_inner();
     let record = store::run(&pool, move |conn| {
         teaching::evaluate(conn, &id, &record, &input)

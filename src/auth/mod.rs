@@ -51,10 +51,10 @@ impl Role {
     }
 }
 
-/// Who may read the pool (instructors, their availability and records).
-pub const POOL_READERS: &[Role] = &[Role::Admin, Role::Planner, Role::Office];
-/// Who may change the pool.
-pub const POOL_WRITERS: &[Role] = &[Role::Admin, Role::Planner];
+/// Who may read the pool, plans, staffing results and recommendations.
+pub const READERS: &[Role] = &[Role::Admin, Role::Planner, Role::Office];
+/// Who may change the pool and plans, and staff them.
+pub const PLANNERS: &[Role] = &[Role::Admin, Role::Planner];
 /// Who may manage accounts and the vocabulary.
 pub const ADMINS: &[Role] = &[Role::Admin];
 

@@ -4,14 +4,17 @@
 //! Each module holds one resource's rows and queries. Every write runs in
 //! [`write`], one transaction that takes the write lock first.
 
+pub mod assignments;
 pub mod availability;
 pub mod instructors;
+pub mod plans;
 pub mod schema;
 pub mod settings;
 pub mod teaching;
 pub mod topics;
 pub mod users;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -154,6 +157,15 @@ pub fn revert(conn: &mut Db, all: bool) -> anyhow::Result<Vec<String>> {
     .map_err(|e| anyhow::anyhow!("revert failed: {e}"))
 }
 
+/// Counts the write transactions this process committed, so that caches of
+/// stored data know when they are stale.
+static WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// The number of write transactions this process has committed.
+pub fn writes() -> u64 {
+    WRITES.load(Ordering::Acquire)
+}
+
 /// Runs `f` in one transaction that holds the database's write lock from
 /// its first statement: on SQLite a deferred transaction that reads before it
 /// writes can fail to upgrade its lock, so a no-op write comes first; on
@@ -164,13 +176,17 @@ where
     F: FnOnce(&mut Db) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    conn.transaction(|conn| {
+    let result = conn.transaction(|conn| {
         if let Db::Sqlite(_) = conn {
             diesel::sql_query("UPDATE server_settings SET value = value WHERE name = ''")
                 .execute(conn)?;
         }
         f(conn)
-    })
+    });
+    if result.is_ok() {
+        WRITES.fetch_add(1, Ordering::AcqRel);
+    }
+    result
 }
 
 /// Runs a blocking database task off the async workers, with a connection

@@ -101,6 +101,90 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    plans (id) {
+        id -> Text,
+        name -> Text,
+        year -> Integer,
+        tier -> Text,
+        owner_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    classes (id) {
+        id -> Text,
+        plan_id -> Text,
+        name -> Text,
+        kind -> Text,
+        city -> Text,
+        lat -> Double,
+        lon -> Double,
+        start_date -> Date,
+        end_date -> Date,
+        min_cadre_share -> Double,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        class_id -> Text,
+        title -> Text,
+        start_at -> Timestamp,
+        end_at -> Timestamp,
+        remote -> Bool,
+        method -> Nullable<Text>,
+        needed -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_topics (session_id, topic) {
+        session_id -> Text,
+        topic -> Text,
+        min_level -> Integer,
+    }
+}
+
+diesel::table! {
+    staffing_runs (id) {
+        id -> Text,
+        plan_id -> Text,
+        requested_by -> Text,
+        state -> Text,
+        request -> Text,
+        as_of -> Timestamp,
+        inputs_digest -> Nullable<Text>,
+        result -> Nullable<Text>,
+        error -> Nullable<Text>,
+        attempts -> Integer,
+        worker -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        applied_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    assignments (id) {
+        id -> Text,
+        session_id -> Text,
+        instructor_id -> Text,
+        state -> Text,
+        locked -> Bool,
+        run_id -> Nullable<Text>,
+        decline_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(instructor_expertise -> instructors (instructor_id));
 diesel::joinable!(instructor_expertise -> topics (topic));
 diesel::joinable!(instructor_methods -> instructors (instructor_id));
@@ -109,6 +193,15 @@ diesel::joinable!(unavailability -> instructors (instructor_id));
 diesel::joinable!(teaching_records -> instructors (instructor_id));
 diesel::joinable!(evaluations -> teaching_records (record_id));
 diesel::joinable!(users -> instructors (instructor_id));
+diesel::joinable!(plans -> users (owner_id));
+diesel::joinable!(classes -> plans (plan_id));
+diesel::joinable!(sessions -> classes (class_id));
+diesel::joinable!(session_topics -> sessions (session_id));
+diesel::joinable!(session_topics -> topics (topic));
+diesel::joinable!(staffing_runs -> plans (plan_id));
+diesel::joinable!(assignments -> sessions (session_id));
+diesel::joinable!(assignments -> instructors (instructor_id));
+diesel::joinable!(assignments -> staffing_runs (run_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     server_settings,
@@ -121,4 +214,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     teaching_records,
     evaluations,
     users,
+    plans,
+    classes,
+    sessions,
+    session_topics,
+    staffing_runs,
+    assignments,
 );

@@ -1,0 +1,270 @@
+//! `/api/v1/plans`, `/classes`, `/sessions`: the yearly training plan.
+
+use actix_web::{delete, get, post, web, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::json::JsonBody;
+use crate::auth::{Caller, PLANNERS, READERS};
+use crate::error::AppError;
+use crate::problem_details::ProblemDetails;
+use crate::store::plans::{
+    self, class_kind_name, ClassDetail, ClassInput, ClassRow, PlanInput, PlanRow, SessionDetail,
+    SessionInput,
+};
+use crate::store::{self, DbPool};
+use crate::vocabulary::Tier;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanView {
+    pub id: String,
+    pub name: String,
+    pub year: i32,
+    pub tier: String,
+    pub tier_name: Option<&'static str>,
+    /// The user who made the plan.
+    pub owner: String,
+    pub created_at: DateTime<Utc>,
+    /// With `GET /plans/{id}`: the classes and their sessions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classes: Option<Vec<ClassView>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClassView {
+    pub id: String,
+    pub plan: String,
+    pub name: String,
+    /// `comprehensive` or `specialised`.
+    pub kind: String,
+    pub kind_name: Option<&'static str>,
+    pub city: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub min_cadre_share: f64,
+    pub sessions: Vec<SessionView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    pub id: String,
+    pub class: String,
+    pub title: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub remote: bool,
+    pub method: Option<String>,
+    pub needed: i32,
+    pub topics: Vec<RequirementView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequirementView {
+    pub topic: String,
+    pub name: String,
+    pub min_level: i32,
+}
+
+impl PlanView {
+    fn new(row: PlanRow, classes: Option<Vec<ClassDetail>>) -> Self {
+        Self {
+            tier_name: Tier::from_code(&row.tier).map(Tier::name_zh),
+            id: row.id,
+            name: row.name,
+            year: row.year,
+            tier: row.tier,
+            owner: row.owner_id,
+            created_at: row.created_at.and_utc(),
+            classes: classes.map(|c| c.into_iter().map(ClassView::from).collect()),
+        }
+    }
+}
+
+impl ClassView {
+    fn new(row: ClassRow, sessions: Vec<SessionDetail>) -> Self {
+        Self {
+            kind_name: class_kind_name(&row.kind),
+            id: row.id,
+            plan: row.plan_id,
+            name: row.name,
+            kind: row.kind,
+            city: row.city,
+            lat: row.lat,
+            lon: row.lon,
+            start_date: row.start_date,
+            end_date: row.end_date,
+            min_cadre_share: row.min_cadre_share,
+            sessions: sessions.into_iter().map(SessionView::from).collect(),
+        }
+    }
+}
+
+impl From<ClassDetail> for ClassView {
+    fn from(c: ClassDetail) -> Self {
+        Self::new(c.row, c.sessions)
+    }
+}
+
+impl From<SessionDetail> for SessionView {
+    fn from(s: SessionDetail) -> Self {
+        Self {
+            id: s.row.id,
+            class: s.row.class_id,
+            title: s.row.title,
+            start: s.row.start_at.and_utc(),
+            end: s.row.end_at.and_utc(),
+            remote: s.row.remote,
+            method: s.row.method,
+            needed: s.row.needed,
+            topics: s
+                .topics
+                .into_iter()
+                .map(|(topic, name, min_level)| RequirementView {
+                    topic,
+                    name,
+                    min_level,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Make a plan.
+#[utoipa::path(tag = "plans", request_body = PlanInput,
+    responses((status = 201, body = PlanView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/api/v1/plans")]
+pub async fn create(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    JsonBody(input): JsonBody<PlanInput>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(PLANNERS)?;
+    let owner = caller.user_id.clone();
+    let plan = store::run(&pool, move |conn| plans::create_plan(conn, &owner, &input)).await?;
+    Ok(HttpResponse::Created().json(PlanView::new(plan, Some(Vec::new()))))
+}
+
+/// All plans.
+#[utoipa::path(tag = "plans",
+    responses((status = 200, body = Vec<PlanView>),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/api/v1/plans")]
+pub async fn list(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Vec<PlanView>>, AppError> {
+    caller.require(READERS)?;
+    let all = store::run(&pool, |conn| Ok(plans::list_plans(conn)?)).await?;
+    Ok(web::Json(
+        all.into_iter().map(|p| PlanView::new(p, None)).collect(),
+    ))
+}
+
+/// A plan with its classes and sessions.
+#[utoipa::path(tag = "plans", params(("id" = String, Path)),
+    responses((status = 200, body = PlanView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/api/v1/plans/{id}")]
+pub async fn get(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<web::Json<PlanView>, AppError> {
+    caller.require(READERS)?;
+    let (plan, classes) = store::run(&pool, move |conn| {
+        let plan = plans::plan(conn, &id)?;
+        let classes = plans::classes_of(conn, &id, None)?;
+        Ok((plan, classes))
+    })
+    .await?;
+    Ok(web::Json(PlanView::new(plan, Some(classes))))
+}
+
+/// Add a class to a plan.
+#[utoipa::path(tag = "plans", params(("id" = String, Path)), request_body = ClassInput,
+    responses((status = 201, body = ClassView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/api/v1/plans/{id}/classes")]
+pub async fn create_class(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    JsonBody(input): JsonBody<ClassInput>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(PLANNERS)?;
+    let class = store::run(&pool, move |conn| plans::create_class(conn, &id, &input)).await?;
+    Ok(HttpResponse::Created().json(ClassView::new(class, Vec::new())))
+}
+
+/// A class with its sessions.
+#[utoipa::path(tag = "plans", params(("id" = String, Path)),
+    responses((status = 200, body = ClassView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/api/v1/classes/{id}")]
+pub async fn get_class(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<web::Json<ClassView>, AppError> {
+    caller.require(READERS)?;
+    let class = store::run(&pool, move |conn| plans::class(conn, &id)).await?;
+    Ok(web::Json(class.into()))
+}
+
+/// Add a session to a class.
+#[utoipa::path(tag = "plans", params(("id" = String, Path)), request_body = SessionInput,
+    responses((status = 201, body = SessionView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/api/v1/classes/{id}/sessions")]
+pub async fn create_session(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    JsonBody(input): JsonBody<SessionInput>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(PLANNERS)?;
+    let session = store::run(&pool, move |conn| plans::create_session(conn, &id, &input)).await?;
+    Ok(HttpResponse::Created().json(SessionView::from(session)))
+}
+
+/// A session.
+#[utoipa::path(tag = "plans", params(("id" = String, Path)),
+    responses((status = 200, body = SessionView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/api/v1/sessions/{id}")]
+pub async fn get_session(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<web::Json<SessionView>, AppError> {
+    caller.require(READERS)?;
+    let (session, _) = store::run(&pool, move |conn| plans::session(conn, &id)).await?;
+    Ok(web::Json(session.into()))
+}
+
+/// Remove a session and its assignments.
+#[utoipa::path(tag = "plans", params(("id" = String, Path)),
+    responses((status = 204),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[delete("/api/v1/sessions/{id}")]
+pub async fn delete_session(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(PLANNERS)?;
+    store::run(&pool, move |conn| plans::delete_session(conn, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

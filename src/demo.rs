@@ -1,0 +1,536 @@
+//! `faculty-pool demo`: a realistic provincial staffing, end to end, on a
+//! fresh SQLite database. It seeds a pool of instructors across China (with
+//! expertise, unavailability and evaluation history) and a year's plan for
+//! one province through the same store functions as the API, runs a
+//! staffing run through the queue and a worker, applies it and prints the
+//! report.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{Duration as Days, FixedOffset, NaiveDate, TimeZone};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::auth::{password, Role};
+use crate::staffing::apply;
+use crate::staffing::problem::{self, RunRequest};
+use crate::staffing::runs::{self, Doorbell, WorkerConfig};
+use crate::store::instructors::{ExpertiseInput, InstructorInput};
+use crate::store::plans::{ClassInput, ClassKind, PlanInput, SessionInput, TopicRequirementInput};
+use crate::store::{self, availability, instructors, plans, teaching, users, DbKind, DbPool};
+use crate::summary;
+use crate::vocabulary::{Kind, Tier};
+
+/// Cities: name, province, latitude, longitude.
+const CITIES: [(&str, &str, f64, f64); 24] = [
+    ("武汉", "湖北", 30.59, 114.30),
+    ("宜昌", "湖北", 30.69, 111.29),
+    ("襄阳", "湖北", 32.01, 112.12),
+    ("荆州", "湖北", 30.33, 112.24),
+    ("黄石", "湖北", 30.20, 115.04),
+    ("十堰", "湖北", 32.63, 110.80),
+    ("北京", "北京", 39.90, 116.40),
+    ("上海", "上海", 31.23, 121.47),
+    ("长沙", "湖南", 28.23, 112.94),
+    ("南昌", "江西", 28.68, 115.86),
+    ("郑州", "河南", 34.75, 113.63),
+    ("合肥", "安徽", 31.82, 117.23),
+    ("重庆", "重庆", 29.56, 106.55),
+    ("西安", "陕西", 34.34, 108.94),
+    ("南京", "江苏", 32.06, 118.80),
+    ("杭州", "浙江", 30.27, 120.16),
+    ("广州", "广东", 23.13, 113.26),
+    ("成都", "四川", 30.57, 104.07),
+    ("济南", "山东", 36.65, 117.12),
+    ("石家庄", "河北", 38.04, 114.51),
+    ("太原", "山西", 37.87, 112.55),
+    ("贵阳", "贵州", 26.65, 106.63),
+    ("福州", "福建", 26.08, 119.30),
+    ("沈阳", "辽宁", 41.81, 123.43),
+];
+const SURNAMES: [&str; 20] = [
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗",
+];
+const GIVEN: [&str; 24] = [
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超",
+    "霞", "平", "刚", "桂英", "建华", "志强", "秀兰", "海燕",
+];
+const COMPREHENSIVE: [&str; 5] = [
+    "party-spirit",
+    "professional-ethics",
+    "new-measures",
+    "situation-analysis",
+    "rule-of-law",
+];
+const SPECIALISED: [&str; 6] = [
+    "letter-handling",
+    "visitor-reception",
+    "online-complaints",
+    "supervision",
+    "publicity",
+    "information-systems",
+];
+const DOMAINS: [&str; 6] = [
+    "land-resources",
+    "housing-construction",
+    "civil-affairs",
+    "human-resources-social-security",
+    "environmental-protection",
+    "finance",
+];
+const DOMAIN_BODIES: [&str; 6] = [
+    "自然资源厅",
+    "住房和城乡建设厅",
+    "民政厅",
+    "人力资源和社会保障厅",
+    "生态环境厅",
+    "地方金融监督管理局",
+];
+
+/// What the demo makes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Instructors in the pool.
+    #[arg(long, default_value_t = 300)]
+    pub instructors: usize,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Seconds the staffing run may take.
+    #[arg(long, default_value_t = 30.0)]
+    pub time_limit: f64,
+    /// The SQLite file to create (default: a new file in the temporary directory).
+    #[arg(long)]
+    pub database: Option<std::path::PathBuf>,
+}
+
+/// Seeds, staffs and reports.
+pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
+    let path = match &args.database {
+        Some(path) => path.clone(),
+        None => std::env::temp_dir().join(format!(
+            "faculty-pool-demo-{}.db",
+            uuid::Uuid::new_v4().simple()
+        )),
+    };
+    anyhow::ensure!(
+        !path.exists(),
+        "{} exists; the demo makes a fresh database",
+        path.display()
+    );
+    let url = path.to_string_lossy().into_owned();
+    println!("Demo database: {url}");
+    let pool = store::open(&url, 4)?;
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let planner = seed_users(&pool)?;
+    let count = seed_pool(&pool, &mut rng, args.instructors)?;
+    let plan_id = seed_plan(&pool, &mut rng, &planner)?;
+    println!("Seeded {count} instructors and a provincial plan; staffing it …\n");
+
+    let request = RunRequest {
+        options: serde_json::Map::from_iter([(
+            "time_limit_s".to_owned(),
+            serde_json::json!(args.time_limit),
+        )]),
+        ..RunRequest::default()
+    };
+    let config = WorkerConfig {
+        concurrency: 1,
+        lease: Duration::from_secs(30),
+        poll: Duration::from_millis(200),
+        max_time_limit_s: args.time_limit,
+    };
+    let run = runs::create(
+        &mut *pool.get()?,
+        &plan_id,
+        &planner,
+        &request,
+        config.max_time_limit_s,
+    )?;
+    let doorbell = Arc::new(Doorbell::default());
+    runs::start_workers(
+        pool.clone(),
+        DbKind::Sqlite,
+        config.clone(),
+        doorbell.clone(),
+    )?;
+    doorbell.ring();
+    let run = loop {
+        let current = runs::get(&mut *pool.get()?, &run.id)?;
+        if current.state == "done" || current.state == "failed" {
+            break current;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    anyhow::ensure!(
+        run.state == "done",
+        "the staffing run failed: {}",
+        run.error.unwrap_or_default()
+    );
+    let run = apply::apply(&mut *pool.get()?, &run.id, config.max_time_limit_s)?;
+    let solution: solver::Solution = serde_json::from_str(run.result.as_deref().unwrap_or("{}"))?;
+    let conn = &mut *pool.get()?;
+    let plan = plans::plan(conn, &plan_id)?;
+    let parameters = request.parameters(config.max_time_limit_s)?;
+    let built = problem::for_run(conn, &plan, &request, parameters, run.as_of)?;
+    println!(
+        "{} ({} classes, {} sessions, {} instructors in the pool)",
+        plan.name,
+        built.problem.classes.len(),
+        built.problem.sessions.len(),
+        built.problem.instructors.len()
+    );
+    print!(
+        "{}",
+        summary::report(&built.problem, &solution, Some(&built.names))
+    );
+    println!("\nThe run's proposals are applied. Serve this database with:\n  faculty-pool serve --database-url {url}");
+    Ok(())
+}
+
+fn seed_users(pool: &DbPool) -> anyhow::Result<String> {
+    let hash = password::hash(&uuid::Uuid::new_v4().to_string())?;
+    let planner = users::create(
+        &mut *pool.get()?,
+        &users::NewUser {
+            username: "demo-planner",
+            password_hash: &hash,
+            role: Role::Planner,
+            instructor_id: None,
+        },
+    )?;
+    Ok(planner.id)
+}
+
+fn name(rng: &mut StdRng) -> String {
+    format!(
+        "{}{}",
+        SURNAMES[rng.random_range(0..SURNAMES.len())],
+        GIVEN[rng.random_range(0..GIVEN.len())]
+    )
+}
+
+/// A level skewed towards the middle-high range: 2–5.
+fn level(rng: &mut StdRng) -> i32 {
+    [2, 3, 3, 4, 4, 4, 5, 5][rng.random_range(0..8)]
+}
+
+fn pick<'a>(rng: &mut StdRng, from: &[&'a str], n: usize) -> Vec<&'a str> {
+    let mut chosen: Vec<&str> = Vec::new();
+    while chosen.len() < n.min(from.len()) {
+        let t = from[rng.random_range(0..from.len())];
+        if !chosen.contains(&t) {
+            chosen.push(t);
+        }
+    }
+    chosen
+}
+
+fn seed_pool(pool: &DbPool, rng: &mut StdRng, count: usize) -> anyhow::Result<usize> {
+    let conn = &mut *pool.get()?;
+    let china = FixedOffset::east_opt(8 * 3600).ok_or_else(|| anyhow::anyhow!("offset"))?;
+    for _ in 0..count {
+        // Half of the pool lives in the province, the rest across China.
+        let city = if rng.random_bool(0.5) {
+            CITIES[rng.random_range(0..6)]
+        } else {
+            CITIES[rng.random_range(0..CITIES.len())]
+        };
+        let roll: f64 = rng.random();
+        let (kind, topics, organisation, tier) = if roll < 0.6 {
+            let (specialised, comprehensive) = (rng.random_range(1..=2), rng.random_range(0..=2));
+            let mut t = pick(rng, &SPECIALISED, specialised);
+            t.extend(pick(rng, &COMPREHENSIVE, comprehensive));
+            (
+                Kind::Cadre,
+                t,
+                format!("{}省信访局", city.1),
+                [Tier::Provincial, Tier::Municipal, Tier::County][rng.random_range(0..3)],
+            )
+        } else if roll < 0.9 {
+            let d = rng.random_range(0..DOMAINS.len());
+            let mut t = vec![DOMAINS[d]];
+            if rng.random_bool(0.4) {
+                t.push("rule-of-law");
+            }
+            let org = if rng.random_bool(0.3) {
+                format!("{}省委党校", city.1)
+            } else {
+                format!("{}省{}", city.1, DOMAIN_BODIES[d])
+            };
+            (Kind::Expert, t, org, Tier::Provincial)
+        } else {
+            let t = pick(
+                rng,
+                &[
+                    "visitor-reception",
+                    "letter-handling",
+                    "party-spirit",
+                    "professional-ethics",
+                ],
+                2,
+            );
+            (
+                Kind::ModelFigure,
+                t,
+                format!("{}市信访局接访中心", city.0),
+                Tier::Municipal,
+            )
+        };
+        let input = InstructorInput {
+            name: name(rng),
+            kind,
+            organisation,
+            title: ["处长", "副处长", "科长", "教授", "研究员", "主任"][rng.random_range(0..6)]
+                .to_owned(),
+            tier: Some(tier),
+            city: city.0.to_owned(),
+            lat: city.2,
+            lon: city.3,
+            expertise: topics
+                .iter()
+                .map(|t| ExpertiseInput {
+                    topic: (*t).to_owned(),
+                    level: level(rng),
+                })
+                .collect(),
+            methods: pick(
+                rng,
+                &[
+                    "lecture",
+                    "case",
+                    "simulation",
+                    "seminar",
+                    "experiential",
+                    "on-site",
+                ],
+                2,
+            )
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+            yearly_capacity: rng.random_range(2..=12),
+            remote_ok: rng.random_bool(0.3),
+            max_travel_km: rng
+                .random_bool(0.4)
+                .then(|| f64::from(rng.random_range(3..=20) * 100)),
+            phone: None,
+            email: None,
+        };
+        let profile = instructors::create(conn, &input)?;
+        let id = profile.row.id;
+        if rng.random_bool(0.2) {
+            let start = china
+                .with_ymd_and_hms(
+                    2027,
+                    rng.random_range(3..=11),
+                    rng.random_range(1..=20),
+                    0,
+                    0,
+                    0,
+                )
+                .single()
+                .ok_or_else(|| anyhow::anyhow!("date"))?;
+            let block = availability::BlockInput {
+                start,
+                end: start + Days::days(rng.random_range(3..=10)),
+                note: "另有公务".to_owned(),
+            };
+            availability::add(conn, &id, &block)?;
+        }
+        // Evaluation history: a latent teaching quality behind the scores.
+        let quality: f64 = rng.random_range(2.5..4.9);
+        for _ in 0..rng.random_range(0..=3) {
+            let delivered = china
+                .with_ymd_and_hms(
+                    rng.random_range(2024..=2026),
+                    rng.random_range(1..=10),
+                    rng.random_range(1..=28),
+                    9,
+                    0,
+                    0,
+                )
+                .single()
+                .ok_or_else(|| anyhow::anyhow!("date"))?;
+            let scores = (0..rng.random_range(10..=30))
+                .map(|_| {
+                    (quality + rng.random_range(-1.0..1.0))
+                        .round()
+                        .clamp(1.0, 5.0) as i32
+                })
+                .collect();
+            teaching::create(
+                conn,
+                &id,
+                &teaching::RecordInput {
+                    title: "信访业务专题授课".to_owned(),
+                    delivered_at: delivered,
+                    scores,
+                },
+            )?;
+        }
+    }
+    Ok(count)
+}
+
+fn seed_plan(pool: &DbPool, rng: &mut StdRng, planner: &str) -> anyhow::Result<String> {
+    let conn = &mut *pool.get()?;
+    let plan = plans::create_plan(
+        conn,
+        planner,
+        &PlanInput {
+            name: "湖北省信访系统2027年度教育培训计划".to_owned(),
+            year: 2027,
+            tier: Tier::Provincial,
+        },
+    )?;
+    let china = FixedOffset::east_opt(8 * 3600).ok_or_else(|| anyhow::anyhow!("offset"))?;
+    let classes = [
+        (
+            "全省信访局长综合轮训班（第一期）",
+            ClassKind::Comprehensive,
+            0,
+            "2027-03-08",
+            4,
+        ),
+        (
+            "全省信访局长综合轮训班（第二期）",
+            ClassKind::Comprehensive,
+            2,
+            "2027-04-12",
+            4,
+        ),
+        (
+            "办信接访业务专题培训班",
+            ClassKind::Specialised,
+            1,
+            "2027-05-10",
+            5,
+        ),
+        (
+            "网上信访与信息系统应用专题班",
+            ClassKind::Specialised,
+            0,
+            "2027-06-07",
+            3,
+        ),
+        (
+            "涉法涉诉与重点领域信访专题班",
+            ClassKind::Specialised,
+            3,
+            "2027-09-06",
+            4,
+        ),
+        (
+            "基层信访干部综合轮训班",
+            ClassKind::Comprehensive,
+            5,
+            "2027-10-18",
+            3,
+        ),
+        (
+            "群众工作与矛盾化解专题班",
+            ClassKind::Specialised,
+            4,
+            "2027-10-18",
+            4,
+        ),
+        (
+            "信访督查督办业务培训班",
+            ClassKind::Specialised,
+            2,
+            "2027-11-08",
+            3,
+        ),
+        (
+            "新任信访干部综合轮训班",
+            ClassKind::Comprehensive,
+            1,
+            "2027-11-15",
+            5,
+        ),
+    ];
+    for (name, kind, city, start, days) in classes {
+        let city = CITIES[city];
+        let start = NaiveDate::parse_from_str(start, "%Y-%m-%d")?;
+        let class = plans::create_class(
+            conn,
+            &plan.id,
+            &ClassInput {
+                name: name.to_owned(),
+                kind,
+                city: city.0.to_owned(),
+                lat: city.2,
+                lon: city.3,
+                start_date: start,
+                end_date: start + Days::days(days - 1),
+                min_cadre_share: 0.5,
+            },
+        )?;
+        for day in 0..days {
+            for (hour, part) in [(9, "上午"), (14, "下午")] {
+                let date = start + Days::days(day);
+                let begin = china
+                    .from_local_datetime(
+                        &date
+                            .and_hms_opt(hour, 0, 0)
+                            .ok_or_else(|| anyhow::anyhow!("time"))?,
+                    )
+                    .single()
+                    .ok_or_else(|| anyhow::anyhow!("time"))?;
+                let topics: Vec<&str> = match kind {
+                    ClassKind::Comprehensive => pick(rng, &COMPREHENSIVE, 1),
+                    ClassKind::Specialised if rng.random_bool(0.3) => pick(rng, &DOMAINS, 1),
+                    ClassKind::Specialised => pick(rng, &SPECIALISED, 1),
+                };
+                let title = format!("第{}天{}：{}", day + 1, part, topic_title(topics[0]));
+                plans::create_session(
+                    conn,
+                    &class.id,
+                    &SessionInput {
+                        title,
+                        start: begin,
+                        end: begin + Days::hours(3),
+                        remote: rng.random_bool(0.1),
+                        method: Some(
+                            ["lecture", "case", "seminar"][rng.random_range(0..3)].to_owned(),
+                        ),
+                        needed: if rng.random_bool(0.15) { 2 } else { 1 },
+                        topics: topics
+                            .iter()
+                            .map(|t| TopicRequirementInput {
+                                topic: (*t).to_owned(),
+                                min_level: if rng.random_bool(0.4) { 4 } else { 3 },
+                            })
+                            .collect(),
+                    },
+                )?;
+            }
+        }
+    }
+    Ok(plan.id)
+}
+
+fn topic_title(code: &str) -> &'static str {
+    match code {
+        "party-spirit" => "党性修养",
+        "professional-ethics" => "职业操守",
+        "new-measures" => "信访工作新举措新要求",
+        "situation-analysis" => "信访形势任务分析研判",
+        "rule-of-law" => "法治信访",
+        "letter-handling" => "办信实务",
+        "visitor-reception" => "接访实务",
+        "online-complaints" => "网上投诉受理",
+        "supervision" => "督查督办",
+        "publicity" => "信访宣传",
+        "information-systems" => "信访信息系统建设应用",
+        "land-resources" => "国土领域信访问题",
+        "housing-construction" => "住建领域信访问题",
+        "civil-affairs" => "民政领域信访问题",
+        "human-resources-social-security" => "人社领域信访问题",
+        "environmental-protection" => "环保领域信访问题",
+        _ => "金融领域信访问题",
+    }
+}

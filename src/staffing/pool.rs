@@ -1,0 +1,175 @@
+//! The faculty pool as the solver sees it: each active instructor with
+//! expertise, rating (SPEC 4), unavailability and confirmed teaching, read in
+//! a handful of whole-table queries.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDateTime};
+use diesel::prelude::*;
+use solver::problem::{Instructor, InstructorKind, Interval};
+
+use crate::error::AppError;
+use crate::rating::rate;
+use crate::store::schema::{
+    assignments, evaluations, instructor_expertise, instructors, sessions, teaching_records,
+    unavailability,
+};
+use crate::store::Db;
+
+/// One pool member, before the questions of a particular problem (which
+/// year's capacity, which sessions count as busy) are answered.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub name: String,
+    /// With capacity 0 and only the unavailability blocks; see [`Member::for_problem`].
+    pub instructor: Instructor,
+    pub yearly_capacity: i64,
+    /// Confirmed sessions: (session id, start, end).
+    pub confirmed: Vec<(String, NaiveDateTime, NaiveDateTime)>,
+}
+
+impl Member {
+    /// The solver's view for a problem about `year` whose own sessions are
+    /// `own`: capacity less confirmed sessions of that year elsewhere, and
+    /// confirmed sessions elsewhere as busy time.
+    pub fn for_problem(&self, year: i32, own: &HashSet<&str>) -> Instructor {
+        let mut instructor = self.instructor.clone();
+        let elsewhere = self
+            .confirmed
+            .iter()
+            .filter(|(session, _, _)| !own.contains(session.as_str()));
+        let mut used = 0;
+        for (_, start, end) in elsewhere {
+            if start.year() == year {
+                used += 1;
+            }
+            instructor.unavailable.push(interval(*start, *end));
+        }
+        instructor
+            .unavailable
+            .sort_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)));
+        instructor.capacity = (self.yearly_capacity - used).max(0);
+        instructor
+    }
+}
+
+/// An interval of naive UTC times, with the `+00:00` offset.
+pub fn interval(start: NaiveDateTime, end: NaiveDateTime) -> Interval {
+    Interval {
+        start: start.and_utc().fixed_offset(),
+        end: end.and_utc().fixed_offset(),
+    }
+}
+
+/// The active instructors and those in `also` (inactive ones a problem still
+/// pins), by id, with ratings as of `as_of`.
+pub fn load(
+    conn: &mut Db,
+    as_of: NaiveDateTime,
+    also: &HashSet<String>,
+) -> Result<Vec<(String, Member)>, AppError> {
+    let also: Vec<&str> = also.iter().map(String::as_str).collect();
+    type Row = (String, String, String, f64, f64, i32, bool, Option<f64>);
+    let rows: Vec<Row> = instructors::table
+        .filter(
+            instructors::active
+                .eq(true)
+                .or(instructors::id.eq_any(&also)),
+        )
+        .order(instructors::id)
+        .select((
+            instructors::id,
+            instructors::name,
+            instructors::kind,
+            instructors::lat,
+            instructors::lon,
+            instructors::yearly_capacity,
+            instructors::remote_ok,
+            instructors::max_travel_km,
+        ))
+        .load(conn)?;
+    let mut topics: HashMap<String, Vec<(String, i32)>> = HashMap::new();
+    for (id, topic, level) in instructor_expertise::table
+        .select((
+            instructor_expertise::instructor_id,
+            instructor_expertise::topic,
+            instructor_expertise::level,
+        ))
+        .load::<(String, String, i32)>(conn)?
+    {
+        topics.entry(id).or_default().push((topic, level));
+    }
+    let mut scores: HashMap<String, Vec<(i32, NaiveDateTime)>> = HashMap::new();
+    for (id, score, at) in evaluations::table
+        .inner_join(teaching_records::table)
+        .select((
+            teaching_records::instructor_id,
+            evaluations::score,
+            evaluations::evaluated_at,
+        ))
+        .load::<(String, i32, NaiveDateTime)>(conn)?
+    {
+        scores.entry(id).or_default().push((score, at));
+    }
+    let mut blocks: HashMap<String, Vec<Interval>> = HashMap::new();
+    for (id, start, end) in unavailability::table
+        .order(unavailability::start_at)
+        .select((
+            unavailability::instructor_id,
+            unavailability::start_at,
+            unavailability::end_at,
+        ))
+        .load::<(String, NaiveDateTime, NaiveDateTime)>(conn)?
+    {
+        blocks.entry(id).or_default().push(interval(start, end));
+    }
+    let mut confirmed: HashMap<String, Vec<(String, NaiveDateTime, NaiveDateTime)>> =
+        HashMap::new();
+    for (id, session, start, end) in assignments::table
+        .inner_join(sessions::table)
+        .filter(assignments::state.eq("confirmed"))
+        .select((
+            assignments::instructor_id,
+            sessions::id,
+            sessions::start_at,
+            sessions::end_at,
+        ))
+        .load::<(String, String, NaiveDateTime, NaiveDateTime)>(conn)?
+    {
+        confirmed.entry(id).or_default().push((session, start, end));
+    }
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, name, kind, lat, lon, capacity, remote_ok, max_travel_km)| {
+                let member = Member {
+                    name,
+                    instructor: Instructor {
+                        id: id.clone(),
+                        kind: match kind.as_str() {
+                            "expert" => InstructorKind::Expert,
+                            "model_figure" => InstructorKind::ModelFigure,
+                            _ => InstructorKind::Cadre,
+                        },
+                        lat,
+                        lon,
+                        capacity: 0,
+                        remote_ok,
+                        max_travel_km,
+                        rating: rate(scores.remove(&id).unwrap_or_default(), as_of).rating,
+                        topics: topics
+                            .remove(&id)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|(t, l)| (t, i64::from(l)))
+                            .collect(),
+                        unavailable: blocks.remove(&id).unwrap_or_default(),
+                    },
+                    yearly_capacity: i64::from(capacity),
+                    confirmed: confirmed.remove(&id).unwrap_or_default(),
+                };
+                (id, member)
+            },
+        )
+        .collect())
+}

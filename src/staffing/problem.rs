@@ -1,0 +1,225 @@
+//! Building a staffing problem (SPEC 5.1) from the database, as SPEC 7 says:
+//! the plan's sessions, active instructors with ratings, remaining yearly
+//! capacity and busy time, locked or confirmed assignments as pins, declined
+//! ones as exclusions, current proposals as `previous`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use solver::problem::{Class, Options, Pair, Problem, Session, TopicRequirement, Weights};
+use solver::FieldError;
+use utoipa::ToSchema;
+
+use super::pool::{self, interval};
+use crate::error::AppError;
+use crate::store::plans::{self, PlanRow};
+use crate::store::schema::assignments;
+use crate::store::Db;
+
+/// The keep weight of a staffing run unless the request sets one: high
+/// enough that a re-run moves nobody it does not have to.
+pub const RUN_KEEP_WEIGHT: f64 = 10.0;
+
+/// What a planner asks a staffing run to do.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunRequest {
+    /// Classes to staff; all classes of the plan when empty.
+    #[serde(default)]
+    pub classes: Vec<String>,
+    /// SPEC 5.1 weights; omitted ones take the contract's defaults, except
+    /// `keep`, which defaults to 10 for staffing runs.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub weights: serde_json::Map<String, serde_json::Value>,
+    /// SPEC 5.1 options; `time_limit_s` is capped by the server's maximum.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub options: serde_json::Map<String, serde_json::Value>,
+}
+
+impl RunRequest {
+    /// The weights and options, or the fields that do not parse.
+    pub fn parameters(&self, max_time_limit_s: f64) -> Result<(Weights, Options), AppError> {
+        let weights = overlay(
+            Weights {
+                keep: RUN_KEEP_WEIGHT,
+                ..Weights::default()
+            },
+            &self.weights,
+            "weights",
+        )?;
+        let mut options = overlay(Options::default(), &self.options, "options")?;
+        options.time_limit_s = options.time_limit_s.min(max_time_limit_s);
+        Ok((weights, options))
+    }
+}
+
+/// `base` with the fields of `given` replaced.
+fn overlay<T: Serialize + serde::de::DeserializeOwned>(
+    base: T,
+    given: &serde_json::Map<String, serde_json::Value>,
+    field: &str,
+) -> Result<T, AppError> {
+    let mut value = serde_json::to_value(base).map_err(|e| AppError::Internal(e.into()))?;
+    if let Some(map) = value.as_object_mut() {
+        map.extend(given.clone());
+    }
+    serde_json::from_value(value).map_err(|e| AppError::field(field, "json", e.to_string()))
+}
+
+/// A problem and the names of what it mentions.
+pub struct Built {
+    pub problem: Problem,
+    pub names: Names,
+}
+
+/// Display names of the ids in a problem.
+#[derive(Debug, Default, Clone)]
+pub struct Names {
+    pub instructors: HashMap<String, String>,
+    pub sessions: HashMap<String, String>,
+    pub classes: HashMap<String, String>,
+}
+
+impl Names {
+    /// The instructor's name, or the id when unknown.
+    pub fn instructor<'a>(&'a self, id: &'a str) -> &'a str {
+        self.instructors.get(id).map_or(id, String::as_str)
+    }
+
+    pub fn session<'a>(&'a self, id: &'a str) -> &'a str {
+        self.sessions.get(id).map_or(id, String::as_str)
+    }
+
+    pub fn class<'a>(&'a self, id: &'a str) -> &'a str {
+        self.classes.get(id).map_or(id, String::as_str)
+    }
+}
+
+/// The problem of a staffing run of `plan`, with ratings and capacity as of
+/// `as_of`. Every list is sorted, so the same data gives the same problem
+/// (and digest).
+pub fn for_run(
+    conn: &mut Db,
+    plan: &PlanRow,
+    request: &RunRequest,
+    (weights, options): (Weights, Options),
+    as_of: NaiveDateTime,
+) -> Result<Built, AppError> {
+    let only = (!request.classes.is_empty()).then_some(request.classes.as_slice());
+    let classes = plans::classes_of(conn, &plan.id, only)?;
+    let unknown: Vec<FieldError> = request
+        .classes
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !classes.iter().any(|c| &&c.row.id == id))
+        .map(|(k, id)| {
+            FieldError::new(
+                format!("classes[{k}]"),
+                "unknown_reference",
+                format!("plan {} has no class {id}", plan.id),
+            )
+        })
+        .collect();
+    AppError::check(unknown)?;
+    let mut names = Names::default();
+    let mut problem_classes = Vec::new();
+    let mut problem_sessions = Vec::new();
+    for class in &classes {
+        names
+            .classes
+            .insert(class.row.id.clone(), class.row.name.clone());
+        problem_classes.push(Class {
+            id: class.row.id.clone(),
+            lat: class.row.lat,
+            lon: class.row.lon,
+            min_cadre_share: class.row.min_cadre_share,
+        });
+        for s in &class.sessions {
+            names.sessions.insert(s.row.id.clone(), s.row.title.clone());
+            let time = interval(s.row.start_at, s.row.end_at);
+            problem_sessions.push(Session {
+                id: s.row.id.clone(),
+                class: class.row.id.clone(),
+                start: time.start,
+                end: time.end,
+                remote: s.row.remote,
+                needed: i64::from(s.row.needed),
+                topics: s
+                    .topics
+                    .iter()
+                    .map(|(topic, _, level)| TopicRequirement {
+                        topic: topic.clone(),
+                        min_level: i64::from(*level),
+                    })
+                    .collect(),
+            });
+        }
+    }
+    problem_classes.sort_by(|a, b| a.id.cmp(&b.id));
+    problem_sessions.sort_by(|a, b| a.id.cmp(&b.id));
+    let own: HashSet<&str> = problem_sessions.iter().map(|s| s.id.as_str()).collect();
+    let (mut pins, mut exclusions, mut previous) = (Vec::new(), Vec::new(), Vec::new());
+    let own_ids: Vec<&str> = own.iter().copied().collect();
+    for chunk in own_ids.chunks(500) {
+        for (session, instructor, state, locked) in assignments::table
+            .filter(assignments::session_id.eq_any(chunk))
+            .select((
+                assignments::session_id,
+                assignments::instructor_id,
+                assignments::state,
+                assignments::locked,
+            ))
+            .load::<(String, String, String, bool)>(conn)?
+        {
+            let pair = Pair {
+                session,
+                instructor,
+            };
+            match (state.as_str(), locked) {
+                ("declined", _) => exclusions.push(pair),
+                ("confirmed", _) | (_, true) => pins.push(pair),
+                _ => previous.push(pair),
+            }
+        }
+    }
+    let pinned: HashSet<String> = pins.iter().map(|p| p.instructor.clone()).collect();
+    let members = pool::load(conn, as_of, &pinned)?;
+    let instructors = members
+        .iter()
+        .map(|(id, member)| {
+            names.instructors.insert(id.clone(), member.name.clone());
+            member.for_problem(plan.year, &own)
+        })
+        .collect();
+    for list in [&mut pins, &mut exclusions, &mut previous] {
+        list.sort_by(|a, b| (&a.session, &a.instructor).cmp(&(&b.session, &b.instructor)));
+    }
+    Ok(Built {
+        problem: Problem {
+            weights,
+            options,
+            instructors,
+            classes: problem_classes,
+            sessions: problem_sessions,
+            pins,
+            exclusions,
+            previous,
+            distances: Vec::new(),
+        },
+        names,
+    })
+}
+
+/// SHA-256 of the problem's JSON: equal digests, equal inputs.
+pub fn digest(problem: &Problem) -> Result<String, AppError> {
+    let json = serde_json::to_vec(problem).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Sha256::digest(&json)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

@@ -1,0 +1,413 @@
+//! Recommendations (SPEC 6) against the whole pool, fast: the pool is read
+//! once into a snapshot that is rebuilt only after this process writes or
+//! when it is older than its time to live (other replicas' writes), so a
+//! request costs a filter and a score, not a dozen queries.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+use solver::problem::{Class, Pair, Problem, Session, TopicRequirement};
+use solver::{FieldError, Recommendation};
+use utoipa::ToSchema;
+
+use super::pool::{self, interval, Member};
+use crate::error::AppError;
+use crate::store::plans::{self, ClassRow, SessionDetail};
+use crate::store::schema::{assignments, classes, plans as plan_table, sessions};
+use crate::store::{self, Db, DbPool};
+
+/// The pool as last read, shared by the request threads.
+pub struct PoolCache {
+    ttl: Duration,
+    current: Mutex<Option<Arc<Snapshot>>>,
+    rebuilding: Mutex<()>,
+}
+
+/// The pool at one moment.
+pub struct Snapshot {
+    built: Instant,
+    writes: u64,
+    members: Vec<(String, Member)>,
+}
+
+impl PoolCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            current: Mutex::new(None),
+            rebuilding: Mutex::new(()),
+        }
+    }
+
+    fn fresh(&self) -> Option<Arc<Snapshot>> {
+        let current = self.current.lock().ok()?.clone()?;
+        (current.writes == store::writes() && current.built.elapsed() < self.ttl).then_some(current)
+    }
+
+    /// The current snapshot, rebuilt by one thread when stale.
+    pub fn snapshot(&self, pool: &DbPool) -> Result<Arc<Snapshot>, AppError> {
+        if let Some(snapshot) = self.fresh() {
+            return Ok(snapshot);
+        }
+        let _one_at_a_time = self.rebuilding.lock().map_err(|_| poisoned())?;
+        if let Some(snapshot) = self.fresh() {
+            return Ok(snapshot);
+        }
+        let writes = store::writes();
+        let members = pool::load(&mut *pool.get()?, Utc::now().naive_utc(), &HashSet::new())?;
+        let snapshot = Arc::new(Snapshot {
+            built: Instant::now(),
+            writes,
+            members,
+        });
+        *self.current.lock().map_err(|_| poisoned())? = Some(snapshot.clone());
+        Ok(snapshot)
+    }
+}
+
+fn poisoned() -> AppError {
+    AppError::Internal(anyhow::anyhow!("the pool cache's lock is poisoned"))
+}
+
+/// A ranked instructor with their name.
+pub struct Ranked {
+    pub name: String,
+    pub recommendation: Recommendation,
+}
+
+/// An ad-hoc question: who could teach these topics there and then?
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Query {
+    /// Required topics with minimum levels.
+    pub topics: Vec<crate::store::plans::TopicRequirementInput>,
+    /// Venue coordinates.
+    pub lat: f64,
+    pub lon: f64,
+    pub start: DateTime<FixedOffset>,
+    pub end: DateTime<FixedOffset>,
+    #[serde(default)]
+    pub remote: bool,
+    #[serde(default)]
+    pub include_unavailable: bool,
+    /// At most this many (default 20, at most 500).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// Default and largest list lengths.
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_LIMIT: usize = 500;
+
+/// Checks a requested list length.
+pub fn limit(requested: Option<usize>) -> Result<usize, AppError> {
+    match requested {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::field(
+            "limit",
+            "range",
+            format!("from 1 to {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// Ranks the pool for one problem session. `assigned` instructors (already
+/// on the session) are left out; `exclusions` (declined) fail that rule.
+fn rank(
+    snapshot: &Snapshot,
+    class: Class,
+    session: Session,
+    exclusions: Vec<Pair>,
+    assigned: &HashSet<String>,
+    include_unavailable: bool,
+    limit: usize,
+) -> Result<Vec<Ranked>, AppError> {
+    let year = session.start.naive_utc().year();
+    let own = HashSet::from([session.id.as_str()]);
+    // Without the unavailable ones, only instructors who know every topic
+    // well enough can appear: filter before building the problem.
+    let qualified = |m: &Member| {
+        session.topics.iter().all(|t| {
+            m.instructor
+                .topics
+                .get(&t.topic)
+                .is_some_and(|&level| level >= t.min_level)
+        })
+    };
+    let members: Vec<&(String, Member)> = snapshot
+        .members
+        .iter()
+        .filter(|(id, m)| !assigned.contains(id) && (include_unavailable || qualified(m)))
+        .collect();
+    let problem = Problem {
+        weights: Default::default(),
+        options: Default::default(),
+        instructors: members
+            .iter()
+            .map(|(_, m)| m.for_problem(year, &own))
+            .collect(),
+        classes: vec![class],
+        sessions: vec![session],
+        pins: Vec::new(),
+        exclusions,
+        previous: Vec::new(),
+        distances: Vec::new(),
+    };
+    let ranked = solver::recommend(&problem, include_unavailable).map_err(|e| match e {
+        solver::SolveError::Invalid(errors) => AppError::Validation(errors),
+        e => AppError::Internal(e.into()),
+    })?;
+    let names: std::collections::HashMap<&str, &str> = members
+        .iter()
+        .map(|(id, m)| (id.as_str(), m.name.as_str()))
+        .collect();
+    Ok(ranked
+        .into_iter()
+        .take(limit)
+        .map(|r| Ranked {
+            name: names
+                .get(r.instructor.as_str())
+                .copied()
+                .unwrap_or_default()
+                .to_owned(),
+            recommendation: r,
+        })
+        .collect())
+}
+
+fn problem_session(detail: &SessionDetail) -> Session {
+    let time = interval(detail.row.start_at, detail.row.end_at);
+    Session {
+        id: detail.row.id.clone(),
+        class: detail.row.class_id.clone(),
+        start: time.start,
+        end: time.end,
+        remote: detail.row.remote,
+        needed: i64::from(detail.row.needed),
+        topics: detail
+            .topics
+            .iter()
+            .map(|(topic, _, level)| TopicRequirement {
+                topic: topic.clone(),
+                min_level: i64::from(*level),
+            })
+            .collect(),
+    }
+}
+
+fn problem_class(row: &ClassRow) -> Class {
+    Class {
+        id: row.id.clone(),
+        lat: row.lat,
+        lon: row.lon,
+        min_cadre_share: row.min_cadre_share,
+    }
+}
+
+/// The pool ranked for a stored session.
+pub fn for_session(
+    pool: &DbPool,
+    cache: &PoolCache,
+    session_id: &str,
+    include_unavailable: bool,
+    limit: usize,
+) -> Result<(SessionDetail, ClassRow, Vec<Ranked>), AppError> {
+    let mut conn = pool.get()?;
+    let (detail, class) = plans::session(&mut conn, session_id)?;
+    let mut assigned = HashSet::new();
+    let mut exclusions = Vec::new();
+    for (instructor, state) in assignments::table
+        .filter(assignments::session_id.eq(session_id))
+        .select((assignments::instructor_id, assignments::state))
+        .load::<(String, String)>(&mut *conn)?
+    {
+        if state == "declined" {
+            exclusions.push(Pair {
+                session: session_id.to_owned(),
+                instructor,
+            });
+        } else {
+            assigned.insert(instructor);
+        }
+    }
+    drop(conn);
+    let snapshot = cache.snapshot(pool)?;
+    let ranked = rank(
+        &snapshot,
+        problem_class(&class),
+        problem_session(&detail),
+        exclusions,
+        &assigned,
+        include_unavailable,
+        limit,
+    )?;
+    Ok((detail, class, ranked))
+}
+
+/// The pool ranked for an ad-hoc query.
+pub fn for_query(pool: &DbPool, cache: &PoolCache, query: &Query) -> Result<Vec<Ranked>, AppError> {
+    let limit = limit(query.limit)?;
+    let mut errors = Vec::new();
+    if query.start >= query.end {
+        errors.push(FieldError::new(
+            "end",
+            "after_start",
+            "end must be after start",
+        ));
+    }
+    AppError::check(errors)?;
+    let snapshot = cache.snapshot(pool)?;
+    let session = Session {
+        id: "query".to_owned(),
+        class: "query".to_owned(),
+        start: query.start,
+        end: query.end,
+        remote: query.remote,
+        needed: 1,
+        topics: query
+            .topics
+            .iter()
+            .map(|t| TopicRequirement {
+                topic: t.topic.clone(),
+                min_level: i64::from(t.min_level),
+            })
+            .collect(),
+    };
+    let class = Class {
+        id: "query".to_owned(),
+        lat: query.lat,
+        lon: query.lon,
+        min_cadre_share: 0.0,
+    };
+    rank(
+        &snapshot,
+        class,
+        session,
+        Vec::new(),
+        &HashSet::new(),
+        query.include_unavailable,
+        limit,
+    )
+    .map_err(|e| match e {
+        // The synthetic problem's paths name the query's fields.
+        AppError::Validation(errors) => AppError::Validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e
+                        .field
+                        .replace("sessions[0].", "")
+                        .replace("classes[0].", ""),
+                    ..e
+                })
+                .collect(),
+        ),
+        e => e,
+    })
+}
+
+/// An open session an instructor could take, ranked.
+pub struct Opportunity {
+    pub session: SessionDetail,
+    pub class: ClassRow,
+    pub recommendation: Recommendation,
+}
+
+/// The open sessions of current plans (starting after now, not yet fully
+/// staffed, not already the instructor's) that `instructor` is eligible for
+/// and free to teach, best first.
+pub fn opportunities(
+    pool: &DbPool,
+    cache: &PoolCache,
+    instructor: &str,
+    limit: usize,
+) -> Result<Vec<Opportunity>, AppError> {
+    let mut conn = pool.get()?;
+    crate::store::instructors::exists(&mut conn, instructor)?;
+    let now = Utc::now().naive_utc();
+    let open = open_sessions(&mut conn, instructor, now)?;
+    drop(conn);
+    let snapshot = cache.snapshot(pool)?;
+    let Some((_, member)) = snapshot.members.iter().find(|(id, _)| id == instructor) else {
+        return Ok(Vec::new()); // inactive instructors have no opportunities
+    };
+    let mut found = Vec::new();
+    for (detail, class) in open {
+        let session = problem_session(&detail);
+        let year = session.start.naive_utc().year();
+        let own = HashSet::from([session.id.as_str()]);
+        let problem = Problem {
+            weights: Default::default(),
+            options: Default::default(),
+            instructors: vec![member.for_problem(year, &own)],
+            classes: vec![problem_class(&class)],
+            sessions: vec![session],
+            pins: Vec::new(),
+            exclusions: Vec::new(),
+            previous: Vec::new(),
+            distances: Vec::new(),
+        };
+        let ranked =
+            solver::recommend(&problem, false).map_err(|e| AppError::Internal(e.into()))?;
+        if let Some(recommendation) = ranked.into_iter().next() {
+            found.push(Opportunity {
+                session: detail,
+                class,
+                recommendation,
+            });
+        }
+    }
+    found.sort_by(|a, b| {
+        b.recommendation
+            .score
+            .total_cmp(&a.recommendation.score)
+            .then_with(|| a.session.row.id.cmp(&b.session.row.id))
+    });
+    found.truncate(limit);
+    Ok(found)
+}
+
+fn open_sessions(
+    conn: &mut Db,
+    instructor: &str,
+    now: NaiveDateTime,
+) -> Result<Vec<(SessionDetail, ClassRow)>, AppError> {
+    let rows: Vec<(crate::store::plans::SessionRow, ClassRow)> = sessions::table
+        .inner_join(classes::table.inner_join(plan_table::table))
+        .filter(sessions::start_at.gt(now))
+        .filter(plan_table::year.ge(now.year()))
+        .order((sessions::start_at, sessions::id))
+        .select((
+            crate::store::plans::SessionRow::as_select(),
+            ClassRow::as_select(),
+        ))
+        .load(conn)?;
+    let mut taken: std::collections::HashMap<String, i32> = std::collections::HashMap::new();
+    let mut mine = HashSet::new();
+    for (session, who, state) in assignments::table
+        .select((
+            assignments::session_id,
+            assignments::instructor_id,
+            assignments::state,
+        ))
+        .load::<(String, String, String)>(conn)?
+    {
+        if who == instructor {
+            mine.insert(session.clone());
+        }
+        if state != "declined" {
+            *taken.entry(session).or_default() += 1;
+        }
+    }
+    let (rows, classes): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .filter(|(s, _)| !mine.contains(&s.id) && taken.get(&s.id).copied().unwrap_or(0) < s.needed)
+        .unzip();
+    let details = plans::session_details(conn, rows)?;
+    Ok(details.into_iter().zip(classes).collect())
+}

@@ -1,0 +1,381 @@
+//! Staffing runs (SPEC 7): requested over the API, queued in the database,
+//! executed by background workers, stored with their solution.
+//!
+//! A worker claims the oldest queued run in one statement (with `FOR UPDATE
+//! SKIP LOCKED` on PostgreSQL, so replicas sharing the database never claim
+//! the same run) and holds a lease on it that it renews while it solves. A
+//! run whose lease ran out (its process died) is queued again, up to
+//! [`MAX_ATTEMPTS`] times, then marked failed.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamp};
+
+use super::problem::{self, RunRequest};
+use crate::error::AppError;
+use crate::store::plans;
+use crate::store::schema::staffing_runs;
+use crate::store::{write, Db, DbKind, DbPool};
+
+/// Executions of one run before it is given up.
+pub const MAX_ATTEMPTS: i32 = 3;
+
+/// A stored run.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = staffing_runs)]
+pub struct Run {
+    pub id: String,
+    pub plan_id: String,
+    pub requested_by: String,
+    pub state: String,
+    pub request: String,
+    pub as_of: NaiveDateTime,
+    pub inputs_digest: Option<String>,
+    pub result: Option<String>,
+    pub error: Option<String>,
+    pub attempts: i32,
+    pub worker: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub started_at: Option<NaiveDateTime>,
+    pub finished_at: Option<NaiveDateTime>,
+    pub applied_at: Option<NaiveDateTime>,
+}
+
+impl Run {
+    pub fn request(&self) -> Result<RunRequest, AppError> {
+        serde_json::from_str(&self.request).map_err(|e| AppError::Internal(e.into()))
+    }
+}
+
+/// How the workers run.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Runs solved at once by this process (0: this process only serves the API).
+    pub concurrency: usize,
+    /// How long a claim lasts without renewal.
+    pub lease: Duration,
+    /// How often an idle worker looks for queued runs.
+    pub poll: Duration,
+    /// Cap on a run's `time_limit_s`.
+    pub max_time_limit_s: f64,
+}
+
+/// Queues a run of `plan_id` (404 if the plan is unknown, 422 if the
+/// request's parameters or classes are wrong).
+pub fn create(
+    conn: &mut Db,
+    plan_id: &str,
+    requested_by: &str,
+    request: &RunRequest,
+    max_time_limit_s: f64,
+) -> Result<Run, AppError> {
+    let parameters = request.parameters(max_time_limit_s)?;
+    write(conn, |conn| {
+        let plan = plans::plan(conn, plan_id)?;
+        let now = Utc::now().naive_utc();
+        // Refuse unknown classes now rather than fail in the background.
+        problem::for_run(conn, &plan, request, parameters, now)?;
+        let run = Run {
+            id: uuid::Uuid::new_v4().to_string(),
+            plan_id: plan.id,
+            requested_by: requested_by.to_owned(),
+            state: "queued".to_owned(),
+            request: serde_json::to_string(request).map_err(|e| AppError::Internal(e.into()))?,
+            as_of: now,
+            inputs_digest: None,
+            result: None,
+            error: None,
+            attempts: 0,
+            worker: None,
+            lease_until: None,
+            created_at: now,
+            started_at: None,
+            finished_at: None,
+            applied_at: None,
+        };
+        diesel::insert_into(staffing_runs::table)
+            .values((
+                staffing_runs::id.eq(&run.id),
+                staffing_runs::plan_id.eq(&run.plan_id),
+                staffing_runs::requested_by.eq(&run.requested_by),
+                staffing_runs::state.eq(&run.state),
+                staffing_runs::request.eq(&run.request),
+                staffing_runs::as_of.eq(run.as_of),
+                staffing_runs::attempts.eq(0),
+                staffing_runs::created_at.eq(run.created_at),
+            ))
+            .execute(conn)?;
+        Ok(run)
+    })
+}
+
+/// One run (404 if unknown).
+pub fn get(conn: &mut Db, id: &str) -> Result<Run, AppError> {
+    staffing_runs::table
+        .find(id)
+        .select(Run::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("no staffing run {id}")))
+}
+
+/// The runs of a plan, newest first.
+pub fn of_plan(conn: &mut Db, plan_id: &str) -> Result<Vec<Run>, AppError> {
+    plans::plan(conn, plan_id)?;
+    Ok(staffing_runs::table
+        .filter(staffing_runs::plan_id.eq(plan_id))
+        .order((staffing_runs::created_at.desc(), staffing_runs::id))
+        .select(Run::as_select())
+        .load(conn)?)
+}
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+/// Claims the oldest queued run for `worker`, if there is one.
+fn claim(conn: &mut Db, worker: &str, lease: Duration) -> Result<Option<String>, AppError> {
+    let now = Utc::now().naive_utc();
+    let lease_until = now + chrono::Duration::from_std(lease).unwrap_or_default();
+    let skip_locked = match conn {
+        Db::Postgresql(_) => " FOR UPDATE SKIP LOCKED",
+        Db::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "UPDATE staffing_runs SET state = 'running', worker = $1, attempts = attempts + 1, \
+         started_at = $2, lease_until = $3 \
+         WHERE id = (SELECT id FROM staffing_runs WHERE state = 'queued' \
+                     ORDER BY created_at, id LIMIT 1{skip_locked}) \
+         RETURNING id"
+    );
+    let claimed = write(conn, |conn| {
+        diesel::sql_query(&sql)
+            .bind::<Text, _>(worker)
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(lease_until)
+            .load::<Claimed>(conn)
+    })?;
+    Ok(claimed.into_iter().next().map(|c| c.id))
+}
+
+/// Renews `worker`'s lease on a run; false if the run is no longer its own.
+fn renew(conn: &mut Db, id: &str, worker: &str, lease: Duration) -> Result<bool, AppError> {
+    let until = Utc::now().naive_utc() + chrono::Duration::from_std(lease).unwrap_or_default();
+    let renewed = diesel::update(
+        staffing_runs::table
+            .find(id)
+            .filter(staffing_runs::worker.eq(worker))
+            .filter(staffing_runs::state.eq("running")),
+    )
+    .set(staffing_runs::lease_until.eq(until))
+    .execute(conn)?;
+    Ok(renewed == 1)
+}
+
+/// Queues again the runs whose lease ran out (their process died), or fails
+/// them after [`MAX_ATTEMPTS`]. With `all_running`, every running run counts
+/// as abandoned: an SQLite database has one server process, so at its start
+/// nobody else can be running them.
+pub fn recover(conn: &mut Db, all_running: bool) -> Result<usize, AppError> {
+    let now = Utc::now().naive_utc();
+    let cutoff = if all_running { NaiveDateTime::MAX } else { now };
+    write(conn, |conn| {
+        let abandoned = staffing_runs::table
+            .filter(staffing_runs::state.eq("running"))
+            .filter(staffing_runs::lease_until.lt(cutoff));
+        let failed = diesel::update(abandoned.filter(staffing_runs::attempts.ge(MAX_ATTEMPTS)))
+            .set((
+                staffing_runs::state.eq("failed"),
+                staffing_runs::error.eq(format!(
+                    "the run was interrupted {MAX_ATTEMPTS} times (its server stopped while solving)"
+                )),
+                staffing_runs::finished_at.eq(now),
+                staffing_runs::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        let requeued = diesel::update(abandoned)
+            .set((
+                staffing_runs::state.eq("queued"),
+                staffing_runs::worker.eq(None::<String>),
+                staffing_runs::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        if failed + requeued > 0 {
+            tracing::warn!(requeued, failed, "recovered abandoned staffing runs");
+        }
+        Ok(requeued + failed)
+    })
+}
+
+/// Finishes `worker`'s run with a result or an error.
+fn finish(
+    conn: &mut Db,
+    id: &str,
+    worker: &str,
+    outcome: Result<(String, String), String>,
+) -> Result<(), AppError> {
+    let now = Utc::now().naive_utc();
+    let mine = staffing_runs::table
+        .find(id)
+        .filter(staffing_runs::worker.eq(worker))
+        .filter(staffing_runs::state.eq("running"));
+    let updated = match outcome {
+        Ok((digest, result)) => diesel::update(mine)
+            .set((
+                staffing_runs::state.eq("done"),
+                staffing_runs::inputs_digest.eq(digest),
+                staffing_runs::result.eq(result),
+                staffing_runs::finished_at.eq(now),
+                staffing_runs::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?,
+        Err(error) => diesel::update(mine)
+            .set((
+                staffing_runs::state.eq("failed"),
+                staffing_runs::error.eq(error),
+                staffing_runs::finished_at.eq(now),
+                staffing_runs::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?,
+    };
+    if updated == 0 {
+        tracing::warn!(
+            run = id,
+            "the run was taken over before it finished; result dropped"
+        );
+    }
+    Ok(())
+}
+
+/// Builds the run's problem, solves it and stores the outcome, renewing the
+/// lease meanwhile.
+fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Result<(), AppError> {
+    let mut conn = pool.get()?;
+    let run = get(&mut conn, id)?;
+    let request = run.request()?;
+    let plan = plans::plan(&mut conn, &run.plan_id)?;
+    let built = request
+        .parameters(config.max_time_limit_s)
+        .and_then(|parameters| problem::for_run(&mut conn, &plan, &request, parameters, run.as_of));
+    let built = match built {
+        Ok(built) => built,
+        Err(AppError::Validation(errors)) => {
+            let detail = serde_json::to_string(&errors).unwrap_or_default();
+            return finish(&mut conn, id, worker, Err(detail));
+        }
+        Err(e) => return Err(e),
+    };
+    drop(conn);
+    let digest = problem::digest(&built.problem)?;
+    let done = Arc::new((Mutex::new(false), Condvar::new()));
+    let solution = std::thread::scope(|scope| {
+        let heartbeat = done.clone();
+        scope.spawn(move || {
+            let (lock, wake) = &*heartbeat;
+            let Ok(mut finished) = lock.lock() else {
+                return;
+            };
+            while !*finished {
+                let Ok((guard, _)) = wake.wait_timeout(finished, config.lease / 3) else {
+                    return;
+                };
+                finished = guard;
+                if !*finished {
+                    let renewed = pool
+                        .get()
+                        .map_err(AppError::from)
+                        .and_then(|mut conn| renew(&mut conn, id, worker, config.lease));
+                    if let Err(e) = renewed {
+                        tracing::warn!(run = id, error = %e, "could not renew the lease");
+                    }
+                }
+            }
+        });
+        let solution = solver::solve(&built.problem);
+        let (lock, wake) = &*done;
+        if let Ok(mut finished) = lock.lock() {
+            *finished = true;
+        }
+        wake.notify_all();
+        solution
+    });
+    let outcome = match solution {
+        Ok(solution) => serde_json::to_string(&solution)
+            .map(|json| (digest, json))
+            .map_err(|e| e.to_string()),
+        Err(solver::SolveError::Invalid(errors)) => {
+            Err(serde_json::to_string(&errors).unwrap_or_default())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    finish(&mut *pool.get()?, id, worker, outcome)
+}
+
+/// Wakes idle workers when a run is queued by this process.
+#[derive(Default)]
+pub struct Doorbell {
+    rung: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl Doorbell {
+    pub fn ring(&self) {
+        if let Ok(mut rung) = self.rung.lock() {
+            *rung = true;
+        }
+        self.wake.notify_all();
+    }
+
+    fn wait(&self, timeout: Duration) {
+        if let Ok(rung) = self.rung.lock() {
+            if let Ok((mut rung, _)) = self.wake.wait_timeout_while(rung, timeout, |r| !*r) {
+                *rung = false;
+            }
+        }
+    }
+}
+
+/// Starts the background workers: first recovers abandoned runs, then each
+/// worker claims and executes runs until the process ends.
+pub fn start_workers(
+    pool: DbPool,
+    kind: DbKind,
+    config: WorkerConfig,
+    doorbell: Arc<Doorbell>,
+) -> anyhow::Result<()> {
+    recover(&mut *pool.get()?, kind == DbKind::Sqlite)?;
+    let process = uuid::Uuid::new_v4().simple().to_string();
+    for n in 0..config.concurrency {
+        let (pool, config, doorbell) = (pool.clone(), config.clone(), doorbell.clone());
+        let worker = format!("{}-{n}", &process[..12]);
+        std::thread::Builder::new()
+            .name(format!("staffing-worker-{n}"))
+            .spawn(move || loop {
+                let next = pool.get().map_err(AppError::from).and_then(|mut conn| {
+                    recover(&mut conn, false)?;
+                    claim(&mut conn, &worker, config.lease)
+                });
+                match next {
+                    Ok(Some(id)) => {
+                        tracing::info!(run = %id, %worker, "staffing run started");
+                        match execute(&pool, &id, &worker, &config) {
+                            Ok(()) => tracing::info!(run = %id, "staffing run finished"),
+                            Err(e) => tracing::error!(run = %id, error = %e, "staffing run failed"),
+                        }
+                    }
+                    Ok(None) => doorbell.wait(config.poll),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot claim staffing runs");
+                        std::thread::sleep(config.poll);
+                    }
+                }
+            })?;
+    }
+    Ok(())
+}

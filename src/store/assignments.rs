@@ -1,0 +1,190 @@
+//! Assignments of instructors to sessions: proposed by staffing runs,
+//! locked and confirmed by planners, declined by instructors.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::schema::{assignments, classes, instructors, sessions};
+use super::{write, Backend, Db};
+use crate::error::AppError;
+
+/// An assignment with what a reader needs to know about its session.
+#[derive(Debug, Clone, Queryable)]
+pub struct Listed {
+    pub id: String,
+    pub session_id: String,
+    pub instructor_id: String,
+    pub state: String,
+    pub locked: bool,
+    pub run_id: Option<String>,
+    pub decline_reason: Option<String>,
+    pub updated_at: NaiveDateTime,
+    pub instructor_name: String,
+    pub session_title: String,
+    pub start_at: NaiveDateTime,
+    pub end_at: NaiveDateTime,
+    pub remote: bool,
+    pub class_id: String,
+    pub class_name: String,
+    pub city: String,
+    pub plan_id: String,
+}
+
+/// Filters of the assignment list.
+#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AssignmentFilter {
+    pub plan: Option<String>,
+    pub class: Option<String>,
+    pub session: Option<String>,
+    pub instructor: Option<String>,
+    /// `proposed`, `confirmed` or `declined`.
+    pub state: Option<String>,
+}
+
+/// Assignments matching `filter`, in session time order.
+pub fn list(conn: &mut Db, filter: &AssignmentFilter) -> Result<Vec<Listed>, AppError> {
+    select(conn, filter, None)
+}
+
+fn select(
+    conn: &mut Db,
+    filter: &AssignmentFilter,
+    id: Option<&str>,
+) -> Result<Vec<Listed>, AppError> {
+    let mut query = assignments::table
+        .inner_join(instructors::table)
+        .inner_join(sessions::table.inner_join(classes::table))
+        .into_boxed::<Backend>();
+    if let Some(plan) = &filter.plan {
+        query = query.filter(classes::plan_id.eq(plan));
+    }
+    if let Some(class) = &filter.class {
+        query = query.filter(classes::id.eq(class));
+    }
+    if let Some(session) = &filter.session {
+        query = query.filter(sessions::id.eq(session));
+    }
+    if let Some(instructor) = &filter.instructor {
+        query = query.filter(assignments::instructor_id.eq(instructor));
+    }
+    if let Some(state) = &filter.state {
+        query = query.filter(assignments::state.eq(state));
+    }
+    if let Some(id) = id {
+        query = query.filter(assignments::id.eq(id));
+    }
+    Ok(query
+        .order((sessions::start_at, sessions::id, instructors::name))
+        .select((
+            assignments::id,
+            assignments::session_id,
+            assignments::instructor_id,
+            assignments::state,
+            assignments::locked,
+            assignments::run_id,
+            assignments::decline_reason,
+            assignments::updated_at,
+            instructors::name,
+            sessions::title,
+            sessions::start_at,
+            sessions::end_at,
+            sessions::remote,
+            classes::id,
+            classes::name,
+            classes::city,
+            classes::plan_id,
+        ))
+        .load(conn)?)
+}
+
+/// One assignment (404 if unknown, or not `instructor`'s when given).
+pub fn get(conn: &mut Db, id: &str, instructor: Option<&str>) -> Result<Listed, AppError> {
+    let filter = AssignmentFilter {
+        instructor: instructor.map(str::to_owned),
+        ..AssignmentFilter::default()
+    };
+    select(conn, &filter, Some(id))?
+        .pop()
+        .ok_or_else(|| AppError::NotFound(format!("no assignment {id}")))
+}
+
+/// A planner's change of an assignment.
+#[derive(Debug, Clone, Copy)]
+pub enum Change {
+    Lock,
+    Unlock,
+    Confirm,
+}
+
+/// Locks, unlocks or confirms an assignment; declined ones cannot be.
+pub fn change(conn: &mut Db, id: &str, change: Change) -> Result<Listed, AppError> {
+    write(conn, |conn| {
+        let current = get(conn, id, None)?;
+        if current.state == "declined" {
+            return Err(AppError::Conflict {
+                kind: "/problems/declined",
+                detail: format!("assignment {id} was declined by the instructor"),
+            });
+        }
+        let now = chrono::Utc::now().naive_utc();
+        let target = assignments::table.find(id);
+        match change {
+            Change::Lock => diesel::update(target)
+                .set((
+                    assignments::locked.eq(true),
+                    assignments::updated_at.eq(now),
+                ))
+                .execute(conn)?,
+            Change::Unlock => diesel::update(target)
+                .set((
+                    assignments::locked.eq(false),
+                    assignments::updated_at.eq(now),
+                ))
+                .execute(conn)?,
+            Change::Confirm => diesel::update(target)
+                .set((
+                    assignments::state.eq("confirmed"),
+                    assignments::updated_at.eq(now),
+                ))
+                .execute(conn)?,
+        };
+        get(conn, id, None)
+    })
+}
+
+/// An instructor declines one of their own assignments, with a reason.
+pub fn decline(
+    conn: &mut Db,
+    id: &str,
+    instructor: &str,
+    reason: &str,
+) -> Result<Listed, AppError> {
+    if reason.trim().is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::field(
+            "reason",
+            "length",
+            "a reason of 1 to 500 characters",
+        ));
+    }
+    write(conn, |conn| {
+        let current = get(conn, id, Some(instructor))?;
+        if current.state == "declined" {
+            return Err(AppError::Conflict {
+                kind: "/problems/declined",
+                detail: format!("assignment {id} is already declined"),
+            });
+        }
+        diesel::update(assignments::table.find(id))
+            .set((
+                assignments::state.eq("declined"),
+                assignments::locked.eq(false),
+                assignments::decline_reason.eq(reason.trim()),
+                assignments::updated_at.eq(chrono::Utc::now().naive_utc()),
+            ))
+            .execute(conn)?;
+        get(conn, id, Some(instructor))
+    })
+}

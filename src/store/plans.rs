@@ -1,0 +1,519 @@
+//! Yearly training plans (年度教育培训计划), their classes (班次) and the
+//! sessions (课程) to staff, with the topics each session requires.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Deserialize;
+use solver::FieldError;
+use utoipa::ToSchema;
+
+use super::schema::{classes, plans, session_topics, sessions, teaching_methods, topics};
+use super::{write, Db};
+use crate::error::AppError;
+use crate::vocabulary::Tier;
+
+/// A new plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanInput {
+    pub name: String,
+    pub year: i32,
+    pub tier: Tier,
+}
+
+/// The two kinds of class of the training policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassKind {
+    /// 综合类
+    Comprehensive,
+    /// 专题业务类
+    Specialised,
+}
+
+impl ClassKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Comprehensive => "comprehensive",
+            Self::Specialised => "specialised",
+        }
+    }
+}
+
+/// The Chinese name of a class kind code.
+pub fn class_kind_name(code: &str) -> Option<&'static str> {
+    match code {
+        "comprehensive" => Some("综合类"),
+        "specialised" => Some("专题业务类"),
+        _ => None,
+    }
+}
+
+/// A new class of a plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassInput {
+    pub name: String,
+    pub kind: ClassKind,
+    /// Venue city and coordinates.
+    pub city: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    /// Least share of the class's places taught by cadres (default 0.5).
+    #[serde(default = "default_cadre_share")]
+    pub min_cadre_share: f64,
+}
+
+fn default_cadre_share() -> f64 {
+    0.5
+}
+
+/// A new session of a class.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionInput {
+    pub title: String,
+    /// RFC 3339 with an offset; the session's local dates lie within the class's.
+    pub start: DateTime<FixedOffset>,
+    pub end: DateTime<FixedOffset>,
+    /// Taught over video.
+    #[serde(default)]
+    pub remote: bool,
+    /// Teaching method code (`lecture`, `case`, …).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Instructors the session needs (default 1).
+    #[serde(default = "one")]
+    pub needed: i32,
+    /// Required topics with minimum levels 1–5; at least one.
+    pub topics: Vec<TopicRequirementInput>,
+}
+
+fn one() -> i32 {
+    1
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopicRequirementInput {
+    pub topic: String,
+    pub min_level: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = plans)]
+pub struct PlanRow {
+    pub id: String,
+    pub name: String,
+    pub year: i32,
+    pub tier: String,
+    pub owner_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = classes)]
+pub struct ClassRow {
+    pub id: String,
+    pub plan_id: String,
+    pub name: String,
+    pub kind: String,
+    pub city: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub min_cadre_share: f64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id: String,
+    pub class_id: String,
+    pub title: String,
+    pub start_at: NaiveDateTime,
+    pub end_at: NaiveDateTime,
+    pub remote: bool,
+    pub method: Option<String>,
+    pub needed: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// A session with its required topics (code, Chinese name, minimum level).
+#[derive(Debug, Clone)]
+pub struct SessionDetail {
+    pub row: SessionRow,
+    pub topics: Vec<(String, String, i32)>,
+}
+
+/// A class with its sessions in time order.
+#[derive(Debug, Clone)]
+pub struct ClassDetail {
+    pub row: ClassRow,
+    pub sessions: Vec<SessionDetail>,
+}
+
+fn text_errors(errors: &mut Vec<FieldError>, field: &str, value: &str) {
+    if value.trim().is_empty() {
+        errors.push(FieldError::new(field, "non_empty", "must not be empty"));
+    } else if value.chars().count() > 200 {
+        errors.push(FieldError::new(
+            field,
+            "max_length",
+            "at most 200 characters",
+        ));
+    }
+}
+
+/// Creates a plan owned by `owner`.
+pub fn create_plan(conn: &mut Db, owner: &str, input: &PlanInput) -> Result<PlanRow, AppError> {
+    let mut errors = Vec::new();
+    text_errors(&mut errors, "name", &input.name);
+    if !(2000..=2100).contains(&input.year) {
+        errors.push(FieldError::new("year", "range", "a year from 2000 to 2100"));
+    }
+    AppError::check(errors)?;
+    let row = PlanRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        name: input.name.trim().to_owned(),
+        year: input.year,
+        tier: input.tier.code().to_owned(),
+        owner_id: owner.to_owned(),
+        created_at: chrono::Utc::now().naive_utc(),
+    };
+    write(conn, |conn| {
+        diesel::insert_into(plans::table)
+            .values((
+                plans::id.eq(&row.id),
+                plans::name.eq(&row.name),
+                plans::year.eq(row.year),
+                plans::tier.eq(&row.tier),
+                plans::owner_id.eq(&row.owner_id),
+                plans::created_at.eq(row.created_at),
+            ))
+            .execute(conn)?;
+        Ok(row)
+    })
+}
+
+/// All plans, newest year first.
+pub fn list_plans(conn: &mut Db) -> QueryResult<Vec<PlanRow>> {
+    plans::table
+        .order((plans::year.desc(), plans::name, plans::id))
+        .select(PlanRow::as_select())
+        .load(conn)
+}
+
+/// One plan (404 if unknown).
+pub fn plan(conn: &mut Db, id: &str) -> Result<PlanRow, AppError> {
+    plans::table
+        .find(id)
+        .select(PlanRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("no plan {id}")))
+}
+
+/// Adds a class to a plan.
+pub fn create_class(
+    conn: &mut Db,
+    plan_id: &str,
+    input: &ClassInput,
+) -> Result<ClassRow, AppError> {
+    let mut errors = Vec::new();
+    text_errors(&mut errors, "name", &input.name);
+    text_errors(&mut errors, "city", &input.city);
+    if !(-90.0..=90.0).contains(&input.lat) {
+        errors.push(FieldError::new(
+            "lat",
+            "latitude",
+            "a latitude in [-90, 90]",
+        ));
+    }
+    if !(-180.0..=180.0).contains(&input.lon) {
+        errors.push(FieldError::new(
+            "lon",
+            "longitude",
+            "a longitude in [-180, 180]",
+        ));
+    }
+    if input.end_date < input.start_date {
+        errors.push(FieldError::new(
+            "end_date",
+            "after_start",
+            "the class ends before it starts",
+        ));
+    }
+    if !(0.0..=1.0).contains(&input.min_cadre_share) {
+        errors.push(FieldError::new(
+            "min_cadre_share",
+            "unit_interval",
+            "a share in [0, 1]",
+        ));
+    }
+    AppError::check(errors)?;
+    write(conn, |conn| {
+        lock_plan(conn, plan_id)?;
+        let row = ClassRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            plan_id: plan_id.to_owned(),
+            name: input.name.trim().to_owned(),
+            kind: input.kind.code().to_owned(),
+            city: input.city.trim().to_owned(),
+            lat: input.lat,
+            lon: input.lon,
+            start_date: input.start_date,
+            end_date: input.end_date,
+            min_cadre_share: input.min_cadre_share,
+            created_at: chrono::Utc::now().naive_utc(),
+        };
+        diesel::insert_into(classes::table)
+            .values(&row)
+            .execute(conn)?;
+        Ok(row)
+    })
+}
+
+/// Adds a session to a class.
+pub fn create_session(
+    conn: &mut Db,
+    class_id: &str,
+    input: &SessionInput,
+) -> Result<SessionDetail, AppError> {
+    let mut errors = Vec::new();
+    text_errors(&mut errors, "title", &input.title);
+    if input.start >= input.end {
+        errors.push(FieldError::new(
+            "end",
+            "after_start",
+            "end must be after start",
+        ));
+    }
+    if input.needed < 1 {
+        errors.push(FieldError::new(
+            "needed",
+            "min_1",
+            "a session needs at least one instructor",
+        ));
+    }
+    if input.topics.is_empty() {
+        errors.push(FieldError::new(
+            "topics",
+            "non_empty",
+            "a session requires at least one topic",
+        ));
+    }
+    for (k, t) in input.topics.iter().enumerate() {
+        if !(1..=5).contains(&t.min_level) {
+            errors.push(FieldError::new(
+                format!("topics[{k}].min_level"),
+                "level_range",
+                "a level from 1 to 5",
+            ));
+        }
+        if input.topics[..k].iter().any(|o| o.topic == t.topic) {
+            errors.push(FieldError::new(
+                format!("topics[{k}].topic"),
+                "unique",
+                format!("{} is listed twice", t.topic),
+            ));
+        }
+    }
+    AppError::check(errors)?;
+    write(conn, |conn| {
+        let class = classes::table
+            .find(class_id)
+            .select(ClassRow::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::NotFound(format!("no class {class_id}")))?;
+        lock_plan(conn, &class.plan_id)?;
+        let mut errors = Vec::new();
+        // The session's own local dates must lie within the class's dates.
+        let (first, last) = (input.start.date_naive(), input.end.date_naive());
+        if first < class.start_date || last > class.end_date {
+            errors.push(FieldError::new(
+                "start",
+                "within_class",
+                format!(
+                    "the class runs from {} to {}",
+                    class.start_date, class.end_date
+                ),
+            ));
+        }
+        let known: Vec<String> = topics::table.select(topics::code).load(conn)?;
+        for (k, t) in input.topics.iter().enumerate() {
+            if !known.contains(&t.topic) {
+                errors.push(FieldError::new(
+                    format!("topics[{k}].topic"),
+                    "unknown_reference",
+                    format!("no topic {}", t.topic),
+                ));
+            }
+        }
+        if let Some(method) = &input.method {
+            let found = teaching_methods::table
+                .find(method)
+                .count()
+                .get_result::<i64>(conn)?;
+            if found == 0 {
+                errors.push(FieldError::new(
+                    "method",
+                    "unknown_reference",
+                    format!("no teaching method {method}"),
+                ));
+            }
+        }
+        AppError::check(errors)?;
+        let row = SessionRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            class_id: class_id.to_owned(),
+            title: input.title.trim().to_owned(),
+            start_at: input.start.naive_utc(),
+            end_at: input.end.naive_utc(),
+            remote: input.remote,
+            method: input.method.clone(),
+            needed: input.needed,
+            created_at: chrono::Utc::now().naive_utc(),
+        };
+        diesel::insert_into(sessions::table)
+            .values(&row)
+            .execute(conn)?;
+        for t in &input.topics {
+            diesel::insert_into(session_topics::table)
+                .values((
+                    session_topics::session_id.eq(&row.id),
+                    session_topics::topic.eq(&t.topic),
+                    session_topics::min_level.eq(t.min_level),
+                ))
+                .execute(conn)?;
+        }
+        Ok(session_details(conn, vec![row])?.remove(0))
+    })
+}
+
+/// Removes a session and its assignments.
+pub fn delete_session(conn: &mut Db, id: &str) -> Result<(), AppError> {
+    write(conn, |conn| {
+        let removed = diesel::delete(sessions::table.find(id)).execute(conn)?;
+        if removed == 0 {
+            Err(AppError::NotFound(format!("no session {id}")))
+        } else {
+            Ok(())
+        }
+    })
+}
+
+/// The classes of plan `plan_id` (all, or those in `only`), with sessions.
+pub fn classes_of(
+    conn: &mut Db,
+    plan_id: &str,
+    only: Option<&[String]>,
+) -> Result<Vec<ClassDetail>, AppError> {
+    let mut query = classes::table
+        .filter(classes::plan_id.eq(plan_id))
+        .order((classes::start_date, classes::name, classes::id))
+        .select(ClassRow::as_select())
+        .into_boxed();
+    if let Some(ids) = only {
+        query = query.filter(classes::id.eq_any(ids));
+    }
+    let rows = query.load(conn)?;
+    class_details(conn, rows)
+}
+
+/// One class with its sessions (404 if unknown).
+pub fn class(conn: &mut Db, id: &str) -> Result<ClassDetail, AppError> {
+    let row = classes::table
+        .find(id)
+        .select(ClassRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("no class {id}")))?;
+    Ok(class_details(conn, vec![row])?.remove(0))
+}
+
+/// One session with its class (404 if unknown).
+pub fn session(conn: &mut Db, id: &str) -> Result<(SessionDetail, ClassRow), AppError> {
+    let (row, class) = sessions::table
+        .inner_join(classes::table)
+        .filter(sessions::id.eq(id))
+        .select((SessionRow::as_select(), ClassRow::as_select()))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("no session {id}")))?;
+    Ok((session_details(conn, vec![row])?.remove(0), class))
+}
+
+fn class_details(conn: &mut Db, rows: Vec<ClassRow>) -> Result<Vec<ClassDetail>, AppError> {
+    let ids: Vec<&str> = rows.iter().map(|c| c.id.as_str()).collect();
+    let session_rows = sessions::table
+        .filter(sessions::class_id.eq_any(&ids))
+        .order((sessions::start_at, sessions::id))
+        .select(SessionRow::as_select())
+        .load(conn)?;
+    let mut by_class: HashMap<String, Vec<SessionDetail>> = HashMap::new();
+    for detail in session_details(conn, session_rows)? {
+        by_class
+            .entry(detail.row.class_id.clone())
+            .or_default()
+            .push(detail);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| ClassDetail {
+            sessions: by_class.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+/// Attaches required topics to session rows, keeping their order.
+pub fn session_details(conn: &mut Db, rows: Vec<SessionRow>) -> QueryResult<Vec<SessionDetail>> {
+    let ids: Vec<&str> = rows.iter().map(|s| s.id.as_str()).collect();
+    let mut topics_of: HashMap<String, Vec<(String, String, i32)>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for (session, code, name, level) in session_topics::table
+            .inner_join(topics::table)
+            .filter(session_topics::session_id.eq_any(chunk))
+            .order((session_topics::session_id, session_topics::topic))
+            .select((
+                session_topics::session_id,
+                session_topics::topic,
+                topics::name,
+                session_topics::min_level,
+            ))
+            .load::<(String, String, String, i32)>(conn)?
+        {
+            topics_of
+                .entry(session)
+                .or_default()
+                .push((code, name, level));
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| SessionDetail {
+            topics: topics_of.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+/// Locks a plan's row for the rest of the transaction, or 404.
+pub fn lock_plan(conn: &mut Db, id: &str) -> Result<(), AppError> {
+    let found = diesel::update(plans::table.find(id))
+        .set(plans::year.eq(plans::year))
+        .execute(conn)?;
+    if found == 0 {
+        Err(AppError::NotFound(format!("no plan {id}")))
+    } else {
+        Ok(())
+    }
+}

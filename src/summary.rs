@@ -1,0 +1,168 @@
+//! The readable report of a staffing solution, for `solve --summary` and
+//! the demo.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use solver::{Problem, Solution};
+
+use crate::staffing::problem::Names;
+
+/// The readable report of a staffing solution: totals, then per class the
+/// places filled, cadre share and travel, then unfilled sessions with their
+/// reasons and near misses. With `names`, ids are shown as names and every
+/// session is listed with who teaches it.
+pub fn report(problem: &Problem, solution: &Solution, names: Option<&Names>) -> String {
+    let empty = Names::default();
+    let names = names.unwrap_or(&empty);
+    let mut out = String::new();
+    let needed: i64 = problem.sessions.iter().map(|s| s.needed).sum();
+    let missing: i64 = solution.unfilled.iter().map(|u| u.missing).sum();
+    let _ = writeln!(
+        out,
+        "Status {:?}: objective {:.4}, bound {:.4}, gap {:.4}%",
+        solution.status,
+        solution.objective,
+        solution.bound,
+        solution.gap * 100.0
+    );
+    let _ = writeln!(
+        out,
+        "Places filled: {} of {} in {} sessions; {} candidate pairs ({} pruned); build {} ms, solve {} ms",
+        needed - missing,
+        needed,
+        problem.sessions.len(),
+        solution.stats.candidate_pairs,
+        solution.stats.pruned_pairs,
+        solution.stats.build_ms,
+        solution.stats.solve_ms
+    );
+
+    let cadre: std::collections::HashSet<&str> = problem
+        .instructors
+        .iter()
+        .filter(|i| i.kind == solver::problem::InstructorKind::Cadre)
+        .map(|i| i.id.as_str())
+        .collect();
+    let class_of: BTreeMap<&str, &str> = problem
+        .sessions
+        .iter()
+        .map(|s| (s.id.as_str(), s.class.as_str()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nassigned  cadres  share  trips  travel km    cost  class"
+    );
+    for class in &problem.classes {
+        let assigned: Vec<_> = solution
+            .assignments
+            .iter()
+            .filter(|a| class_of.get(a.session.as_str()) == Some(&class.id.as_str()))
+            .collect();
+        let cadres = assigned
+            .iter()
+            .filter(|a| cadre.contains(a.instructor.as_str()))
+            .count();
+        let trips: Vec<_> = solution
+            .trips
+            .iter()
+            .filter(|t| t.class == class.id)
+            .collect();
+        let share = if assigned.is_empty() {
+            0.0
+        } else {
+            cadres as f64 / assigned.len() as f64
+        };
+        let _ = writeln!(
+            out,
+            "{:>8}  {:>6}  {:>4.0}%  {:>5}  {:>9.0}  {:>6.3}  {}{}",
+            assigned.len(),
+            cadres,
+            share * 100.0,
+            trips.len(),
+            trips.iter().map(|t| t.distance_km).sum::<f64>(),
+            trips.iter().map(|t| t.cost).sum::<f64>(),
+            names.class(&class.id),
+            if share < class.min_cadre_share {
+                format!("  (below {:.0}%)", class.min_cadre_share * 100.0)
+            } else {
+                String::new()
+            }
+        );
+    }
+
+    if !names.sessions.is_empty() {
+        who_teaches(&mut out, problem, solution, names);
+    }
+
+    if solution.unfilled.is_empty() {
+        let _ = writeln!(out, "\nEvery session is fully staffed.");
+    } else {
+        let _ = writeln!(out, "\nUnfilled sessions:");
+        for u in &solution.unfilled {
+            let e = u.excluded_by;
+            let _ = writeln!(
+                out,
+                "  {}: {} missing, {} eligible; excluded by topic {}, unavailable {}, remote {}, travel {}, exclusion {}",
+                names.session(&u.session), u.missing, u.eligible, e.topic, e.unavailable, e.remote, e.travel, e.exclusion
+            );
+            for m in &u.near_misses {
+                let _ = writeln!(
+                    out,
+                    "    near miss {} ({}): {}",
+                    names.instructor(&m.instructor),
+                    m.blocked_by,
+                    m.detail
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Every session of every class, in time order, with its instructors.
+fn who_teaches(out: &mut String, problem: &Problem, solution: &Solution, names: &Names) {
+    let mut teachers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for a in &solution.assignments {
+        let kind = problem
+            .instructors
+            .iter()
+            .find(|i| i.id == a.instructor)
+            .map_or("", |i| match i.kind {
+                solver::problem::InstructorKind::Cadre => "干部",
+                solver::problem::InstructorKind::Expert => "专家",
+                solver::problem::InstructorKind::ModelFigure => "典型",
+            });
+        teachers
+            .entry(a.session.as_str())
+            .or_default()
+            .push(format!("{}（{kind}）", names.instructor(&a.instructor)));
+    }
+    // The training offices' own time: China Standard Time.
+    let Some(china) = chrono::FixedOffset::east_opt(8 * 3600) else {
+        return;
+    };
+    let _ = writeln!(out, "\nWho teaches what (times in UTC+8):");
+    for class in &problem.classes {
+        let _ = writeln!(out, "\n{}", names.class(&class.id));
+        let mut sessions: Vec<_> = problem
+            .sessions
+            .iter()
+            .filter(|s| s.class == class.id)
+            .collect();
+        sessions.sort_by_key(|s| s.start);
+        for s in sessions {
+            let who = teachers
+                .get(s.id.as_str())
+                .map_or_else(|| "— unfilled —".to_owned(), |t| t.join("、"));
+            let _ = writeln!(
+                out,
+                "  {}  {}{}: {}",
+                s.start.with_timezone(&china).format("%m-%d %H:%M"),
+                names.session(&s.id),
+                if s.remote { " [remote]" } else { "" },
+                who
+            );
+        }
+    }
+}
