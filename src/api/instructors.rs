@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::json::JsonBody;
 use super::pagination::{Page, Paginated};
 use super::versioning::{etag, if_match};
-use crate::auth::{Caller, PLANNERS, READERS};
+use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::rating::Rating;
@@ -144,13 +144,12 @@ pub fn profile_response(status: actix_web::http::StatusCode, profile: Profile) -
 )]
 #[get("/api/v1/instructors")]
 pub async fn list(
-    caller: Caller,
+    _caller: Reader,
     pool: web::Data<DbPool>,
     filter: web::Query<InstructorFilter>,
     page: web::Query<Page>,
     at: web::Query<RatingAt>,
 ) -> Result<web::Json<Paginated<InstructorView>>, AppError> {
-    caller.require(READERS)?;
     page.check()?;
     let (filter, at, window) = (
         filter.into_inner(),
@@ -177,11 +176,10 @@ pub async fn list(
 )]
 #[post("/api/v1/instructors")]
 pub async fn create(
-    caller: Caller,
+    _caller: Planner,
     pool: web::Data<DbPool>,
     JsonBody(input): JsonBody<InstructorInput>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(PLANNERS)?;
     let profile = store::run(&pool, move |conn| instructors::create(conn, &input)).await?;
     Ok(profile_response(
         actix_web::http::StatusCode::CREATED,
@@ -201,12 +199,11 @@ pub async fn create(
 )]
 #[get("/api/v1/instructors/{id}")]
 pub async fn get(
-    caller: Caller,
+    _caller: Reader,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     at: web::Query<RatingAt>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(READERS)?;
     let at = at.time();
     let profile = store::run(&pool, move |conn| instructors::profile(conn, &id, at)).await?;
     Ok(profile_response(actix_web::http::StatusCode::OK, profile))
@@ -226,13 +223,12 @@ pub async fn get(
 )]
 #[put("/api/v1/instructors/{id}")]
 pub async fn update(
-    caller: Caller,
+    _caller: Planner,
     req: HttpRequest,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     JsonBody(input): JsonBody<InstructorInput>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(PLANNERS)?;
     let version = if_match(&req)?;
     let profile = store::run(&pool, move |conn| {
         instructors::update(conn, &id, version, &input)
@@ -253,11 +249,10 @@ pub async fn update(
 )]
 #[delete("/api/v1/instructors/{id}")]
 pub async fn deactivate(
-    caller: Caller,
+    _caller: Planner,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(PLANNERS)?;
     let profile = store::run(&pool, move |conn| instructors::deactivate(conn, &id)).await?;
     Ok(profile_response(actix_web::http::StatusCode::OK, profile))
 }

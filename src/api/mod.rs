@@ -73,6 +73,7 @@ use crate::error::AppError;
         runs::list,
         runs::get,
         runs::apply,
+        runs::problem,
         solve::solve,
         assignments::list,
         assignments::lock,
@@ -144,6 +145,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(runs::list)
         .service(runs::get)
         .service(runs::apply)
+        .service(runs::problem)
         .service(solve::solve)
         .service(assignments::list)
         .service(assignments::lock)

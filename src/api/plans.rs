@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::json::JsonBody;
-use crate::auth::{Caller, PLANNERS, READERS};
+use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::store::plans::{
@@ -139,11 +139,10 @@ impl From<SessionDetail> for SessionView {
     security(("bearer" = [])))]
 #[post("/api/v1/plans")]
 pub async fn create(
-    caller: Caller,
+    caller: Planner,
     pool: web::Data<DbPool>,
     JsonBody(input): JsonBody<PlanInput>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(PLANNERS)?;
     let owner = caller.user_id.clone();
     let plan = store::run(&pool, move |conn| plans::create_plan(conn, &owner, &input)).await?;
     Ok(HttpResponse::Created().json(PlanView::new(plan, Some(Vec::new()))))
@@ -156,10 +155,9 @@ pub async fn create(
     security(("bearer" = [])))]
 #[get("/api/v1/plans")]
 pub async fn list(
-    caller: Caller,
+    _caller: Reader,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<PlanView>>, AppError> {
-    caller.require(READERS)?;
     let all = store::run(&pool, |conn| Ok(plans::list_plans(conn)?)).await?;
     Ok(web::Json(
         all.into_iter().map(|p| PlanView::new(p, None)).collect(),
@@ -173,11 +171,10 @@ pub async fn list(
     security(("bearer" = [])))]
 #[get("/api/v1/plans/{id}")]
 pub async fn get(
-    caller: Caller,
+    _caller: Reader,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<web::Json<PlanView>, AppError> {
-    caller.require(READERS)?;
     let (plan, classes) = store::run(&pool, move |conn| {
         let plan = plans::plan(conn, &id)?;
         let classes = plans::classes_of(conn, &id, None)?;
@@ -194,12 +191,11 @@ pub async fn get(
     security(("bearer" = [])))]
 #[post("/api/v1/plans/{id}/classes")]
 pub async fn create_class(
-    caller: Caller,
+    _caller: Planner,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     JsonBody(input): JsonBody<ClassInput>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(PLANNERS)?;
     let class = store::run(&pool, move |conn| plans::create_class(conn, &id, &input)).await?;
     Ok(HttpResponse::Created().json(ClassView::new(class, Vec::new())))
 }
@@ -211,11 +207,10 @@ pub async fn create_class(
     security(("bearer" = [])))]
 #[get("/api/v1/classes/{id}")]
 pub async fn get_class(
-    caller: Caller,
+    _caller: Reader,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<web::Json<ClassView>, AppError> {
-    caller.require(READERS)?;
     let class = store::run(&pool, move |conn| plans::class(conn, &id)).await?;
     Ok(web::Json(class.into()))
 }
@@ -227,12 +222,11 @@ pub async fn get_class(
     security(("bearer" = [])))]
 #[post("/api/v1/classes/{id}/sessions")]
 pub async fn create_session(
-    caller: Caller,
+    _caller: Planner,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     JsonBody(input): JsonBody<SessionInput>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(PLANNERS)?;
     let session = store::run(&pool, move |conn| plans::create_session(conn, &id, &input)).await?;
     Ok(HttpResponse::Created().json(SessionView::from(session)))
 }
@@ -244,11 +238,10 @@ pub async fn create_session(
     security(("bearer" = [])))]
 #[get("/api/v1/sessions/{id}")]
 pub async fn get_session(
-    caller: Caller,
+    _caller: Reader,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<web::Json<SessionView>, AppError> {
-    caller.require(READERS)?;
     let (session, _) = store::run(&pool, move |conn| plans::session(conn, &id)).await?;
     Ok(web::Json(session.into()))
 }
@@ -260,11 +253,10 @@ pub async fn get_session(
     security(("bearer" = [])))]
 #[delete("/api/v1/sessions/{id}")]
 pub async fn delete_session(
-    caller: Caller,
+    _caller: Planner,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(PLANNERS)?;
     store::run(&pool, move |conn| plans::delete_session(conn, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

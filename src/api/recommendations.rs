@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::json::JsonBody;
 use super::plans::SessionView;
-use crate::auth::{Caller, READERS};
+use crate::auth::Reader;
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::staffing::recommend::{self, PoolCache, Query, Ranked};
@@ -86,13 +86,12 @@ pub struct SessionRecommendations {
     security(("bearer" = [])))]
 #[get("/api/v1/sessions/{id}/recommendations")]
 pub async fn for_session(
-    caller: Caller,
+    _caller: Reader,
     pool: web::Data<DbPool>,
     cache: web::Data<PoolCache>,
     id: web::Path<String>,
     listing: web::Query<Listing>,
 ) -> Result<web::Json<SessionRecommendations>, AppError> {
-    caller.require(READERS)?;
     let limit = recommend::limit(listing.limit)?;
     let include = listing.include_unavailable;
     let (session, _, ranked) =
@@ -110,12 +109,11 @@ pub async fn for_session(
     security(("bearer" = [])))]
 #[post("/api/v1/recommendations")]
 pub async fn for_query(
-    caller: Caller,
+    _caller: Reader,
     pool: web::Data<DbPool>,
     cache: web::Data<PoolCache>,
     JsonBody(query): JsonBody<Query>,
 ) -> Result<web::Json<Vec<RecommendationView>>, AppError> {
-    caller.require(READERS)?;
     let ranked = web::block(move || recommend::for_query(&pool, &cache, &query)).await??;
     Ok(web::Json(
         ranked.into_iter().map(RecommendationView::from).collect(),
@@ -150,13 +148,12 @@ pub struct Limit {
     security(("bearer" = [])))]
 #[get("/api/v1/instructors/{id}/opportunities")]
 pub async fn opportunities(
-    caller: Caller,
+    _caller: Reader,
     pool: web::Data<DbPool>,
     cache: web::Data<PoolCache>,
     id: web::Path<String>,
     limit: web::Query<Limit>,
 ) -> Result<web::Json<Vec<OpportunityView>>, AppError> {
-    caller.require(READERS)?;
     let limit = recommend::limit(limit.limit)?;
     let found = web::block(move || recommend::opportunities(&pool, &cache, &id, limit)).await??;
     Ok(web::Json(

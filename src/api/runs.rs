@@ -13,7 +13,7 @@ use solver::FieldError;
 use utoipa::ToSchema;
 
 use super::json::JsonBody;
-use crate::auth::{Caller, PLANNERS, READERS};
+use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::staffing::apply as applying;
@@ -190,14 +190,13 @@ fn annotate(value: &mut Value, names: &Names) {
     security(("bearer" = [])))]
 #[post("/api/v1/plans/{id}/staffing-runs")]
 pub async fn create(
-    caller: Caller,
+    caller: Planner,
     pool: web::Data<DbPool>,
     config: web::Data<WorkerConfig>,
     doorbell: web::Data<Arc<Doorbell>>,
     id: web::Path<String>,
     JsonBody(request): JsonBody<Option<RunRequest>>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(PLANNERS)?;
     let (user, max) = (caller.user_id.clone(), config.max_time_limit_s);
     let request = request.unwrap_or_default();
     let run = store::run(&pool, move |conn| {
@@ -218,11 +217,10 @@ pub async fn create(
     security(("bearer" = [])))]
 #[get("/api/v1/staffing-runs/{id}")]
 pub async fn get(
-    caller: Caller,
+    _caller: Reader,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<web::Json<RunView>, AppError> {
-    caller.require(READERS)?;
     let view = store::run(&pool, move |conn| {
         let run = runs::get(conn, &id)?;
         detailed(conn, run)
@@ -238,11 +236,10 @@ pub async fn get(
     security(("bearer" = [])))]
 #[get("/api/v1/plans/{id}/staffing-runs")]
 pub async fn list(
-    caller: Caller,
+    _caller: Reader,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<web::Json<Vec<RunView>>, AppError> {
-    caller.require(READERS)?;
     let all = store::run(&pool, move |conn| runs::of_plan(conn, &id)).await?;
     Ok(web::Json(
         all.into_iter()
@@ -259,12 +256,11 @@ pub async fn list(
     security(("bearer" = [])))]
 #[post("/api/v1/staffing-runs/{id}/apply")]
 pub async fn apply(
-    caller: Caller,
+    _caller: Planner,
     pool: web::Data<DbPool>,
     config: web::Data<WorkerConfig>,
     id: web::Path<String>,
 ) -> Result<web::Json<RunView>, AppError> {
-    caller.require(PLANNERS)?;
     let max = config.max_time_limit_s;
     let view = store::run(&pool, move |conn| {
         let run = applying::apply(conn, &id, max)?;
@@ -272,4 +268,28 @@ pub async fn apply(
     })
     .await?;
     Ok(web::Json(view))
+}
+
+/// The problem a done run solved (SPEC 5.1), as `faculty-pool solve` and
+/// `POST /api/v1/solve` take it: to audit a run or solve it again by hand.
+#[utoipa::path(tag = "staffing", params(("id" = String, Path)),
+    responses((status = 200, body = Object, description = "SPEC 5.1 problem"),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/api/v1/staffing-runs/{id}/problem")]
+pub async fn problem(
+    _caller: Planner,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let run = store::run(&pool, move |conn| runs::get(conn, &id)).await?;
+    let Some(problem) = run.problem else {
+        return Err(AppError::Conflict {
+            kind: "/problems/run-not-done",
+            detail: format!("run {} is {}; it has no problem yet", run.id, run.state),
+        });
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(problem))
 }

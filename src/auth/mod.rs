@@ -10,6 +10,8 @@ pub mod throttle;
 pub mod token;
 
 use std::future::{ready, Ready};
+use std::marker::PhantomData;
+use std::ops::Deref;
 
 use actix_web::{http::header, web, FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
@@ -86,6 +88,59 @@ impl Caller {
         self.instructor_id.as_deref().ok_or_else(|| {
             AppError::Forbidden("only instructor accounts have their own profile".to_owned())
         })
+    }
+}
+
+/// A set of roles allowed to do something.
+pub trait Roles {
+    const ROLES: &'static [Role];
+}
+
+/// [`READERS`].
+pub struct Readers;
+/// [`PLANNERS`].
+pub struct Planners;
+/// [`ADMINS`].
+pub struct Admins;
+
+impl Roles for Readers {
+    const ROLES: &'static [Role] = READERS;
+}
+impl Roles for Planners {
+    const ROLES: &'static [Role] = PLANNERS;
+}
+impl Roles for Admins {
+    const ROLES: &'static [Role] = ADMINS;
+}
+
+/// A caller whose role is in `R`. As the first argument of a handler it
+/// answers 401 or 403 before the request body is read.
+pub struct Allowed<R: Roles>(Caller, PhantomData<R>);
+
+/// A caller who may read the pool, plans and results.
+pub type Reader = Allowed<Readers>;
+/// A caller who may change the pool and plans, and staff them.
+pub type Planner = Allowed<Planners>;
+/// An administrator.
+pub type Admin = Allowed<Admins>;
+
+impl<R: Roles> Deref for Allowed<R> {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
+
+impl<R: Roles> FromRequest for Allowed<R> {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(authenticate(req).and_then(|caller| {
+            caller.require(R::ROLES)?;
+            Ok(Allowed(caller, PhantomData))
+        }))
     }
 }
 

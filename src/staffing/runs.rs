@@ -34,6 +34,7 @@ pub struct Run {
     pub request: String,
     pub as_of: NaiveDateTime,
     pub inputs_digest: Option<String>,
+    pub problem: Option<String>,
     pub result: Option<String>,
     pub error: Option<String>,
     pub attempts: i32,
@@ -87,6 +88,7 @@ pub fn create(
             request: serde_json::to_string(request).map_err(|e| AppError::Internal(e.into()))?,
             as_of: now,
             inputs_digest: None,
+            problem: None,
             result: None,
             error: None,
             attempts: 0,
@@ -213,12 +215,20 @@ pub fn recover(conn: &mut Db, all_running: bool) -> Result<usize, AppError> {
     })
 }
 
+/// What a solved run stores: the digest and JSON of its problem, and its
+/// solution's JSON.
+struct Solved {
+    digest: String,
+    problem: String,
+    solution: String,
+}
+
 /// Finishes `worker`'s run with a result or an error.
 fn finish(
     conn: &mut Db,
     id: &str,
     worker: &str,
-    outcome: Result<(String, String), String>,
+    outcome: Result<Solved, String>,
 ) -> Result<(), AppError> {
     let now = Utc::now().naive_utc();
     let mine = staffing_runs::table
@@ -226,11 +236,12 @@ fn finish(
         .filter(staffing_runs::worker.eq(worker))
         .filter(staffing_runs::state.eq("running"));
     let updated = match outcome {
-        Ok((digest, result)) => diesel::update(mine)
+        Ok(solved) => diesel::update(mine)
             .set((
                 staffing_runs::state.eq("done"),
-                staffing_runs::inputs_digest.eq(digest),
-                staffing_runs::result.eq(result),
+                staffing_runs::inputs_digest.eq(solved.digest),
+                staffing_runs::problem.eq(solved.problem),
+                staffing_runs::result.eq(solved.solution),
                 staffing_runs::finished_at.eq(now),
                 staffing_runs::lease_until.eq(None::<NaiveDateTime>),
             ))
@@ -272,6 +283,8 @@ fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Resu
         Err(e) => return Err(e),
     };
     drop(conn);
+    let problem_json =
+        serde_json::to_string(&built.problem).map_err(|e| AppError::Internal(e.into()))?;
     let digest = problem::digest(&built.problem)?;
     let done = Arc::new((Mutex::new(false), Condvar::new()));
     let solution = std::thread::scope(|scope| {
@@ -307,7 +320,11 @@ fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Resu
     });
     let outcome = match solution {
         Ok(solution) => serde_json::to_string(&solution)
-            .map(|json| (digest, json))
+            .map(|json| Solved {
+                digest,
+                problem: problem_json,
+                solution: json,
+            })
             .map_err(|e| e.to_string()),
         Err(solver::SolveError::Invalid(errors)) => {
             Err(serde_json::to_string(&errors).unwrap_or_default())

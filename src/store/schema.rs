@@ -159,6 +159,7 @@ diesel::table! {
         request -> Text,
         as_of -> Timestamp,
         inputs_digest -> Nullable<Text>,
+        problem -> Nullable<Text>,
         result -> Nullable<Text>,
         error -> Nullable<Text>,
         attempts -> Integer,

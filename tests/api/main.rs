@@ -4,8 +4,14 @@
 
 mod support;
 
+/// The solver crate's independent checker, written apart from the model.
+#[allow(dead_code)]
+#[path = "../../solver/tests/common/mod.rs"]
+mod checker;
+
 mod auth;
 mod availability;
 mod instructors;
 mod operations;
 mod ratings;
+mod staffing;

@@ -100,6 +100,17 @@ impl TestDb {
         child.wait_with_output().expect("faculty-pool output")
     }
 
+    /// Runs one raw SQL statement.
+    pub fn execute(&self, sql: &str) {
+        if self.pg_name.is_some() {
+            let mut conn = PgConnection::establish(&self.url).expect("connect");
+            diesel::sql_query(sql).execute(&mut conn).expect(sql);
+        } else {
+            let mut conn = diesel::SqliteConnection::establish(&self.url).expect("connect");
+            diesel::sql_query(sql).execute(&mut conn).expect(sql);
+        }
+    }
+
     /// Counts rows with a raw SQL query returning one `count`.
     pub fn count(&self, sql: &str) -> i64 {
         #[derive(diesel::QueryableByName)]
@@ -155,14 +166,50 @@ impl TestApp {
         }
     }
 
+    /// Another server process on this server's database (with `JWT_SECRET`).
+    pub fn second(&self, env: &[(&str, &str)]) -> TestApp {
+        let log = self
+            .db()
+            .dir
+            .path()
+            .join(format!("server-{}.log", uuid::Uuid::new_v4().simple()));
+        let mut env = env.to_vec();
+        env.push(("JWT_SECRET", SECRET));
+        match Self::spawn(&self.db().url, log, &env) {
+            Ok((child, base, log)) => TestApp {
+                db: None,
+                base,
+                child,
+                log,
+            },
+            Err(message) => panic!("the second server did not start: {message}"),
+        }
+    }
+
     /// Starts a server, or gives back the database and why it did not start.
     pub fn try_start(db: TestDb, env: &[(&str, &str)]) -> Result<Self, (TestDb, String)> {
         let log = db.dir.path().join("server.log");
+        match Self::spawn(&db.url, log, env) {
+            Ok((child, base, log)) => Ok(Self {
+                db: Some(db),
+                base,
+                child,
+                log,
+            }),
+            Err(message) => Err((db, message)),
+        }
+    }
+
+    fn spawn(
+        url: &str,
+        log: std::path::PathBuf,
+        env: &[(&str, &str)],
+    ) -> Result<(Child, String, std::path::PathBuf), String> {
         let mut command = Command::new(BIN);
         command
             .args(["serve", "--bind", "127.0.0.1:0"])
             .env_remove("JWT_SECRET")
-            .env("DATABASE_URL", &db.url)
+            .env("DATABASE_URL", url)
             .env("LOG_LEVEL", "info")
             .env("HTTP_WORKERS", "2")
             .stdout(Stdio::piped())
@@ -181,17 +228,12 @@ impl TestApp {
             }
         });
         match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(base) => Ok(Self {
-                db: Some(db),
-                base,
-                child,
-                log,
-            }),
+            Ok(base) => Ok((child, base, log)),
             Err(_) => {
                 let _ = child.kill();
                 let status = child.wait().ok();
                 let message = std::fs::read_to_string(&log).unwrap_or_default();
-                Err((db, format!("{status:?}: {message}")))
+                Err(format!("{status:?}: {message}"))
             }
         }
     }

@@ -61,6 +61,8 @@ CREATE TABLE staffing_runs (
     -- SHA-256 of the problem the run solved; apply refuses a run whose
     -- problem, rebuilt from the database, differs.
     inputs_digest TEXT,
+    -- The problem JSON the run solved (SPEC 5.1), and its solution (5.5).
+    problem       TEXT,
     result        TEXT,
     error         TEXT,
     attempts      INTEGER NOT NULL,

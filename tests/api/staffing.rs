@@ -1,0 +1,740 @@
+//! The staffing workflow over HTTP: pool → plan → run → apply → decline →
+//! re-run, with every solution checked by the solver crate's independent
+//! checker; locks and confirmations as pins; the calendar feed; stale runs;
+//! the stateless `/solve`; roles on every endpoint.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::checker;
+use crate::support::{create_instructor, Backend, Client, TestApp};
+
+/// A plan with one class in 武汉 and four sessions; returns (plan, class, sessions).
+pub fn seed_plan(planner: &Client) -> (String, String, Vec<String>) {
+    let plan = planner.post(
+        "/api/v1/plans",
+        &json!({"name": "湖北省2027年度轮训计划", "year": 2027, "tier": "provincial"}),
+    );
+    assert_eq!(plan.status, 201, "{}", plan.body);
+    let plan = plan.body["id"].as_str().unwrap().to_owned();
+    let class = planner.post(
+        &format!("/api/v1/plans/{plan}/classes"),
+        &json!({"name": "办信接访专题班", "kind": "specialised", "city": "武汉", "lat": 30.59, "lon": 114.30,
+                "start_date": "2027-03-08", "end_date": "2027-03-10"}),
+    );
+    assert_eq!(class.status, 201, "{}", class.body);
+    assert_eq!(class.body["min_cadre_share"], 0.5);
+    let class = class.body["id"].as_str().unwrap().to_owned();
+    let sessions = [
+        ("办信实务", "2027-03-08T09:00:00+08:00", "letter-handling", 3, 1),
+        ("金融领域信访", "2027-03-08T14:00:00+08:00", "finance", 4, 1),
+        ("接访实务", "2027-03-09T09:00:00+08:00", "visitor-reception", 3, 1),
+        ("疑难信件办理", "2027-03-09T14:00:00+08:00", "letter-handling", 4, 2),
+    ]
+    .iter()
+    .map(|(title, start, topic, level, needed)| {
+        let start_time = chrono::DateTime::parse_from_rfc3339(start).unwrap();
+        let end = (start_time + chrono::Duration::hours(3)).to_rfc3339();
+        let r = planner.post(
+            &format!("/api/v1/classes/{class}/sessions"),
+            &json!({"title": title, "start": start, "end": end, "method": "lecture", "needed": needed,
+                    "topics": [{"topic": topic, "min_level": level}]}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["id"].as_str().unwrap().to_owned()
+    })
+    .collect();
+    (plan, class, sessions)
+}
+
+/// Instructors for [`seed_plan`]: enough for every session, with a spare.
+pub fn seed_pool(planner: &Client) -> Vec<String> {
+    [
+        ("李明", "cadre", 30.59, 114.30, json!([{"topic": "letter-handling", "level": 5}])),
+        ("王芳", "cadre", 30.69, 111.29, json!([{"topic": "letter-handling", "level": 4}, {"topic": "visitor-reception", "level": 4}])),
+        ("赵强", "expert", 39.90, 116.40, json!([{"topic": "finance", "level": 5}])),
+        ("陈静", "cadre", 30.59, 114.30, json!([{"topic": "visitor-reception", "level": 3}, {"topic": "letter-handling", "level": 4}])),
+        ("刘洋", "model_figure", 32.01, 112.12, json!([{"topic": "letter-handling", "level": 4}, {"topic": "visitor-reception", "level": 5}])),
+    ]
+    .iter()
+    .map(|(name, kind, lat, lon, expertise)| {
+        create_instructor(
+            planner,
+            name,
+            json!({"kind": kind, "lat": lat, "lon": lon, "expertise": expertise, "max_travel_km": null, "yearly_capacity": 3}),
+        )
+    })
+    .collect()
+}
+
+/// Queues a run and waits until it is done; checks its solution against its
+/// problem with the independent checker. Returns the run.
+pub fn staff(planner: &Client, plan: &str, request: Value) -> Value {
+    let queued = planner.post(&format!("/api/v1/plans/{plan}/staffing-runs"), &request);
+    assert_eq!(queued.status, 202, "{}", queued.body);
+    let id = queued.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        queued.header("location"),
+        Some(format!("/api/v1/staffing-runs/{id}").as_str())
+    );
+    let run = wait(planner, &id);
+    assert_eq!(run["state"], "done", "{run}");
+    check(planner, &run);
+    run
+}
+
+/// Polls a run until it is done or failed.
+pub fn wait(client: &Client, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let run = client.get(&format!("/api/v1/staffing-runs/{id}"));
+        assert_eq!(run.status, 200, "{}", run.body);
+        if run.body["state"] == "done" || run.body["state"] == "failed" {
+            return run.body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "run {id} is still {}",
+            run.body["state"]
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The independent checker on a done run's problem and solution.
+pub fn check(planner: &Client, run: &Value) {
+    let problem = planner.get(&format!(
+        "/api/v1/staffing-runs/{}/problem",
+        run["id"].as_str().unwrap()
+    ));
+    assert_eq!(problem.status, 200, "{}", problem.body);
+    let problem: solver::Problem = serde_json::from_value(problem.body).unwrap();
+    let solution: solver::Solution = serde_json::from_value(run["solution"].clone()).unwrap();
+    let errors = checker::check(&problem, &solution);
+    assert!(
+        errors.is_empty(),
+        "the checker refuses the run's solution: {errors:#?}"
+    );
+}
+
+fn pairs(run: &Value) -> BTreeSet<(String, String)> {
+    run["solution"]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["session"].as_str().unwrap().to_owned(),
+                a["instructor"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn stored(planner: &Client, plan: &str) -> BTreeSet<(String, String, String)> {
+    let r = planner.get(&format!("/api/v1/assignments?plan={plan}"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["session"].as_str().unwrap().to_owned(),
+                a["instructor"].as_str().unwrap().to_owned(),
+                a["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn workflow(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let pool = seed_pool(&planner);
+    let (plan, _, sessions) = seed_plan(&planner);
+    let first = staff(&planner, &plan, json!({}));
+    let solution = &first["solution"];
+    assert_eq!(solution["status"], "optimal");
+    assert_eq!(solution["unfilled"], json!([]));
+    // Names are resolved beside the ids.
+    let a0 = &solution["assignments"][0];
+    assert!(
+        a0["instructor_name"].is_string() && a0["session_title"].is_string(),
+        "{a0}"
+    );
+    assert_eq!(first["request"]["classes"], json!([]));
+    let first_pairs = pairs(&first);
+    assert_eq!(first_pairs.len(), 5);
+
+    let applied = planner.post(
+        &format!(
+            "/api/v1/staffing-runs/{}/apply",
+            first["id"].as_str().unwrap()
+        ),
+        &json!(null),
+    );
+    assert_eq!(applied.status, 200, "{}", applied.body);
+    assert!(applied.body["applied_at"].is_string());
+    let proposals: BTreeSet<(String, String)> = stored(&planner, &plan)
+        .into_iter()
+        .map(|(s, i, state)| {
+            assert_eq!(state, "proposed");
+            (s, i)
+        })
+        .collect();
+    assert_eq!(proposals, first_pairs);
+    planner
+        .post(
+            &format!(
+                "/api/v1/staffing-runs/{}/apply",
+                first["id"].as_str().unwrap()
+            ),
+            &json!(null),
+        )
+        .problem(409);
+
+    // The instructor of the letter-handling session declines it.
+    let (declined_session, decliner) = first_pairs
+        .iter()
+        .find(|(s, _)| s == &sessions[0])
+        .unwrap()
+        .clone();
+    let me = app.client("instructor", Some(&decliner));
+    let mine = me.get("/api/v1/me/assignments");
+    assert_eq!(mine.status, 200);
+    let assignment = mine
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["session"] == declined_session.as_str())
+        .unwrap();
+    let id = assignment["id"].as_str().unwrap();
+    me.post(
+        &format!("/api/v1/me/assignments/{id}/decline"),
+        &json!({"reason": ""}),
+    )
+    .problem(422);
+    let declined = me.post(
+        &format!("/api/v1/me/assignments/{id}/decline"),
+        &json!({"reason": "当天另有公务"}),
+    );
+    assert_eq!(declined.status, 200, "{}", declined.body);
+    assert_eq!(declined.body["state"], "declined");
+    // Nobody else's assignments are the instructor's to decline.
+    let other = stored(&planner, &plan)
+        .into_iter()
+        .find(|(_, i, _)| i != &decliner)
+        .unwrap();
+    let other_id = planner
+        .get(&format!(
+            "/api/v1/assignments?session={}&instructor={}",
+            other.0, other.1
+        ))
+        .body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    me.post(
+        &format!("/api/v1/me/assignments/{other_id}/decline"),
+        &json!({"reason": "x"}),
+    )
+    .problem(404);
+
+    // The re-run keeps every other assignment and fills the declined slot.
+    let second = staff(&planner, &plan, json!({}));
+    let second_pairs = pairs(&second);
+    let kept: BTreeSet<_> = first_pairs
+        .iter()
+        .filter(|(s, _)| s != &declined_session)
+        .cloned()
+        .collect();
+    assert!(
+        second_pairs.is_superset(&kept),
+        "{second_pairs:?} dropped some of {kept:?}"
+    );
+    let replacement: Vec<_> = second_pairs.difference(&kept).collect();
+    assert_eq!(replacement.len(), 1, "{replacement:?}");
+    assert_eq!(replacement[0].0, declined_session);
+    assert_ne!(replacement[0].1, decliner);
+    let r = planner.post(
+        &format!(
+            "/api/v1/staffing-runs/{}/apply",
+            second["id"].as_str().unwrap()
+        ),
+        &json!(null),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let after = stored(&planner, &plan);
+    assert!(after.contains(&(
+        declined_session.clone(),
+        decliner.clone(),
+        "declined".to_owned()
+    )));
+    assert_eq!(after.len(), 6);
+    let _ = pool;
+}
+
+fn pins_calendar_and_stale_runs(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    seed_pool(&planner);
+    let (plan, _, _) = seed_plan(&planner);
+    let first = staff(&planner, &plan, json!({}));
+    planner.post(
+        &format!(
+            "/api/v1/staffing-runs/{}/apply",
+            first["id"].as_str().unwrap()
+        ),
+        &json!(null),
+    );
+    let all = planner
+        .get(&format!("/api/v1/assignments?plan={plan}"))
+        .body;
+    let (a, b) = (&all[0], &all[1]);
+    let confirmed = planner.post(
+        &format!("/api/v1/assignments/{}/confirm", a["id"].as_str().unwrap()),
+        &json!(null),
+    );
+    assert_eq!(confirmed.body["state"], "confirmed");
+    let locked = planner.post(
+        &format!("/api/v1/assignments/{}/lock", b["id"].as_str().unwrap()),
+        &json!(null),
+    );
+    assert_eq!(locked.body["locked"], true);
+    // A confirmed and a locked assignment are pins of the next run.
+    let second = staff(&planner, &plan, json!({"weights": {"keep": 0}}));
+    let problem = planner
+        .get(&format!(
+            "/api/v1/staffing-runs/{}/problem",
+            second["id"].as_str().unwrap()
+        ))
+        .body;
+    let pins: BTreeSet<(String, String)> = problem["pins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["session"].as_str().unwrap().to_owned(),
+                p["instructor"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = [a, b]
+        .iter()
+        .map(|x| {
+            (
+                x["session"].as_str().unwrap().to_owned(),
+                x["instructor"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(pins, expected);
+    assert_eq!(problem["weights"]["keep"], 0.0);
+    assert_eq!(second["request"]["weights"], json!({"keep": 0}));
+
+    // The calendar of the confirmed instructor.
+    let me = app.client("instructor", Some(a["instructor"].as_str().unwrap()));
+    let ics = me.get("/api/v1/me/assignments.ics");
+    assert_eq!(ics.status, 200);
+    assert!(ics
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/calendar"));
+    let text = ics.body.as_str().unwrap();
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
+    assert!(text.contains("BEGIN:VEVENT\r\n"));
+    assert!(text.contains(&format!("SUMMARY:{}", a["session_title"].as_str().unwrap())));
+    let start = a["start"].as_str().unwrap().replace(['-', ':'], "");
+    assert!(
+        text.contains(&format!("DTSTART:{}", start)),
+        "{text} lacks {start}"
+    );
+    assert_eq!(
+        text.matches("BEGIN:VEVENT").count(),
+        1,
+        "only confirmed sessions"
+    );
+
+    // A run whose inputs changed after it started cannot be applied.
+    let third = staff(&planner, &plan, json!({}));
+    let someone = a["instructor"].as_str().unwrap();
+    let block = planner.post(
+        &format!("/api/v1/instructors/{someone}/unavailability"),
+        &json!({"start": "2027-07-01T00:00:00+08:00", "end": "2027-07-02T00:00:00+08:00"}),
+    );
+    assert_eq!(block.status, 201);
+    let stale = planner.post(
+        &format!(
+            "/api/v1/staffing-runs/{}/apply",
+            third["id"].as_str().unwrap()
+        ),
+        &json!(null),
+    );
+    assert_eq!(stale.problem(409)["type"], "/problems/inputs-changed");
+    let runs = planner.get(&format!("/api/v1/plans/{plan}/staffing-runs"));
+    assert_eq!(runs.body.as_array().unwrap().len(), 3);
+}
+
+fn plan_validation(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let (plan, class, _) = seed_plan(&planner);
+    let r = planner.post(
+        "/api/v1/plans",
+        &json!({"name": " ", "year": 1999, "tier": "provincial"}),
+    );
+    let mut errors = r.field_errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            ("name".to_owned(), "non_empty".to_owned()),
+            ("year".to_owned(), "range".to_owned())
+        ]
+    );
+    let r = planner.post(
+        &format!("/api/v1/plans/{plan}/classes"),
+        &json!({"name": "班", "kind": "specialised", "city": "武汉", "lat": 95.0, "lon": 114.3,
+                "start_date": "2027-03-10", "end_date": "2027-03-08", "min_cadre_share": 1.5}),
+    );
+    let mut errors = r.field_errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            ("end_date".to_owned(), "after_start".to_owned()),
+            ("lat".to_owned(), "latitude".to_owned()),
+            ("min_cadre_share".to_owned(), "unit_interval".to_owned())
+        ]
+    );
+    let session = |start: &str, end: &str, needed: i64, topics: Value| {
+        planner.post(
+            &format!("/api/v1/classes/{class}/sessions"),
+            &json!({"title": "课", "start": start, "end": end, "needed": needed, "topics": topics}),
+        )
+    };
+    let r = session(
+        "2027-03-08T09:00:00+08:00",
+        "2027-03-08T08:00:00+08:00",
+        0,
+        json!([]),
+    );
+    let mut errors = r.field_errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            ("end".to_owned(), "after_start".to_owned()),
+            ("needed".to_owned(), "min_1".to_owned()),
+            ("topics".to_owned(), "non_empty".to_owned())
+        ]
+    );
+    let r = session(
+        "2027-03-08T09:00:00+08:00",
+        "2027-03-08T12:00:00+08:00",
+        1,
+        json!([{"topic": "finance", "min_level": 6}, {"topic": "finance", "min_level": 3}, {"topic": "astrology", "min_level": 3}]),
+    );
+    let mut errors = r.field_errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            ("topics[0].min_level".to_owned(), "level_range".to_owned()),
+            ("topics[1].topic".to_owned(), "unique".to_owned())
+        ]
+    );
+    let r = session(
+        "2027-03-08T09:00:00+08:00",
+        "2027-03-08T12:00:00+08:00",
+        1,
+        json!([{"topic": "astrology", "min_level": 3}]),
+    );
+    assert_eq!(
+        r.field_errors(),
+        [("topics[0].topic".to_owned(), "unknown_reference".to_owned())]
+    );
+    // Inside the class's dates, in the session's own local time.
+    let r = session(
+        "2027-03-11T09:00:00+08:00",
+        "2027-03-11T12:00:00+08:00",
+        1,
+        json!([{"topic": "finance", "min_level": 3}]),
+    );
+    assert_eq!(
+        r.field_errors(),
+        [("start".to_owned(), "within_class".to_owned())]
+    );
+    let detail = planner.get(&format!("/api/v1/plans/{plan}"));
+    assert_eq!(
+        detail.body["classes"][0]["sessions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(detail.body["classes"][0]["kind_name"], "专题业务类");
+    assert_eq!(app.db().count("SELECT count(*) AS count FROM sessions"), 4);
+    // Staffing unknown classes is refused before anything is queued.
+    let r = planner.post(
+        &format!("/api/v1/plans/{plan}/staffing-runs"),
+        &json!({"classes": ["nope"]}),
+    );
+    assert_eq!(
+        r.field_errors(),
+        [("classes[0]".to_owned(), "unknown_reference".to_owned())]
+    );
+    let r = planner.post(
+        &format!("/api/v1/plans/{plan}/staffing-runs"),
+        &json!({"weights": {"keeep": 1}}),
+    );
+    assert_eq!(
+        r.field_errors(),
+        [("weights".to_owned(), "json".to_owned())]
+    );
+    assert_eq!(
+        app.db()
+            .count("SELECT count(*) AS count FROM staffing_runs"),
+        0
+    );
+    planner
+        .post("/api/v1/plans/nope/staffing-runs", &json!({}))
+        .problem(404);
+}
+
+fn stateless_solve(backend: Backend) {
+    let app = TestApp::start_on(
+        crate::support::TestDb::new(backend),
+        &[
+            ("JWT_SECRET", crate::support::SECRET),
+            ("MAX_TIME_LIMIT_S", "5"),
+        ],
+    );
+    let planner = app.client("planner", None);
+    let problem: Value =
+        serde_json::from_str(include_str!("../../examples/spec-5.1.json")).unwrap();
+    let r = planner.post("/api/v1/solve", &problem);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let solution: solver::Solution = serde_json::from_value(r.body.clone()).unwrap();
+    let parsed: solver::Problem = serde_json::from_value(problem.clone()).unwrap();
+    assert!(checker::check(&parsed, &solution).is_empty());
+    let mut bad = problem.clone();
+    bad["sessions"][0]["needed"] = json!(0);
+    assert_eq!(
+        planner.post("/api/v1/solve", &bad).field_errors()[0],
+        ("sessions[0].needed".to_owned(), "min_1".to_owned())
+    );
+    app.client("office", None)
+        .post("/api/v1/solve", &problem)
+        .problem(403);
+}
+
+/// Every new endpoint against every role.
+fn staffing_roles(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.client("admin", None);
+    let pool = seed_pool(&admin);
+    let (plan, class, sessions) = seed_plan(&admin);
+    let run = staff(&admin, &plan, json!({}));
+    let run_id = run["id"].as_str().unwrap().to_owned();
+    let clients = [
+        app.client("admin", None),
+        app.client("planner", None),
+        app.client("office", None),
+        app.client("instructor", Some(&pool[0])),
+    ];
+    let problem: Value =
+        serde_json::from_str(include_str!("../../examples/spec-5.1.json")).unwrap();
+    let query = json!({"topics": [{"topic": "finance", "min_level": 3}], "lat": 30.6, "lon": 114.3,
+                       "start": "2027-05-01T09:00:00+08:00", "end": "2027-05-01T12:00:00+08:00"});
+    let cases: Vec<(&str, [u16; 4], Box<dyn Fn(&Client) -> u16>)> = vec![
+        (
+            "list plans",
+            [200, 200, 200, 403],
+            Box::new(|c| c.get("/api/v1/plans").status),
+        ),
+        (
+            "read a plan",
+            [200, 200, 200, 403],
+            Box::new(|c| c.get(&format!("/api/v1/plans/{plan}")).status),
+        ),
+        (
+            "make a plan",
+            [201, 201, 403, 403],
+            Box::new(|c| {
+                c.post(
+                    "/api/v1/plans",
+                    &json!({"name": "计划", "year": 2027, "tier": "county"}),
+                )
+                .status
+            }),
+        ),
+        (
+            "add a class",
+            [422, 422, 403, 403],
+            Box::new(|c| {
+                c.post(&format!("/api/v1/plans/{plan}/classes"), &json!({}))
+                    .status
+            }),
+        ),
+        (
+            "read a class",
+            [200, 200, 200, 403],
+            Box::new(|c| c.get(&format!("/api/v1/classes/{class}")).status),
+        ),
+        (
+            "add a session",
+            [422, 422, 403, 403],
+            Box::new(|c| {
+                c.post(&format!("/api/v1/classes/{class}/sessions"), &json!({}))
+                    .status
+            }),
+        ),
+        (
+            "read a session",
+            [200, 200, 200, 403],
+            Box::new(|c| c.get(&format!("/api/v1/sessions/{}", sessions[0])).status),
+        ),
+        (
+            "remove a session",
+            [404, 404, 403, 403],
+            Box::new(|c| c.delete("/api/v1/sessions/nope").status),
+        ),
+        (
+            "queue a run",
+            [422, 422, 403, 403],
+            Box::new(|c| {
+                c.post(
+                    &format!("/api/v1/plans/{plan}/staffing-runs"),
+                    &json!({"classes": ["nope"]}),
+                )
+                .status
+            }),
+        ),
+        (
+            "read a run",
+            [200, 200, 200, 403],
+            Box::new(|c| c.get(&format!("/api/v1/staffing-runs/{run_id}")).status),
+        ),
+        (
+            "list runs",
+            [200, 200, 200, 403],
+            Box::new(|c| c.get(&format!("/api/v1/plans/{plan}/staffing-runs")).status),
+        ),
+        (
+            "read a run's problem",
+            [200, 200, 403, 403],
+            Box::new(|c| {
+                c.get(&format!("/api/v1/staffing-runs/{run_id}/problem"))
+                    .status
+            }),
+        ),
+        (
+            "apply a run",
+            [404, 404, 403, 403],
+            Box::new(|c| {
+                c.post("/api/v1/staffing-runs/nope/apply", &json!(null))
+                    .status
+            }),
+        ),
+        (
+            "solve",
+            [200, 200, 403, 403],
+            Box::new(|c| c.post("/api/v1/solve", &problem).status),
+        ),
+        (
+            "list assignments",
+            [200, 200, 200, 403],
+            Box::new(|c| c.get("/api/v1/assignments").status),
+        ),
+        (
+            "lock",
+            [404, 404, 403, 403],
+            Box::new(|c| c.post("/api/v1/assignments/nope/lock", &json!(null)).status),
+        ),
+        (
+            "unlock",
+            [404, 404, 403, 403],
+            Box::new(|c| {
+                c.post("/api/v1/assignments/nope/unlock", &json!(null))
+                    .status
+            }),
+        ),
+        (
+            "confirm",
+            [404, 404, 403, 403],
+            Box::new(|c| {
+                c.post("/api/v1/assignments/nope/confirm", &json!(null))
+                    .status
+            }),
+        ),
+        (
+            "own assignments",
+            [403, 403, 403, 200],
+            Box::new(|c| c.get("/api/v1/me/assignments").status),
+        ),
+        (
+            "own calendar",
+            [403, 403, 403, 200],
+            Box::new(|c| c.get("/api/v1/me/assignments.ics").status),
+        ),
+        (
+            "decline",
+            [403, 403, 403, 404],
+            Box::new(|c| {
+                c.post(
+                    "/api/v1/me/assignments/nope/decline",
+                    &json!({"reason": "x"}),
+                )
+                .status
+            }),
+        ),
+        (
+            "session recommendations",
+            [200, 200, 200, 403],
+            Box::new(|c| {
+                c.get(&format!("/api/v1/sessions/{}/recommendations", sessions[0]))
+                    .status
+            }),
+        ),
+        (
+            "ad-hoc recommendations",
+            [200, 200, 200, 403],
+            Box::new(|c| c.post("/api/v1/recommendations", &query).status),
+        ),
+        (
+            "opportunities",
+            [200, 200, 200, 403],
+            Box::new(|c| {
+                c.get(&format!("/api/v1/instructors/{}/opportunities", pool[1]))
+                    .status
+            }),
+        ),
+    ];
+    let roles = ["admin", "planner", "office", "instructor"];
+    for (what, expected, call) in &cases {
+        for (k, client) in clients.iter().enumerate() {
+            assert_eq!(call(client), expected[k], "{}: {what}", roles[k]);
+        }
+    }
+    for what in [
+        "/api/v1/plans",
+        "/api/v1/assignments",
+        "/api/v1/me/assignments",
+    ] {
+        app.anonymous().get(what).problem(401);
+    }
+}
+
+crate::both_backends!(
+    workflow,
+    pins_calendar_and_stale_runs,
+    plan_validation,
+    stateless_solve,
+    staffing_roles,
+);
