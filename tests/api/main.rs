@@ -13,5 +13,7 @@ mod auth;
 mod availability;
 mod instructors;
 mod operations;
+mod queue;
 mod ratings;
+mod recommendations;
 mod staffing;

@@ -281,6 +281,12 @@ impl TestApp {
         self.login(&username, PASSWORD)
     }
 
+    /// A client of this server holding `client`'s token (same secret).
+    pub fn login_as_existing(&self, client: &Client) -> Client {
+        self.anonymous()
+            .with_token(client.token.as_deref().expect("a logged-in client"))
+    }
+
     pub fn login(&self, username: &str, password: &str) -> Client {
         let r = self.anonymous().post(
             "/api/v1/auth/token",
