@@ -22,7 +22,7 @@ pub mod synthetic;
 mod validate;
 
 pub use problem::Problem;
-pub use recommend::{recommend, Reason, Recommendation};
+pub use recommend::{recommend, recommend_for_session, Reason, Recommendation};
 pub use solution::{Solution, Status};
 pub use solve::{greedy_objective, solve, SolveError};
 pub use validate::{parse, parse_json, validate, FieldError};

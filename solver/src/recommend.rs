@@ -8,8 +8,9 @@
 
 use serde::Serialize;
 
+use crate::geo::haversine_km;
 use crate::index::{Index, Inst, Sess};
-use crate::problem::Problem;
+use crate::problem::{Class, Instructor, Pair, Problem, Session, Weights};
 use crate::solve::{checked_index, SolveError};
 
 /// One (session, instructor) pair, scored.
@@ -41,29 +42,46 @@ pub struct Reason {
     pub detail: String,
 }
 
-/// Every pair of the problem, best first: score descending, then instructor
+/// The best `limit` pairs of the problem: score descending, then instructor
 /// id, then session id. Unless `include_unavailable`, only available pairs.
+/// Reasons are written out only for the pairs returned.
 pub fn recommend(
     problem: &Problem,
     include_unavailable: bool,
+    limit: usize,
 ) -> Result<Vec<Recommendation>, SolveError> {
     let index = checked_index(problem)?;
-    let mut ranked = Vec::new();
+    let mut ranked: Vec<(f64, Inst, Sess)> = Vec::new();
     for s in 0..index.session_count() {
         for i in 0..index.instructor_count() {
-            let reasons = reasons(&index, i, s);
-            if reasons.is_empty() || include_unavailable {
-                ranked.push(entry(&index, i, s, reasons));
+            if include_unavailable || available(&index, i, s) {
+                ranked.push((index.recommendation_score(i, s), i, s));
             }
         }
     }
-    ranked.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.instructor.cmp(&b.instructor))
-            .then_with(|| a.session.cmp(&b.session))
-    });
-    Ok(ranked)
+    let ids = |&(_, i, s): &(f64, Inst, Sess)| {
+        (
+            index.problem.instructors[i].id.as_str(),
+            index.problem.sessions[s].id.as_str(),
+        )
+    };
+    let order = |a: &(f64, Inst, Sess), b: &(f64, Inst, Sess)| {
+        b.0.total_cmp(&a.0).then_with(|| ids(a).cmp(&ids(b)))
+    };
+    if ranked.len() > limit {
+        ranked.select_nth_unstable_by(limit, order);
+        ranked.truncate(limit);
+    }
+    ranked.sort_by(order);
+    Ok(ranked
+        .into_iter()
+        .map(|(_, i, s)| entry(&index, i, s, reasons(&index, i, s)))
+        .collect())
+}
+
+/// Eligible (SPEC 5.2) with capacity left.
+fn available(index: &Index, i: Inst, s: Sess) -> bool {
+    index.problem.instructors[i].capacity >= 1 && index.eligible(i, s)
 }
 
 fn reasons(index: &Index, i: Inst, s: Sess) -> Vec<Reason> {
@@ -100,5 +118,119 @@ fn entry(index: &Index, i: Inst, s: Sess, reasons: Vec<Reason>) -> Recommendatio
         travel_cost,
         available: reasons.is_empty(),
         reasons,
+    }
+}
+
+/// Ranks a large pool for one session of one class. Instead of indexing the
+/// whole pool, it orders the instructors by a quick score (the same formula,
+/// read straight from the instructors), then runs [`recommend`] on growing
+/// prefixes of that order until the best `limit` are settled: until no
+/// instructor left out could score as high as the last one returned.
+pub fn recommend_for_session<'a>(
+    weights: Weights,
+    pool: impl IntoIterator<Item = &'a Instructor>,
+    class: &Class,
+    session: &Session,
+    exclusions: &[Pair],
+    include_unavailable: bool,
+    limit: usize,
+) -> Result<Vec<Recommendation>, SolveError> {
+    let mut order: Vec<(f64, &Instructor)> = pool
+        .into_iter()
+        .map(|i| (quick_score(&weights, i, class, session), i))
+        .collect();
+    order.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    let mut take = (2 * limit).max(16);
+    loop {
+        let prefix = &order[..take.min(order.len())];
+        let problem = Problem {
+            weights,
+            options: Default::default(),
+            instructors: prefix.iter().map(|(_, i)| (*i).clone()).collect(),
+            classes: vec![class.clone()],
+            sessions: vec![session.clone()],
+            pins: Vec::new(),
+            exclusions: exclusions.to_vec(),
+            previous: Vec::new(),
+            distances: Vec::new(),
+        };
+        let ranked = recommend(&problem, include_unavailable, limit)?;
+        let settled = match (ranked.last(), order.get(prefix.len())) {
+            (_, None) => true,
+            // A tie could still be broken by id in favour of one left out.
+            (Some(last), Some((next, _))) => ranked.len() == limit && *next < last.score - 1e-9,
+            (None, Some(_)) => false,
+        };
+        if settled {
+            return Ok(ranked);
+        }
+        take *= 4;
+    }
+}
+
+/// SPEC 6's score computed from the instructor and session directly (no
+/// distance overrides): the order in which [`recommend_for_session`]
+/// considers instructors. Equal to `Index::recommendation_score`.
+fn quick_score(w: &Weights, i: &Instructor, class: &Class, session: &Session) -> f64 {
+    let levels: f64 = session
+        .topics
+        .iter()
+        .map(|t| i.topics.get(&t.topic).copied().unwrap_or(0) as f64 / 5.0)
+        .sum();
+    let expertise = levels / session.topics.len().max(1) as f64;
+    let travel = if session.remote {
+        0.0
+    } else {
+        w.travel_per_1000km * haversine_km(i.lat, i.lon, class.lat, class.lon) / 1000.0
+    };
+    w.expertise * expertise + w.rating * i.rating - travel
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::synthetic::{generate, Shape};
+
+    /// The quick score orders exactly as the indexed one scores, and ranking a
+    /// pool by prefixes gives what ranking all of it gives.
+    #[test]
+    fn quick_ranking_equals_full_ranking() {
+        let problem = generate(Shape::new(400, 30, 11));
+        for s in 0..problem.sessions.len() {
+            let session = &problem.sessions[s];
+            let class = problem
+                .classes
+                .iter()
+                .find(|c| c.id == session.class)
+                .unwrap();
+            let mut single = problem.clone();
+            single.sessions = vec![session.clone()];
+            single.classes = vec![class.clone()];
+            single.pins.clear();
+            single.previous.clear();
+            single.exclusions.retain(|p| p.session == session.id);
+            let index = Index::new(&single);
+            for (k, i) in single.instructors.iter().enumerate() {
+                let quick = quick_score(&single.weights, i, class, session);
+                assert!((quick - index.recommendation_score(k, 0)).abs() < 1e-12);
+            }
+            for include in [false, true] {
+                for limit in [1, 5, 20] {
+                    let full = recommend(&single, include, limit).unwrap();
+                    let quick = recommend_for_session(
+                        single.weights,
+                        &single.instructors,
+                        class,
+                        session,
+                        &single.exclusions,
+                        include,
+                        limit,
+                    )
+                    .unwrap();
+                    assert_eq!(full, quick, "session {s}, include {include}, limit {limit}");
+                }
+            }
+        }
     }
 }

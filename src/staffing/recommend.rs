@@ -3,14 +3,15 @@
 //! when it is older than its time to live (other replicas' writes), so a
 //! request costs a filter and a score, not a dozen queries.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
-use solver::problem::{Class, Pair, Problem, Session, TopicRequirement};
+use solver::problem::{Class, Instructor, Pair, Problem, Session, TopicRequirement};
 use solver::{FieldError, Recommendation};
 use utoipa::ToSchema;
 
@@ -23,49 +24,127 @@ use crate::store::{self, Db, DbPool};
 /// The pool as last read, shared by the request threads.
 pub struct PoolCache {
     ttl: Duration,
-    current: Mutex<Option<Arc<Snapshot>>>,
-    rebuilding: Mutex<()>,
+    shared: Arc<Shared>,
 }
 
-/// The pool at one moment.
+#[derive(Default)]
+struct Shared {
+    current: Mutex<Option<Arc<Snapshot>>>,
+    rebuilding: Mutex<()>,
+    refreshing: AtomicBool,
+}
+
+/// The pool at one moment, with its members indexed by topic.
 pub struct Snapshot {
     built: Instant,
     writes: u64,
     members: Vec<(String, Member)>,
+    /// Indices into `members` of those who teach each topic.
+    by_topic: HashMap<String, Vec<usize>>,
+    /// Index into `members` of each instructor id.
+    position: HashMap<String, usize>,
+    /// The solver's view of every member for the sessions of a year (capacity
+    /// left that year, confirmed sessions as busy time), in `members` order,
+    /// made on first use.
+    years: Mutex<HashMap<i32, Arc<Vec<Instructor>>>>,
+}
+
+impl Snapshot {
+    fn read(pool: &DbPool) -> Result<Self, AppError> {
+        let writes = store::writes();
+        let members = pool::load(&mut *pool.get()?, Utc::now().naive_utc(), &HashSet::new())?;
+        let mut by_topic: HashMap<String, Vec<usize>> = HashMap::new();
+        for (k, (_, member)) in members.iter().enumerate() {
+            for topic in member.instructor.topics.keys() {
+                by_topic.entry(topic.clone()).or_default().push(k);
+            }
+        }
+        Ok(Self {
+            built: Instant::now(),
+            writes,
+            position: members
+                .iter()
+                .enumerate()
+                .map(|(k, (id, _))| (id.clone(), k))
+                .collect(),
+            members,
+            by_topic,
+            years: Mutex::default(),
+        })
+    }
+
+    /// Every member as the solver sees them for a session in `year`. A
+    /// member's confirmed session is busy time even for that session itself,
+    /// which is right here: instructors already on a session are not
+    /// recommended for it.
+    fn in_year(&self, year: i32) -> Result<Arc<Vec<Instructor>>, AppError> {
+        let mut years = self.years.lock().map_err(|_| poisoned())?;
+        let views = years.entry(year).or_insert_with(|| {
+            let none = HashSet::new();
+            Arc::new(
+                self.members
+                    .iter()
+                    .map(|(_, m)| m.for_problem(year, &none))
+                    .collect(),
+            )
+        });
+        Ok(views.clone())
+    }
 }
 
 impl PoolCache {
     pub fn new(ttl: Duration) -> Self {
         Self {
             ttl,
-            current: Mutex::new(None),
-            rebuilding: Mutex::new(()),
+            shared: Arc::default(),
         }
     }
 
-    fn fresh(&self) -> Option<Arc<Snapshot>> {
-        let current = self.current.lock().ok()?.clone()?;
-        (current.writes == store::writes() && current.built.elapsed() < self.ttl).then_some(current)
+    fn current(&self) -> Result<Option<Arc<Snapshot>>, AppError> {
+        Ok(self.shared.current.lock().map_err(|_| poisoned())?.clone())
     }
 
-    /// The current snapshot, rebuilt by one thread when stale.
+    /// The pool as this process last wrote it. A snapshot older than this
+    /// process's last write is rebuilt before answering (one thread builds,
+    /// the others wait for it); one that is only older than the time to live
+    /// (other replicas may have written) answers now and is refreshed in the
+    /// background.
     pub fn snapshot(&self, pool: &DbPool) -> Result<Arc<Snapshot>, AppError> {
-        if let Some(snapshot) = self.fresh() {
-            return Ok(snapshot);
+        if let Some(snapshot) = self.current()? {
+            if snapshot.writes == store::writes() {
+                if snapshot.built.elapsed() >= self.ttl {
+                    self.refresh_in_background(pool);
+                }
+                return Ok(snapshot);
+            }
         }
-        let _one_at_a_time = self.rebuilding.lock().map_err(|_| poisoned())?;
-        if let Some(snapshot) = self.fresh() {
-            return Ok(snapshot);
+        let _one_at_a_time = self.shared.rebuilding.lock().map_err(|_| poisoned())?;
+        if let Some(snapshot) = self.current()? {
+            if snapshot.writes == store::writes() {
+                return Ok(snapshot);
+            }
         }
-        let writes = store::writes();
-        let members = pool::load(&mut *pool.get()?, Utc::now().naive_utc(), &HashSet::new())?;
-        let snapshot = Arc::new(Snapshot {
-            built: Instant::now(),
-            writes,
-            members,
-        });
-        *self.current.lock().map_err(|_| poisoned())? = Some(snapshot.clone());
+        let snapshot = Arc::new(Snapshot::read(pool)?);
+        *self.shared.current.lock().map_err(|_| poisoned())? = Some(snapshot.clone());
         Ok(snapshot)
+    }
+
+    fn refresh_in_background(&self, pool: &DbPool) {
+        if self.shared.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (shared, pool) = (self.shared.clone(), pool.clone());
+        std::thread::spawn(move || {
+            match Snapshot::read(&pool) {
+                Ok(fresh) => {
+                    if let Ok(mut current) = shared.current.lock() {
+                        *current = Some(Arc::new(fresh));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot refresh the pool snapshot"),
+            }
+            shared.refreshing.store(false, Ordering::Release);
+        });
     }
 }
 
@@ -127,54 +206,52 @@ fn rank(
     include_unavailable: bool,
     limit: usize,
 ) -> Result<Vec<Ranked>, AppError> {
-    let year = session.start.naive_utc().year();
-    let own = HashSet::from([session.id.as_str()]);
+    let views = snapshot.in_year(session.start.naive_utc().year())?;
     // Without the unavailable ones, only instructors who know every topic
-    // well enough can appear: filter before building the problem.
-    let qualified = |m: &Member| {
+    // well enough can appear: look them up by topic.
+    let qualified = |k: &usize| {
         session.topics.iter().all(|t| {
-            m.instructor
+            views[*k]
                 .topics
                 .get(&t.topic)
                 .is_some_and(|&level| level >= t.min_level)
         })
     };
-    let members: Vec<&(String, Member)> = snapshot
-        .members
-        .iter()
-        .filter(|(id, m)| !assigned.contains(id) && (include_unavailable || qualified(m)))
-        .collect();
-    let problem = Problem {
-        weights: Default::default(),
-        options: Default::default(),
-        instructors: members
-            .iter()
-            .map(|(_, m)| m.for_problem(year, &own))
+    let candidates: Vec<usize> = match session.topics.first() {
+        Some(first) if !include_unavailable => snapshot
+            .by_topic
+            .get(&first.topic)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(qualified)
             .collect(),
-        classes: vec![class],
-        sessions: vec![session],
-        pins: Vec::new(),
-        exclusions,
-        previous: Vec::new(),
-        distances: Vec::new(),
+        _ => (0..views.len()).collect(),
     };
-    let ranked = solver::recommend(&problem, include_unavailable).map_err(|e| match e {
+    let ranked = solver::recommend_for_session(
+        Default::default(),
+        candidates
+            .into_iter()
+            .filter(|&k| !assigned.contains(&views[k].id))
+            .map(|k| &views[k]),
+        &class,
+        &session,
+        &exclusions,
+        include_unavailable,
+        limit,
+    )
+    .map_err(|e| match e {
         solver::SolveError::Invalid(errors) => AppError::Validation(errors),
         e => AppError::Internal(e.into()),
     })?;
-    let names: std::collections::HashMap<&str, &str> = members
-        .iter()
-        .map(|(id, m)| (id.as_str(), m.name.as_str()))
-        .collect();
     Ok(ranked
         .into_iter()
-        .take(limit)
         .map(|r| Ranked {
-            name: names
-                .get(r.instructor.as_str())
-                .copied()
-                .unwrap_or_default()
-                .to_owned(),
+            name: snapshot
+                .position
+                .get(&r.instructor)
+                .map(|&k| snapshot.members[k].1.name.clone())
+                .unwrap_or_default(),
             recommendation: r,
         })
         .collect())
@@ -353,7 +430,7 @@ pub fn opportunities(
             distances: Vec::new(),
         };
         let ranked =
-            solver::recommend(&problem, false).map_err(|e| AppError::Internal(e.into()))?;
+            solver::recommend(&problem, false, 1).map_err(|e| AppError::Internal(e.into()))?;
         if let Some(recommendation) = ranked.into_iter().next() {
             found.push(Opportunity {
                 session: detail,
@@ -387,7 +464,7 @@ fn open_sessions(
             ClassRow::as_select(),
         ))
         .load(conn)?;
-    let mut taken: std::collections::HashMap<String, i32> = std::collections::HashMap::new();
+    let mut taken: HashMap<String, i32> = HashMap::new();
     let mut mine = HashSet::new();
     for (session, who, state) in assignments::table
         .select((

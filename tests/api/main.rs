@@ -5,7 +5,6 @@
 mod support;
 
 /// The solver crate's independent checker, written apart from the model.
-#[allow(dead_code)]
 #[path = "../../solver/tests/common/mod.rs"]
 mod checker;
 

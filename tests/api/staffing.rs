@@ -552,7 +552,8 @@ fn staffing_roles(backend: Backend) {
         serde_json::from_str(include_str!("../../examples/spec-5.1.json")).unwrap();
     let query = json!({"topics": [{"topic": "finance", "min_level": 3}], "lat": 30.6, "lon": 114.3,
                        "start": "2027-05-01T09:00:00+08:00", "end": "2027-05-01T12:00:00+08:00"});
-    let cases: Vec<(&str, [u16; 4], Box<dyn Fn(&Client) -> u16>)> = vec![
+    type Call<'a> = Box<dyn Fn(&Client) -> u16 + 'a>;
+    let cases: Vec<(&str, [u16; 4], Call)> = vec![
         (
             "list plans",
             [200, 200, 200, 403],
