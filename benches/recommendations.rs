@@ -96,7 +96,6 @@ fn measure(db: &std::path::Path, instructors: usize, seconds: u64, clients: usiz
         .env("DATABASE_URL", db)
         .env("JWT_SECRET", SECRET)
         .env("LOG_LEVEL", "warn")
-        .env("RUN_WORKERS", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

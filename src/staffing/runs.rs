@@ -18,7 +18,7 @@ use super::problem::{self, RunRequest};
 use crate::error::AppError;
 use crate::store::plans;
 use crate::store::schema::staffing_runs;
-use crate::store::{write, Db, DbKind, DbPool};
+use crate::store::{write, write_queue, Db, DbKind, DbPool};
 
 /// Executions of one run before it is given up.
 pub const MAX_ATTEMPTS: i32 = 3;
@@ -156,7 +156,7 @@ fn claim(conn: &mut Db, worker: &str, lease: Duration) -> Result<Option<String>,
                      ORDER BY created_at, id LIMIT 1{skip_locked}) \
          RETURNING id"
     );
-    let claimed = write(conn, |conn| {
+    let claimed = write_queue(conn, |conn| {
         diesel::sql_query(&sql)
             .bind::<Text, _>(worker)
             .bind::<Timestamp, _>(now)
@@ -187,7 +187,7 @@ fn renew(conn: &mut Db, id: &str, worker: &str, lease: Duration) -> Result<bool,
 pub fn recover(conn: &mut Db, all_running: bool) -> Result<usize, AppError> {
     let now = Utc::now().naive_utc();
     let cutoff = if all_running { NaiveDateTime::MAX } else { now };
-    write(conn, |conn| {
+    write_queue(conn, |conn| {
         let abandoned = staffing_runs::table
             .filter(staffing_runs::state.eq("running"))
             .filter(staffing_runs::lease_until.lt(cutoff));

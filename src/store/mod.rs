@@ -170,23 +170,41 @@ pub fn writes() -> u64 {
 /// its first statement: on SQLite a deferred transaction that reads before it
 /// writes can fail to upgrade its lock, so a no-op write comes first; on
 /// PostgreSQL it is an ordinary transaction (row locks are taken by the
-/// callers that need them).
+/// callers that need them). A commit counts in [`writes`].
 pub fn write<T, E, F>(conn: &mut Db, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut Db) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let result = conn.transaction(|conn| {
+    let result = locked_transaction(conn, f);
+    if result.is_ok() {
+        WRITES.fetch_add(1, Ordering::AcqRel);
+    }
+    result
+}
+
+/// [`write`] for the staffing-run queue's own bookkeeping (claims, leases),
+/// which no cache of pool data depends on: it does not count in [`writes`].
+pub fn write_queue<T, E, F>(conn: &mut Db, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Db) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    locked_transaction(conn, f)
+}
+
+fn locked_transaction<T, E, F>(conn: &mut Db, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Db) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
         if let Db::Sqlite(_) = conn {
             diesel::sql_query("UPDATE server_settings SET value = value WHERE name = ''")
                 .execute(conn)?;
         }
         f(conn)
-    });
-    if result.is_ok() {
-        WRITES.fetch_add(1, Ordering::AcqRel);
-    }
-    result
+    })
 }
 
 /// Runs a blocking database task off the async workers, with a connection
