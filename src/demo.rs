@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::{Duration as Days, FixedOffset, NaiveDate, TimeZone};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use solver::synthetic::{COMPREHENSIVE, DOMAINS, SPECIALISED};
 
 use crate::auth::{password, Role};
 use crate::staffing::apply;
@@ -57,29 +58,7 @@ const GIVEN: [&str; 24] = [
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超",
     "霞", "平", "刚", "桂英", "建华", "志强", "秀兰", "海燕",
 ];
-const COMPREHENSIVE: [&str; 5] = [
-    "party-spirit",
-    "professional-ethics",
-    "new-measures",
-    "situation-analysis",
-    "rule-of-law",
-];
-const SPECIALISED: [&str; 6] = [
-    "letter-handling",
-    "visitor-reception",
-    "online-complaints",
-    "supervision",
-    "publicity",
-    "information-systems",
-];
-const DOMAINS: [&str; 6] = [
-    "land-resources",
-    "housing-construction",
-    "civil-affairs",
-    "human-resources-social-security",
-    "environmental-protection",
-    "finance",
-];
+/// The bodies that second experts of each of [`DOMAINS`].
 const DOMAIN_BODIES: [&str; 6] = [
     "自然资源厅",
     "住房和城乡建设厅",

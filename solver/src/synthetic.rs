@@ -50,7 +50,7 @@ const CITIES: [(f64, f64); 32] = [
 ];
 
 /// Topics of comprehensive classes (综合类).
-const COMPREHENSIVE: [&str; 5] = [
+pub const COMPREHENSIVE: [&str; 5] = [
     "party-spirit",
     "professional-ethics",
     "new-measures",
@@ -58,7 +58,7 @@ const COMPREHENSIVE: [&str; 5] = [
     "rule-of-law",
 ];
 /// Topics of specialised business classes (专题业务类).
-const SPECIALISED: [&str; 6] = [
+pub const SPECIALISED: [&str; 6] = [
     "letter-handling",
     "visitor-reception",
     "online-complaints",
@@ -67,7 +67,7 @@ const SPECIALISED: [&str; 6] = [
     "information-systems",
 ];
 /// Outside domains taught by experts.
-const DOMAINS: [&str; 6] = [
+pub const DOMAINS: [&str; 6] = [
     "land-resources",
     "housing-construction",
     "civil-affairs",

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::pool::{self, interval};
 use crate::error::AppError;
-use crate::store::plans::{self, PlanRow};
+use crate::store::plans::{self, ClassRow, PlanRow, SessionDetail};
 use crate::store::schema::assignments;
 use crate::store::Db;
 
@@ -133,31 +133,10 @@ pub fn for_run(
         names
             .classes
             .insert(class.row.id.clone(), class.row.name.clone());
-        problem_classes.push(Class {
-            id: class.row.id.clone(),
-            lat: class.row.lat,
-            lon: class.row.lon,
-            min_cadre_share: class.row.min_cadre_share,
-        });
+        problem_classes.push(class_of(&class.row));
         for s in &class.sessions {
             names.sessions.insert(s.row.id.clone(), s.row.title.clone());
-            let time = interval(s.row.start_at, s.row.end_at);
-            problem_sessions.push(Session {
-                id: s.row.id.clone(),
-                class: class.row.id.clone(),
-                start: time.start,
-                end: time.end,
-                remote: s.row.remote,
-                needed: i64::from(s.row.needed),
-                topics: s
-                    .topics
-                    .iter()
-                    .map(|(topic, _, level)| TopicRequirement {
-                        topic: topic.clone(),
-                        min_level: i64::from(*level),
-                    })
-                    .collect(),
-            });
+            problem_sessions.push(session_of(s));
         }
     }
     problem_classes.sort_by(|a, b| a.id.cmp(&b.id));
@@ -213,6 +192,37 @@ pub fn for_run(
         },
         names,
     })
+}
+
+/// A stored session as the solver sees it.
+pub fn session_of(detail: &SessionDetail) -> Session {
+    let time = interval(detail.row.start_at, detail.row.end_at);
+    Session {
+        id: detail.row.id.clone(),
+        class: detail.row.class_id.clone(),
+        start: time.start,
+        end: time.end,
+        remote: detail.row.remote,
+        needed: i64::from(detail.row.needed),
+        topics: detail
+            .topics
+            .iter()
+            .map(|(topic, _, level)| TopicRequirement {
+                topic: topic.clone(),
+                min_level: i64::from(*level),
+            })
+            .collect(),
+    }
+}
+
+/// A stored class as the solver sees it.
+pub fn class_of(row: &ClassRow) -> Class {
+    Class {
+        id: row.id.clone(),
+        lat: row.lat,
+        lon: row.lon,
+        min_cadre_share: row.min_cadre_share,
+    }
 }
 
 /// SHA-256 of the problem's JSON: equal digests, equal inputs.

@@ -15,7 +15,8 @@ use solver::problem::{Class, Instructor, Pair, Problem, Session, TopicRequiremen
 use solver::{FieldError, Recommendation};
 use utoipa::ToSchema;
 
-use super::pool::{self, interval, Member};
+use super::pool::{self, Member};
+use super::problem::{class_of, session_of};
 use crate::error::AppError;
 use crate::store::plans::{self, ClassRow, SessionDetail};
 use crate::store::schema::{assignments, classes, plans as plan_table, sessions};
@@ -257,35 +258,6 @@ fn rank(
         .collect())
 }
 
-fn problem_session(detail: &SessionDetail) -> Session {
-    let time = interval(detail.row.start_at, detail.row.end_at);
-    Session {
-        id: detail.row.id.clone(),
-        class: detail.row.class_id.clone(),
-        start: time.start,
-        end: time.end,
-        remote: detail.row.remote,
-        needed: i64::from(detail.row.needed),
-        topics: detail
-            .topics
-            .iter()
-            .map(|(topic, _, level)| TopicRequirement {
-                topic: topic.clone(),
-                min_level: i64::from(*level),
-            })
-            .collect(),
-    }
-}
-
-fn problem_class(row: &ClassRow) -> Class {
-    Class {
-        id: row.id.clone(),
-        lat: row.lat,
-        lon: row.lon,
-        min_cadre_share: row.min_cadre_share,
-    }
-}
-
 /// The pool ranked for a stored session.
 pub fn for_session(
     pool: &DbPool,
@@ -316,8 +288,8 @@ pub fn for_session(
     let snapshot = cache.snapshot(pool)?;
     let ranked = rank(
         &snapshot,
-        problem_class(&class),
-        problem_session(&detail),
+        class_of(&class),
+        session_of(&detail),
         exclusions,
         &assigned,
         include_unavailable,
@@ -415,14 +387,14 @@ pub fn opportunities(
     };
     let mut found = Vec::new();
     for (detail, class) in open {
-        let session = problem_session(&detail);
+        let session = session_of(&detail);
         let year = session.start.naive_utc().year();
         let own = HashSet::from([session.id.as_str()]);
         let problem = Problem {
             weights: Default::default(),
             options: Default::default(),
             instructors: vec![member.for_problem(year, &own)],
-            classes: vec![problem_class(&class)],
+            classes: vec![class_of(&class)],
             sessions: vec![session],
             pins: Vec::new(),
             exclusions: Vec::new(),

@@ -14,7 +14,7 @@ use super::schema::{
     evaluations, instructor_expertise, instructor_methods, instructors, teaching_methods,
     teaching_records, topics,
 };
-use super::{write, Backend, Db};
+use super::{rules, write, Backend, Db};
 use crate::error::AppError;
 use crate::rating::{rate, Rating};
 use crate::vocabulary::{Kind, Tier};
@@ -115,31 +115,9 @@ impl InstructorInput {
     /// The rules that need no database.
     pub fn errors(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        for (field, value) in [("name", &self.name), ("city", &self.city)] {
-            if value.trim().is_empty() {
-                errors.push(FieldError::new(field, "non_empty", "must not be empty"));
-            } else if value.chars().count() > 200 {
-                errors.push(FieldError::new(
-                    field,
-                    "max_length",
-                    "at most 200 characters",
-                ));
-            }
-        }
-        if !(-90.0..=90.0).contains(&self.lat) {
-            errors.push(FieldError::new(
-                "lat",
-                "latitude",
-                "a latitude in [-90, 90]",
-            ));
-        }
-        if !(-180.0..=180.0).contains(&self.lon) {
-            errors.push(FieldError::new(
-                "lon",
-                "longitude",
-                "a longitude in [-180, 180]",
-            ));
-        }
+        rules::text(&mut errors, "name", &self.name);
+        rules::text(&mut errors, "city", &self.city);
+        rules::coordinates(&mut errors, self.lat, self.lon);
         if self.yearly_capacity < 0 {
             errors.push(FieldError::new(
                 "yearly_capacity",
@@ -156,22 +134,12 @@ impl InstructorInput {
                 ));
             }
         }
-        for (k, e) in self.expertise.iter().enumerate() {
-            if !(1..=5).contains(&e.level) {
-                errors.push(FieldError::new(
-                    format!("expertise[{k}].level"),
-                    "level_range",
-                    "a level from 1 to 5",
-                ));
-            }
-            if self.expertise[..k].iter().any(|o| o.topic == e.topic) {
-                errors.push(FieldError::new(
-                    format!("expertise[{k}].topic"),
-                    "unique",
-                    format!("{} is listed twice", e.topic),
-                ));
-            }
-        }
+        rules::topic_levels(
+            &mut errors,
+            "expertise",
+            "level",
+            self.expertise.iter().map(|e| (e.topic.as_str(), e.level)),
+        );
         for (k, m) in self.methods.iter().enumerate() {
             if self.methods[..k].contains(m) {
                 errors.push(FieldError::new(
@@ -585,29 +553,19 @@ pub fn ratings(
 
 /// Unknown topic or method codes are 422s at their field.
 fn check_references(conn: &mut Db, input: &InstructorInput) -> Result<(), AppError> {
-    let known_topics: Vec<String> = topics::table.select(topics::code).load(conn)?;
-    let known_methods: Vec<String> = teaching_methods::table
-        .select(teaching_methods::code)
-        .load(conn)?;
     let mut errors = Vec::new();
-    for (k, e) in input.expertise.iter().enumerate() {
-        if !known_topics.contains(&e.topic) {
-            errors.push(FieldError::new(
-                format!("expertise[{k}].topic"),
-                "unknown_reference",
-                format!("no topic {}", e.topic),
-            ));
-        }
-    }
-    for (k, m) in input.methods.iter().enumerate() {
-        if !known_methods.contains(m) {
-            errors.push(FieldError::new(
-                format!("methods[{k}]"),
-                "unknown_reference",
-                format!("no teaching method {m}"),
-            ));
-        }
-    }
+    rules::known_topics(
+        conn,
+        &mut errors,
+        "expertise",
+        input.expertise.iter().map(|e| e.topic.as_str()),
+    )?;
+    rules::known_methods(
+        conn,
+        &mut errors,
+        |k| format!("methods[{k}]"),
+        input.methods.iter().map(String::as_str),
+    )?;
     AppError::check(errors)
 }
 

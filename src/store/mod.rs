@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod availability;
 pub mod instructors;
 pub mod plans;
+pub mod rules;
 pub mod schema;
 pub mod settings;
 pub mod teaching;

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use solver::FieldError;
 use utoipa::ToSchema;
 
-use super::schema::{classes, plans, session_topics, sessions, teaching_methods, topics};
-use super::{write, Db};
+use super::schema::{classes, plans, session_topics, sessions, topics};
+use super::{rules, write, Db};
 use crate::error::AppError;
 use crate::vocabulary::Tier;
 
@@ -159,22 +159,10 @@ pub struct ClassDetail {
     pub sessions: Vec<SessionDetail>,
 }
 
-fn text_errors(errors: &mut Vec<FieldError>, field: &str, value: &str) {
-    if value.trim().is_empty() {
-        errors.push(FieldError::new(field, "non_empty", "must not be empty"));
-    } else if value.chars().count() > 200 {
-        errors.push(FieldError::new(
-            field,
-            "max_length",
-            "at most 200 characters",
-        ));
-    }
-}
-
 /// Creates a plan owned by `owner`.
 pub fn create_plan(conn: &mut Db, owner: &str, input: &PlanInput) -> Result<PlanRow, AppError> {
     let mut errors = Vec::new();
-    text_errors(&mut errors, "name", &input.name);
+    rules::text(&mut errors, "name", &input.name);
     if !(2000..=2100).contains(&input.year) {
         errors.push(FieldError::new("year", "range", "a year from 2000 to 2100"));
     }
@@ -227,22 +215,9 @@ pub fn create_class(
     input: &ClassInput,
 ) -> Result<ClassRow, AppError> {
     let mut errors = Vec::new();
-    text_errors(&mut errors, "name", &input.name);
-    text_errors(&mut errors, "city", &input.city);
-    if !(-90.0..=90.0).contains(&input.lat) {
-        errors.push(FieldError::new(
-            "lat",
-            "latitude",
-            "a latitude in [-90, 90]",
-        ));
-    }
-    if !(-180.0..=180.0).contains(&input.lon) {
-        errors.push(FieldError::new(
-            "lon",
-            "longitude",
-            "a longitude in [-180, 180]",
-        ));
-    }
+    rules::text(&mut errors, "name", &input.name);
+    rules::text(&mut errors, "city", &input.city);
+    rules::coordinates(&mut errors, input.lat, input.lon);
     if input.end_date < input.start_date {
         errors.push(FieldError::new(
             "end_date",
@@ -287,7 +262,7 @@ pub fn create_session(
     input: &SessionInput,
 ) -> Result<SessionDetail, AppError> {
     let mut errors = Vec::new();
-    text_errors(&mut errors, "title", &input.title);
+    rules::text(&mut errors, "title", &input.title);
     if input.start >= input.end {
         errors.push(FieldError::new(
             "end",
@@ -309,22 +284,12 @@ pub fn create_session(
             "a session requires at least one topic",
         ));
     }
-    for (k, t) in input.topics.iter().enumerate() {
-        if !(1..=5).contains(&t.min_level) {
-            errors.push(FieldError::new(
-                format!("topics[{k}].min_level"),
-                "level_range",
-                "a level from 1 to 5",
-            ));
-        }
-        if input.topics[..k].iter().any(|o| o.topic == t.topic) {
-            errors.push(FieldError::new(
-                format!("topics[{k}].topic"),
-                "unique",
-                format!("{} is listed twice", t.topic),
-            ));
-        }
-    }
+    rules::topic_levels(
+        &mut errors,
+        "topics",
+        "min_level",
+        input.topics.iter().map(|t| (t.topic.as_str(), t.min_level)),
+    );
     AppError::check(errors)?;
     write(conn, |conn| {
         let class = classes::table
@@ -347,29 +312,18 @@ pub fn create_session(
                 ),
             ));
         }
-        let known: Vec<String> = topics::table.select(topics::code).load(conn)?;
-        for (k, t) in input.topics.iter().enumerate() {
-            if !known.contains(&t.topic) {
-                errors.push(FieldError::new(
-                    format!("topics[{k}].topic"),
-                    "unknown_reference",
-                    format!("no topic {}", t.topic),
-                ));
-            }
-        }
-        if let Some(method) = &input.method {
-            let found = teaching_methods::table
-                .find(method)
-                .count()
-                .get_result::<i64>(conn)?;
-            if found == 0 {
-                errors.push(FieldError::new(
-                    "method",
-                    "unknown_reference",
-                    format!("no teaching method {method}"),
-                ));
-            }
-        }
+        rules::known_topics(
+            conn,
+            &mut errors,
+            "topics",
+            input.topics.iter().map(|t| t.topic.as_str()),
+        )?;
+        rules::known_methods(
+            conn,
+            &mut errors,
+            |_| "method".to_owned(),
+            input.method.as_deref(),
+        )?;
         AppError::check(errors)?;
         let row = SessionRow {
             id: uuid::Uuid::new_v4().to_string(),

@@ -4,13 +4,13 @@
 use serde_json::json;
 
 use crate::staffing::{check, seed_plan, seed_pool, wait};
-use crate::support::{Backend, TestApp, SECRET};
+use crate::support::{Backend, Client, TestApp, TestDb, SECRET};
 
-/// A server dies while solving (SIGKILL); its run, left `running` with a
-/// lease that runs out, is executed again by the next server.
-fn runs_survive_a_dead_server(backend: Backend) {
+/// A run queued on a server without workers, which is then killed: the
+/// database, a planner's client and the run's id.
+fn queued_on_a_killed_server(backend: Backend) -> (TestDb, Client, String) {
     let app = TestApp::start_on(
-        crate::support::TestDb::new(backend),
+        TestDb::new(backend),
         &[("JWT_SECRET", SECRET), ("RUN_WORKERS", "0")],
     );
     let planner = app.client("planner", None);
@@ -21,11 +21,15 @@ fn runs_survive_a_dead_server(backend: Backend) {
     let id = queued.body["id"].as_str().unwrap().to_owned();
     // No worker in this process: the run waits in the queue.
     std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_eq!(
-        planner.get(&format!("/api/v1/staffing-runs/{id}")).body["state"],
-        "queued"
-    );
-    let db = app.kill();
+    let state = planner.get(&format!("/api/v1/staffing-runs/{id}")).body["state"].clone();
+    assert_eq!(state, "queued");
+    (app.kill(), planner, id)
+}
+
+/// A server dies while solving (SIGKILL); its run, left `running` with a
+/// lease that runs out, is executed again by the next server.
+fn runs_survive_a_dead_server(backend: Backend) {
+    let (db, planner, id) = queued_on_a_killed_server(backend);
     // What a server killed mid-solve leaves behind: its claim, lease expired.
     db.execute(&format!(
         "UPDATE staffing_runs SET state = 'running', worker = 'dead-0', attempts = 1, \
@@ -42,20 +46,7 @@ fn runs_survive_a_dead_server(backend: Backend) {
 
 /// A run interrupted too often is failed, not retried forever.
 fn runs_give_up_after_three_attempts(backend: Backend) {
-    let app = TestApp::start_on(
-        crate::support::TestDb::new(backend),
-        &[("JWT_SECRET", SECRET), ("RUN_WORKERS", "0")],
-    );
-    let planner = app.client("planner", None);
-    seed_pool(&planner);
-    let (plan, _, _) = seed_plan(&planner);
-    let id = planner
-        .post(&format!("/api/v1/plans/{plan}/staffing-runs"), &json!({}))
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let db = app.kill();
+    let (db, planner, id) = queued_on_a_killed_server(backend);
     db.execute(&format!(
         "UPDATE staffing_runs SET state = 'running', worker = 'dead-0', attempts = 3, \
          lease_until = '2026-01-01 00:00:30' WHERE id = '{id}'"
@@ -77,7 +68,7 @@ fn runs_give_up_after_three_attempts(backend: Backend) {
 /// exactly once, whichever process takes it.
 fn two_servers_share_the_queue(_: Backend) {
     let app = TestApp::start_on(
-        crate::support::TestDb::new(Backend::Postgres),
+        TestDb::new(Backend::Postgres),
         &[("JWT_SECRET", SECRET), ("RUN_WORKERS", "2")],
     );
     let other = app.second(&[("RUN_WORKERS", "2")]);
