@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use super::pool::{self, interval};
 use crate::error::AppError;
 use crate::store::plans::{self, ClassRow, PlanRow, SessionDetail};
-use crate::store::schema::assignments;
+use crate::store::schema::{assignments, classes};
 use crate::store::Db;
 
 /// The keep weight of a staffing run unless the request sets one: high
@@ -110,22 +110,9 @@ pub fn for_run(
     (weights, options): (Weights, Options),
     as_of: NaiveDateTime,
 ) -> Result<Built, AppError> {
+    check_classes(conn, plan, request)?;
     let only = (!request.classes.is_empty()).then_some(request.classes.as_slice());
     let classes = plans::classes_of(conn, &plan.id, only)?;
-    let unknown: Vec<FieldError> = request
-        .classes
-        .iter()
-        .enumerate()
-        .filter(|(_, id)| !classes.iter().any(|c| &&c.row.id == id))
-        .map(|(k, id)| {
-            FieldError::new(
-                format!("classes[{k}]"),
-                "unknown_reference",
-                format!("plan {} has no class {id}", plan.id),
-            )
-        })
-        .collect();
-    AppError::check(unknown)?;
     let mut names = Names::default();
     let mut problem_classes = Vec::new();
     let mut problem_sessions = Vec::new();
@@ -192,6 +179,30 @@ pub fn for_run(
         },
         names,
     })
+}
+
+/// Every class the request names belongs to the plan (422 at `classes[k]`).
+pub fn check_classes(conn: &mut Db, plan: &PlanRow, request: &RunRequest) -> Result<(), AppError> {
+    let known: HashSet<String> = classes::table
+        .filter(classes::plan_id.eq(&plan.id))
+        .select(classes::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let unknown: Vec<FieldError> = request
+        .classes
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !known.contains(*id))
+        .map(|(k, id)| {
+            FieldError::new(
+                format!("classes[{k}]"),
+                "unknown_reference",
+                format!("plan {} has no class {id}", plan.id),
+            )
+        })
+        .collect();
+    AppError::check(unknown)
 }
 
 /// A stored session as the solver sees it.

@@ -74,12 +74,12 @@ pub fn create(
     request: &RunRequest,
     max_time_limit_s: f64,
 ) -> Result<Run, AppError> {
-    let parameters = request.parameters(max_time_limit_s)?;
+    request.parameters(max_time_limit_s)?;
     write(conn, |conn| {
         let plan = plans::plan(conn, plan_id)?;
         let now = Utc::now().naive_utc();
         // Refuse unknown classes now rather than fail in the background.
-        problem::for_run(conn, &plan, request, parameters, now)?;
+        problem::check_classes(conn, &plan, request)?;
         let run = Run {
             id: uuid::Uuid::new_v4().to_string(),
             plan_id: plan.id,
