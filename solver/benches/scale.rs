@@ -61,6 +61,10 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+/// The independent checker of `tests/common`, written apart from the model.
+#[path = "../tests/common/mod.rs"]
+mod checker;
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -75,7 +79,7 @@ fn main() {
         return;
     }
     println!(
-        "{:<22} {:>9} {:>8} {:>9} {:>9} {:>8} {:>8} {:>10} {:>13} {:>13} {:>9} {:>13} {:>8}",
+        "{:<22} {:>9} {:>8} {:>9} {:>9} {:>8} {:>8} {:>10} {:>13} {:>13} {:>9} {:>13} {:>8} {:>7} {:>8}",
         "case",
         "pairs",
         "pruned",
@@ -88,7 +92,9 @@ fn main() {
         "bound",
         "gap_%",
         "greedy",
-        "peak_MiB"
+        "peak_MiB",
+        "wall_s",
+        "checker"
     );
     let exe = std::env::current_exe().unwrap_or_default();
     for case in &cases {
@@ -107,9 +113,14 @@ fn run(case: &Case) {
     let started = Instant::now();
     match solver::solve(&problem) {
         Ok(s) => {
-            let _wall = started.elapsed();
+            let wall = started.elapsed().as_secs_f64();
+            // The independent checker of the tests, on every benchmark solution.
+            let broken = checker::check(&problem, &s);
+            for rule in &broken {
+                eprintln!("{}: {rule}", case.name);
+            }
             println!(
-                "{:<22} {:>9} {:>8} {:>9} {:>9} {:>8} {:>8} {:>10} {:>13.3} {:>13.3} {:>9.4} {:>13.3} {:>8}",
+                "{:<22} {:>9} {:>8} {:>9} {:>9} {:>8} {:>8} {:>10} {:>13.3} {:>13.3} {:>9.4} {:>13.3} {:>8} {:>7.1} {:>8}",
                 case.name,
                 s.stats.candidate_pairs,
                 s.stats.pruned_pairs,
@@ -122,7 +133,9 @@ fn run(case: &Case) {
                 s.bound,
                 s.gap * 100.0,
                 greedy.as_ref().map_or(f64::NAN, |g| *g),
-                peak_mib()
+                peak_mib(),
+                wall,
+                if broken.is_empty() { "ok" } else { "BROKEN" }
             );
         }
         Err(e) => println!("{:<22} error: {e}", case.name),
