@@ -7,6 +7,7 @@
 
 mod candidates;
 mod conflicts;
+mod deadline;
 mod eligibility;
 pub mod geo;
 mod greedy;

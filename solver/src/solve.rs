@@ -1,12 +1,13 @@
 //! The solve pipeline: validate, index, candidates, warm start, MIP, report.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use good_lp::{highs, SolverModel};
 use highs::HighsModelStatus;
 
 use crate::candidates::Candidates;
+use crate::deadline::interrupt_at;
 use crate::greedy::greedy;
 use crate::index::{Index, Inst, Sess};
 use crate::model::Model;
@@ -122,7 +123,16 @@ struct Outcome {
     stale: bool,
 }
 
-/// Runs HiGHS on the model, seeded with the warm start when one is given.
+/// Runs HiGHS on the model, seeded with the warm start when one is given,
+/// and reads its answer back as pairs.
+///
+/// HiGHS runs on a thread of its own and the call waits at most
+/// `time_limit` (and a second's grace): besides the `time_limit` option and
+/// the interrupt callbacks of [`interrupt_at`], which HiGHS honours in its
+/// solve loops, some of its setup (the clique table of a large model) checks
+/// no clock and can run for minutes. Then the call returns without HiGHS's
+/// answer (the caller keeps the warm start) and HiGHS finishes in the
+/// background, its answer dropped.
 fn run_highs(
     mut model: Model,
     index: &Index,
@@ -130,10 +140,94 @@ fn run_highs(
     time_limit: f64,
     gap: f64,
 ) -> Result<Outcome, SolveError> {
-    let vars = std::mem::take(&mut model.vars);
-    let objective = std::mem::take(&mut model.objective);
-    let mut problem = vars.maximise(objective).using(highs);
-    for c in std::mem::take(&mut model.constraints) {
+    let start = warm.map(|warm| {
+        let column: HashMap<(Sess, Inst), usize> = model
+            .pairs
+            .iter()
+            .enumerate()
+            .map(|(k, &p)| (p, k))
+            .collect();
+        let mut chosen = vec![false; model.pairs.len()];
+        for pair in warm {
+            chosen[column[pair]] = true;
+        }
+        model.column_values(&chosen)
+    });
+    let lp = Lp {
+        vars: std::mem::take(&mut model.vars),
+        objective: std::mem::take(&mut model.objective),
+        constraints: std::mem::take(&mut model.constraints),
+    };
+    let (answer, answered) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("highs".to_owned())
+        .spawn(move || {
+            let _ = answer.send(solve_lp(lp, start, time_limit, gap));
+        })
+        .map_err(|e| SolveError::Solver(format!("cannot start HiGHS: {e}")))?;
+    let wait = Duration::from_secs_f64(time_limit.max(0.0) + 1.0);
+    let raw = match answered.recv_timeout(wait) {
+        Ok(raw) => raw?,
+        Err(_) => {
+            return Ok(Outcome {
+                status: Status::TimeLimit,
+                bound: None,
+                chosen: None,
+                stale: false,
+            })
+        }
+    };
+    let Some(columns) = raw.columns else {
+        return Ok(Outcome {
+            status: raw.status,
+            bound: raw.bound,
+            chosen: None,
+            stale: false,
+        });
+    };
+    let on: Vec<bool> = model.x.iter().map(|x| columns[x.at] > 0.5).collect();
+    let stale = (model.objective_at(&on, index) - raw.objective).abs()
+        > 1e-6 * raw.objective.abs().max(1.0);
+    let chosen = model
+        .pairs
+        .iter()
+        .zip(&on)
+        .filter(|(_, &on)| on)
+        .map(|(&pair, _)| pair)
+        .collect();
+    Ok(Outcome {
+        status: raw.status,
+        bound: raw.bound,
+        chosen: Some(chosen),
+        stale,
+    })
+}
+
+/// The mathematical program of a [`Model`], as HiGHS's thread takes it.
+struct Lp {
+    vars: good_lp::ProblemVariables,
+    objective: good_lp::Expression,
+    constraints: Vec<good_lp::Constraint>,
+}
+
+/// What HiGHS answered.
+struct RawOutcome {
+    status: Status,
+    bound: Option<f64>,
+    /// Column values of a feasible solution, if it has one.
+    columns: Option<Vec<f64>>,
+    objective: f64,
+}
+
+/// Builds the HiGHS model, sets its options, seeds it with `start` and solves.
+fn solve_lp(
+    lp: Lp,
+    start: Option<Vec<f64>>,
+    time_limit: f64,
+    gap: f64,
+) -> Result<RawOutcome, SolveError> {
+    let mut problem = lp.vars.maximise(lp.objective).using(highs);
+    for c in lp.constraints {
         problem.add_constraint(c);
     }
     let mut highs_model = problem
@@ -150,19 +244,11 @@ fn run_highs(
     set(&mut highs_model, "mip_rel_gap", gap)?;
     set(&mut highs_model, "random_seed", 0)?;
     set(&mut highs_model, "threads", 1)?;
-    if let Some(warm) = warm {
-        let column: HashMap<(Sess, Inst), usize> = model
-            .pairs
-            .iter()
-            .enumerate()
-            .map(|(k, &p)| (p, k))
-            .collect();
-        let mut chosen = vec![false; model.pairs.len()];
-        for pair in warm {
-            chosen[column[pair]] = true;
-        }
-        highs_model.set_solution(Some(&model.column_values(&chosen)), None, None, None);
+    if let Some(values) = start {
+        highs_model.set_solution(Some(&values), None, None, None);
     }
+    let deadline = Instant::now() + Duration::from_secs_f64(time_limit.max(0.0));
+    let _deadline = interrupt_at(&mut highs_model, deadline);
     let solved = highs_model
         .try_solve()
         .map_err(|e| SolveError::Solver(format!("{e:?}")))?;
@@ -179,31 +265,12 @@ fn run_highs(
         .double_info_value(c"mip_dual_bound")
         .ok()
         .filter(|b| b.is_finite());
-    if solved.primal_solution_status() != highs::HighsSolutionStatus::Feasible {
-        return Ok(Outcome {
-            status,
-            bound,
-            chosen: None,
-            stale: false,
-        });
-    }
-    let solution = solved.get_solution();
-    let columns = solution.columns();
-    let on: Vec<bool> = model.x.iter().map(|x| columns[x.at] > 0.5).collect();
-    let stale = (model.objective_at(&on, index) - solved.objective_value()).abs()
-        > 1e-6 * solved.objective_value().abs().max(1.0);
-    let chosen = model
-        .pairs
-        .iter()
-        .zip(&on)
-        .filter(|(_, &on)| on)
-        .map(|(&pair, _)| pair)
-        .collect();
-    Ok(Outcome {
+    let feasible = solved.primal_solution_status() == highs::HighsSolutionStatus::Feasible;
+    Ok(RawOutcome {
         status,
         bound,
-        chosen: Some(chosen),
-        stale,
+        columns: feasible.then(|| solved.get_solution().columns().to_vec()),
+        objective: solved.objective_value(),
     })
 }
 
