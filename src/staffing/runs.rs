@@ -186,7 +186,12 @@ fn renew(conn: &mut Db, id: &str, worker: &str, lease: Duration) -> Result<bool,
 /// nobody else can be running them.
 pub fn recover(conn: &mut Db, all_running: bool) -> Result<usize, AppError> {
     let now = Utc::now().naive_utc();
-    let cutoff = if all_running { NaiveDateTime::MAX } else { now };
+    // Beyond any lease, as a four-digit year: SQLite compares timestamps as
+    // text, and `NaiveDateTime::MAX` would print as "+262142-…".
+    let end_of_time = chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .unwrap_or(now);
+    let cutoff = if all_running { end_of_time } else { now };
     write_queue(conn, |conn| {
         let abandoned = staffing_runs::table
             .filter(staffing_runs::state.eq("running"))
