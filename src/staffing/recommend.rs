@@ -20,7 +20,7 @@ use super::problem::{class_of, session_of};
 use crate::error::AppError;
 use crate::store::plans::{self, ClassRow, SessionDetail};
 use crate::store::schema::{assignments, classes, plans as plan_table, sessions};
-use crate::store::{self, Db, DbPool};
+use crate::store::{self, rules, Db, DbPool};
 
 /// The pool as last read, shared by the request threads.
 pub struct PoolCache {
@@ -309,6 +309,18 @@ pub fn for_query(pool: &DbPool, cache: &PoolCache, query: &Query) -> Result<Vec<
             "end must be after start",
         ));
     }
+    rules::topic_levels(
+        &mut errors,
+        "topics",
+        "min_level",
+        query.topics.iter().map(|t| (t.topic.as_str(), t.min_level)),
+    );
+    rules::known_topics(
+        &mut *pool.get()?,
+        &mut errors,
+        "topics",
+        query.topics.iter().map(|t| t.topic.as_str()),
+    )?;
     AppError::check(errors)?;
     let snapshot = cache.snapshot(pool)?;
     let session = Session {

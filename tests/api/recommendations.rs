@@ -199,6 +199,18 @@ fn ranking_follows_the_formula(backend: Backend) {
         [("end".to_owned(), "after_start".to_owned())]
     );
     bad = query.clone();
+    bad["topics"] =
+        json!([{"topic": "astrology", "min_level": 3}, {"topic": "finance", "min_level": 9}]);
+    let mut errors = office.post("/api/v1/recommendations", &bad).field_errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            ("topics[0].topic".to_owned(), "unknown_reference".to_owned()),
+            ("topics[1].min_level".to_owned(), "level_range".to_owned())
+        ]
+    );
+    bad = query.clone();
     bad["lat"] = json!(91.0);
     assert_eq!(
         office.post("/api/v1/recommendations", &bad).field_errors()[0].0,
