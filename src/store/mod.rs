@@ -41,11 +41,15 @@ pub type DbPool = Pool<Manager>;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgresql");
 
-/// Settings every SQLite connection gets: write-ahead logging so readers do
-/// not block the writer, a busy timeout so writers queue instead of failing,
-/// and enforced foreign keys.
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                              PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+/// Settings every SQLite connection gets: a busy timeout so writers queue
+/// instead of failing, and enforced foreign keys.
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+/// Write-ahead logging, so readers do not block the writer. It is a setting
+/// of the database file, made once before the pool opens connections in
+/// parallel (switching it needs the database to itself).
+const SQLITE_WAL: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;";
 
 /// Which backend a database URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,10 +120,14 @@ impl ManageConnection for Manager {
 
 /// A pool for `url`, with the schema migrated to the newest version.
 pub fn open(url: &str, max_connections: u32) -> anyhow::Result<DbPool> {
+    let manager = Manager::new(url);
+    if manager.kind == DbKind::Sqlite {
+        SqliteConnection::establish(&manager.url)?.batch_execute(SQLITE_WAL)?;
+    }
     let pool = Pool::builder()
         .max_size(max_connections)
         .connection_timeout(Duration::from_secs(10))
-        .build(Manager::new(url))?;
+        .build(manager)?;
     let applied = migrate(&mut *pool.get()?)?;
     for version in applied {
         tracing::info!(%version, "applied migration");
