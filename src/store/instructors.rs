@@ -283,21 +283,10 @@ pub fn update(
     AppError::check(input.errors())?;
     write(conn, |conn| {
         check_references(conn, input)?;
-        let now = chrono::Utc::now().naive_utc();
-        let updated = diesel::update(
-            instructors::table
-                .find(id)
-                .filter(instructors::version.eq(version)),
-        )
-        .set((
-            Editable::from(input),
-            instructors::version.eq(instructors::version + 1),
-            instructors::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        if updated == 0 {
-            return Err(stale(conn, id, version));
-        }
+        let now = next_version(conn, id, version)?;
+        diesel::update(instructors::table.find(id))
+            .set(Editable::from(input))
+            .execute(conn)?;
         replace_expertise_and_methods(conn, id, input)?;
         profile(conn, id, now)
     })
@@ -312,24 +301,37 @@ pub fn update_contact(
 ) -> Result<Profile, AppError> {
     AppError::check(contact.errors())?;
     write(conn, |conn| {
-        let now = chrono::Utc::now().naive_utc();
-        let updated = diesel::update(
-            instructors::table
-                .find(id)
-                .filter(instructors::version.eq(version)),
-        )
-        .set((
-            instructors::phone.eq(&contact.phone),
-            instructors::email.eq(&contact.email),
-            instructors::version.eq(instructors::version + 1),
-            instructors::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        if updated == 0 {
-            return Err(stale(conn, id, version));
-        }
+        let now = next_version(conn, id, version)?;
+        diesel::update(instructors::table.find(id))
+            .set((
+                instructors::phone.eq(&contact.phone),
+                instructors::email.eq(&contact.email),
+            ))
+            .execute(conn)?;
         profile(conn, id, now)
     })
+}
+
+/// Moves an instructor from `version` to the next one, stamped now, and
+/// returns the stamp; 409 if `version` is no longer current (someone wrote
+/// since it was read), 404 if the instructor is gone. The row stays locked
+/// for the rest of the transaction, which then makes the change.
+fn next_version(conn: &mut Db, id: &str, version: i32) -> Result<NaiveDateTime, AppError> {
+    let now = chrono::Utc::now().naive_utc();
+    let updated = diesel::update(
+        instructors::table
+            .find(id)
+            .filter(instructors::version.eq(version)),
+    )
+    .set((
+        instructors::version.eq(instructors::version + 1),
+        instructors::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(stale(conn, id, version));
+    }
+    Ok(now)
 }
 
 /// Marks an instructor inactive: they leave staffing, their history stays.
