@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
-use solver::problem::{Class, Instructor, Pair, Problem, Session, TopicRequirement};
+use solver::problem::{Class, Instructor, Pair, Session, TopicRequirement};
 use solver::{FieldError, Recommendation};
 use utoipa::ToSchema;
 
@@ -76,8 +76,8 @@ impl Snapshot {
 
     /// Every member as the solver sees them for a session in `year`. A
     /// member's confirmed session is busy time even for that session itself,
-    /// which is right here: instructors already on a session are not
-    /// recommended for it.
+    /// which is right here: instructors already on a session are neither
+    /// recommended for it nor offered it as an opportunity.
     fn in_year(&self, year: i32) -> Result<Arc<Vec<Instructor>>, AppError> {
         let mut years = self.years.lock().map_err(|_| poisoned())?;
         let views = years.entry(year).or_insert_with(|| {
@@ -394,27 +394,23 @@ pub fn opportunities(
     let open = open_sessions(&mut conn, instructor, now)?;
     drop(conn);
     let snapshot = cache.snapshot(pool)?;
-    let Some((_, member)) = snapshot.members.iter().find(|(id, _)| id == instructor) else {
+    let Some(&k) = snapshot.position.get(instructor) else {
         return Ok(Vec::new()); // inactive instructors have no opportunities
     };
     let mut found = Vec::new();
     for (detail, class) in open {
         let session = session_of(&detail);
-        let year = session.start.naive_utc().year();
-        let own = HashSet::from([session.id.as_str()]);
-        let problem = Problem {
-            weights: Default::default(),
-            options: Default::default(),
-            instructors: vec![member.for_problem(year, &own)],
-            classes: vec![class_of(&class)],
-            sessions: vec![session],
-            pins: Vec::new(),
-            exclusions: Vec::new(),
-            previous: Vec::new(),
-            distances: Vec::new(),
-        };
-        let ranked =
-            solver::recommend(&problem, false, 1).map_err(|e| AppError::Internal(e.into()))?;
+        let views = snapshot.in_year(session.start.naive_utc().year())?;
+        let ranked = solver::recommend_for_session(
+            Default::default(),
+            [&views[k]],
+            &class_of(&class),
+            &session,
+            &[],
+            false,
+            1,
+        )
+        .map_err(|e| AppError::Internal(e.into()))?;
         if let Some(recommendation) = ranked.into_iter().next() {
             found.push(Opportunity {
                 session: detail,
