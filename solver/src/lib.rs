@@ -1,5 +1,8 @@
 //! The staffing model of SPEC section 5: assigns pool instructors to training
-//! sessions with a mixed-integer program (good_lp + HiGHS).
+//! sessions with a mixed-integer program solved by price and fix over HiGHS
+//! (through the `highs` crate: column generation needs row duals and columns
+//! added to a solved model, which good_lp, the stack's first choice, does not
+//! offer).
 //!
 //! [`solve`] takes a [`Problem`] and returns a [`Solution`]; both are the JSON
 //! contract shared by the CLI, the `/solve` endpoint and staffing runs. This
@@ -13,12 +16,16 @@ pub mod geo;
 mod greedy;
 mod index;
 mod model;
+mod optimise;
 mod pins;
+mod pricing;
 pub mod problem;
 mod recommend;
 mod report;
+mod restricted;
 pub mod solution;
 mod solve;
+mod sparse;
 pub mod synthetic;
 mod validate;
 

@@ -1,58 +1,75 @@
-//! The MIP of SPEC 5.3–5.4, built sparse from the candidate pairs.
+//! The MIP of SPEC 5.3–5.4 over every candidate pair, as plain sparse data.
 //!
-//! Only assignments are binary. Trip, class-in-window and cadre-slack
-//! variables are continuous: with integral assignments the objective drives
-//! them to exactly the values the formula needs. Where an instructor has a
-//! single in-person candidate in a class, the trip cost goes straight onto
-//! that assignment and no trip variable is made.
+//! Columns: one binary per candidate pair (an assignment), then the covers
+//! (continuous columns at least as large as some assignments: a trip, or a
+//! class's presence in a buffer window), then one cadre slack per class
+//! that asks for cadres. With integral assignments the objective drives
+//! covers and slacks to exactly the values the formula needs. A trip with a
+//! single in-person candidate folds its cost onto that assignment.
+//!
+//! The model is data, not a solver's object: [`crate::highs_model`] hands
+//! HiGHS the columns a stage needs, and [`crate::pricing`] bounds the whole
+//! model from the duals of a part of it.
 
-use std::collections::BTreeMap;
-
-use good_lp::{constraint, variable, Expression, ProblemVariables, Variable, VariableDefinition};
+use std::collections::{BTreeMap, HashSet};
 
 use crate::candidates::Candidates;
 use crate::conflicts::overlap_cliques;
 use crate::index::{Cls, Index, Inst, Sess};
+use crate::sparse::Sparse;
 
-/// A model variable and its position among the solver's columns (good_lp
-/// numbers variables in creation order but keeps the number private).
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub var: Variable,
-    pub at: usize,
+/// A column's value must be at least this many assignment columns'.
+#[derive(Debug, Clone)]
+pub struct Cover {
+    pub column: usize,
+    pub members: Vec<usize>,
 }
 
-/// A built model: variables, constraints, objective, and how to read and
-/// seed its columns.
+/// The side of a row that binds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    AtMost(f64),
+    AtLeast(f64),
+}
+
+/// The whole model.
 pub struct Model {
-    pub vars: ProblemVariables,
-    pub objective: Expression,
-    pub constraints: Vec<good_lp::Constraint>,
-    /// The (session, instructor) pair of each assignment column.
+    /// The (session, instructor) pair of each assignment column; assignment
+    /// columns come first, so column `k < pairs.len()` is pair `k`.
     pub pairs: Vec<(Sess, Inst)>,
-    pub x: Vec<Column>,
-    /// Objective coefficient of each assignment column.
-    coefficients: Vec<f64>,
+    /// Whether each assignment is pinned (its column fixed at 1).
+    pub pinned: Vec<bool>,
+    /// Objective coefficient of each column (maximised).
+    pub cost: Vec<f64>,
+    /// Upper bound of each column (1, or unbounded for cadre slacks).
+    pub upper: Vec<f64>,
+    /// Rows of each column: (row, coefficient). Link rows of covers are not
+    /// here; they are [`Self::covers`].
+    pub columns: Sparse,
+    /// The binding side of each row.
+    pub limits: Vec<Limit>,
+    pub covers: Vec<Cover>,
+    /// Covers of each assignment column, trip cover first.
+    pub links: Sparse,
+    /// Cadre slack of each class that asks for cadres: (slack column,
+    /// required cadres, cadre assignment columns).
+    slacks: Vec<(usize, f64, Vec<usize>)>,
     /// The objective's constant: −w_unfilled · Σ needed.
-    offset: f64,
-    /// Continuous columns that must be at least the largest of some
-    /// assignments (trips, class presence in a buffer window), with their
-    /// objective cost.
-    covers: Vec<(Column, f64, Vec<usize>)>,
-    /// Cadre slack of each class: (slack, required cadres, cadre assignments).
-    cadre_slacks: Vec<(Column, f64, Vec<usize>)>,
-    /// The column fixed at 1 that carries the objective's constant.
-    constant: Column,
-    /// Number of columns, which stays when `vars` is handed to the solver.
-    column_count: usize,
+    pub offset: f64,
 }
 
-fn add_column(vars: &mut ProblemVariables, definition: VariableDefinition) -> Column {
-    let at = vars.len();
-    Column {
-        var: vars.add(definition),
-        at,
-    }
+/// Rows and columns while the model is built.
+struct Builder<'a> {
+    index: &'a Index<'a>,
+    pairs: Vec<(Sess, Inst)>,
+    cost: Vec<f64>,
+    upper: Vec<f64>,
+    rows: Sparse,
+    limits: Vec<Limit>,
+    covers: Vec<Cover>,
+    slacks: Vec<(usize, f64, Vec<usize>)>,
+    /// Assignment columns of each instructor.
+    by_instructor: Vec<Vec<usize>>,
 }
 
 impl Model {
@@ -64,232 +81,127 @@ impl Model {
             .enumerate()
             .flat_map(|(s, list)| list.iter().map(move |&i| (s, i)))
             .collect();
-        let mut vars = ProblemVariables::new();
-        let pinned: std::collections::HashSet<_> = index.pins.iter().copied().collect();
-        let x: Vec<Column> = pairs
-            .iter()
-            .map(|pair| {
-                let definition = variable().binary();
-                add_column(
-                    &mut vars,
-                    if pinned.contains(pair) {
-                        definition.min(1)
-                    } else {
-                        definition
-                    },
-                )
-            })
-            .collect();
-        let w = index.problem.weights;
-        let needed_total: f64 = index.problem.sessions.iter().map(|s| s.needed as f64).sum();
-        let constant = add_column(&mut vars, variable().min(1).max(1));
-        let offset = -w.unfilled * needed_total;
-        let mut model = Self {
-            vars,
-            objective: Expression::with_capacity(pairs.len() * 2),
-            constraints: Vec::new(),
-            pairs,
-            x,
-            coefficients: Vec::new(),
-            offset,
-            covers: Vec::new(),
-            cadre_slacks: Vec::new(),
-            constant,
-            column_count: 0,
-        };
-        model.objective.add_mul(offset, constant.var);
-        let by_instructor = model.columns_by_instructor(index);
-        let trip_costs = model.trips(index, &by_instructor);
-        model.coefficients = model
-            .pairs
-            .iter()
-            .zip(&trip_costs)
-            .map(|(&(s, i), trip)| index.assignment_score(i, s) + w.unfilled - trip)
-            .collect();
-        for (x, &coefficient) in model.x.iter().zip(&model.coefficients) {
-            model.objective.add_mul(coefficient, x.var);
-        }
-        model.session_limits(index);
-        model.capacities(index, &by_instructor);
-        model.overlaps(index, &by_instructor);
-        model.travel_buffers(index, &by_instructor);
-        model.cadre_shares(index);
-        model.column_count = model.vars.len();
-        model
-    }
-
-    /// Assignment columns of each instructor.
-    fn columns_by_instructor(&self, index: &Index) -> Vec<Vec<usize>> {
         let mut by_instructor = vec![Vec::new(); index.instructor_count()];
-        for (k, &(_, i)) in self.pairs.iter().enumerate() {
+        for (k, &(_, i)) in pairs.iter().enumerate() {
             by_instructor[i].push(k);
         }
-        by_instructor
-    }
-
-    /// Trips: one per instructor and class with in-person candidates. Returns
-    /// the travel cost folded onto each assignment column (non-zero only for
-    /// single-session trips).
-    fn trips(&mut self, index: &Index, by_instructor: &[Vec<usize>]) -> Vec<f64> {
-        let mut folded = vec![0.0; self.pairs.len()];
-        for (i, columns) in by_instructor.iter().enumerate() {
-            let mut per_class: BTreeMap<Cls, Vec<usize>> = BTreeMap::new();
-            for &k in columns {
-                let s = self.pairs[k].0;
-                if index.in_person(s) {
-                    per_class.entry(index.session_class[s]).or_default().push(k);
-                }
+        let w = index.problem.weights;
+        let cost = pairs
+            .iter()
+            .map(|&(s, i)| index.assignment_score(i, s) + w.unfilled)
+            .collect();
+        let mut b = Builder {
+            index,
+            upper: vec![1.0; pairs.len()],
+            pairs,
+            cost,
+            rows: Sparse::new(),
+            limits: Vec::new(),
+            covers: Vec::new(),
+            slacks: Vec::new(),
+            by_instructor,
+        };
+        b.trips();
+        b.session_limits();
+        b.capacities();
+        b.overlaps();
+        b.travel_buffers();
+        b.cadre_shares();
+        let pinned_pairs: HashSet<(Sess, Inst)> = index.pins.iter().copied().collect();
+        let needed_total: f64 = index.problem.sessions.iter().map(|s| s.needed as f64).sum();
+        let mut links = Sparse::new();
+        let mut per_column: Vec<Vec<usize>> = vec![Vec::new(); b.pairs.len()];
+        for (g, cover) in b.covers.iter().enumerate() {
+            for &k in &cover.members {
+                per_column[k].push(g);
             }
-            for (c, ks) in per_class {
-                let cost = index.trip_cost(i, c);
-                if let [k] = ks[..] {
-                    folded[k] = cost;
-                } else {
-                    self.cover(ks, cost);
-                }
-            }
         }
-        folded
-    }
-
-    /// A continuous column at least as large as each of the given
-    /// assignments, costing `cost` in the objective.
-    fn cover(&mut self, columns: Vec<usize>, cost: f64) -> Column {
-        let v = add_column(&mut self.vars, variable().min(0).max(1));
-        if cost != 0.0 {
-            self.objective.add_mul(-cost, v.var);
+        for covers in per_column {
+            links.push(covers.into_iter().map(|g| (g, 1.0)));
         }
-        for &k in &columns {
-            self.constraints.push(constraint!(self.x[k].var <= v.var));
-        }
-        self.covers.push((v, cost, columns));
-        v
-    }
-
-    /// A session gets at most `needed` instructors.
-    fn session_limits(&mut self, index: &Index) {
-        let mut by_session: Vec<Vec<usize>> = vec![Vec::new(); index.session_count()];
-        for (k, &(s, _)) in self.pairs.iter().enumerate() {
-            by_session[s].push(k);
-        }
-        for (s, columns) in by_session.iter().enumerate() {
-            self.at_most(columns, index.problem.sessions[s].needed);
+        Self {
+            pinned: b.pairs.iter().map(|p| pinned_pairs.contains(p)).collect(),
+            columns: b.rows.transpose(b.cost.len()),
+            limits: b.limits,
+            covers: b.covers,
+            links,
+            slacks: b.slacks,
+            offset: -w.unfilled * needed_total,
+            pairs: b.pairs,
+            cost: b.cost,
+            upper: b.upper,
         }
     }
 
-    /// An instructor gets at most `capacity` sessions.
-    fn capacities(&mut self, index: &Index, by_instructor: &[Vec<usize>]) {
-        for (i, columns) in by_instructor.iter().enumerate() {
-            self.at_most(columns, index.problem.instructors[i].capacity);
-        }
+    pub fn column_count(&self) -> usize {
+        self.cost.len()
     }
 
-    /// At most `limit` of the columns are 1; written only when it can bind.
-    fn at_most(&mut self, columns: &[usize], limit: i64) {
-        if columns.len() as i64 > limit {
-            let sum = self.sum(columns);
-            self.constraints.push(constraint!(sum <= limit as f64));
-        }
+    pub fn row_count(&self) -> usize {
+        self.limits.len()
     }
 
-    /// No instructor teaches two overlapping sessions: one row per maximal
-    /// clique of the instructor's overlapping candidates.
-    fn overlaps(&mut self, index: &Index, by_instructor: &[Vec<usize>]) {
-        for columns in by_instructor {
-            let intervals = columns
+    /// The cadre slack columns.
+    pub fn slack_columns(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slacks.iter().map(|&(column, _, _)| column)
+    }
+
+    /// Whether column `j` is an assignment.
+    pub fn is_assignment(&self, j: usize) -> bool {
+        j < self.pairs.len()
+    }
+
+    /// The covers of assignment column `k`, trip cover first.
+    pub fn covers_of(&self, k: usize) -> impl Iterator<Item = usize> + '_ {
+        self.links.list(k).map(|(g, _)| g)
+    }
+
+    /// What assignment `k` adds to the objective on its own: its
+    /// coefficient less its trip, as if no other session shared the trip.
+    pub fn single_value(&self, k: usize) -> f64 {
+        let trip = self
+            .covers_of(k)
+            .next()
+            .map_or(0.0, |g| self.cost[self.covers[g].column]);
+        self.cost[k] + trip
+    }
+
+    /// Column values of the feasible point where exactly the `chosen`
+    /// assignment columns are 1.
+    pub fn column_values(&self, chosen: &[bool]) -> Vec<f64> {
+        let mut values = vec![0.0; self.column_count()];
+        for (k, &on) in chosen.iter().enumerate() {
+            values[k] = f64::from(u8::from(on));
+        }
+        for cover in &self.covers {
+            values[cover.column] = f64::from(u8::from(cover.members.iter().any(|&k| chosen[k])));
+        }
+        for (column, required, members) in &self.slacks {
+            let cadres = members.iter().filter(|&&k| chosen[k]).count() as f64;
+            values[*column] = (required - cadres).max(0.0);
+        }
+        values
+    }
+
+    /// The objective (SPEC 5.4) where exactly the `chosen` assignment
+    /// columns are 1.
+    pub fn objective(&self, chosen: &[bool]) -> f64 {
+        let values = self.column_values(chosen);
+        self.offset
+            + values
                 .iter()
-                .map(|&k| {
-                    let (start, end) = index.session_time[self.pairs[k].0];
-                    (start, end, k)
-                })
-                .collect();
-            for clique in overlap_cliques(intervals) {
-                self.at_most(&clique, 1);
-            }
-        }
-    }
-
-    /// In-person sessions of different classes closer than the buffer
-    /// conflict. Within one maximal clique of buffer-extended intervals, at
-    /// most one class may be taught; sessions of that one class may share the
-    /// window (their own overlaps are [`Self::overlaps`]' business).
-    fn travel_buffers(&mut self, index: &Index, by_instructor: &[Vec<usize>]) {
-        let buffer = index.buffer_seconds();
-        if buffer <= 0 {
-            return;
-        }
-        for columns in by_instructor {
-            let intervals = columns
-                .iter()
-                .filter(|&&k| index.in_person(self.pairs[k].0))
-                .map(|&k| {
-                    let (start, end) = index.session_time[self.pairs[k].0];
-                    (start, end + buffer, k)
-                })
-                .collect();
-            for clique in overlap_cliques(intervals) {
-                let mut per_class: BTreeMap<Cls, Vec<usize>> = BTreeMap::new();
-                for k in clique {
-                    per_class
-                        .entry(index.session_class[self.pairs[k].0])
-                        .or_default()
-                        .push(k);
-                }
-                if per_class.len() < 2 {
-                    continue;
-                }
-                let mut sum = Expression::with_capacity(per_class.len());
-                for (_, ks) in per_class {
-                    let presence = if let [k] = ks[..] {
-                        self.x[k]
-                    } else {
-                        self.cover(ks, 0.0)
-                    };
-                    sum.add_mul(1.0, presence.var);
-                }
-                self.constraints.push(constraint!(sum <= 1));
-            }
-        }
-    }
-
-    /// Cadre shortfall of a class: slack ≥ share · N_c − cadre assignments.
-    fn cadre_shares(&mut self, index: &Index) {
-        let w = index.problem.weights.cadre_shortfall;
-        let mut cadre_columns: Vec<Vec<usize>> = vec![Vec::new(); index.problem.classes.len()];
-        for (k, &(s, i)) in self.pairs.iter().enumerate() {
-            if index.is_cadre[i] {
-                cadre_columns[index.session_class[s]].push(k);
-            }
-        }
-        for (c, columns) in cadre_columns.into_iter().enumerate() {
-            let required = required_cadres(index, c);
-            if required <= 0.0 {
-                continue;
-            }
-            let slack = add_column(&mut self.vars, variable().min(0));
-            self.objective.add_mul(-w, slack.var);
-            let mut row = self.sum(&columns);
-            row.add_mul(1.0, slack.var);
-            self.constraints.push(constraint!(row >= required));
-            self.cadre_slacks.push((slack, required, columns));
-        }
-    }
-
-    fn sum(&self, columns: &[usize]) -> Expression {
-        let mut e = Expression::with_capacity(columns.len());
-        for &k in columns {
-            e.add_mul(1.0, self.x[k].var);
-        }
-        e
+                .zip(&self.cost)
+                .map(|(v, c)| v * c)
+                .sum::<f64>()
     }
 
     /// An upper bound that needs no solver: each session's best `needed`
     /// positive assignment coefficients; every other term only subtracts.
     pub fn trivial_bound(&self, index: &Index) -> f64 {
         let mut per_session: Vec<Vec<f64>> = vec![Vec::new(); index.session_count()];
-        for (&(s, _), &c) in self.pairs.iter().zip(&self.coefficients) {
-            if c > 0.0 {
-                per_session[s].push(c);
+        for (k, &(s, _)) in self.pairs.iter().enumerate() {
+            if self.cost[k] > 0.0 {
+                per_session[s].push(self.cost[k]);
             }
         }
         let best: f64 = per_session
@@ -304,41 +216,204 @@ impl Model {
             .sum();
         self.offset + best
     }
+}
 
-    /// Column values of the feasible point where exactly the `chosen`
-    /// assignment columns are 1: the warm start.
-    pub fn column_values(&self, chosen: &[bool]) -> Vec<f64> {
-        let on = |k: &usize| chosen[*k];
-        let mut values = vec![0.0; self.column_count];
-        for (column, &c) in self.x.iter().zip(chosen) {
-            values[column.at] = f64::from(u8::from(c));
-        }
-        for (column, _, ks) in &self.covers {
-            values[column.at] = f64::from(u8::from(ks.iter().any(on)));
-        }
-        for (column, required, ks) in &self.cadre_slacks {
-            values[column.at] = (required - ks.iter().filter(|k| on(k)).count() as f64).max(0.0);
-        }
-        values[self.constant.at] = 1.0;
-        values
+impl Builder<'_> {
+    fn add_column(&mut self, cost: f64, upper: f64) -> usize {
+        self.cost.push(cost);
+        self.upper.push(upper);
+        self.cost.len() - 1
     }
 
-    /// The model's objective at the point [`Self::column_values`] gives.
-    pub fn objective_at(&self, chosen: &[bool], index: &Index) -> f64 {
-        let values = self.column_values(chosen);
-        let assignments: f64 = self
-            .x
+    fn add_row(&mut self, terms: impl IntoIterator<Item = (usize, f64)>, limit: Limit) {
+        self.rows.push(terms);
+        self.limits.push(limit);
+    }
+
+    /// A continuous column at least as large as each of the given
+    /// assignments, costing `cost` in the objective.
+    fn cover(&mut self, members: Vec<usize>, cost: f64) -> usize {
+        let column = self.add_column(-cost, 1.0);
+        self.covers.push(Cover { column, members });
+        column
+    }
+
+    /// Trips: one per instructor and class with in-person candidates; a
+    /// single candidate carries the cost itself. When the instructor could
+    /// teach only `m` of the class's candidate sessions (capacity, or
+    /// overlaps), also Σ x ≤ m · trip: without it the LP spreads a scarce
+    /// instructor thinly over many sessions for a fraction of one trip.
+    fn trips(&mut self) {
+        let index = self.index;
+        for i in 0..self.by_instructor.len() {
+            let mut per_class: BTreeMap<Cls, Vec<usize>> = BTreeMap::new();
+            for &k in &self.by_instructor[i] {
+                let s = self.pairs[k].0;
+                if index.in_person(s) {
+                    per_class.entry(index.session_class[s]).or_default().push(k);
+                }
+            }
+            for (c, members) in per_class {
+                let cost = index.trip_cost(i, c);
+                if let [k] = members[..] {
+                    self.cost[k] -= cost;
+                    continue;
+                }
+                let most = self.most_sessions(i, &members);
+                let z = self.cover(members.clone(), cost);
+                if most < members.len() {
+                    self.add_row(
+                        members
+                            .iter()
+                            .map(|&k| (k, 1.0))
+                            .chain([(z, -(most as f64))]),
+                        Limit::AtMost(0.0),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The most of the given candidate sessions instructor `i` could teach:
+    /// their capacity, or the most sessions that do not overlap (earliest
+    /// end first), whichever is smaller.
+    fn most_sessions(&self, i: Inst, members: &[usize]) -> usize {
+        let mut times: Vec<(i64, i64)> = members
             .iter()
-            .zip(&self.coefficients)
-            .map(|(x, c)| c * values[x.at])
-            .sum();
-        let covers: f64 = self
-            .covers
+            .map(|&k| self.index.session_time[self.pairs[k].0])
+            .collect();
+        times.sort_by_key(|&(start, end)| (end, start));
+        let mut free_from = i64::MIN;
+        let mut disjoint = 0;
+        for (start, end) in times {
+            if start >= free_from {
+                disjoint += 1;
+                free_from = end;
+            }
+        }
+        let capacity = self.index.problem.instructors[i].capacity.max(0) as usize;
+        disjoint.min(capacity)
+    }
+
+    /// At most `limit` of the columns are 1; written only when it can bind.
+    fn at_most(&mut self, columns: &[usize], limit: i64) {
+        if columns.len() as i64 > limit {
+            self.add_row(
+                columns.iter().map(|&k| (k, 1.0)),
+                Limit::AtMost(limit as f64),
+            );
+        }
+    }
+
+    /// A session gets at most `needed` instructors.
+    fn session_limits(&mut self) {
+        let mut by_session: Vec<Vec<usize>> = vec![Vec::new(); self.index.session_count()];
+        for (k, &(s, _)) in self.pairs.iter().enumerate() {
+            by_session[s].push(k);
+        }
+        for (s, columns) in by_session.iter().enumerate() {
+            self.at_most(columns, self.index.problem.sessions[s].needed);
+        }
+    }
+
+    /// An instructor gets at most `capacity` sessions.
+    fn capacities(&mut self) {
+        for i in 0..self.by_instructor.len() {
+            let columns = std::mem::take(&mut self.by_instructor[i]);
+            self.at_most(&columns, self.index.problem.instructors[i].capacity);
+            self.by_instructor[i] = columns;
+        }
+    }
+
+    /// The instructor's assignment columns as `(start, end + extend, k)`,
+    /// in person only when asked.
+    fn intervals(&self, i: Inst, extend: i64, in_person_only: bool) -> Vec<(i64, i64, usize)> {
+        self.by_instructor[i]
             .iter()
-            .map(|(v, cost, _)| cost * values[v.at])
-            .sum();
-        let slacks: f64 = self.cadre_slacks.iter().map(|(v, _, _)| values[v.at]).sum();
-        self.offset + assignments - covers - index.problem.weights.cadre_shortfall * slacks
+            .filter(|&&k| !in_person_only || self.index.in_person(self.pairs[k].0))
+            .map(|&k| {
+                let (start, end) = self.index.session_time[self.pairs[k].0];
+                (start, end + extend, k)
+            })
+            .collect()
+    }
+
+    /// No instructor teaches two overlapping sessions: one row per maximal
+    /// clique of the instructor's overlapping candidates.
+    fn overlaps(&mut self) {
+        for i in 0..self.by_instructor.len() {
+            for clique in overlap_cliques(self.intervals(i, 0, false)) {
+                self.at_most(&clique, 1);
+            }
+        }
+    }
+
+    /// In-person sessions of different classes closer than the buffer
+    /// conflict. Within one maximal clique of buffer-extended intervals, at
+    /// most one class may be taught; sessions of that one class may share the
+    /// window (their own overlaps are [`Self::overlaps`]' business).
+    fn travel_buffers(&mut self) {
+        let buffer = self.index.buffer_seconds();
+        if buffer <= 0 {
+            return;
+        }
+        for i in 0..self.by_instructor.len() {
+            for clique in overlap_cliques(self.intervals(i, buffer, true)) {
+                let mut per_class: BTreeMap<Cls, Vec<usize>> = BTreeMap::new();
+                for k in clique {
+                    per_class
+                        .entry(self.index.session_class[self.pairs[k].0])
+                        .or_default()
+                        .push(k);
+                }
+                if per_class.len() < 2 {
+                    continue;
+                }
+                let presence: Vec<usize> = per_class
+                    .into_values()
+                    .map(|members| match members[..] {
+                        [k] => k,
+                        _ => self.cover(members, 0.0),
+                    })
+                    .collect();
+                self.add_row(presence.into_iter().map(|j| (j, 1.0)), Limit::AtMost(1.0));
+            }
+        }
+    }
+
+    /// Cadre shortfall of a class: slack ≥ r − k for the k cadre
+    /// assignments and the r = share · N_c cadres asked for. When r is
+    /// fractional, also slack ≥ f · (⌈r⌉ − k) with f = r − ⌊r⌋ (the
+    /// rounding cut, valid for every integral k and exact on the hull), which
+    /// the LP would otherwise miss by up to f per class.
+    fn cadre_shares(&mut self) {
+        let index = self.index;
+        let w = index.problem.weights.cadre_shortfall;
+        let mut cadre_columns: Vec<Vec<usize>> = vec![Vec::new(); index.problem.classes.len()];
+        for (k, &(s, i)) in self.pairs.iter().enumerate() {
+            if index.is_cadre[i] {
+                cadre_columns[index.session_class[s]].push(k);
+            }
+        }
+        for (c, columns) in cadre_columns.into_iter().enumerate() {
+            let required = required_cadres(index, c);
+            if required <= 0.0 {
+                continue;
+            }
+            let slack = self.add_column(-w, f64::INFINITY);
+            let terms = |factor: f64| {
+                columns
+                    .iter()
+                    .map(move |&k| (k, factor))
+                    .chain([(slack, 1.0)])
+            };
+            self.add_row(terms(1.0), Limit::AtLeast(required));
+            let fraction = required - required.floor();
+            if fraction > 1e-9 && columns.len() as f64 >= required.ceil() {
+                self.add_row(terms(fraction), Limit::AtLeast(fraction * required.ceil()));
+            }
+            self.slacks.push((slack, required, columns));
+        }
     }
 }
 

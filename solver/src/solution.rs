@@ -93,7 +93,17 @@ pub struct Stats {
     pub candidate_pairs: usize,
     /// Eligible pairs left out of the model by `max_candidates_per_session`.
     pub pruned_pairs: usize,
+    /// Pairs the LP took in by pricing (the rest never gained it anything).
+    #[serde(default)]
+    pub lp_pairs: usize,
+    /// Pairs left for the last MIP after reduced-cost fixing ruled out the
+    /// pairs that cannot beat the incumbent.
+    #[serde(default)]
+    pub mip_pairs: usize,
+    /// Columns of the whole model: assignments, trips and class presence,
+    /// cadre slacks.
     pub variables: usize,
+    /// Rows of the whole model, the links of trips and presence included.
     pub constraints: usize,
     pub build_ms: u64,
     pub solve_ms: u64,

@@ -1,0 +1,463 @@
+//! The model's optimum by price and fix: an LP over a growing part of the
+//! model bounds the whole; a MIP over the LP's support finds an incumbent;
+//! reduced costs then rule out every pair that cannot beat it, and a last
+//! MIP over the pairs left proves the optimum of the whole model.
+//!
+//! A general MIP solver on the whole model spends minutes on a provincial
+//! plan before its first LP (its clique table over ~150 candidates per
+//! session); here HiGHS only ever sees the few pairs that can matter.
+
+use std::time::Instant;
+
+use crate::index::{Inst, Sess};
+use crate::model::Model;
+use crate::pricing::Prices;
+use crate::restricted::{Answer, AnswerStatus, Kind, Restricted, Settings};
+use crate::solution::Status;
+use crate::solve::SolveError;
+
+/// What the optimisation has learned so far.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// A better feasible staffing.
+    Incumbent(Vec<(Sess, Inst)>),
+    /// A lower upper bound on the whole model's optimum.
+    Bound(f64),
+    /// The end: the last incumbent is optimal, or time ran out; with the
+    /// pairs the LP took in and the pairs the last MIP kept.
+    Done {
+        status: Status,
+        lp_pairs: usize,
+        mip_pairs: usize,
+    },
+}
+
+/// Assignment columns each session starts the LP with, beyond its needed places.
+const FIRST_EXTRA: usize = 3;
+/// Assignment columns a session may take into the LP per pricing round,
+/// beyond its needed places.
+const ENTERING_EXTRA: usize = 2;
+/// Pairs per needed place each session brings to the first core.
+const CORE_FIRST: usize = 2;
+/// How much each core is larger than the one before.
+const CORE_GROWTH: usize = 2;
+/// The share of `mip_gap` a core short of the whole is solved to.
+const CORE_GAP_SHARE: f64 = 0.1;
+
+/// Optimises from the feasible `warm` start until `deadline`, telling
+/// `progress` each improvement.
+pub fn optimise(
+    model: &Model,
+    needed: &[usize],
+    warm: Vec<bool>,
+    deadline: Instant,
+    settings: &Settings,
+    mut progress: impl FnMut(Progress),
+) -> Result<(), SolveError> {
+    let mut best = Best::new(model, warm);
+    progress(best.report(model));
+    let relaxed = relax(
+        model,
+        needed,
+        &best.chosen,
+        deadline,
+        settings,
+        &mut progress,
+    )?;
+    let Some(Relaxed {
+        pairs: lp_pairs,
+        prices,
+        values,
+    }) = relaxed
+    else {
+        progress(Progress::Done {
+            status: Status::TimeLimit,
+            lp_pairs: 0,
+            mip_pairs: 0,
+        });
+        return Ok(());
+    };
+    let done = |status, mip_pairs| Progress::Done {
+        status,
+        lp_pairs,
+        mip_pairs,
+    };
+    if within(prices.bound, best.objective, settings.mip_gap) {
+        progress(done(Status::Optimal, 0));
+        return Ok(());
+    }
+
+    // Cores of growing size, each session's pairs of best reduced cost
+    // first; each core's MIP starts from the best staffing so far. Pairs
+    // that cannot beat it are left out (reduced-cost fixing); once a core
+    // holds every pair left, its MIP's answer holds for the whole model.
+    let ranked = ranked_per_session(model, needed, &prices);
+    let mut per_place = CORE_FIRST;
+    loop {
+        let mut core = Vec::new();
+        let mut left_out = Vec::new();
+        for (s, list) in ranked.iter().enumerate() {
+            let left = list
+                .iter()
+                .copied()
+                .filter(|&k| best.chosen[k] || !prices.excludes(model, k, best.objective));
+            for (rank, k) in left.enumerate() {
+                let first = rank < needed[s] * per_place;
+                if first || best.chosen[k] || model.pinned[k] || values[k] > 1e-6 {
+                    core.push(k);
+                } else {
+                    left_out.push(k);
+                }
+            }
+        }
+        // A core holding most of what is left might as well hold all of it.
+        if left_out.len() < core.len() {
+            core.append(&mut left_out);
+        }
+        let whole = left_out.is_empty();
+        let size = core.len();
+        let stage = Instant::now();
+        // A core short of the whole is solved tighter than `mip_gap`: its
+        // optimum, not the incumbent, is what the next core should beat.
+        let gap = if whole {
+            settings.mip_gap
+        } else {
+            settings.mip_gap * CORE_GAP_SHARE
+        };
+        let answer = mip(model, core, &best, deadline, &settings.with_gap(gap))?;
+        if best.improve(model, &answer) {
+            progress(best.report(model));
+        }
+        let bound = match answer.bound {
+            Some(b) if whole => b.min(prices.bound),
+            _ => prices.bound,
+        };
+        if bound < prices.bound {
+            progress(Progress::Bound(bound));
+        }
+        let proved = whole && answer.status == AnswerStatus::Optimal;
+        if proved || within(bound, best.objective, settings.mip_gap) {
+            progress(done(Status::Optimal, size));
+            return Ok(());
+        }
+        // A core twice the size takes at least twice the time: not starting
+        // one that cannot end leaves no HiGHS setup running past the deadline.
+        let next_end = Instant::now() + stage.elapsed() * CORE_GROWTH as u32;
+        if answer.status == AnswerStatus::Stopped || next_end >= deadline {
+            progress(done(Status::TimeLimit, size));
+            return Ok(());
+        }
+        per_place *= CORE_GROWTH;
+    }
+}
+
+/// Whether `objective` is proved within the relative `gap` of `bound`
+/// (SPEC 5.5's gap).
+fn within(bound: f64, objective: f64, gap: f64) -> bool {
+    (bound - objective) / objective.abs().max(1.0) <= gap
+}
+
+/// Each session's pairs, best reduced cost first, ties broken by the
+/// pair's value on its own.
+fn ranked_per_session(model: &Model, needed: &[usize], prices: &Prices) -> Vec<Vec<usize>> {
+    let mut ranked: Vec<Vec<usize>> = vec![Vec::new(); needed.len()];
+    for (k, &(s, _)) in model.pairs.iter().enumerate() {
+        ranked[s].push(k);
+    }
+    for list in &mut ranked {
+        list.sort_by(|&a, &b| {
+            let key = |k: usize| (prices.reduced[k], model.single_value(k));
+            let ((da, va), (db, vb)) = (key(a), key(b));
+            db.total_cmp(&da).then(vb.total_cmp(&va)).then(a.cmp(&b))
+        });
+    }
+    ranked
+}
+
+/// The LP of the whole model, solved by column generation.
+struct Relaxed {
+    /// Pairs the LP took in.
+    pairs: usize,
+    /// The last round's prices.
+    prices: Prices,
+    /// The LP's values of every model column.
+    values: Vec<f64>,
+}
+
+/// The LP of the whole model by column generation; `None` when the
+/// deadline struck before the first LP was solved.
+fn relax(
+    model: &Model,
+    needed: &[usize],
+    warm: &[bool],
+    deadline: Instant,
+    settings: &Settings,
+    progress: &mut impl FnMut(Progress),
+) -> Result<Option<Relaxed>, SolveError> {
+    let mut ranked: Vec<Vec<(f64, usize)>> = vec![Vec::new(); needed.len()];
+    for (k, &(s, _)) in model.pairs.iter().enumerate() {
+        ranked[s].push((model.single_value(k), k));
+    }
+    let first = ranked.into_iter().enumerate().flat_map(|(s, mut list)| {
+        list.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        list.into_iter()
+            .take(needed[s] + FIRST_EXTRA)
+            .map(|(_, k)| k)
+    });
+    let first: Vec<usize> = first
+        .chain((0..model.pairs.len()).filter(|&k| warm[k] || model.pinned[k]))
+        .collect();
+    let mut lp = Restricted::new(model, Kind::Lp, first, settings)?;
+    let mut last = None;
+    while Instant::now() < deadline {
+        let answer = lp.solve(deadline, None)?;
+        let (Some(duals), Some(values)) = (answer.duals, answer.values) else {
+            break;
+        };
+        let prices = Prices::new(model, &duals, |k| lp.contains(k));
+        progress(Progress::Bound(prices.bound));
+        let entering = best_per_session(model, needed, &prices.entering);
+        let done = entering.is_empty();
+        last = Some((prices, values));
+        if done {
+            break;
+        }
+        lp.extend(entering);
+    }
+    Ok(last.map(|(prices, values)| Relaxed {
+        pairs: lp.assignment_count(),
+        prices,
+        values,
+    }))
+}
+
+/// The `needed + ENTERING_EXTRA` best entering pairs of each session.
+fn best_per_session(model: &Model, needed: &[usize], entering: &[(usize, f64)]) -> Vec<usize> {
+    let mut per_session: Vec<Vec<(f64, usize)>> = vec![Vec::new(); needed.len()];
+    for &(k, gain) in entering {
+        per_session[model.pairs[k].0].push((gain, k));
+    }
+    per_session
+        .into_iter()
+        .enumerate()
+        .flat_map(|(s, mut list)| {
+            list.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            list.into_iter()
+                .take(needed[s] + ENTERING_EXTRA)
+                .map(|(_, k)| k)
+        })
+        .collect()
+}
+
+/// A MIP over the given assignment columns, started from the incumbent.
+fn mip(
+    model: &Model,
+    columns: Vec<usize>,
+    best: &Best,
+    deadline: Instant,
+    settings: &Settings,
+) -> Result<Answer, SolveError> {
+    let start = model.column_values(&best.chosen);
+    let answer = Restricted::new(model, Kind::Mip, columns.iter().copied(), settings)?
+        .solve(deadline, Some(&start))?;
+    if !stale(model, &answer) {
+        return Ok(answer);
+    }
+    // HiGHS can report Optimal yet hand back the start when its presolve
+    // solves the whole model (HiGHS issue 907); such models are tiny, so
+    // solve again without the start.
+    Restricted::new(model, Kind::Mip, columns.into_iter(), settings)?.solve(deadline, None)
+}
+
+/// Whether HiGHS's columns fall short of the objective it reports.
+fn stale(model: &Model, answer: &Answer) -> bool {
+    answer.values.as_ref().is_some_and(|values| {
+        let objective = model.objective(&chosen(model, values));
+        objective < answer.objective - 1e-6 * objective.abs().max(1.0)
+    })
+}
+
+/// The assignment columns at 1.
+fn chosen(model: &Model, values: &[f64]) -> Vec<bool> {
+    values[..model.pairs.len()]
+        .iter()
+        .map(|&v| v > 0.5)
+        .collect()
+}
+
+/// The best staffing found.
+struct Best {
+    chosen: Vec<bool>,
+    objective: f64,
+}
+
+impl Best {
+    fn new(model: &Model, chosen: Vec<bool>) -> Self {
+        Self {
+            objective: model.objective(&chosen),
+            chosen,
+        }
+    }
+
+    /// Takes the answer's staffing when it is better.
+    fn improve(&mut self, model: &Model, answer: &Answer) -> bool {
+        let Some(values) = &answer.values else {
+            return false;
+        };
+        let chosen = chosen(model, values);
+        let objective = model.objective(&chosen);
+        if objective <= self.objective {
+            return false;
+        }
+        *self = Self { chosen, objective };
+        true
+    }
+
+    fn report(&self, model: &Model) -> Progress {
+        let pairs = model
+            .pairs
+            .iter()
+            .zip(&self.chosen)
+            .filter(|(_, &on)| on)
+            .map(|(&pair, _)| pair)
+            .collect();
+        Progress::Incumbent(pairs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+    use crate::candidates::Candidates;
+    use crate::greedy::greedy;
+    use crate::index::Index;
+    use crate::model::Limit;
+    use crate::restricted::Duals;
+    use crate::solve::checked_index;
+    use crate::synthetic::{generate, Shape};
+
+    /// Generated plans large enough for pricing, fixing and several cores
+    /// to act: usual, capacity-scarce, and with a 240-minute buffer.
+    fn plans() -> Vec<crate::Problem> {
+        [
+            Shape::new(120, 60, 11),
+            Shape {
+                capacity: (1, 2),
+                ..Shape::new(120, 60, 12)
+            },
+            Shape {
+                travel_buffer_minutes: 240.0,
+                ..Shape::new(120, 60, 13)
+            },
+        ]
+        .into_iter()
+        .map(generate)
+        .collect()
+    }
+
+    const EXACT: Settings = Settings {
+        mip_gap: 0.0,
+        log: None,
+    };
+
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(600)
+    }
+
+    /// The optimum of one MIP over every pair of the model.
+    fn whole_optimum(model: &Model) -> f64 {
+        let all: Vec<usize> = (0..model.pairs.len()).collect();
+        let answer = Restricted::new(model, Kind::Mip, all, &EXACT)
+            .unwrap()
+            .solve(far(), None)
+            .unwrap();
+        assert_eq!(answer.status, AnswerStatus::Optimal);
+        answer.objective
+    }
+
+    fn model_of<'a>(problem: &'a crate::Problem) -> (Index<'a>, Candidates, Model) {
+        let index = checked_index(problem).unwrap();
+        let candidates = Candidates::build(&index);
+        let model = Model::build(&index, &candidates);
+        (index, candidates, model)
+    }
+
+    #[test]
+    fn price_and_fix_reach_the_optimum_of_the_whole_model() {
+        for problem in plans() {
+            let (index, candidates, model) = model_of(&problem);
+            let optimum = whole_optimum(&model);
+            let mut warm = vec![false; model.pairs.len()];
+            for pair in greedy(&index, &candidates.per_session) {
+                warm[model.pairs.binary_search(&pair).unwrap()] = true;
+            }
+            let needed: Vec<usize> = problem.sessions.iter().map(|s| s.needed as usize).collect();
+            let (mut found, mut bounds, mut done) = (Vec::new(), Vec::new(), None);
+            optimise(&model, &needed, warm, far(), &EXACT, |p| match p {
+                Progress::Incumbent(pairs) => found = pairs,
+                Progress::Bound(b) => bounds.push(b),
+                Progress::Done {
+                    status, lp_pairs, ..
+                } => done = Some((status, lp_pairs)),
+            })
+            .unwrap();
+            let mut chosen = vec![false; model.pairs.len()];
+            for pair in found {
+                chosen[model.pairs.binary_search(&pair).unwrap()] = true;
+            }
+            let objective = model.objective(&chosen);
+            assert!(
+                (objective - optimum).abs() < 1e-6,
+                "{objective} vs {optimum}"
+            );
+            assert!(
+                bounds.iter().all(|&b| b >= optimum - 1e-6),
+                "{bounds:?} < {optimum}"
+            );
+            let (status, lp_pairs) = done.unwrap();
+            assert_eq!(status, Status::Optimal);
+            assert!(lp_pairs < model.pairs.len(), "pricing left no pair out");
+        }
+    }
+
+    #[test]
+    fn any_duals_of_the_right_signs_bound_the_optimum() {
+        let mut rng = StdRng::seed_from_u64(5);
+        for problem in plans() {
+            let (_, _, model) = model_of(&problem);
+            let optimum = whole_optimum(&model);
+            for _ in 0..20 {
+                let scale: f64 = rng.random_range(0.0..3.0);
+                let duals = Duals {
+                    rows: model
+                        .limits
+                        .iter()
+                        .map(|limit| {
+                            let y = rng.random_range(0.0..scale);
+                            match limit {
+                                Limit::AtMost(_) => y,
+                                Limit::AtLeast(_) => -y,
+                            }
+                        })
+                        .collect(),
+                    links: (0..model.pairs.len())
+                        .filter(|k| k % 2 == 0)
+                        .flat_map(|k| model.covers_of(k).map(move |g| (k, g)))
+                        .map(|(k, g)| (k, g, rng.random_range(0.0..scale)))
+                        .collect(),
+                };
+                let prices = Prices::new(&model, &duals, |k| k % 2 == 0);
+                assert!(
+                    prices.bound >= optimum - 1e-6,
+                    "{} < {optimum}",
+                    prices.bound
+                );
+            }
+        }
+    }
+}

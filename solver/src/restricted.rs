@@ -1,0 +1,323 @@
+//! A part of the [`Model`] in HiGHS: the assignment columns a stage takes,
+//! the covers and slacks they need, the rows they touch, and the links
+//! `assignment ≤ cover` between them. The LP stage grows one part column by
+//! column (HiGHS keeps its basis between solves); each MIP stage builds one.
+
+use std::time::Instant;
+
+use highs::{HighsModelStatus, HighsSolutionStatus, Sense};
+use highs_sys::{kHighsStatusOk, Highs_changeObjectiveOffset};
+
+use crate::deadline::interrupt_at;
+use crate::model::{Limit, Model};
+use crate::solve::SolveError;
+
+/// Whether a part's assignment columns are binary or relaxed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Lp,
+    Mip,
+}
+
+/// A row of the HiGHS model: a model row, or the link between an assignment
+/// column and one of its covers.
+#[derive(Debug, Clone, Copy)]
+enum RowOf {
+    Model(usize),
+    Link { assignment: usize, cover: usize },
+}
+
+/// A part of the model as a HiGHS model.
+pub struct Restricted<'m> {
+    model: &'m Model,
+    kind: Kind,
+    /// `None` only while HiGHS solves.
+    highs: Option<highs::Model>,
+    /// HiGHS column of each model column in the part.
+    col_of: Vec<Option<highs::Col>>,
+    /// Model column of each HiGHS column.
+    columns: Vec<usize>,
+    /// HiGHS row of each model row in the part.
+    row_of: Vec<Option<highs::Row>>,
+    /// What each HiGHS row is.
+    rows: Vec<RowOf>,
+}
+
+/// What HiGHS answered for a part.
+pub struct Answer {
+    pub status: AnswerStatus,
+    /// Value of every model column (0 outside the part), when HiGHS has a
+    /// feasible point.
+    pub values: Option<Vec<f64>>,
+    /// HiGHS's objective.
+    pub objective: f64,
+    /// The MIP's dual bound, when finite.
+    pub bound: Option<f64>,
+    /// Row duals (LP only): per model row, 0 outside the part, and per link
+    /// `(assignment, cover, dual)`.
+    pub duals: Option<Duals>,
+}
+
+/// How HiGHS ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerStatus {
+    Optimal,
+    /// Stopped by the time limit or the deadline.
+    Stopped,
+}
+
+/// Row duals of an LP, as HiGHS reports them: a column's reduced cost is
+/// its cost less the sum of its rows' duals times its coefficients.
+pub struct Duals {
+    pub rows: Vec<f64>,
+    pub links: Vec<(usize, usize, f64)>,
+}
+
+/// HiGHS options every part shares.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub mip_gap: f64,
+    /// `STAFFING_SOLVER_LOG=FILE` writes HiGHS's own log there, for tuning.
+    pub log: Option<String>,
+}
+
+impl Settings {
+    /// The same settings with another relative MIP gap.
+    pub fn with_gap(&self, mip_gap: f64) -> Self {
+        Self {
+            mip_gap,
+            ..self.clone()
+        }
+    }
+}
+
+impl<'m> Restricted<'m> {
+    /// A part holding the given assignment columns and every cadre slack.
+    pub fn new(
+        model: &'m Model,
+        kind: Kind,
+        assignments: impl IntoIterator<Item = usize>,
+        settings: &Settings,
+    ) -> Result<Self, SolveError> {
+        let mut highs = highs::RowProblem::default()
+            .try_optimise(Sense::Maximise)
+            .map_err(|e| SolveError::Solver(format!("cannot create a HiGHS model: {e:?}")))?;
+        configure(&mut highs, kind, settings)?;
+        // HiGHS measures its gap against its own objective, so it must carry
+        // the model's constant (−w_unfilled · Σ needed) too.
+        // SAFETY: the pointer is the live HiGHS instance `highs` owns.
+        let status = unsafe { Highs_changeObjectiveOffset(highs.as_mut_ptr(), model.offset) };
+        if status != kHighsStatusOk {
+            return Err(SolveError::Solver(format!(
+                "HiGHS refused the objective offset ({status})"
+            )));
+        }
+        let mut part = Self {
+            model,
+            kind,
+            highs: Some(highs),
+            col_of: vec![None; model.column_count()],
+            columns: Vec::new(),
+            row_of: vec![None; model.row_count()],
+            rows: Vec::new(),
+        };
+        for j in model.slack_columns() {
+            part.add(j);
+        }
+        part.extend(assignments);
+        Ok(part)
+    }
+
+    /// Adds assignment columns (and what they need) to the part.
+    pub fn extend(&mut self, assignments: impl IntoIterator<Item = usize>) {
+        for k in assignments {
+            self.add(k);
+        }
+    }
+
+    /// Whether model column `j` is in the part.
+    pub fn contains(&self, j: usize) -> bool {
+        self.col_of[j].is_some()
+    }
+
+    /// Number of assignment columns in the part.
+    pub fn assignment_count(&self) -> usize {
+        self.columns
+            .iter()
+            .filter(|&&j| self.model.is_assignment(j))
+            .count()
+    }
+
+    fn highs(&mut self) -> &mut highs::Model {
+        self.highs
+            .as_mut()
+            .expect("the part's HiGHS model is present")
+    }
+
+    fn add(&mut self, j: usize) {
+        if self.contains(j) {
+            return;
+        }
+        let model = self.model;
+        for (r, _) in model.columns.list(j) {
+            self.add_row(r);
+        }
+        let factors: Vec<(highs::Row, f64)> = model
+            .columns
+            .list(j)
+            .map(|(r, v)| (self.row_of[r].expect("row added above"), v))
+            .collect();
+        let assignment = model.is_assignment(j);
+        let lower = if assignment && model.pinned[j] {
+            1.0
+        } else {
+            0.0
+        };
+        let integer = assignment && self.kind == Kind::Mip;
+        let col = self.highs().add_column_with_integrality(
+            model.cost[j],
+            lower..=model.upper[j],
+            factors,
+            integer,
+        );
+        self.col_of[j] = Some(col);
+        self.columns.push(j);
+        if assignment {
+            let covers: Vec<usize> = model.covers_of(j).collect();
+            for g in covers {
+                let z = model.covers[g].column;
+                self.add(z);
+                let link = [
+                    (col, 1.0),
+                    (self.col_of[z].expect("cover added above"), -1.0),
+                ];
+                self.highs().add_row(f64::NEG_INFINITY..=0.0, link);
+                self.rows.push(RowOf::Link {
+                    assignment: j,
+                    cover: g,
+                });
+            }
+        }
+    }
+
+    fn add_row(&mut self, r: usize) {
+        if self.row_of[r].is_some() {
+            return;
+        }
+        let (lower, upper) = match self.model.limits[r] {
+            Limit::AtMost(u) => (f64::NEG_INFINITY, u),
+            Limit::AtLeast(l) => (l, f64::INFINITY),
+        };
+        let row = self.highs().add_row(lower..=upper, []);
+        self.row_of[r] = Some(row);
+        self.rows.push(RowOf::Model(r));
+    }
+
+    /// Solves the part until `deadline`, starting a MIP from `start` (values
+    /// of every model column) when given.
+    pub fn solve(
+        &mut self,
+        deadline: Instant,
+        start: Option<&[f64]>,
+    ) -> Result<Answer, SolveError> {
+        let model = self.model;
+        if self.columns.is_empty() {
+            // HiGHS calls a model without columns empty rather than solved.
+            return Ok(Answer {
+                status: AnswerStatus::Optimal,
+                values: Some(vec![0.0; model.column_count()]),
+                objective: model.offset,
+                bound: Some(model.offset),
+                duals: Some(Duals {
+                    rows: vec![0.0; model.row_count()],
+                    links: Vec::new(),
+                }),
+            });
+        }
+        let mut highs = self
+            .highs
+            .take()
+            .expect("the part's HiGHS model is present");
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        set(&mut highs, "time_limit", remaining.as_secs_f64())?;
+        if let Some(start) = start {
+            let values: Vec<f64> = self.columns.iter().map(|&j| start[j]).collect();
+            highs.set_solution(Some(&values), None, None, None);
+        }
+        let _deadline = interrupt_at(&mut highs, deadline);
+        let solved = highs
+            .try_solve()
+            .map_err(|e| SolveError::Solver(format!("{e:?}")))?;
+        let status = match solved.status() {
+            HighsModelStatus::Optimal | HighsModelStatus::ObjectiveBound => AnswerStatus::Optimal,
+            HighsModelStatus::ReachedTimeLimit
+            | HighsModelStatus::ReachedIterationLimit
+            | HighsModelStatus::ReachedSolutionLimit
+            | HighsModelStatus::ReachedInterrupt
+            | HighsModelStatus::ReachedMemoryLimit => AnswerStatus::Stopped,
+            other => return Err(SolveError::Solver(format!("HiGHS ended with {other:?}"))),
+        };
+        let solution = solved.get_solution();
+        let feasible = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
+        let values = feasible.then(|| {
+            let mut values = vec![0.0; model.column_count()];
+            for (&j, &v) in self.columns.iter().zip(solution.columns()) {
+                values[j] = v;
+            }
+            values
+        });
+        let duals = (self.kind == Kind::Lp && status == AnswerStatus::Optimal).then(|| {
+            let mut duals = Duals {
+                rows: vec![0.0; model.row_count()],
+                links: Vec::new(),
+            };
+            for (&row, &y) in self.rows.iter().zip(solution.dual_rows()) {
+                match row {
+                    RowOf::Model(r) => duals.rows[r] = y,
+                    RowOf::Link { assignment, cover } => duals.links.push((assignment, cover, y)),
+                }
+            }
+            duals
+        });
+        let bound = match self.kind {
+            Kind::Mip => solved
+                .double_info_value(c"mip_dual_bound")
+                .ok()
+                .filter(|b| b.is_finite()),
+            Kind::Lp => None,
+        };
+        let answer = Answer {
+            status,
+            values,
+            objective: solved.objective_value(),
+            bound,
+            duals,
+        };
+        self.highs = Some(solved.into());
+        Ok(answer)
+    }
+}
+
+fn configure(highs: &mut highs::Model, kind: Kind, settings: &Settings) -> Result<(), SolveError> {
+    set(highs, "output_flag", settings.log.is_some())?;
+    if let Some(path) = &settings.log {
+        set(highs, "log_to_console", false)?;
+        set(highs, "log_file", path.as_str())?;
+    }
+    set(highs, "random_seed", 0)?;
+    set(highs, "threads", 1)?;
+    match kind {
+        Kind::Lp => set(highs, "solver", "simplex"),
+        Kind::Mip => set(highs, "mip_rel_gap", settings.mip_gap),
+    }
+}
+
+fn set<V: highs::HighsOptionValue>(
+    model: &mut highs::Model,
+    name: &str,
+    value: V,
+) -> Result<(), SolveError> {
+    model
+        .try_set_option(name, value)
+        .map_err(|e| SolveError::Solver(format!("setting HiGHS option {name}: {e:?}")))
+}
