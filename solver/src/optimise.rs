@@ -266,7 +266,7 @@ fn mip(
     // HiGHS can report Optimal yet hand back the start when its presolve
     // solves the whole model (HiGHS issue 907); such models are tiny, so
     // solve again without the start.
-    Restricted::new(model, Kind::Mip, columns.into_iter(), settings)?.solve(deadline, None)
+    Restricted::new(model, Kind::Mip, columns, settings)?.solve(deadline, None)
 }
 
 /// Whether HiGHS's columns fall short of the objective it reports.
