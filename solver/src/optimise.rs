@@ -91,7 +91,10 @@ pub fn optimise(
     // first; each core's MIP starts from the best staffing so far. Pairs
     // that cannot beat it are left out (reduced-cost fixing); once a core
     // holds every pair left, its MIP's answer holds for the whole model.
-    let ranked = ranked_per_session(model, needed, &prices);
+    // Each session's pairs, best reduced cost first, ties broken by the
+    // pair's value on its own.
+    let keyed = (0..model.pairs.len()).map(|k| (k, [prices.reduced[k], model.single_value(k)]));
+    let ranked = ranked_per_session(model, needed.len(), keyed);
     let mut per_place = CORE_FIRST;
     loop {
         let mut core = Vec::new();
@@ -157,21 +160,40 @@ fn within(bound: f64, objective: f64, gap: f64) -> bool {
     (bound - objective) / objective.abs().max(1.0) <= gap
 }
 
-/// Each session's pairs, best reduced cost first, ties broken by the
-/// pair's value on its own.
-fn ranked_per_session(model: &Model, needed: &[usize], prices: &Prices) -> Vec<Vec<usize>> {
-    let mut ranked: Vec<Vec<usize>> = vec![Vec::new(); needed.len()];
-    for (k, &(s, _)) in model.pairs.iter().enumerate() {
-        ranked[s].push(k);
-    }
-    for list in &mut ranked {
-        list.sort_by(|&a, &b| {
-            let key = |k: usize| (prices.reduced[k], model.single_value(k));
-            let ((da, va), (db, vb)) = (key(a), key(b));
-            db.total_cmp(&da).then(vb.total_cmp(&va)).then(a.cmp(&b))
-        });
+/// Each session's pairs among `keyed`, best key first (keys compared in
+/// order, ties to the lower column).
+fn ranked_per_session(
+    model: &Model,
+    sessions: usize,
+    keyed: impl IntoIterator<Item = (usize, [f64; 2])>,
+) -> Vec<Vec<usize>> {
+    let mut ranked: Vec<Vec<([f64; 2], usize)>> = vec![Vec::new(); sessions];
+    for (k, key) in keyed {
+        ranked[model.pairs[k].0].push((key, k));
     }
     ranked
+        .into_iter()
+        .map(|mut list| {
+            list.sort_by(|(a, j), (b, k)| {
+                b[0].total_cmp(&a[0])
+                    .then(b[1].total_cmp(&a[1]))
+                    .then(j.cmp(k))
+            });
+            list.into_iter().map(|(_, k)| k).collect()
+        })
+        .collect()
+}
+
+/// The first `needed + extra` of each session's ranked pairs.
+fn best_per_session(
+    ranked: Vec<Vec<usize>>,
+    needed: &[usize],
+    extra: usize,
+) -> impl Iterator<Item = usize> + '_ {
+    ranked
+        .into_iter()
+        .zip(needed)
+        .flat_map(move |(list, &n)| list.into_iter().take(n + extra))
 }
 
 /// The LP of the whole model, solved by column generation.
@@ -194,29 +216,32 @@ fn relax(
     settings: &Settings,
     progress: &mut impl FnMut(Progress),
 ) -> Result<Option<Relaxed>, SolveError> {
-    let mut ranked: Vec<Vec<(f64, usize)>> = vec![Vec::new(); needed.len()];
-    for (k, &(s, _)) in model.pairs.iter().enumerate() {
-        ranked[s].push((model.single_value(k), k));
-    }
-    let first = ranked.into_iter().enumerate().flat_map(|(s, mut list)| {
-        list.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        list.into_iter()
-            .take(needed[s] + FIRST_EXTRA)
-            .map(|(_, k)| k)
-    });
+    let keyed = (0..model.pairs.len()).map(|k| (k, [model.single_value(k), 0.0]));
+    let first = best_per_session(
+        ranked_per_session(model, needed.len(), keyed),
+        needed,
+        FIRST_EXTRA,
+    );
     let first: Vec<usize> = first
         .chain((0..model.pairs.len()).filter(|&k| warm[k] || model.pinned[k]))
         .collect();
     let mut lp = Restricted::new(model, Kind::Lp, first, settings)?;
     let mut last = None;
     while Instant::now() < deadline {
-        let answer = lp.solve(deadline, None)?;
+        let (answer, solved) = lp.solve(deadline, None)?;
+        lp = solved;
         let (Some(duals), Some(values)) = (answer.duals, answer.values) else {
             break;
         };
         let prices = Prices::new(model, &duals, |k| lp.contains(k));
         progress(Progress::Bound(prices.bound));
-        let entering = best_per_session(model, needed, &prices.entering);
+        let keyed = prices.entering.iter().map(|&(k, gain)| (k, [gain, 0.0]));
+        let entering: Vec<usize> = best_per_session(
+            ranked_per_session(model, needed.len(), keyed),
+            needed,
+            ENTERING_EXTRA,
+        )
+        .collect();
         let done = entering.is_empty();
         last = Some((prices, values));
         if done {
@@ -231,24 +256,6 @@ fn relax(
     }))
 }
 
-/// The `needed + ENTERING_EXTRA` best entering pairs of each session.
-fn best_per_session(model: &Model, needed: &[usize], entering: &[(usize, f64)]) -> Vec<usize> {
-    let mut per_session: Vec<Vec<(f64, usize)>> = vec![Vec::new(); needed.len()];
-    for &(k, gain) in entering {
-        per_session[model.pairs[k].0].push((gain, k));
-    }
-    per_session
-        .into_iter()
-        .enumerate()
-        .flat_map(|(s, mut list)| {
-            list.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            list.into_iter()
-                .take(needed[s] + ENTERING_EXTRA)
-                .map(|(_, k)| k)
-        })
-        .collect()
-}
-
 /// A MIP over the given assignment columns, started from the incumbent.
 fn mip(
     model: &Model,
@@ -258,7 +265,7 @@ fn mip(
     settings: &Settings,
 ) -> Result<Answer, SolveError> {
     let start = model.column_values(&best.chosen);
-    let answer = Restricted::new(model, Kind::Mip, columns.iter().copied(), settings)?
+    let (answer, _) = Restricted::new(model, Kind::Mip, columns.iter().copied(), settings)?
         .solve(deadline, Some(&start))?;
     if !stale(model, &answer) {
         return Ok(answer);
@@ -266,7 +273,9 @@ fn mip(
     // HiGHS can report Optimal yet hand back the start when its presolve
     // solves the whole model (HiGHS issue 907); such models are tiny, so
     // solve again without the start.
-    Restricted::new(model, Kind::Mip, columns, settings)?.solve(deadline, None)
+    let (answer, _) =
+        Restricted::new(model, Kind::Mip, columns, settings)?.solve(deadline, None)?;
+    Ok(answer)
 }
 
 /// Whether HiGHS's columns fall short of the objective it reports.
@@ -327,6 +336,8 @@ impl Best {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use std::time::Duration;
 
     use rand::rngs::StdRng;
@@ -372,7 +383,7 @@ mod tests {
     /// The optimum of one MIP over every pair of the model.
     fn whole_optimum(model: &Model) -> f64 {
         let all: Vec<usize> = (0..model.pairs.len()).collect();
-        let answer = Restricted::new(model, Kind::Mip, all, &EXACT)
+        let (answer, _) = Restricted::new(model, Kind::Mip, all, &EXACT)
             .unwrap()
             .solve(far(), None)
             .unwrap();

@@ -31,8 +31,7 @@ enum RowOf {
 pub struct Restricted<'m> {
     model: &'m Model,
     kind: Kind,
-    /// `None` only while HiGHS solves.
-    highs: Option<highs::Model>,
+    highs: highs::Model,
     /// HiGHS column of each model column in the part.
     col_of: Vec<Option<highs::Col>>,
     /// Model column of each HiGHS column.
@@ -115,14 +114,14 @@ impl<'m> Restricted<'m> {
         let mut part = Self {
             model,
             kind,
-            highs: Some(highs),
+            highs,
             col_of: vec![None; model.column_count()],
             columns: Vec::new(),
             row_of: vec![None; model.row_count()],
             rows: Vec::new(),
         };
         for j in model.slack_columns() {
-            part.add(j);
+            part.column(j);
         }
         part.extend(assignments);
         Ok(part)
@@ -131,7 +130,7 @@ impl<'m> Restricted<'m> {
     /// Adds assignment columns (and what they need) to the part.
     pub fn extend(&mut self, assignments: impl IntoIterator<Item = usize>) {
         for k in assignments {
-            self.add(k);
+            self.column(k);
         }
     }
 
@@ -148,24 +147,17 @@ impl<'m> Restricted<'m> {
             .count()
     }
 
-    fn highs(&mut self) -> &mut highs::Model {
-        self.highs
-            .as_mut()
-            .expect("the part's HiGHS model is present")
-    }
-
-    fn add(&mut self, j: usize) {
-        if self.contains(j) {
-            return;
+    /// The HiGHS column of model column `j`, added with what it needs when
+    /// the part lacks it.
+    fn column(&mut self, j: usize) -> highs::Col {
+        if let Some(col) = self.col_of[j] {
+            return col;
         }
         let model = self.model;
-        for (r, _) in model.columns.list(j) {
-            self.add_row(r);
-        }
         let factors: Vec<(highs::Row, f64)> = model
             .columns
             .list(j)
-            .map(|(r, v)| (self.row_of[r].expect("row added above"), v))
+            .map(|(r, v)| (self.row(r), v))
             .collect();
         let assignment = model.is_assignment(j);
         let lower = if assignment && model.pinned[j] {
@@ -174,7 +166,7 @@ impl<'m> Restricted<'m> {
             0.0
         };
         let integer = assignment && self.kind == Kind::Mip;
-        let col = self.highs().add_column_with_integrality(
+        let col = self.highs.add_column_with_integrality(
             model.cost[j],
             lower..=model.upper[j],
             factors,
@@ -183,47 +175,46 @@ impl<'m> Restricted<'m> {
         self.col_of[j] = Some(col);
         self.columns.push(j);
         if assignment {
-            let covers: Vec<usize> = model.covers_of(j).collect();
-            for g in covers {
-                let z = model.covers[g].column;
-                self.add(z);
-                let link = [
-                    (col, 1.0),
-                    (self.col_of[z].expect("cover added above"), -1.0),
-                ];
-                self.highs().add_row(f64::NEG_INFINITY..=0.0, link);
+            for g in model.covers_of(j) {
+                let z = self.column(model.covers[g].column);
+                self.highs
+                    .add_row(f64::NEG_INFINITY..=0.0, [(col, 1.0), (z, -1.0)]);
                 self.rows.push(RowOf::Link {
                     assignment: j,
                     cover: g,
                 });
             }
         }
+        col
     }
 
-    fn add_row(&mut self, r: usize) {
-        if self.row_of[r].is_some() {
-            return;
+    /// The HiGHS row of model row `r`, added (empty) when the part lacks it.
+    fn row(&mut self, r: usize) -> highs::Row {
+        if let Some(row) = self.row_of[r] {
+            return row;
         }
         let (lower, upper) = match self.model.limits[r] {
             Limit::AtMost(u) => (f64::NEG_INFINITY, u),
             Limit::AtLeast(l) => (l, f64::INFINITY),
         };
-        let row = self.highs().add_row(lower..=upper, []);
+        let row = self.highs.add_row(lower..=upper, []);
         self.row_of[r] = Some(row);
         self.rows.push(RowOf::Model(r));
+        row
     }
 
     /// Solves the part until `deadline`, starting a MIP from `start` (values
-    /// of every model column) when given.
+    /// of every model column) when given; returns the answer and the part,
+    /// which HiGHS keeps solved for the next [`Self::extend`].
     pub fn solve(
-        &mut self,
+        mut self,
         deadline: Instant,
         start: Option<&[f64]>,
-    ) -> Result<Answer, SolveError> {
+    ) -> Result<(Answer, Self), SolveError> {
         let model = self.model;
         if self.columns.is_empty() {
             // HiGHS calls a model without columns empty rather than solved.
-            return Ok(Answer {
+            let answer = Answer {
                 status: AnswerStatus::Optimal,
                 values: Some(vec![0.0; model.column_count()]),
                 objective: model.offset,
@@ -232,12 +223,10 @@ impl<'m> Restricted<'m> {
                     rows: vec![0.0; model.row_count()],
                     links: Vec::new(),
                 }),
-            });
+            };
+            return Ok((answer, self));
         }
-        let mut highs = self
-            .highs
-            .take()
-            .expect("the part's HiGHS model is present");
+        let mut highs = self.highs;
         let remaining = deadline.saturating_duration_since(Instant::now());
         set(&mut highs, "time_limit", remaining.as_secs_f64())?;
         if let Some(start) = start {
@@ -293,8 +282,8 @@ impl<'m> Restricted<'m> {
             bound,
             duals,
         };
-        self.highs = Some(solved.into());
-        Ok(answer)
+        self.highs = solved.into();
+        Ok((answer, self))
     }
 }
 

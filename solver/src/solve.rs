@@ -64,11 +64,11 @@ pub fn solve(problem: &Problem) -> Result<Solution, SolveError> {
     if Instant::now() < deadline {
         let needed: Vec<usize> = problem.sessions.iter().map(|s| s.needed as usize).collect();
         let mut warm_columns = vec![false; model.pairs.len()];
-        for pair in &chosen {
-            let k = model
-                .pairs
-                .binary_search(pair)
-                .expect("the greedy staffing uses candidate pairs");
+        // The greedy staffing takes candidate pairs only: each has a column.
+        for k in chosen
+            .iter()
+            .filter_map(|p| model.pairs.binary_search(p).ok())
+        {
             warm_columns[k] = true;
         }
         let settings = Settings {
