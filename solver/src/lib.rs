@@ -23,6 +23,7 @@ pub mod problem;
 mod recommend;
 mod report;
 mod restricted;
+mod schedules;
 pub mod solution;
 mod solve;
 mod sparse;

@@ -7,7 +7,7 @@
 //! covers and slacks to exactly the values the formula needs. A trip with a
 //! single in-person candidate folds its cost onto that assignment.
 //!
-//! The model is data, not a solver's object: [`crate::highs_model`] hands
+//! The model is data, not a solver's object: [`crate::restricted`] hands
 //! HiGHS the columns a stage needs, and [`crate::pricing`] bounds the whole
 //! model from the duals of a part of it.
 
@@ -56,6 +56,14 @@ pub struct Model {
     slacks: Vec<(usize, f64, Vec<usize>)>,
     /// The objective's constant: −w_unfilled · Σ needed.
     pub offset: f64,
+    /// Assignment columns of each instructor.
+    pub by_instructor: Vec<Vec<usize>>,
+    /// Yearly capacity of each instructor.
+    pub capacity: Vec<usize>,
+    /// The instructor whose columns alone make up each row (capacity,
+    /// overlaps, buffers, trip rows); `None` for rows shared between
+    /// instructors (session limits, cadre shares).
+    pub row_owner: Vec<Option<Inst>>,
 }
 
 /// Rows and columns while the model is built.
@@ -119,9 +127,18 @@ impl Model {
         for covers in per_column {
             links.push(covers.into_iter().map(|g| (g, 1.0)));
         }
+        let row_owner = row_owners(&b);
         Self {
             pinned: b.pairs.iter().map(|p| pinned_pairs.contains(p)).collect(),
             columns: b.rows.transpose(b.cost.len()),
+            row_owner,
+            by_instructor: b.by_instructor,
+            capacity: index
+                .problem
+                .instructors
+                .iter()
+                .map(|i| i.capacity.max(0) as usize)
+                .collect(),
             limits: b.limits,
             covers: b.covers,
             links,
@@ -415,6 +432,24 @@ impl Builder<'_> {
             self.slacks.push((slack, required, columns));
         }
     }
+}
+
+/// The one instructor whose columns make up each row, if there is one.
+fn row_owners(b: &Builder) -> Vec<Option<Inst>> {
+    let mut column_owner: Vec<Option<Inst>> = vec![None; b.cost.len()];
+    for (k, &(_, i)) in b.pairs.iter().enumerate() {
+        column_owner[k] = Some(i);
+    }
+    for cover in &b.covers {
+        column_owner[cover.column] = cover.members.first().map(|&k| b.pairs[k].1);
+    }
+    (0..b.rows.len())
+        .map(|r| {
+            let mut owners = b.rows.list(r).map(|(j, _)| column_owner[j]);
+            let first = owners.next().flatten()?;
+            owners.all(|o| o == Some(first)).then_some(first)
+        })
+        .collect()
 }
 
 /// `min_cadre_share · N_c`: the cadre assignments class `c` asks for.

@@ -1,5 +1,6 @@
 //! The model's optimum by price and fix: an LP over a growing part of the
-//! model bounds the whole; a MIP over the LP's support finds an incumbent;
+//! model, sharpened by schedule cuts ([`crate::schedules`]), bounds the
+//! whole; a MIP over the LP's support finds an incumbent;
 //! reduced costs then rule out every pair that cannot beat it, and a last
 //! MIP over the pairs left proves the optimum of the whole model.
 //!
@@ -13,6 +14,7 @@ use crate::index::{Inst, Sess};
 use crate::model::Model;
 use crate::pricing::Prices;
 use crate::restricted::{Answer, AnswerStatus, Kind, Restricted, Settings};
+use crate::schedules::Cuts;
 use crate::solution::Status;
 use crate::solve::SolveError;
 
@@ -37,6 +39,8 @@ const FIRST_EXTRA: usize = 3;
 /// Assignment columns a session may take into the LP per pricing round,
 /// beyond its needed places.
 const ENTERING_EXTRA: usize = 2;
+/// Rounds of schedule cuts the LP takes at most.
+const CUT_ROUNDS: usize = 8;
 /// Pairs per needed place each session brings to the first core.
 const CORE_FIRST: usize = 2;
 /// How much each core is larger than the one before.
@@ -67,6 +71,7 @@ pub fn optimise(
     let Some(Relaxed {
         pairs: lp_pairs,
         prices,
+        reduced,
         values,
     }) = relaxed
     else {
@@ -88,12 +93,11 @@ pub fn optimise(
     }
 
     // Cores of growing size, each session's pairs of best reduced cost
-    // first; each core's MIP starts from the best staffing so far. Pairs
-    // that cannot beat it are left out (reduced-cost fixing); once a core
-    // holds every pair left, its MIP's answer holds for the whole model.
-    // Each session's pairs, best reduced cost first, ties broken by the
-    // pair's value on its own.
-    let keyed = (0..model.pairs.len()).map(|k| (k, [prices.reduced[k], model.single_value(k)]));
+    // first (ties broken by the pair's value on its own); each core's MIP
+    // starts from the best staffing so far. Pairs that cannot beat it are
+    // left out (reduced-cost fixing); once a core holds every pair left,
+    // its MIP's answer holds for the whole model.
+    let keyed = (0..model.pairs.len()).map(|k| (k, [reduced[k], model.single_value(k)]));
     let ranked = ranked_per_session(model, needed.len(), keyed);
     let mut per_place = CORE_FIRST;
     loop {
@@ -196,18 +200,24 @@ fn best_per_session(
         .flat_map(move |(list, &n)| list.into_iter().take(n + extra))
 }
 
-/// The LP of the whole model, solved by column generation.
+/// The LP of the whole model, solved by column generation and cut.
 struct Relaxed {
     /// Pairs the LP took in.
     pairs: usize,
-    /// The last round's prices.
+    /// The last round's prices: the bound, and the reduced costs that fix
+    /// pairs.
     prices: Prices,
-    /// The LP's values of every model column.
+    /// Reduced costs and values of every column in the LP before its first
+    /// cut, which rank pairs for the cores: a cut's dual lowers every pair
+    /// of its instructor alike, which says little about which of a
+    /// session's pairs matter.
+    reduced: Vec<f64>,
     values: Vec<f64>,
 }
 
-/// The LP of the whole model by column generation; `None` when the
-/// deadline struck before the first LP was solved.
+/// The LP of the whole model by column generation, then rounds of
+/// schedule cuts, each followed by column generation again; `None` when
+/// the deadline struck before the first LP was solved.
 fn relax(
     model: &Model,
     needed: &[usize],
@@ -225,15 +235,18 @@ fn relax(
     let first: Vec<usize> = first
         .chain((0..model.pairs.len()).filter(|&k| warm[k] || model.pinned[k]))
         .collect();
+    let mut cuts = Cuts::new();
     let mut lp = Restricted::new(model, Kind::Lp, first, settings)?;
     let mut last = None;
+    let mut uncut = None;
+    let mut rounds = 0;
     while Instant::now() < deadline {
         let (answer, solved) = lp.solve(deadline, None)?;
         lp = solved;
         let (Some(duals), Some(values)) = (answer.duals, answer.values) else {
             break;
         };
-        let prices = Prices::new(model, &duals, |k| lp.contains(k));
+        let prices = Prices::new(model, &cuts, &duals, |k| lp.contains(k));
         progress(Progress::Bound(prices.bound));
         let keyed = prices.entering.iter().map(|&(k, gain)| (k, [gain, 0.0]));
         let entering: Vec<usize> = best_per_session(
@@ -242,17 +255,28 @@ fn relax(
             ENTERING_EXTRA,
         )
         .collect();
-        let done = entering.is_empty();
-        last = Some((prices, values));
-        if done {
-            break;
+        if !entering.is_empty() {
+            lp.extend(entering);
+        } else {
+            uncut.get_or_insert_with(|| (prices.reduced.clone(), values.clone()));
+            // The LP of the model and the cuts so far is solved: cut it.
+            if rounds == CUT_ROUNDS || cuts.separate(model, &prices.multipliers, &values) == 0 {
+                last = Some((prices, values));
+                break;
+            }
+            rounds += 1;
+            lp.add_cuts(&cuts);
         }
-        lp.extend(entering);
+        last = Some((prices, values));
     }
-    Ok(last.map(|(prices, values)| Relaxed {
-        pairs: lp.assignment_count(),
-        prices,
-        values,
+    Ok(last.map(|(prices, values)| {
+        let (reduced, values) = uncut.unwrap_or_else(|| (prices.reduced.clone(), values));
+        Relaxed {
+            pairs: lp.assignment_count(),
+            prices,
+            reduced,
+            values,
+        }
     }))
 }
 
@@ -461,8 +485,9 @@ mod tests {
                         .flat_map(|k| model.covers_of(k).map(move |g| (k, g)))
                         .map(|(k, g)| (k, g, rng.random_range(0.0..scale)))
                         .collect(),
+                    cuts: Vec::new(),
                 };
-                let prices = Prices::new(&model, &duals, |k| k % 2 == 0);
+                let prices = Prices::new(&model, &Cuts::new(), &duals, |k| k % 2 == 0);
                 assert!(
                     prices.bound >= optimum - 1e-6,
                     "{} < {optimum}",

@@ -9,8 +9,9 @@
 //! d_j = cost_j − Σ_r a_rj · y_r
 //! ```
 //!
-//! is at least the optimum of the whole model. The part's LP gives `y` for
-//! its rows; rows it lacks get 0, and a link `x ≤ z` it lacks (the
+//! is at least the optimum of the whole model; the schedule cuts
+//! ([`crate::schedules`]) are ≤ rows like the others. The part's LP gives
+//! `y` for its rows; rows it lacks get 0, and a link `x ≤ z` it lacks (the
 //! assignment `x` is outside the part) gets the multiplier `max(0, d_x)`,
 //! which moves `x`'s gain onto its cover. Once no column outside the part
 //! gains, the bound is the LP optimum of the whole model (column
@@ -23,12 +24,15 @@
 
 use crate::model::{Limit, Model};
 use crate::restricted::Duals;
+use crate::schedules::Cuts;
 
 /// Reduced costs below this count as zero.
 const TOLERANCE: f64 = 1e-7;
 
 /// The prices of one set of duals.
 pub struct Prices {
+    /// The multiplier of every model row, of the right sign.
+    pub multipliers: Vec<f64>,
     /// Reduced cost of every model column, links included.
     pub reduced: Vec<f64>,
     /// The Lagrangian bound on the whole model's optimum.
@@ -40,7 +44,7 @@ pub struct Prices {
 
 impl Prices {
     /// Prices the whole model with the duals of a part's LP.
-    pub fn new(model: &Model, duals: &Duals, in_part: impl Fn(usize) -> bool) -> Self {
+    pub fn new(model: &Model, cuts: &Cuts, duals: &Duals, in_part: impl Fn(usize) -> bool) -> Self {
         let mut y: Vec<f64> = duals
             .rows
             .iter()
@@ -64,6 +68,14 @@ impl Prices {
         let mut reduced: Vec<f64> = (0..model.column_count())
             .map(|j| model.cost[j] - model.columns.list(j).map(|(r, a)| a * y[r]).sum::<f64>())
             .collect();
+        let mut cut_rows = 0.0;
+        for (c, &y) in duals.cuts.iter().enumerate() {
+            let y = y.max(0.0);
+            for (j, a) in cuts.rows.list(c) {
+                reduced[j] -= a * y;
+            }
+            cut_rows += y * cuts.rhs[c];
+        }
         for &(k, g, pi) in &duals.links {
             let pi = pi.max(0.0);
             reduced[k] -= pi;
@@ -113,8 +125,9 @@ impl Prices {
             })
             .sum();
         Self {
+            multipliers: y,
             reduced,
-            bound: model.offset + rows + columns,
+            bound: model.offset + rows + cut_rows + columns,
             entering,
         }
     }

@@ -3,6 +3,7 @@
 //! `assignment ≤ cover` between them. The LP stage grows one part column by
 //! column (HiGHS keeps its basis between solves); each MIP stage builds one.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use highs::{HighsModelStatus, HighsSolutionStatus, Sense};
@@ -10,6 +11,7 @@ use highs_sys::{kHighsStatusOk, Highs_changeObjectiveOffset};
 
 use crate::deadline::interrupt_at;
 use crate::model::{Limit, Model};
+use crate::schedules::Cuts;
 use crate::solve::SolveError;
 
 /// Whether a part's assignment columns are binary or relaxed.
@@ -25,6 +27,7 @@ pub enum Kind {
 enum RowOf {
     Model(usize),
     Link { assignment: usize, cover: usize },
+    Cut(usize),
 }
 
 /// A part of the model as a HiGHS model.
@@ -40,6 +43,10 @@ pub struct Restricted<'m> {
     row_of: Vec<Option<highs::Row>>,
     /// What each HiGHS row is.
     rows: Vec<RowOf>,
+    /// Cuts in the part.
+    cuts: usize,
+    /// Entries of the part's cuts in columns it does not hold yet.
+    pending: HashMap<usize, Vec<(highs::Row, f64)>>,
 }
 
 /// What HiGHS answered for a part.
@@ -70,6 +77,8 @@ pub enum AnswerStatus {
 pub struct Duals {
     pub rows: Vec<f64>,
     pub links: Vec<(usize, usize, f64)>,
+    /// Per cut of the part.
+    pub cuts: Vec<f64>,
 }
 
 /// HiGHS options every part shares.
@@ -119,6 +128,8 @@ impl<'m> Restricted<'m> {
             columns: Vec::new(),
             row_of: vec![None; model.row_count()],
             rows: Vec::new(),
+            cuts: 0,
+            pending: HashMap::new(),
         };
         for j in model.slack_columns() {
             part.column(j);
@@ -132,6 +143,27 @@ impl<'m> Restricted<'m> {
         for k in assignments {
             self.column(k);
         }
+    }
+
+    /// Adds the cuts the part lacks: their entries in the part's columns
+    /// now, the others as the columns come.
+    pub fn add_cuts(&mut self, cuts: &Cuts) {
+        for c in self.cuts..cuts.len() {
+            let mut factors = Vec::new();
+            let mut later = Vec::new();
+            for (j, a) in cuts.rows.list(c) {
+                match self.col_of[j] {
+                    Some(col) => factors.push((col, a)),
+                    None => later.push((j, a)),
+                }
+            }
+            let row = self.highs.add_row(f64::NEG_INFINITY..=cuts.rhs[c], factors);
+            for (j, a) in later {
+                self.pending.entry(j).or_default().push((row, a));
+            }
+            self.rows.push(RowOf::Cut(c));
+        }
+        self.cuts = cuts.len();
     }
 
     /// Whether model column `j` is in the part.
@@ -154,11 +186,12 @@ impl<'m> Restricted<'m> {
             return col;
         }
         let model = self.model;
-        let factors: Vec<(highs::Row, f64)> = model
+        let mut factors: Vec<(highs::Row, f64)> = model
             .columns
             .list(j)
             .map(|(r, v)| (self.row(r), v))
             .collect();
+        factors.extend(self.pending.remove(&j).unwrap_or_default());
         let assignment = model.is_assignment(j);
         let lower = if assignment && model.pinned[j] {
             1.0
@@ -222,6 +255,7 @@ impl<'m> Restricted<'m> {
                 duals: Some(Duals {
                     rows: vec![0.0; model.row_count()],
                     links: Vec::new(),
+                    cuts: vec![0.0; self.cuts],
                 }),
             };
             return Ok((answer, self));
@@ -259,11 +293,13 @@ impl<'m> Restricted<'m> {
             let mut duals = Duals {
                 rows: vec![0.0; model.row_count()],
                 links: Vec::new(),
+                cuts: vec![0.0; self.cuts],
             };
             for (&row, &y) in self.rows.iter().zip(solution.dual_rows()) {
                 match row {
                     RowOf::Model(r) => duals.rows[r] = y,
                     RowOf::Link { assignment, cover } => duals.links.push((assignment, cover, y)),
+                    RowOf::Cut(c) => duals.cuts[c] = y,
                 }
             }
             duals
