@@ -23,11 +23,13 @@ pub mod problem;
 mod recommend;
 mod report;
 mod restricted;
+mod rounding;
 mod schedules;
 pub mod solution;
 mod solve;
 mod sparse;
 pub mod synthetic;
+mod tally;
 mod validate;
 
 pub use problem::Problem;

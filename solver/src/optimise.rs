@@ -14,6 +14,7 @@ use crate::index::{Inst, Sess};
 use crate::model::Model;
 use crate::pricing::Prices;
 use crate::restricted::{Answer, AnswerStatus, Kind, Restricted, Settings};
+use crate::rounding::round;
 use crate::schedules::Cuts;
 use crate::solution::Status;
 use crate::solve::SolveError;
@@ -41,6 +42,10 @@ const FIRST_EXTRA: usize = 3;
 const ENTERING_EXTRA: usize = 2;
 /// Rounds of schedule cuts the LP takes at most.
 const CUT_ROUNDS: usize = 8;
+/// Cuts are sought only while the LP has taken less than this share of
+/// its time: each round solves the LP and prices every pair again, time
+/// the MIPs need more on a plan whose LP is slow.
+const CUT_TIME_SHARE: f64 = 0.25;
 /// Pairs per needed place each session brings to the first core.
 const CORE_FIRST: usize = 2;
 /// How much each core is larger than the one before.
@@ -87,6 +92,9 @@ pub fn optimise(
         lp_pairs,
         mip_pairs,
     };
+    if best.offer(model, round(model, needed, &values)) {
+        progress(best.report(model));
+    }
     if within(prices.bound, best.objective, settings.mip_gap) {
         progress(done(Status::Optimal, 0));
         return Ok(());
@@ -110,7 +118,7 @@ pub fn optimise(
                 .filter(|&k| best.chosen[k] || !prices.excludes(model, k, best.objective));
             for (rank, k) in left.enumerate() {
                 let first = rank < needed[s] * per_place;
-                if first || best.chosen[k] || model.pinned[k] || values[k] > 1e-6 {
+                if first || best.found[k] || model.pinned[k] || values[k] > 1e-6 {
                     core.push(k);
                 } else {
                     left_out.push(k);
@@ -235,6 +243,7 @@ fn relax(
     let first: Vec<usize> = first
         .chain((0..model.pairs.len()).filter(|&k| warm[k] || model.pinned[k]))
         .collect();
+    let started = Instant::now();
     let mut cuts = Cuts::new();
     let mut lp = Restricted::new(model, Kind::Lp, first, settings)?;
     let mut last = None;
@@ -260,7 +269,12 @@ fn relax(
         } else {
             uncut.get_or_insert_with(|| (prices.reduced.clone(), values.clone()));
             // The LP of the model and the cuts so far is solved: cut it.
-            if rounds == CUT_ROUNDS || cuts.separate(model, &prices.multipliers, &values) == 0 {
+            let affordable = started.elapsed().as_secs_f64()
+                < CUT_TIME_SHARE * (deadline - started).as_secs_f64();
+            if rounds == CUT_ROUNDS
+                || !affordable
+                || cuts.separate(model, &prices.multipliers, &values) == 0
+            {
                 last = Some((prices, values));
                 break;
             }
@@ -322,27 +336,38 @@ fn chosen(model: &Model, values: &[f64]) -> Vec<bool> {
 struct Best {
     chosen: Vec<bool>,
     objective: f64,
+    /// The pairs of every staffing offered: the cores keep them.
+    found: Vec<bool>,
 }
 
 impl Best {
     fn new(model: &Model, chosen: Vec<bool>) -> Self {
         Self {
             objective: model.objective(&chosen),
+            found: chosen.clone(),
             chosen,
         }
     }
 
     /// Takes the answer's staffing when it is better.
     fn improve(&mut self, model: &Model, answer: &Answer) -> bool {
-        let Some(values) = &answer.values else {
-            return false;
-        };
-        let chosen = chosen(model, values);
+        answer
+            .values
+            .as_ref()
+            .is_some_and(|values| self.offer(model, chosen(model, values)))
+    }
+
+    /// Takes the staffing when it is better.
+    fn offer(&mut self, model: &Model, chosen: Vec<bool>) -> bool {
+        for (found, &on) in self.found.iter_mut().zip(&chosen) {
+            *found |= on;
+        }
         let objective = model.objective(&chosen);
         if objective <= self.objective {
             return false;
         }
-        *self = Self { chosen, objective };
+        self.chosen = chosen;
+        self.objective = objective;
         true
     }
 

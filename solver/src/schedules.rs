@@ -17,8 +17,9 @@
 //! off. Rounds of such cuts move the LP's bound towards the bound of whole
 //! schedules (Kelley's cutting planes on the Lagrangian dual).
 
-use crate::model::{Limit, Model};
+use crate::model::Model;
 use crate::sparse::Sparse;
+use crate::tally::Tally;
 
 /// Gains below this count as zero; a cut must be violated by more.
 const TOLERANCE: f64 = 1e-6;
@@ -51,6 +52,7 @@ impl Cuts {
     /// them and returns how many it added.
     pub fn separate(&mut self, model: &Model, y: &[f64], values: &[f64]) -> usize {
         let gain = gains(model, y);
+        let mut tally = Tally::new(model);
         let before = self.len();
         for (i, columns) in model.by_instructor.iter().enumerate() {
             let fractional = columns.iter().any(|&k| {
@@ -63,7 +65,7 @@ impl Cuts {
             if !fractional {
                 continue;
             }
-            let Some(best) = best_schedule(model, i, &gain) else {
+            let Some(best) = best_schedule(model, &mut tally, i, &gain) else {
                 continue;
             };
             let mut entries: Vec<(usize, f64)> = columns
@@ -108,7 +110,8 @@ fn gains(model: &Model, y: &[f64]) -> Vec<f64> {
 
 /// The value of instructor `i`'s best schedule at the given gains (pinned
 /// sessions always in it), or `None` when the search exceeds its limit.
-fn best_schedule(model: &Model, i: usize, gain: &[f64]) -> Option<f64> {
+/// `tally` holds no assignment before and after.
+fn best_schedule(model: &Model, tally: &mut Tally, i: usize, gain: &[f64]) -> Option<f64> {
     let columns = &model.by_instructor[i];
     let mut free: Vec<usize> = columns
         .iter()
@@ -117,41 +120,43 @@ fn best_schedule(model: &Model, i: usize, gain: &[f64]) -> Option<f64> {
         .collect();
     free.sort_by(|&a, &b| gain[b].total_cmp(&gain[a]).then(a.cmp(&b)));
     let mut search = Search {
-        model,
         gain,
         free,
         room: model.capacity[i],
-        activity: Default::default(),
-        covered: Default::default(),
+        tally,
         nodes: 0,
         best: f64::NEG_INFINITY,
     };
+    let pinned: Vec<usize> = columns
+        .iter()
+        .copied()
+        .filter(|&k| model.pinned[k])
+        .collect();
     let mut value = 0.0;
-    for &k in columns.iter().filter(|&&k| model.pinned[k]) {
-        value += search.take(k);
+    for &k in &pinned {
+        value += gain[k] + search.tally.add(k);
         search.room = search.room.saturating_sub(1);
     }
     search.branch(0, value);
+    for &k in &pinned {
+        search.tally.remove(k);
+    }
     (search.nodes <= NODE_LIMIT).then_some(search.best)
 }
 
 /// Depth-first search over one instructor's sessions of positive gain,
 /// best gain first.
-struct Search<'a> {
-    model: &'a Model,
+struct Search<'a, 'm> {
     gain: &'a [f64],
     free: Vec<usize>,
     /// Sessions the instructor may still take.
     room: usize,
-    /// Activity of the rows the schedule touches.
-    activity: std::collections::HashMap<usize, f64>,
-    /// How many of the schedule's sessions each cover column covers.
-    covered: std::collections::HashMap<usize, usize>,
+    tally: &'a mut Tally<'m>,
     nodes: usize,
     best: f64,
 }
 
-impl Search<'_> {
+impl Search<'_, '_> {
     fn branch(&mut self, at: usize, value: f64) {
         self.nodes += 1;
         self.best = self.best.max(value);
@@ -169,72 +174,14 @@ impl Search<'_> {
             return;
         }
         let k = self.free[at];
-        let gained = self.take(k);
-        if self.feasible(k) {
+        let gained = self.gain[k] + self.tally.add(k);
+        if self.tally.holds(k) {
             self.room -= 1;
             self.branch(at + 1, value + gained);
             self.room += 1;
         }
-        self.drop(k);
+        self.tally.remove(k);
         self.branch(at + 1, value);
-    }
-
-    /// Adds session column `k` and the covers it opens; returns the gain.
-    fn take(&mut self, k: usize) -> f64 {
-        let model = self.model;
-        let mut gained = self.gain[k];
-        for (r, a) in model.columns.list(k) {
-            *self.activity.entry(r).or_default() += a;
-        }
-        for g in model.covers_of(k) {
-            let z = model.covers[g].column;
-            let count = self.covered.entry(z).or_default();
-            *count += 1;
-            if *count == 1 {
-                gained += model.cost[z];
-                for (r, a) in model.columns.list(z) {
-                    *self.activity.entry(r).or_default() += a;
-                }
-            }
-        }
-        gained
-    }
-
-    /// Removes session column `k`, as [`Self::take`] added it.
-    fn drop(&mut self, k: usize) {
-        let model = self.model;
-        for (r, a) in model.columns.list(k) {
-            *self.activity.entry(r).or_default() -= a;
-        }
-        for g in model.covers_of(k) {
-            let z = model.covers[g].column;
-            let count = self.covered.entry(z).or_default();
-            *count -= 1;
-            if *count == 0 {
-                for (r, a) in model.columns.list(z) {
-                    *self.activity.entry(r).or_default() -= a;
-                }
-            }
-        }
-    }
-
-    /// Whether the instructor's own rows that `k` touches still hold.
-    fn feasible(&self, k: usize) -> bool {
-        let model = self.model;
-        let rows = model.columns.list(k).chain(
-            model
-                .covers_of(k)
-                .flat_map(|g| model.columns.list(model.covers[g].column)),
-        );
-        rows.into_iter().all(|(r, _)| {
-            model.row_owner[r].is_none()
-                || match model.limits[r] {
-                    Limit::AtMost(u) => {
-                        self.activity.get(&r).copied().unwrap_or(0.0) <= u + TOLERANCE
-                    }
-                    Limit::AtLeast(_) => true,
-                }
-        })
     }
 }
 
@@ -250,6 +197,7 @@ mod tests {
     use super::*;
     use crate::candidates::Candidates;
     use crate::greedy::greedy;
+    use crate::model::Limit;
     use crate::pricing::Prices;
     use crate::restricted::{Kind, Restricted, Settings};
     use crate::solve::checked_index;
@@ -302,6 +250,7 @@ mod tests {
             let index = checked_index(&problem).unwrap();
             let model = Model::build(&index, &Candidates::build(&index));
             let rows = model.columns.transpose(model.row_count());
+            let mut tally = Tally::new(&model);
             for _ in 0..5 {
                 let mut gain = model.cost.clone();
                 for g in gain.iter_mut().take(model.pairs.len()) {
@@ -331,7 +280,7 @@ mod tests {
                             best = best.max(value);
                         }
                     }
-                    let found = best_schedule(&model, i, &gain).unwrap();
+                    let found = best_schedule(&model, &mut tally, i, &gain).unwrap();
                     assert!(
                         (found - best).abs() < 1e-9,
                         "instructor {i}: {found} vs {best}"
