@@ -399,31 +399,7 @@ mod tests {
     use crate::model::Limit;
     use crate::restricted::Duals;
     use crate::solve::checked_index;
-    use crate::synthetic::{generate, Shape};
-
-    /// Generated plans large enough for pricing, fixing and several cores
-    /// to act: usual, capacity-scarce, and with a 240-minute buffer.
-    fn plans() -> Vec<crate::Problem> {
-        [
-            Shape::new(120, 60, 11),
-            Shape {
-                capacity: (1, 2),
-                ..Shape::new(120, 60, 12)
-            },
-            Shape {
-                travel_buffer_minutes: 240.0,
-                ..Shape::new(120, 60, 13)
-            },
-        ]
-        .into_iter()
-        .map(generate)
-        .collect()
-    }
-
-    const EXACT: Settings = Settings {
-        mip_gap: 0.0,
-        log: None,
-    };
+    use crate::synthetic::test_plans;
 
     fn far() -> Instant {
         Instant::now() + Duration::from_secs(600)
@@ -432,7 +408,7 @@ mod tests {
     /// The optimum of one MIP over every pair of the model.
     fn whole_optimum(model: &Model) -> f64 {
         let all: Vec<usize> = (0..model.pairs.len()).collect();
-        let (answer, _) = Restricted::new(model, Kind::Mip, all, &EXACT)
+        let (answer, _) = Restricted::new(model, Kind::Mip, all, &Settings::EXACT)
             .unwrap()
             .solve(far(), None)
             .unwrap();
@@ -449,7 +425,7 @@ mod tests {
 
     #[test]
     fn price_and_fix_reach_the_optimum_of_the_whole_model() {
-        for problem in plans() {
+        for problem in test_plans(120, 11) {
             let (index, candidates, model) = model_of(&problem);
             let optimum = whole_optimum(&model);
             let mut warm = vec![false; model.pairs.len()];
@@ -458,13 +434,20 @@ mod tests {
             }
             let needed: Vec<usize> = problem.sessions.iter().map(|s| s.needed as usize).collect();
             let (mut found, mut bounds, mut done) = (Vec::new(), Vec::new(), None);
-            optimise(&model, &needed, warm, far(), &EXACT, |p| match p {
-                Progress::Incumbent(pairs) => found = pairs,
-                Progress::Bound(b) => bounds.push(b),
-                Progress::Done {
-                    status, lp_pairs, ..
-                } => done = Some((status, lp_pairs)),
-            })
+            optimise(
+                &model,
+                &needed,
+                warm,
+                far(),
+                &Settings::EXACT,
+                |p| match p {
+                    Progress::Incumbent(pairs) => found = pairs,
+                    Progress::Bound(b) => bounds.push(b),
+                    Progress::Done {
+                        status, lp_pairs, ..
+                    } => done = Some((status, lp_pairs)),
+                },
+            )
             .unwrap();
             let mut chosen = vec![false; model.pairs.len()];
             for pair in found {
@@ -488,7 +471,7 @@ mod tests {
     #[test]
     fn any_duals_of_the_right_signs_bound_the_optimum() {
         let mut rng = StdRng::seed_from_u64(5);
-        for problem in plans() {
+        for problem in test_plans(120, 11) {
             let (_, _, model) = model_of(&problem);
             let optimum = whole_optimum(&model);
             for _ in 0..20 {

@@ -90,6 +90,13 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Solved to the last unit, without a log: what the tests compare.
+    #[cfg(test)]
+    pub const EXACT: Settings = Settings {
+        mip_gap: 0.0,
+        log: None,
+    };
+
     /// The same settings with another relative MIP gap.
     pub fn with_gap(&self, mip_gap: f64) -> Self {
         Self {

@@ -65,32 +65,17 @@ mod tests {
     use crate::model::Limit;
     use crate::restricted::{Kind, Restricted, Settings};
     use crate::solve::checked_index;
-    use crate::synthetic::{generate, Shape};
+    use crate::synthetic::test_plans;
 
     #[test]
     fn the_rounded_lp_keeps_every_row_and_the_lp_choices_and_beats_the_hand_method() {
-        let shapes = [
-            Shape::new(240, 120, 31),
-            Shape {
-                capacity: (1, 2),
-                ..Shape::new(240, 120, 32)
-            },
-            Shape {
-                travel_buffer_minutes: 240.0,
-                ..Shape::new(240, 120, 33)
-            },
-        ];
-        for problem in shapes.map(generate) {
+        for problem in test_plans(240, 31) {
             let index = checked_index(&problem).unwrap();
             let candidates = Candidates::build(&index);
             let model = Model::build(&index, &candidates);
-            let settings = Settings {
-                mip_gap: 0.0,
-                log: None,
-            };
             let all = 0..model.pairs.len();
             let far = Instant::now() + Duration::from_secs(600);
-            let (lp, _) = Restricted::new(&model, Kind::Lp, all, &settings)
+            let (lp, _) = Restricted::new(&model, Kind::Lp, all, &Settings::EXACT)
                 .unwrap()
                 .solve(far, None)
                 .unwrap();

@@ -201,31 +201,7 @@ mod tests {
     use crate::pricing::Prices;
     use crate::restricted::{Kind, Restricted, Settings};
     use crate::solve::checked_index;
-    use crate::synthetic::{generate, Shape};
-
-    const EXACT: Settings = Settings {
-        mip_gap: 0.0,
-        log: None,
-    };
-
-    /// Plans of `n` instructors and `n / 2` sessions: usual,
-    /// capacity-scarce, and with a 240-minute buffer.
-    fn plans(n: usize) -> Vec<crate::Problem> {
-        [
-            Shape::new(n, n / 2, 21),
-            Shape {
-                capacity: (1, 2),
-                ..Shape::new(n, n / 2, 22)
-            },
-            Shape {
-                travel_buffer_minutes: 240.0,
-                ..Shape::new(n, n / 2, 23)
-            },
-        ]
-        .into_iter()
-        .map(generate)
-        .collect()
-    }
+    use crate::synthetic::test_plans;
 
     /// Whether the chosen columns of instructor `i` keep every row of
     /// its own, covers on when any of their members is.
@@ -246,7 +222,7 @@ mod tests {
     fn the_search_finds_the_best_subset_of_sessions() {
         let mut rng = StdRng::seed_from_u64(7);
         let mut compared = 0;
-        for problem in plans(60) {
+        for problem in test_plans(60, 21) {
             let index = checked_index(&problem).unwrap();
             let model = Model::build(&index, &Candidates::build(&index));
             let rows = model.columns.transpose(model.row_count());
@@ -295,17 +271,17 @@ mod tests {
     #[test]
     fn cuts_cut_the_lp_and_keep_every_integral_staffing() {
         let mut made = 0;
-        for problem in plans(240) {
+        for problem in test_plans(240, 21) {
             let index = checked_index(&problem).unwrap();
             let candidates = Candidates::build(&index);
             let model = Model::build(&index, &candidates);
             let far = Instant::now() + Duration::from_secs(600);
             let all: Vec<usize> = (0..model.pairs.len()).collect();
-            let (lp, _) = Restricted::new(&model, Kind::Lp, all.iter().copied(), &EXACT)
+            let (lp, _) = Restricted::new(&model, Kind::Lp, all.iter().copied(), &Settings::EXACT)
                 .unwrap()
                 .solve(far, None)
                 .unwrap();
-            let (optimum, _) = Restricted::new(&model, Kind::Mip, all, &EXACT)
+            let (optimum, _) = Restricted::new(&model, Kind::Mip, all, &Settings::EXACT)
                 .unwrap()
                 .solve(far, None)
                 .unwrap();

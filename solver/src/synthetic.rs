@@ -100,6 +100,29 @@ impl Shape {
     }
 }
 
+/// The three kinds of plan the optimiser's tests exercise, with
+/// `instructors` instructors and half as many sessions, seeded `seed`,
+/// `seed + 1`, `seed + 2`: usual, capacity-scarce (1–2 sessions a year),
+/// and with a 240-minute travel buffer.
+#[cfg(test)]
+pub fn test_plans(instructors: usize, seed: u64) -> Vec<Problem> {
+    let shape = |seed| Shape::new(instructors, instructors / 2, seed);
+    [
+        shape(seed),
+        Shape {
+            capacity: (1, 2),
+            ..shape(seed + 1)
+        },
+        Shape {
+            travel_buffer_minutes: 240.0,
+            ..shape(seed + 2)
+        },
+    ]
+    .into_iter()
+    .map(generate)
+    .collect()
+}
+
 /// Generates a problem of the given shape; the same shape gives the same problem.
 pub fn generate(shape: Shape) -> Problem {
     let mut rng = StdRng::seed_from_u64(shape.seed);
