@@ -270,7 +270,7 @@ fn relax(
             uncut.get_or_insert_with(|| (prices.reduced.clone(), values.clone()));
             // The LP of the model and the cuts so far is solved: cut it.
             let affordable = started.elapsed().as_secs_f64()
-                < CUT_TIME_SHARE * (deadline - started).as_secs_f64();
+                < CUT_TIME_SHARE * deadline.saturating_duration_since(started).as_secs_f64();
             if rounds == CUT_ROUNDS
                 || !affordable
                 || cuts.separate(model, &prices.multipliers, &values) == 0

@@ -1,7 +1,9 @@
 //! A part of the [`Model`] in HiGHS: the assignment columns a stage takes,
 //! the covers and slacks they need, the rows they touch, and the links
-//! `assignment ≤ cover` between them. The LP stage grows one part column by
-//! column (HiGHS keeps its basis between solves); each MIP stage builds one.
+//! `assignment ≤ cover` between them, and the LP's schedule cuts
+//! ([`crate::schedules`]). The LP stage grows one part column by column and
+//! cut by cut (HiGHS keeps its basis between solves); each MIP stage builds
+//! one.
 
 use std::collections::HashMap;
 use std::time::Instant;
