@@ -3,7 +3,7 @@
 //! list (a national model has millions of short lists).
 
 /// A list of lists of `(index, value)` entries, stored flat.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Sparse {
     start: Vec<usize>,
     index: Vec<u32>,
