@@ -78,6 +78,8 @@ struct Builder<'a> {
     slacks: Vec<(usize, f64, Vec<usize>)>,
     /// Assignment columns of each instructor.
     by_instructor: Vec<Vec<usize>>,
+    /// Yearly capacity of each instructor.
+    capacity: Vec<usize>,
 }
 
 impl Model {
@@ -108,6 +110,12 @@ impl Model {
             covers: Vec::new(),
             slacks: Vec::new(),
             by_instructor,
+            capacity: index
+                .problem
+                .instructors
+                .iter()
+                .map(|i| i.capacity.max(0) as usize)
+                .collect(),
         };
         b.trips();
         b.session_limits();
@@ -133,12 +141,7 @@ impl Model {
             columns: b.rows.transpose(b.cost.len()),
             row_owner,
             by_instructor: b.by_instructor,
-            capacity: index
-                .problem
-                .instructors
-                .iter()
-                .map(|i| i.capacity.max(0) as usize)
-                .collect(),
+            capacity: b.capacity,
             limits: b.limits,
             covers: b.covers,
             links,
@@ -308,8 +311,7 @@ impl Builder<'_> {
                 free_from = end;
             }
         }
-        let capacity = self.index.problem.instructors[i].capacity.max(0) as usize;
-        disjoint.min(capacity)
+        disjoint.min(self.capacity[i])
     }
 
     /// At most `limit` of the columns are 1; written only when it can bind.
@@ -337,7 +339,7 @@ impl Builder<'_> {
     fn capacities(&mut self) {
         for i in 0..self.by_instructor.len() {
             let columns = std::mem::take(&mut self.by_instructor[i]);
-            self.at_most(&columns, self.index.problem.instructors[i].capacity);
+            self.at_most(&columns, self.capacity[i] as i64);
             self.by_instructor[i] = columns;
         }
     }
