@@ -2,7 +2,9 @@
 //!
 //! `cargo bench -p staffing-solver --bench scale` runs every case, each in a
 //! child process of its own so that peak memory is the case's own, and prints
-//! one table. `cargo bench -p staffing-solver --bench scale -- CASE` runs one.
+//! one table. `cargo bench -p staffing-solver --bench scale -- CASE` runs one;
+//! `--time-limit=S` and `--mip-gap=G` after it override the case's options
+//! (a long run with gap 0 gives a reference optimum to compare against).
 
 use std::process::Command;
 use std::time::Instant;
@@ -70,14 +72,15 @@ fn cases() -> Vec<Case> {
 mod checker;
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| {
+        args.iter()
+            .find_map(|a| a.strip_prefix(name)?.strip_prefix('=')?.parse::<f64>().ok())
+    };
     let cases = cases();
-    if let Some(name) = args.first() {
+    if let Some(name) = args.iter().find(|a| !a.starts_with("--")) {
         match cases.iter().find(|c| c.name == name) {
-            Some(case) => run(case),
+            Some(case) => run(case, flag("--time-limit"), flag("--mip-gap")),
             None => eprintln!("unknown case {name}"),
         }
         return;
@@ -111,10 +114,13 @@ fn main() {
     }
 }
 
-fn run(case: &Case) {
+fn run(case: &Case, time_limit_s: Option<f64>, mip_gap: Option<f64>) {
     let mut problem = generate(case.shape);
     problem.options.max_candidates_per_session = case.prune;
-    problem.options.time_limit_s = case.time_limit_s;
+    problem.options.time_limit_s = time_limit_s.unwrap_or(case.time_limit_s);
+    if let Some(gap) = mip_gap {
+        problem.options.mip_gap = gap;
+    }
     let greedy = solver::greedy_objective(&problem);
     let started = Instant::now();
     match solver::solve(&problem) {

@@ -1,8 +1,10 @@
 //! The model's optimum by price and fix: an LP over a growing part of the
 //! model, sharpened by schedule cuts ([`crate::schedules`]), bounds the
-//! whole; a MIP over the LP's support finds an incumbent;
-//! reduced costs then rule out every pair that cannot beat it, and a last
-//! MIP over the pairs left proves the optimum of the whole model.
+//! whole; its rounding ([`crate::rounding`]) and a MIP over its
+//! neighbourhood give a first incumbent, MIPs over growing cores of the
+//! pairs the LP prices best improve it; reduced costs rule out every pair
+//! that cannot beat it, and a last MIP over the pairs left proves the
+//! optimum of the whole model.
 //!
 //! A general MIP solver on the whole model spends minutes on a provincial
 //! plan before its first LP (its clique table over ~150 candidates per
@@ -52,6 +54,8 @@ const CORE_FIRST: usize = 2;
 const CORE_GROWTH: usize = 2;
 /// The share of `mip_gap` a core short of the whole is solved to.
 const CORE_GAP_SHARE: f64 = 0.1;
+/// LP values at most this far from 0 or 1 count as 0 or 1.
+const LP_ZERO: f64 = 1e-6;
 
 /// Optimises from the feasible `warm` start until `deadline`, telling
 /// `progress` each improvement.
@@ -100,6 +104,32 @@ pub fn optimise(
         return Ok(());
     }
 
+    // The LP's neighbourhood (RINS): the pairs both the LP and the best
+    // staffing take stay fixed, and a MIP chooses among the rest of either.
+    // It is small and solved in moments, whereas the first core's MIP
+    // needs many seconds to its first improvement on a national plan.
+    let near: Vec<usize> = (0..model.pairs.len())
+        .filter(|&k| best.chosen[k] || values[k] > LP_ZERO)
+        .collect();
+    let agreed: Vec<usize> = near
+        .iter()
+        .copied()
+        .filter(|&k| best.chosen[k] && values[k] >= 1.0 - LP_ZERO)
+        .collect();
+    let core_settings = settings.with_gap(settings.mip_gap * CORE_GAP_SHARE);
+    let answer = mip(model, &near, &agreed, &best, deadline, &core_settings)?;
+    if best.improve(model, &answer) {
+        progress(best.report(model));
+    }
+    if within(prices.bound, best.objective, settings.mip_gap) {
+        progress(done(Status::Optimal, near.len()));
+        return Ok(());
+    }
+    if answer.status == AnswerStatus::Stopped {
+        progress(done(Status::TimeLimit, near.len()));
+        return Ok(());
+    }
+
     // Cores of growing size, each session's pairs of best reduced cost
     // first (ties broken by the pair's value on its own); each core's MIP
     // starts from the best staffing so far. Pairs that cannot beat it are
@@ -118,7 +148,7 @@ pub fn optimise(
                 .filter(|&k| best.chosen[k] || !prices.excludes(model, k, best.objective));
             for (rank, k) in left.enumerate() {
                 let first = rank < needed[s] * per_place;
-                if first || best.found[k] || model.pinned[k] || values[k] > 1e-6 {
+                if first || best.found[k] || model.pinned[k] || values[k] > LP_ZERO {
                     core.push(k);
                 } else {
                     left_out.push(k);
@@ -131,22 +161,24 @@ pub fn optimise(
         }
         let whole = left_out.is_empty();
         let size = core.len();
-        let stage = Instant::now();
+        let started = Instant::now();
         // A core short of the whole is solved tighter than `mip_gap`: its
         // optimum, not the incumbent, is what the next core should beat.
-        let gap = if whole {
-            settings.mip_gap
-        } else {
-            settings.mip_gap * CORE_GAP_SHARE
-        };
-        let answer = mip(model, core, &best, deadline, &settings.with_gap(gap))?;
+        let gap = if whole { settings } else { &core_settings };
+        let answer = mip(model, &core, &[], &best, deadline, gap)?;
         if best.improve(model, &answer) {
             progress(best.report(model));
         }
-        let bound = match answer.bound {
-            Some(b) if whole => b.min(prices.bound),
-            _ => prices.bound,
-        };
+        // A staffing better than the incumbent takes only the core's pairs
+        // (bounded by the core's MIP) or one left out (bounded by the LP
+        // with that pair forced in).
+        let outside = left_out
+            .iter()
+            .map(|&k| prices.forced(model, k))
+            .fold(best.objective, f64::max);
+        let bound = answer
+            .bound
+            .map_or(prices.bound, |b| b.max(outside).min(prices.bound));
         if bound < prices.bound {
             progress(Progress::Bound(bound));
         }
@@ -157,7 +189,7 @@ pub fn optimise(
         }
         // A core twice the size takes at least twice the time: not starting
         // one that cannot end leaves no HiGHS setup running past the deadline.
-        let next_end = Instant::now() + stage.elapsed() * CORE_GROWTH as u32;
+        let next_end = Instant::now() + started.elapsed() * CORE_GROWTH as u32;
         if answer.status == AnswerStatus::Stopped || next_end >= deadline {
             progress(done(Status::TimeLimit, size));
             return Ok(());
@@ -294,25 +326,30 @@ fn relax(
     }))
 }
 
-/// A MIP over the given assignment columns, started from the incumbent.
+/// A MIP over the given assignment columns, those `fixed` held at 1,
+/// started from the incumbent (which takes every fixed pair).
 fn mip(
     model: &Model,
-    columns: Vec<usize>,
+    columns: &[usize],
+    fixed: &[usize],
     best: &Best,
     deadline: Instant,
     settings: &Settings,
 ) -> Result<Answer, SolveError> {
+    let part = || -> Result<Restricted, SolveError> {
+        let mut part = Restricted::new(model, Kind::Mip, columns.iter().copied(), settings)?;
+        part.fix(fixed.iter().copied());
+        Ok(part)
+    };
     let start = model.column_values(&best.chosen);
-    let (answer, _) = Restricted::new(model, Kind::Mip, columns.iter().copied(), settings)?
-        .solve(deadline, Some(&start))?;
+    let (answer, _) = part()?.solve(deadline, Some(&start))?;
     if !stale(model, &answer) {
         return Ok(answer);
     }
     // HiGHS can report Optimal yet hand back the start when its presolve
     // solves the whole model (HiGHS issue 907); such models are tiny, so
     // solve again without the start.
-    let (answer, _) =
-        Restricted::new(model, Kind::Mip, columns, settings)?.solve(deadline, None)?;
+    let (answer, _) = part()?.solve(deadline, None)?;
     Ok(answer)
 }
 
@@ -423,15 +460,45 @@ mod tests {
         (index, candidates, model)
     }
 
+    /// The greedy hand method's staffing, as assignment columns.
+    fn hand_staffing(index: &Index, candidates: &Candidates, model: &Model) -> Vec<bool> {
+        let mut chosen = vec![false; model.pairs.len()];
+        for pair in greedy(index, &candidates.per_session) {
+            chosen[model.pairs.binary_search(&pair).unwrap()] = true;
+        }
+        chosen
+    }
+
+    #[test]
+    fn a_mip_keeps_its_fixed_pairs() {
+        for problem in test_plans(120, 11) {
+            let (index, candidates, model) = model_of(&problem);
+            let optimum = whole_optimum(&model);
+            let hand = hand_staffing(&index, &candidates, &model);
+            // Every other pair of the hand method's staffing.
+            let fixed: Vec<usize> = (0..model.pairs.len())
+                .filter(|&k| hand[k])
+                .step_by(2)
+                .collect();
+            let all: Vec<usize> = (0..model.pairs.len()).collect();
+            let best = Best::new(&model, hand);
+            let answer = mip(&model, &all, &fixed, &best, far(), &Settings::EXACT).unwrap();
+            let values = answer.values.unwrap();
+            assert!(fixed.iter().all(|&k| values[k] > 0.5), "a fixed pair left");
+            // At least the start, short of the optimum, which leaves some
+            // of the fixed pairs.
+            let objective = model.objective(&chosen(&model, &values));
+            assert!(objective >= best.objective - 1e-9, "{objective}");
+            assert!(objective < optimum - 1e-6, "{objective} vs {optimum}");
+        }
+    }
+
     #[test]
     fn price_and_fix_reach_the_optimum_of_the_whole_model() {
         for problem in test_plans(120, 11) {
             let (index, candidates, model) = model_of(&problem);
             let optimum = whole_optimum(&model);
-            let mut warm = vec![false; model.pairs.len()];
-            for pair in greedy(&index, &candidates.per_session) {
-                warm[model.pairs.binary_search(&pair).unwrap()] = true;
-            }
+            let warm = hand_staffing(&index, &candidates, &model);
             let needed: Vec<usize> = problem.sessions.iter().map(|s| s.needed as usize).collect();
             let (mut found, mut bounds, mut done) = (Vec::new(), Vec::new(), None);
             optimise(

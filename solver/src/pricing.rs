@@ -132,9 +132,18 @@ impl Prices {
         }
     }
 
+    /// The bound on every solution that takes assignment `k`.
+    pub fn forced(&self, model: &Model, k: usize) -> f64 {
+        if model.pinned[k] {
+            self.bound
+        } else {
+            self.bound - (-self.reduced[k]).max(0.0)
+        }
+    }
+
     /// Whether no solution better than `incumbent` uses assignment `k`.
     pub fn excludes(&self, model: &Model, k: usize, incumbent: f64) -> bool {
         let slack = 1e-6 * incumbent.abs().max(1.0);
-        !model.pinned[k] && self.bound - (-self.reduced[k]).max(0.0) < incumbent - slack
+        !model.pinned[k] && self.forced(model, k) < incumbent - slack
     }
 }

@@ -175,6 +175,15 @@ impl<'m> Restricted<'m> {
         self.cuts = cuts.len();
     }
 
+    /// Holds the part's assignment columns `fixed` at 1 (a MIP over the
+    /// rest of the part).
+    pub fn fix(&mut self, fixed: impl IntoIterator<Item = usize>) {
+        for k in fixed {
+            let col = self.column(k);
+            self.highs.change_column_bounds(col, 1.0..=1.0);
+        }
+    }
+
     /// Whether model column `j` is in the part.
     pub fn contains(&self, j: usize) -> bool {
         self.col_of[j].is_some()
