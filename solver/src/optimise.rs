@@ -48,7 +48,9 @@ const CUT_ROUNDS: usize = 8;
 /// its time: each round solves the LP and prices every pair again, time
 /// the MIPs need more on a plan whose LP is slow.
 const CUT_TIME_SHARE: f64 = 0.25;
-/// Pairs per needed place each session brings to the first core.
+/// Pairs per needed place each session brings to the first core, and
+/// pairs per needed place of the whole plan the first core takes by their
+/// forced bound.
 const CORE_FIRST: usize = 2;
 /// How much each core is larger than the one before.
 const CORE_GROWTH: usize = 2;
@@ -130,24 +132,36 @@ pub fn optimise(
         return Ok(());
     }
 
-    // Cores of growing size, each session's pairs of best reduced cost
-    // first (ties broken by the pair's value on its own); each core's MIP
-    // starts from the best staffing so far. Pairs that cannot beat it are
-    // left out (reduced-cost fixing); once a core holds every pair left,
-    // its MIP's answer holds for the whole model.
+    // Cores of growing size: each session's pairs of best reduced cost in
+    // the LP before cuts (ties broken by the pair's value on its own), which
+    // find good staffings, and the pairs that leave the highest bound when
+    // forced in, which prove: a staffing that takes a pair left out is
+    // bounded by that pair's forced bound. Each core's MIP starts from the
+    // best staffing so far; pairs that cannot beat it are left out
+    // (reduced-cost fixing), and once a core holds every pair left, its
+    // MIP's answer holds for the whole model.
     let keyed = (0..model.pairs.len()).map(|k| (k, [reduced[k], model.single_value(k)]));
     let ranked = ranked_per_session(model, needed.len(), keyed);
+    let forced: Vec<f64> = (0..model.pairs.len())
+        .map(|k| prices.forced(model, k))
+        .collect();
+    let mut levels = forced.clone();
+    levels.sort_unstable_by(|a, b| b.total_cmp(a));
+    let places: usize = needed.iter().sum();
     let mut per_place = CORE_FIRST;
     loop {
+        let slack = 1e-6 * best.objective.abs().max(1.0);
+        let beats =
+            |k: usize| best.chosen[k] || model.pinned[k] || forced[k] >= best.objective - slack;
+        let level = levels
+            .get(places * per_place)
+            .copied()
+            .unwrap_or(f64::NEG_INFINITY);
         let mut core = Vec::new();
         let mut left_out = Vec::new();
         for (s, list) in ranked.iter().enumerate() {
-            let left = list
-                .iter()
-                .copied()
-                .filter(|&k| best.chosen[k] || !prices.excludes(model, k, best.objective));
-            for (rank, k) in left.enumerate() {
-                let first = rank < needed[s] * per_place;
+            for (rank, k) in list.iter().copied().filter(|&k| beats(k)).enumerate() {
+                let first = rank < needed[s] * per_place || forced[k] > level;
                 if first || best.found[k] || model.pinned[k] || values[k] > LP_ZERO {
                     core.push(k);
                 } else {
@@ -174,7 +188,7 @@ pub fn optimise(
         // with that pair forced in).
         let outside = left_out
             .iter()
-            .map(|&k| prices.forced(model, k))
+            .map(|&k| forced[k])
             .fold(best.objective, f64::max);
         let bound = answer
             .bound
@@ -442,15 +456,19 @@ mod tests {
         Instant::now() + Duration::from_secs(600)
     }
 
-    /// The optimum of one MIP over every pair of the model.
-    fn whole_optimum(model: &Model) -> f64 {
+    /// One MIP over every pair of the model, solved to optimality.
+    fn whole_mip(model: &Model) -> Answer {
         let all: Vec<usize> = (0..model.pairs.len()).collect();
         let (answer, _) = Restricted::new(model, Kind::Mip, all, &Settings::EXACT)
             .unwrap()
             .solve(far(), None)
             .unwrap();
         assert_eq!(answer.status, AnswerStatus::Optimal);
-        answer.objective
+        answer
+    }
+
+    fn whole_optimum(model: &Model) -> f64 {
+        whole_mip(model).objective
     }
 
     fn model_of<'a>(problem: &'a crate::Problem) -> (Index<'a>, Candidates, Model) {
@@ -490,6 +508,39 @@ mod tests {
             let objective = model.objective(&chosen(&model, &values));
             assert!(objective >= best.objective - 1e-9, "{objective}");
             assert!(objective < optimum - 1e-6, "{objective} vs {optimum}");
+        }
+    }
+
+    #[test]
+    fn a_pair_forced_in_bounds_every_staffing_that_takes_it() {
+        for problem in test_plans(120, 11) {
+            let (index, candidates, model) = model_of(&problem);
+            let hand = hand_staffing(&index, &candidates, &model);
+            let needed: Vec<usize> = problem.sessions.iter().map(|s| s.needed as usize).collect();
+            let relaxed = relax(&model, &needed, &hand, far(), &Settings::EXACT, &mut |_| {})
+                .unwrap()
+                .unwrap();
+            let prices = relaxed.prices;
+            let optimal = chosen(&model, &whole_mip(&model).values.unwrap());
+            let rounded = round(&model, &needed, &relaxed.values);
+            for staffing in [hand, optimal, rounded] {
+                let objective = model.objective(&staffing);
+                for k in (0..model.pairs.len()).filter(|&k| staffing[k]) {
+                    let forced = prices.forced(&model, k);
+                    assert!(
+                        forced >= objective - 1e-6,
+                        "pair {k}: {forced} < {objective}"
+                    );
+                }
+            }
+            // Trips left unpaid by the LP weigh on their pairs.
+            let unpaid = (0..model.pairs.len())
+                .filter(|&k| {
+                    let own = prices.bound - (-prices.reduced[k]).max(0.0);
+                    prices.forced(&model, k) < own - 1e-6
+                })
+                .count();
+            assert!(unpaid > 0);
         }
     }
 

@@ -17,10 +17,11 @@
 //! gains, the bound is the LP optimum of the whole model (column
 //! generation's stopping test); at every step it is a valid bound.
 //!
-//! With an incumbent of value `L`, forcing assignment `k` to 1 lowers the
-//! bound by `max(0, −d_k)`; when that leaves it below `L`, no solution
-//! better than the incumbent uses `k` (reduced-cost fixing), so `k` can be
-//! left out of the MIP without losing the optimum.
+//! Forcing assignment `k` to 1 forces its covers to 1 too, which lowers the
+//! bound by `max(0, −d_k)` and each cover's `max(0, −d_z)`: what is left
+//! bounds every solution that takes `k`. When that is below an
+//! incumbent's value, no better solution uses `k` (reduced-cost fixing),
+//! so `k` can be left out of the MIP without losing the optimum.
 
 use crate::model::{Limit, Model};
 use crate::restricted::Duals;
@@ -132,18 +133,17 @@ impl Prices {
         }
     }
 
-    /// The bound on every solution that takes assignment `k`.
+    /// The bound on every solution that takes assignment `k`: the bound
+    /// less what forcing `k` to 1 costs, its own reduced cost and its
+    /// covers' (its trip is paid once it is taken).
     pub fn forced(&self, model: &Model, k: usize) -> f64 {
         if model.pinned[k] {
-            self.bound
-        } else {
-            self.bound - (-self.reduced[k]).max(0.0)
+            return self.bound;
         }
-    }
-
-    /// Whether no solution better than `incumbent` uses assignment `k`.
-    pub fn excludes(&self, model: &Model, k: usize, incumbent: f64) -> bool {
-        let slack = 1e-6 * incumbent.abs().max(1.0);
-        !model.pinned[k] && self.forced(model, k) < incumbent - slack
+        let covers: f64 = model
+            .covers_of(k)
+            .map(|g| (-self.reduced[model.covers[g].column]).max(0.0))
+            .sum();
+        self.bound - (-self.reduced[k]).max(0.0) - covers
     }
 }
