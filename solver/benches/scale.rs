@@ -3,8 +3,9 @@
 //! `cargo bench -p staffing-solver --bench scale` runs every case, each in a
 //! child process of its own so that peak memory is the case's own, and prints
 //! one table. `cargo bench -p staffing-solver --bench scale -- CASE` runs one;
-//! `--time-limit=S` and `--mip-gap=G` after it override the case's options
-//! (a long run with gap 0 gives a reference optimum to compare against).
+//! `--time-limit=S`, `--mip-gap=G` and `--seed=N` after it override the
+//! case's options and generator seed (a long run with gap 0 gives a
+//! reference optimum to compare against).
 
 use std::process::Command;
 use std::time::Instant;
@@ -80,7 +81,12 @@ fn main() {
     let cases = cases();
     if let Some(name) = args.iter().find(|a| !a.starts_with("--")) {
         match cases.iter().find(|c| c.name == name) {
-            Some(case) => run(case, flag("--time-limit"), flag("--mip-gap")),
+            Some(case) => run(
+                case,
+                flag("--time-limit"),
+                flag("--mip-gap"),
+                flag("--seed"),
+            ),
             None => eprintln!("unknown case {name}"),
         }
         return;
@@ -114,8 +120,11 @@ fn main() {
     }
 }
 
-fn run(case: &Case, time_limit_s: Option<f64>, mip_gap: Option<f64>) {
-    let mut problem = generate(case.shape);
+fn run(case: &Case, time_limit_s: Option<f64>, mip_gap: Option<f64>, seed: Option<f64>) {
+    let mut problem = generate(Shape {
+        seed: seed.map_or(case.shape.seed, |s| s as u64),
+        ..case.shape
+    });
     problem.options.max_candidates_per_session = case.prune;
     problem.options.time_limit_s = time_limit_s.unwrap_or(case.time_limit_s);
     if let Some(gap) = mip_gap {

@@ -51,7 +51,7 @@ const CUT_TIME_SHARE: f64 = 0.25;
 /// Pairs per needed place each session brings to the first core, and
 /// pairs per needed place of the whole plan the first core takes by their
 /// forced bound.
-const CORE_FIRST: usize = 2;
+const CORE_FIRST: usize = 1;
 /// How much each core is larger than the one before.
 const CORE_GROWTH: usize = 2;
 /// The share of `mip_gap` a core short of the whole is solved to.
