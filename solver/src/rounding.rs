@@ -1,8 +1,9 @@
 //! A staffing read off the LP: pins, then pairs by their LP value, then by
 //! their value on their own, each taken when every row still holds and it
-//! is the LP's choice (value above one half) or adds to the objective. The LP is integral on most pairs, so this starts
-//! the MIPs close to the optimum, and a time limit that strikes inside the
-//! first MIP still returns a staffing near the LP's.
+//! is the LP's choice (value above one half) or adds to the objective. The
+//! LP is integral on most pairs, so this starts the MIPs close to the
+//! optimum, and a time limit that strikes inside the first MIP still
+//! returns a staffing near the LP's.
 
 use crate::model::Model;
 use crate::tally::Tally;
