@@ -28,12 +28,18 @@ pub enum AppError {
     /// 404: no such resource (or not visible to the caller).
     #[error("not found: {0}")]
     NotFound(String),
+    /// 405: the path is known, the method is not; these are.
+    #[error("method not allowed")]
+    MethodNotAllowed(Vec<&'static str>),
     /// 409: the request conflicts with stored data; `kind` names how.
     #[error("conflict: {detail}")]
     Conflict { kind: &'static str, detail: String },
     /// 428: an update without `If-Match`.
     #[error("precondition required")]
     PreconditionRequired,
+    /// 415: a body that is not sent as JSON.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     /// 413: the body is larger than the configured limit.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -78,11 +84,21 @@ impl AppError {
             Self::Unauthorized(d) => ("/problems/unauthorized", "Unauthorized", (*d).to_owned()),
             Self::Forbidden(d) => ("/problems/forbidden", "Forbidden", d.clone()),
             Self::NotFound(d) => ("/problems/not-found", "Not found", d.clone()),
+            Self::MethodNotAllowed(allowed) => (
+                "/problems/method-not-allowed",
+                "Method not allowed",
+                format!("this path answers {}", allowed.join(", ")),
+            ),
             Self::Conflict { kind, detail } => (*kind, "Conflict", detail.clone()),
             Self::PreconditionRequired => (
                 "/problems/precondition-required",
                 "Precondition required",
                 "send If-Match with the version (ETag) you read".to_owned(),
+            ),
+            Self::UnsupportedMediaType => (
+                "/problems/unsupported-media-type",
+                "Unsupported media type",
+                "send the body as JSON, with Content-Type: application/json".to_owned(),
             ),
             Self::PayloadTooLarge => (
                 "/problems/payload-too-large",
@@ -123,8 +139,10 @@ impl ResponseError for AppError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -144,6 +162,9 @@ impl ResponseError for AppError {
         response.content_type("application/problem+json");
         if let Self::TooManyAttempts { retry_after_s } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
+        }
+        if let Self::MethodNotAllowed(allowed) = self {
+            response.insert_header((header::ALLOW, allowed.join(", ")));
         }
         if let Self::Unauthorized(_) = self {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -4,12 +4,12 @@ use actix_web::dev::Service;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa_actix_web::AppExt;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api;
-use crate::auth::throttle::LoginThrottle;
 use crate::auth::TokenKeys;
 use crate::staffing::recommend::PoolCache;
 use crate::staffing::runs::{self, Doorbell, WorkerConfig};
@@ -70,11 +70,22 @@ pub struct DbArgs {
 }
 
 /// Runs the server until SIGINT or SIGTERM, then drains requests in flight.
+///
+/// A process that cannot start changes nothing: it takes the SQLite file's
+/// serving lock and its listening address before it migrates the database or
+/// recovers runs.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let kind = DbKind::of(&args.db.database_url);
+    let _serving = match kind {
+        DbKind::Sqlite => Some(store::lock_for_serving(&args.db.database_url)?),
+        DbKind::Postgresql => None,
+    };
+    let listener = std::net::TcpListener::bind(&args.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
     let pool = store::open(&args.db.database_url, args.db_pool_size)?;
     let secret = match args.jwt_secret {
         Some(secret) => secret,
-        None if DbKind::of(&args.db.database_url) == DbKind::Sqlite => {
+        None if kind == DbKind::Sqlite => {
             tracing::warn!("JWT_SECRET is not set; using the secret kept in the SQLite database");
             settings::jwt_secret(&mut *pool.get()?)?
         }
@@ -88,7 +99,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         &args.jwt_audience,
         args.token_ttl_s,
     )?);
-    let throttle = web::Data::new(LoginThrottle::default());
     let workers = WorkerConfig {
         concurrency: args.run_workers,
         lease: Duration::from_secs(args.run_lease_s.max(1)),
@@ -96,50 +106,54 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_time_limit_s: args.max_time_limit_s,
     };
     let doorbell = Arc::new(Doorbell::default());
-    runs::start_workers(
-        pool.clone(),
-        DbKind::of(&args.db.database_url),
-        workers.clone(),
-        doorbell.clone(),
-    )?;
+    runs::start_workers(pool.clone(), kind, workers.clone(), doorbell.clone())?;
     let workers = web::Data::new(workers);
     let doorbell = web::Data::new(doorbell);
     let cache = web::Data::new(PoolCache::new(Duration::from_secs(args.pool_cache_ttl_s)));
     let pool = web::Data::new(pool);
     let body_limit = args.body_limit_bytes;
+    let document = api::document();
+    let paths = web::Data::new(api::PathMethods::of(&document));
     let mut server = HttpServer::new(move || {
-        App::new()
-            .wrap_fn(|req, srv| {
-                let id = req.extensions().get::<RequestId>().copied();
-                let response = srv.call(req);
-                async move {
-                    let mut response = response.await?;
-                    if let Some(value) =
-                        id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok())
-                    {
-                        response
-                            .headers_mut()
-                            .insert(HeaderName::from_static("x-request-id"), value);
-                    }
-                    Ok(response)
-                }
-            })
-            .wrap(TracingLogger::default())
-            .app_data(pool.clone())
-            .app_data(keys.clone())
-            .app_data(throttle.clone())
-            .app_data(workers.clone())
-            .app_data(doorbell.clone())
-            .app_data(cache.clone())
-            .app_data(web::PayloadConfig::new(body_limit))
-            .app_data(api::json::query_config())
+        let (app, _) = App::new()
+            .into_utoipa_app()
             .configure(api::routes)
+            .split_for_parts();
+        let document = document.clone();
+        app.wrap_fn(|req, srv| {
+            let checked = api::request_target::check(req.path(), req.query_string());
+            let response = checked.map(|()| srv.call(req));
+            async move { response?.await }
+        })
+        .wrap_fn(|req, srv| {
+            let id = req.extensions().get::<RequestId>().copied();
+            let response = srv.call(req);
+            async move {
+                let mut response = response.await?;
+                if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+                    response
+                        .headers_mut()
+                        .insert(HeaderName::from_static("x-request-id"), value);
+                }
+                Ok(response)
+            }
+        })
+        .wrap(TracingLogger::default())
+        .app_data(pool.clone())
+        .app_data(keys.clone())
+        .app_data(workers.clone())
+        .app_data(doorbell.clone())
+        .app_data(cache.clone())
+        .app_data(web::PayloadConfig::new(body_limit))
+        .app_data(api::json::query_config())
+        .app_data(paths.clone())
+        .configure(|cfg| api::extras(cfg, document))
     })
     .shutdown_timeout(30);
     if let Some(workers) = args.http_workers {
         server = server.workers(workers);
     }
-    let server = server.bind(&args.bind)?;
+    let server = server.listen(listener)?;
     for addr in server.addrs() {
         // Scripts and tests read this line to find the port.
         println!("listening on http://{addr}");

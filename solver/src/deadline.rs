@@ -10,34 +10,61 @@ use std::time::Instant;
 
 use highs_sys::{
     kHighsCallbackIpmInterrupt, kHighsCallbackMipInterrupt, kHighsCallbackSimplexInterrupt,
-    HighsCallbackDataIn, HighsCallbackDataOut, Highs_setCallback, Highs_startCallback,
+    kHighsStatusOk, HighsCallbackDataIn, HighsCallbackDataOut, Highs_setCallback,
+    Highs_startCallback,
 };
 
-/// Makes `model` stop at `deadline`. The returned box holds what the
-/// callback reads: keep it alive until the solve has returned.
-pub fn interrupt_at(model: &mut highs::Model, deadline: Instant) -> Box<Instant> {
-    let deadline = Box::new(deadline);
-    let highs = model.as_mut_ptr();
-    // SAFETY: `highs` is the model's live HiGHS instance. The callback data
-    // is a pointer to the boxed `Instant`, which the caller keeps alive for
-    // the whole solve and which the callback only reads.
-    unsafe {
-        Highs_setCallback(
-            highs,
-            Some(on_callback),
-            std::ptr::from_ref::<Instant>(&deadline)
-                .cast_mut()
-                .cast::<c_void>(),
-        );
+use crate::solve_error::SolveError;
+
+/// The instant HiGHS's callbacks read, at a fixed heap address.
+///
+/// HiGHS keeps a raw pointer to it for as long as the model lives, so it
+/// must outlive the model: it belongs to the struct that owns the model, as
+/// a field declared *after* the model's (fields drop in declaration order).
+/// It is written only between solves, through [`Deadline::arm`], which
+/// hands HiGHS the pointer anew after every write.
+pub struct Deadline(Box<Instant>);
+
+impl Default for Deadline {
+    fn default() -> Self {
+        Self(Box::new(Instant::now()))
+    }
+}
+
+impl Deadline {
+    /// Makes the next solve of `model` stop at `at`.
+    pub fn arm(&mut self, model: &mut highs::Model, at: Instant) -> Result<(), SolveError> {
+        *self.0 = at;
+        let highs = model.as_mut_ptr();
+        let user = std::ptr::from_ref::<Instant>(&self.0)
+            .cast_mut()
+            .cast::<c_void>();
+        // SAFETY: `highs` is the model's live HiGHS instance; `user` points
+        // into this box, which outlives the model (see the type's doc) and
+        // which the callback only reads.
+        let status = unsafe { Highs_setCallback(highs, Some(on_callback), user) };
+        check(status, "register the interrupt callback")?;
         for kind in [
             kHighsCallbackSimplexInterrupt,
             kHighsCallbackIpmInterrupt,
             kHighsCallbackMipInterrupt,
         ] {
-            Highs_startCallback(highs, kind);
+            // SAFETY: as above.
+            let status = unsafe { Highs_startCallback(highs, kind) };
+            check(status, "start an interrupt callback")?;
         }
+        Ok(())
     }
-    deadline
+}
+
+fn check(status: c_int, what: &str) -> Result<(), SolveError> {
+    if status == kHighsStatusOk {
+        Ok(())
+    } else {
+        Err(SolveError::Solver(format!(
+            "HiGHS could not {what} (status {status})"
+        )))
+    }
 }
 
 /// Asks HiGHS to stop when the deadline behind `user` has passed.
@@ -51,8 +78,8 @@ unsafe extern "C" fn on_callback(
     if data_in.is_null() || user.is_null() {
         return;
     }
-    // SAFETY: `user` is the boxed `Instant` of `interrupt_at`, alive for the
-    // solve; `data_in` is the struct HiGHS hands its interrupt callbacks.
+    // SAFETY: `user` is the boxed `Instant` of a `Deadline`, alive while the
+    // model is; `data_in` is the struct HiGHS hands its interrupt callbacks.
     unsafe {
         if Instant::now() >= *user.cast::<Instant>() {
             (*data_in).user_interrupt = 1;

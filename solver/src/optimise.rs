@@ -19,7 +19,7 @@ use crate::restricted::{Answer, AnswerStatus, Kind, Restricted, Settings};
 use crate::rounding::round;
 use crate::schedules::Cuts;
 use crate::solution::Status;
-use crate::solve::SolveError;
+use crate::solve_error::SolveError;
 
 /// What the optimisation has learned so far.
 #[derive(Debug, Clone)]

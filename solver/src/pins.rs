@@ -7,31 +7,37 @@ use std::collections::HashMap;
 use crate::index::Index;
 use crate::validate::FieldError;
 
-/// Every pin rule broken, each naming the pin.
-pub fn check_pins(index: &Index) -> Vec<FieldError> {
+/// Every pin rule broken, each with the index of the pin it names.
+pub fn check_pins(index: &Index) -> Vec<(usize, FieldError)> {
     let p = index.problem;
     let mut errors = Vec::new();
     for (k, &(s, i)) in index.pins.iter().enumerate() {
         for rule in index.failing_rules(i, s) {
-            errors.push(FieldError::new(
-                format!("pins[{k}]"),
-                &format!("pin_{}", rule.code()),
-                format!(
-                    "pinned instructor {} is not eligible for session {}: {}",
-                    p.instructors[i].id,
-                    p.sessions[s].id,
-                    index.explain(rule, i, s)
+            errors.push((
+                k,
+                FieldError::new(
+                    format!("pins[{k}]"),
+                    &format!("pin_{}", rule.code()),
+                    format!(
+                        "pinned instructor {} is not eligible for session {}: {}",
+                        p.instructors[i].id,
+                        p.sessions[s].id,
+                        index.explain(rule, i, s)
+                    ),
                 ),
             ));
         }
         for (l, &(s2, i2)) in index.pins.iter().enumerate().take(k) {
             if i2 == i && s2 != s && index.conflict(s, s2) {
-                errors.push(FieldError::new(
-                    format!("pins[{k}]"),
-                    "pin_conflict",
-                    format!(
+                errors.push((
+                    k,
+                    FieldError::new(
+                        format!("pins[{k}]"),
+                        "pin_conflict",
+                        format!(
                         "instructor {} is pinned to sessions {} and {} (pins[{l}]), which conflict",
                         p.instructors[i].id, p.sessions[s].id, p.sessions[s2].id
+                    ),
                     ),
                 ));
             }
@@ -46,14 +52,18 @@ pub fn check_pins(index: &Index) -> Vec<FieldError> {
     for (i, pins) in sorted(per_instructor) {
         let capacity = p.instructors[i].capacity;
         if pins.len() as i64 > capacity {
-            errors.push(FieldError::new(
-                format!("pins[{}]", pins[capacity.max(0) as usize]),
-                "pin_capacity",
-                format!(
-                    "instructor {} has {} pins but capacity {}",
-                    p.instructors[i].id,
-                    pins.len(),
-                    capacity
+            let k = pins[capacity.max(0) as usize];
+            errors.push((
+                k,
+                FieldError::new(
+                    format!("pins[{k}]"),
+                    "pin_capacity",
+                    format!(
+                        "instructor {} has {} pins but capacity {}",
+                        p.instructors[i].id,
+                        pins.len(),
+                        capacity
+                    ),
                 ),
             ));
         }
@@ -61,14 +71,18 @@ pub fn check_pins(index: &Index) -> Vec<FieldError> {
     for (s, pins) in sorted(per_session) {
         let needed = p.sessions[s].needed;
         if pins.len() as i64 > needed {
-            errors.push(FieldError::new(
-                format!("pins[{}]", pins[needed as usize]),
-                "pin_needed",
-                format!(
-                    "session {} has {} pins but needs {}",
-                    p.sessions[s].id,
-                    pins.len(),
-                    needed
+            let k = pins[needed as usize];
+            errors.push((
+                k,
+                FieldError::new(
+                    format!("pins[{k}]"),
+                    "pin_needed",
+                    format!(
+                        "session {} has {} pins but needs {}",
+                        p.sessions[s].id,
+                        pins.len(),
+                        needed
+                    ),
                 ),
             ));
         }
@@ -80,4 +94,18 @@ fn sorted(map: HashMap<usize, Vec<usize>>) -> Vec<(usize, Vec<usize>)> {
     let mut v: Vec<_> = map.into_iter().collect();
     v.sort();
     v
+}
+
+/// The pins of a structurally valid `problem` that break a pin rule, each
+/// with its index in `problem.pins` and the first rule it breaks (empty for
+/// a problem that is not structurally valid: [`crate::solve`] reports that).
+/// A service that builds pins from stored data drops these rather than fail.
+pub fn broken_pins(problem: &crate::Problem) -> Vec<(usize, FieldError)> {
+    if !crate::validate(problem).is_empty() {
+        return Vec::new();
+    }
+    let mut broken = check_pins(&Index::new(problem));
+    broken.sort_by_key(|(k, _)| *k);
+    broken.dedup_by_key(|(k, _)| *k);
+    broken
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// A complete staffing problem.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Problem {
     #[serde(default)]
@@ -32,6 +33,7 @@ pub struct Problem {
 
 /// Objective weights of SPEC 5.4.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Weights {
     pub expertise: f64,
@@ -57,6 +59,7 @@ impl Default for Weights {
 
 /// Solver options.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Options {
     /// Bound on the whole call, model building included.
@@ -85,6 +88,7 @@ impl Default for Options {
 
 /// The three kinds of pool member.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InstructorKind {
     /// 信访干部: by policy the main teaching force.
@@ -97,6 +101,7 @@ pub enum InstructorKind {
 
 /// One pool member as the solver sees them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Instructor {
     pub id: String,
     pub kind: InstructorKind,
@@ -118,6 +123,7 @@ pub struct Instructor {
 
 /// A half-open time interval `[start, end)`.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Interval {
     pub start: DateTime<FixedOffset>,
     pub end: DateTime<FixedOffset>,
@@ -125,6 +131,7 @@ pub struct Interval {
 
 /// A class (班次) with its venue.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Class {
     pub id: String,
     pub lat: f64,
@@ -135,6 +142,7 @@ pub struct Class {
 
 /// A session (课程) to staff.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     pub id: String,
     pub class: String,
@@ -148,6 +156,7 @@ pub struct Session {
 
 /// A required topic with the minimum expertise level.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TopicRequirement {
     pub topic: String,
     pub min_level: i64,
@@ -155,6 +164,7 @@ pub struct TopicRequirement {
 
 /// A (session, instructor) pair, used by pins, exclusions and previous.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pair {
     pub session: String,
     pub instructor: String,
@@ -162,6 +172,7 @@ pub struct Pair {
 
 /// A distance that overrides the great-circle distance for one pair.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Distance {
     pub instructor: String,
     pub class: String,

@@ -11,7 +11,8 @@ use serde::Serialize;
 use crate::geo::haversine_km;
 use crate::index::{Index, Inst, Sess};
 use crate::problem::{Class, Instructor, Pair, Problem, Session, Weights};
-use crate::solve::{checked_index, SolveError};
+use crate::solve::checked_index;
+use crate::solve_error::SolveError;
 
 /// One (session, instructor) pair, scored.
 #[derive(Debug, Clone, Serialize, PartialEq)]

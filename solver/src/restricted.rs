@@ -11,10 +11,10 @@ use std::time::Instant;
 use highs::{HighsModelStatus, HighsSolutionStatus, Sense};
 use highs_sys::{kHighsStatusOk, Highs_changeObjectiveOffset};
 
-use crate::deadline::interrupt_at;
+use crate::deadline::Deadline;
 use crate::model::{Limit, Model};
 use crate::schedules::Cuts;
-use crate::solve::SolveError;
+use crate::solve_error::SolveError;
 
 /// Whether a part's assignment columns are binary or relaxed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,9 @@ pub struct Restricted<'m> {
     cuts: usize,
     /// Entries of the part's cuts in columns it does not hold yet.
     pending: HashMap<usize, Vec<(highs::Row, f64)>>,
+    /// What HiGHS's interrupt callbacks read: declared after `highs`, so it
+    /// outlives it.
+    deadline: Deadline,
 }
 
 /// What HiGHS answered for a part.
@@ -139,6 +142,7 @@ impl<'m> Restricted<'m> {
             rows: Vec::new(),
             cuts: 0,
             pending: HashMap::new(),
+            deadline: Deadline::default(),
         };
         for j in model.slack_columns() {
             part.column(j);
@@ -285,7 +289,7 @@ impl<'m> Restricted<'m> {
             let values: Vec<f64> = self.columns.iter().map(|&j| start[j]).collect();
             highs.set_solution(Some(&values), None, None, None);
         }
-        let _deadline = interrupt_at(&mut highs, deadline);
+        self.deadline.arm(&mut highs, deadline)?;
         let solved = highs
             .try_solve()
             .map_err(|e| SolveError::Solver(format!("{e:?}")))?;

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// How the solver ended.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Proved optimal within `mip_gap`.
@@ -14,6 +15,7 @@ pub enum Status {
 
 /// A complete staffing solution.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Solution {
     pub status: Status,
     pub objective: f64,
@@ -28,6 +30,7 @@ pub struct Solution {
 
 /// One instructor teaching one session, with the parts of its score.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignment {
     pub session: String,
     pub instructor: String,
@@ -39,6 +42,7 @@ pub struct Assignment {
 
 /// An instructor travelling to a class venue, paid once per class.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trip {
     pub instructor: String,
     pub class: String,
@@ -48,6 +52,7 @@ pub struct Trip {
 
 /// A session left with fewer instructors than it needs, and why.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unfilled {
     pub session: String,
     pub missing: i64,
@@ -59,6 +64,7 @@ pub struct Unfilled {
 /// Instructors not eligible for a session, each counted under the first
 /// rule of SPEC 5.2 it fails.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExcludedBy {
     pub topic: usize,
     pub unavailable: usize,
@@ -69,6 +75,7 @@ pub struct ExcludedBy {
 
 /// An instructor who could almost have taken an unfilled place.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NearMiss {
     pub instructor: String,
     /// `topic`, `unavailable`, `remote`, `travel`, `exclusion`, `capacity`
@@ -79,6 +86,7 @@ pub struct NearMiss {
 
 /// A class with fewer cadre assignments than its `min_cadre_share` asks.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CadreShortfall {
     pub class: String,
     pub required: f64,
@@ -88,6 +96,7 @@ pub struct CadreShortfall {
 
 /// Model size and timings.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stats {
     /// Eligible (session, instructor) pairs before pruning.
     pub candidate_pairs: usize,

@@ -14,18 +14,8 @@ use crate::problem::Problem;
 use crate::report::report;
 use crate::restricted::Settings;
 use crate::solution::{Solution, Stats, Status};
-use crate::validate::{validate, FieldError};
-
-/// Why a problem could not be solved.
-#[derive(Debug, thiserror::Error)]
-pub enum SolveError {
-    /// The input breaks rules of the contract; every broken rule is listed.
-    #[error("the problem is invalid ({} errors)", .0.len())]
-    Invalid(Vec<FieldError>),
-    /// HiGHS failed in a way a valid problem should never cause.
-    #[error("the MIP solver failed: {0}")]
-    Solver(String),
-}
+use crate::solve_error::SolveError;
+use crate::validate::validate;
 
 /// Share of the time limit the optimisation may take, and share after which
 /// the call stops waiting for it: the rest is for the report (seconds on a
@@ -142,7 +132,9 @@ pub(crate) fn checked_index(problem: &Problem) -> Result<Index<'_>, SolveError> 
     let index = Index::new(problem);
     let errors = check_pins(&index);
     if !errors.is_empty() {
-        return Err(SolveError::Invalid(errors));
+        return Err(SolveError::Invalid(
+            errors.into_iter().map(|(_, e)| e).collect(),
+        ));
     }
     Ok(index)
 }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::problem::{Interval, Pair, Problem};
+use crate::problem::{Interval, Options, Pair, Problem, Weights};
 
 /// One broken rule at one place in the input.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -31,35 +31,23 @@ impl FieldError {
     }
 }
 
-/// Reads any JSON document. A missing field is reported at its own path with
-/// the rule `required`; any other syntax or type error at its path with the
-/// rule `json`.
-pub fn parse_json<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<T, Vec<FieldError>> {
-    let de = &mut serde_json::Deserializer::from_slice(json);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let parent = if path == "." { String::new() } else { path };
-        let detail = e.into_inner().to_string();
-        let missing = detail
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next());
-        vec![match missing {
-            Some(name) if parent.is_empty() => FieldError::new(name, "required", detail.clone()),
-            Some(name) => FieldError::new(format!("{parent}.{name}"), "required", detail.clone()),
-            None => FieldError::new(parent, "json", detail),
-        }]
-    })
-}
-
 /// Reads a problem from JSON; a syntax or type error names its path.
 pub fn parse(json: &[u8]) -> Result<Problem, Vec<FieldError>> {
-    parse_json(json)
+    crate::json_input::parse_json(json)
+}
+
+/// The broken rules of weights and options alone (what a staffing run's
+/// request sets); empty means valid.
+pub fn validate_parameters(weights: &Weights, options: &Options) -> Vec<FieldError> {
+    let mut v = Validator::default();
+    v.weights_and_options(weights, options);
+    v.errors
 }
 
 /// Collects the structural errors of a problem; empty means valid.
 pub fn validate(p: &Problem) -> Vec<FieldError> {
     let mut v = Validator::default();
-    v.weights_and_options(p);
+    v.weights_and_options(&p.weights, &p.options);
     let instructors = v.unique_ids("instructors", p.instructors.iter().map(|i| &i.id));
     let classes = v.unique_ids("classes", p.classes.iter().map(|c| &c.id));
     let sessions = v.unique_ids("sessions", p.sessions.iter().map(|s| &s.id));
@@ -151,8 +139,7 @@ impl Validator {
         self.errors.push(FieldError::new(field, rule, detail));
     }
 
-    fn weights_and_options(&mut self, p: &Problem) {
-        let w = &p.weights;
+    fn weights_and_options(&mut self, w: &Weights, o: &Options) {
         for (name, value) in [
             ("expertise", w.expertise),
             ("rating", w.rating),
@@ -163,7 +150,6 @@ impl Validator {
         ] {
             self.non_negative(&format!("weights.{name}"), value);
         }
-        let o = &p.options;
         if o.time_limit_s <= 0.0 {
             self.push(
                 "options.time_limit_s".into(),

@@ -158,6 +158,7 @@ pub async fn own(
 #[serde(deny_unknown_fields)]
 pub struct Decline {
     /// Why, for the planner (1–500 characters).
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 

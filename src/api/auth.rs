@@ -1,12 +1,12 @@
 //! `POST /api/v1/auth/token`: a bearer token for a username and password.
 
-use actix_web::{post, web};
+use actix_web::{post, web, HttpRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::json::JsonBody;
-use crate::auth::throttle::LoginThrottle;
-use crate::auth::{password, Caller, Role, TokenKeys};
+use crate::auth::token::Subject;
+use crate::auth::{password, throttle, TokenKeys};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::store::{self, users, DbPool};
@@ -28,9 +28,11 @@ pub struct TokenView {
     pub expires_in: i64,
 }
 
-/// Exchange a username and password for a bearer token. After three
-/// consecutive failures for a username, attempts are refused (429 with
-/// `Retry-After`) for a delay that doubles with each failure.
+/// Exchange a username and password for a bearer token. A disabled account,
+/// or an instructor account whose instructor is deactivated, cannot sign in.
+/// After three consecutive failures for a username from one client address,
+/// that address's attempts are refused (429 with `Retry-After`) for a delay
+/// that doubles with each failure.
 #[utoipa::path(
     tag = "auth",
     request_body = Credentials,
@@ -41,22 +43,24 @@ pub struct TokenView {
 )]
 #[post("/api/v1/auth/token")]
 pub async fn token(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     keys: web::Data<TokenKeys>,
-    throttle: web::Data<LoginThrottle>,
     JsonBody(credentials): JsonBody<Credentials>,
 ) -> Result<web::Json<TokenView>, AppError> {
-    throttle.check(&credentials.username)?;
-    let username = credentials.username.clone();
-    let caller = store::run(&pool, move |conn| {
-        let user = users::by_username(conn, &credentials.username)?;
-        Ok(match user {
-            Some(user) if password::verify(&credentials.password, &user.password_hash) => {
-                Role::from_code(&user.role).map(|role| Caller {
+    let client = req
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    let subject = store::run(&pool, move |conn| {
+        let (username, client) = (credentials.username.as_str(), client.as_str());
+        throttle::check(conn, username, client)?;
+        let subject = match users::by_username(conn, username)? {
+            Some((user, instructor_active))
+                if password::verify(&credentials.password, &user.password_hash) =>
+            {
+                user.may_act(instructor_active).map(|_| Subject {
                     user_id: user.id,
-                    username: user.username,
-                    role,
-                    instructor_id: user.instructor_id,
+                    version: user.token_version,
                 })
             }
             Some(_) => None,
@@ -64,16 +68,23 @@ pub async fn token(
                 password::verify_nobody(&credentials.password);
                 None
             }
-        })
+        };
+        match subject {
+            Some(subject) => {
+                throttle::succeeded(conn, username, client)?;
+                Ok(subject)
+            }
+            None => {
+                throttle::failed(conn, username, client)?;
+                Err(AppError::Unauthorized(
+                    "unknown username, wrong password or disabled account",
+                ))
+            }
+        }
     })
     .await?;
-    let Some(caller) = caller else {
-        throttle.failed(&username)?;
-        return Err(AppError::Unauthorized("unknown username or wrong password"));
-    };
-    throttle.succeeded(&username)?;
     Ok(web::Json(TokenView {
-        access_token: keys.issue(&caller)?,
+        access_token: keys.issue(&subject)?,
         token_type: "Bearer",
         expires_in: keys.ttl_s(),
     }))

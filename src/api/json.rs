@@ -1,11 +1,12 @@
-//! The JSON body extractor: a body over the size limit is a 413, a body that
-//! does not parse is a 422 naming the field (`expertise[2].level`) and the
-//! rule, never actix's plain-text 400.
+//! The JSON body extractor: a body over the size limit is a 413, one that is
+//! not sent as `application/json` a 415, and one that does not parse (not an
+//! object, a control character in a text, a wrong type) a 422 naming the
+//! field (`expertise[2].level`) and the rule, never actix's plain-text 400.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
@@ -19,22 +20,43 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let json = is_json(req);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let bytes = bytes.await.map_err(|e| {
                 if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
                     AppError::PayloadTooLarge
                 } else {
-                    AppError::BadRequest(format!("cannot read the request body: {e}"))
+                    AppError::BadRequest("the request body could not be read".to_owned())
                 }
             })?;
-            // An empty body reads as `null`, so `JsonBody<Option<T>>` makes a body optional.
-            let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
-            solver::parse_json(bytes)
+            if bytes.is_empty() {
+                // No body at all: only `JsonBody<Option<T>>` accepts that.
+                return serde_json::from_value(serde_json::Value::Null)
+                    .map(JsonBody)
+                    .map_err(|_| AppError::field("", "required", "a JSON object is required"));
+            }
+            if !json {
+                return Err(AppError::UnsupportedMediaType);
+            }
+            solver::parse_json(&bytes)
                 .map(JsonBody)
                 .map_err(AppError::Validation)
         })
     }
+}
+
+/// Whether the request says its body is JSON (`application/json` or a
+/// `+json` type, with any parameters).
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| {
+            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+        })
 }
 
 /// Query strings that do not parse are 422s too.

@@ -12,6 +12,7 @@ pub mod me;
 pub mod pagination;
 pub mod plans;
 pub mod recommendations;
+pub mod request_target;
 pub mod runs;
 pub mod solve;
 pub mod teaching;
@@ -19,73 +20,29 @@ pub mod topics;
 pub mod users;
 pub mod versioning;
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, App, HttpRequest, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi as Document, PathItem};
 use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::AppError;
+use crate::problem_details::ProblemDetails;
 
-/// The OpenAPI document, generated from the handlers and types.
+/// The OpenAPI document's frame; its paths come from [`routes`].
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "faculty-pool",
         description = "Faculty pool (师资库) and instructor matching for cadre training offices."
     ),
-    paths(
-        health::healthz,
-        health::readyz,
-        auth::token,
-        me::get,
-        me::update_contact,
-        availability::list_own,
-        availability::add_own,
-        availability::remove_own,
-        topics::list,
-        topics::add,
-        topics::methods,
-        users::list,
-        users::create,
-        instructors::list,
-        instructors::create,
-        instructors::get,
-        instructors::update,
-        instructors::deactivate,
-        availability::list,
-        availability::add,
-        availability::remove,
-        teaching::list,
-        teaching::create,
-        teaching::evaluate,
-        recommendations::opportunities,
-        plans::create,
-        plans::list,
-        plans::get,
-        plans::create_class,
-        plans::get_class,
-        plans::create_session,
-        plans::get_session,
-        plans::delete_session,
-        recommendations::for_session,
-        recommendations::for_query,
-        runs::create,
-        runs::list,
-        runs::get,
-        runs::apply,
-        runs::problem,
-        solve::solve,
-        assignments::list,
-        assignments::lock,
-        assignments::unlock,
-        assignments::confirm,
-        assignments::own,
-        assignments::decline,
-        assignments::calendar,
-    ),
+    components(schemas(ProblemDetails)),
     modifiers(&BearerAuth)
 )]
-pub struct ApiDoc;
+struct ApiFrame;
 
 struct BearerAuth;
 
@@ -104,8 +61,9 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The whole route table.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// The whole route table: every operation of the API, registered with its
+/// OpenAPI description, so the document cannot miss or invent one.
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(auth::token)
@@ -119,6 +77,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(topics::methods)
         .service(users::list)
         .service(users::create)
+        .service(users::change)
         .service(instructors::list)
         .service(instructors::create)
         .service(instructors::get)
@@ -153,18 +112,135 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(assignments::confirm)
         .service(assignments::calendar)
         .service(assignments::own)
-        .service(assignments::decline)
-        .route("/docs", web::get().to(docs_redirect))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
-        .default_service(web::to(not_found));
+        .service(assignments::decline);
+}
+
+/// The OpenAPI document of [`routes`], with what every operation can answer
+/// besides its own responses.
+pub fn document() -> Document {
+    let (_, mut document) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiFrame::openapi())
+        .configure(routes)
+        .split_for_parts();
+    CommonResponses.modify(&mut document);
+    document
+}
+
+/// Responses any operation can give: 503 while the database is away.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut Document) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let unavailable = ResponseBuilder::new()
+            .description("the database cannot be reached; retry after `Retry-After` seconds")
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ProblemDetails")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                operation
+                    .responses
+                    .responses
+                    .entry("503".to_owned())
+                    .or_insert_with(|| unavailable.clone().into());
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.options.as_mut(),
+        item.head.as_mut(),
+        item.patch.as_mut(),
+        item.trace.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The methods each documented path answers, for the 405s of the others.
+pub struct PathMethods(Vec<(Vec<String>, Vec<&'static str>)>);
+
+impl PathMethods {
+    /// The path templates (`/api/v1/plans/{id}`) and methods of `document`.
+    pub fn of(document: &Document) -> Self {
+        let paths = document
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = template.split('/').map(str::to_owned).collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(method, has)| has.then_some(method))
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        Self(paths)
+    }
+
+    /// The methods of the documented path that `path` is an instance of.
+    fn allowed(&self, path: &str) -> Vec<&'static str> {
+        let given: Vec<&str> = path.split('/').collect();
+        let mut allowed: Vec<&'static str> = self
+            .0
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == given.len()
+                    && template
+                        .iter()
+                        .zip(&given)
+                        .all(|(t, g)| (t.starts_with('{') && !g.is_empty()) || t == g)
+            })
+            .flat_map(|(_, methods)| methods.iter().copied())
+            .collect();
+        allowed.sort_unstable();
+        allowed.dedup();
+        allowed
+    }
+}
+
+/// What the service answers besides the API: the browsable document, and a
+/// problem body for every path or method it does not know.
+pub fn extras(cfg: &mut web::ServiceConfig, document: Document) {
+    cfg.route("/docs", web::get().to(docs_redirect))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document))
+        .default_service(web::to(unknown));
 }
 
 async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect()
-        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .insert_header((header::LOCATION, "/docs/"))
         .finish()
 }
 
-async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound("no such endpoint".to_owned()))
+/// A 405 naming the allowed methods when the path is known, else a 404.
+async fn unknown(
+    req: HttpRequest,
+    paths: web::Data<PathMethods>,
+) -> Result<HttpResponse, AppError> {
+    let allowed = paths.allowed(req.path());
+    if allowed.is_empty() {
+        Err(AppError::NotFound("no such endpoint".to_owned()))
+    } else {
+        Err(AppError::MethodNotAllowed(allowed))
+    }
 }

@@ -14,8 +14,10 @@ const DEFAULT_PER_PAGE: i64 = 50;
 #[into_params(parameter_in = Query)]
 pub struct Page {
     /// 1-based page number (default 1).
+    #[param(minimum = 1)]
     pub page: Option<i64>,
     /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 

@@ -17,7 +17,7 @@ use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::staffing::apply as applying;
-use crate::staffing::problem::RunRequest;
+use crate::staffing::problem::{DroppedPin, RunRequest};
 use crate::staffing::runs::{self, Doorbell, Run, WorkerConfig};
 use crate::store::schema::{classes, instructors, sessions};
 use crate::store::{self, Db, DbPool};
@@ -48,6 +48,10 @@ pub struct RunView {
     /// The rules the problem built from the database broke, if that is why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Confirmed or locked assignments the run could not keep as pins (their
+    /// instructor became unavailable, for example); it treated them as
+    /// current proposals instead.
+    pub dropped_pins: Vec<DroppedPin>,
     /// SPEC 5.5, every id with its name beside it (`instructor_name`,
     /// `session_title`, `class_name`); only on a single run.
     #[schema(value_type = Option<Object>)]
@@ -58,6 +62,7 @@ pub struct RunView {
 impl RunView {
     fn new(run: Run, solution: Option<Value>) -> Result<Self, AppError> {
         let request = run.request()?;
+        let dropped_pins = run.dropped_pins()?;
         let errors: Vec<FieldError> = run
             .error
             .as_deref()
@@ -84,6 +89,7 @@ impl RunView {
             applied_at: run.applied_at.map(|t| t.and_utc()),
             error,
             errors,
+            dropped_pins,
             solution,
         })
     }

@@ -12,8 +12,8 @@ use crate::staffing::runs::WorkerConfig;
 
 /// Solve a staffing problem now (off the request threads); `time_limit_s`
 /// is capped by the server's maximum.
-#[utoipa::path(tag = "staffing", request_body(content = Object, description = "SPEC 5.1 problem"),
-    responses((status = 200, body = Object, description = "SPEC 5.5 solution"),
+#[utoipa::path(tag = "staffing", request_body(content = Problem, description = "SPEC 5.1 problem"),
+    responses((status = 200, body = Solution, description = "SPEC 5.5 solution"),
               (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/api/v1/solve")]

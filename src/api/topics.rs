@@ -58,7 +58,7 @@ impl TopicView {
 
 /// A teaching method.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MethodView {
+pub struct TeachingMethodView {
     pub code: String,
     pub name: String,
 }
@@ -119,7 +119,7 @@ pub async fn add(
 #[utoipa::path(
     tag = "vocabulary",
     responses(
-        (status = 200, body = Vec<MethodView>),
+        (status = 200, body = Vec<TeachingMethodView>),
         (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -128,11 +128,11 @@ pub async fn add(
 pub async fn methods(
     _caller: Caller,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<Vec<MethodView>>, AppError> {
+) -> Result<web::Json<Vec<TeachingMethodView>>, AppError> {
     let all = store::run(&pool, |conn| Ok(topics::methods(conn)?)).await?;
     Ok(web::Json(
         all.into_iter()
-            .map(|Method { code, name }| MethodView { code, name })
+            .map(|Method { code, name }| TeachingMethodView { code, name })
             .collect(),
     ))
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/users`: accounts, managed by admins.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,7 +9,7 @@ use super::json::JsonBody;
 use crate::auth::{password, Admin, Role};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
-use crate::store::users::{self, NewUser, User};
+use crate::store::users::{self, NewUser, User, UserUpdate};
 use crate::store::{self, DbPool};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -24,12 +24,30 @@ pub struct UserInput {
     pub instructor: Option<String>,
 }
 
+/// An admin's change of an account: any field may be left out. Every
+/// change revokes the account's tokens issued before it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// A new role; the instructor role stays with accounts linked to an instructor.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// `false` disables the account: it cannot sign in and its tokens stop working.
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// A new password (a reset), at least 8 characters.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub id: String,
     pub username: String,
     pub role: String,
     pub instructor: Option<String>,
+    /// A disabled account cannot sign in.
+    pub active: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -40,6 +58,7 @@ impl From<User> for UserView {
             username: u.username,
             role: u.role,
             instructor: u.instructor_id,
+            active: u.active,
             created_at: u.created_at.and_utc(),
         }
     }
@@ -95,4 +114,42 @@ pub async fn create(
     })
     .await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))
+}
+
+/// Change an account: its role, whether it is active, or its password.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = String, Path)),
+    request_body = UserChange,
+    responses(
+        (status = 200, body = UserView),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/api/v1/users/{id}")]
+pub async fn change(
+    _caller: Admin,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    JsonBody(input): JsonBody<UserChange>,
+) -> Result<web::Json<UserView>, AppError> {
+    if let Some(password) = &input.password {
+        password::check_strength(password)
+            .map_err(|detail| AppError::field("password", "min_length", detail))?;
+    }
+    let user = store::run(&pool, move |conn| {
+        let password_hash = input.password.as_deref().map(password::hash).transpose()?;
+        users::update(
+            conn,
+            &id,
+            &UserUpdate {
+                role: input.role,
+                active: input.active,
+                password_hash,
+            },
+        )
+    })
+    .await?;
+    Ok(web::Json(UserView::from(user)))
 }

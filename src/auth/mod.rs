@@ -2,22 +2,27 @@
 //!
 //! A caller proves who they are with a bearer JWT ([`token`]) obtained from a
 //! username and an argon2-hashed password ([`password`]); repeated failures
-//! are slowed down ([`throttle`]). Handlers take a [`Caller`] and say which
+//! are slowed down ([`throttle`]). A token names an account and nothing
+//! more: every request reads the account (one primary-key lookup), so a
+//! deleted or disabled account, a changed role or a revoked token takes
+//! effect at once on every replica. Handlers take a [`Caller`] and say which
 //! roles may proceed.
 
 pub mod password;
 pub mod throttle;
 pub mod token;
 
-use std::future::{ready, Ready};
+use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::Deref;
+use std::pin::Pin;
 
 use actix_web::{http::header, web, FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::AppError;
+use crate::store::{self, users, DbPool};
 pub use token::TokenKeys;
 
 /// A user's one role.
@@ -134,26 +139,56 @@ impl<R: Roles> Deref for Allowed<R> {
 
 impl<R: Roles> FromRequest for Allowed<R> {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|caller| {
+        let caller = authenticate(req);
+        Box::pin(async move {
+            let caller = caller.await?;
             caller.require(R::ROLES)?;
             Ok(Allowed(caller, PhantomData))
-        }))
+        })
     }
 }
 
 impl FromRequest for Caller {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(authenticate(req))
+        Box::pin(authenticate(req))
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
+/// The caller behind the request's bearer token: the token must be genuine
+/// and current, and its account must exist, be active, have the token's
+/// version and (for an instructor) speak for an active instructor. The role
+/// is the account's, not the token's.
+fn authenticate(req: &HttpRequest) -> impl Future<Output = Result<Caller, AppError>> {
+    let subject = bearer_subject(req);
+    let pool = req.app_data::<web::Data<DbPool>>().cloned();
+    async move {
+        let subject = subject?;
+        let pool = pool.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no database pool")))?;
+        let account = store::run(&pool, move |conn| {
+            Ok(users::by_id(conn, &subject.user_id)?
+                .filter(|(user, _)| user.token_version == subject.version))
+        })
+        .await?;
+        let refused = || AppError::Unauthorized("the token's account is unknown or disabled");
+        let (user, instructor_active) = account.ok_or_else(refused)?;
+        let role = user.may_act(instructor_active).ok_or_else(refused)?;
+        Ok(Caller {
+            user_id: user.id,
+            username: user.username,
+            role,
+            instructor_id: user.instructor_id,
+        })
+    }
+}
+
+/// The account named by a genuine bearer token.
+fn bearer_subject(req: &HttpRequest) -> Result<token::Subject, AppError> {
     let keys = req
         .app_data::<web::Data<TokenKeys>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("token keys are not configured")))?;

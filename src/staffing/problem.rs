@@ -33,16 +33,17 @@ pub struct RunRequest {
     /// SPEC 5.1 weights; omitted ones take the contract's defaults, except
     /// `keep`, which defaults to 10 for staffing runs.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = solver::problem::Weights)]
     pub weights: serde_json::Map<String, serde_json::Value>,
     /// SPEC 5.1 options; `time_limit_s` is capped by the server's maximum.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = solver::problem::Options)]
     pub options: serde_json::Map<String, serde_json::Value>,
 }
 
 impl RunRequest {
-    /// The weights and options, or the fields that do not parse.
+    /// The weights and options, or every rule they break (the solver's own
+    /// rules: no negative weight, a positive time limit…).
     pub fn parameters(&self, max_time_limit_s: f64) -> Result<(Weights, Options), AppError> {
         let weights = overlay(
             Weights {
@@ -51,30 +52,91 @@ impl RunRequest {
             },
             &self.weights,
             "weights",
-        )?;
-        let mut options = overlay(Options::default(), &self.options, "options")?;
+        );
+        let options = overlay(Options::default(), &self.options, "options");
+        let (weights, mut options) = match (weights, options) {
+            (Ok(w), Ok(o)) => (w, o),
+            (w, o) => {
+                let errors = [w.err(), o.err()].into_iter().flatten().flatten();
+                return Err(AppError::Validation(errors.collect()));
+            }
+        };
+        AppError::check(solver::validate_parameters(&weights, &options))?;
         options.time_limit_s = options.time_limit_s.min(max_time_limit_s);
         Ok((weights, options))
     }
 }
 
-/// `base` with the fields of `given` replaced.
+/// `base` with the fields of `given` replaced, or the broken rules, each at
+/// `field.…`.
 fn overlay<T: Serialize + serde::de::DeserializeOwned>(
     base: T,
     given: &serde_json::Map<String, serde_json::Value>,
     field: &str,
-) -> Result<T, AppError> {
-    let mut value = serde_json::to_value(base).map_err(|e| AppError::Internal(e.into()))?;
+) -> Result<T, Vec<FieldError>> {
+    let mut value = serde_json::to_value(base).unwrap_or_default();
     if let Some(map) = value.as_object_mut() {
         map.extend(given.clone());
     }
-    serde_json::from_value(value).map_err(|e| AppError::field(field, "json", e.to_string()))
+    solver::parse_json(value.to_string().as_bytes()).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| FieldError {
+                field: if e.field.is_empty() {
+                    field.to_owned()
+                } else {
+                    format!("{field}.{}", e.field)
+                },
+                ..e
+            })
+            .collect()
+    })
 }
 
 /// A problem and the names of what it mentions.
 pub struct Built {
     pub problem: Problem,
     pub names: Names,
+    /// Confirmed or locked assignments the problem could not keep as pins.
+    pub dropped_pins: Vec<DroppedPin>,
+}
+
+/// A confirmed or locked assignment that a run could not keep as a pin
+/// (its instructor became unavailable, lost the expertise, ran out of
+/// capacity…): the run treats it as a current proposal instead, kept if it
+/// still can be, and says so, rather than fail.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DroppedPin {
+    pub session: String,
+    pub instructor: String,
+    /// The pin rule it broke, e.g. `pin_unavailable`.
+    pub rule: String,
+    pub detail: String,
+}
+
+/// Moves every pin that breaks a pin rule to `previous`, and returns them.
+/// Each round drops at least one pin, so it ends.
+fn drop_broken_pins(problem: &mut Problem) -> Vec<DroppedPin> {
+    let mut dropped = Vec::new();
+    loop {
+        let broken = solver::broken_pins(problem);
+        if broken.is_empty() {
+            return dropped;
+        }
+        for (k, error) in broken.iter().rev() {
+            let pin = problem.pins.remove(*k);
+            dropped.push(DroppedPin {
+                session: pin.session.clone(),
+                instructor: pin.instructor.clone(),
+                rule: error.rule.clone(),
+                detail: error.detail.clone(),
+            });
+            problem.previous.push(pin);
+        }
+        problem
+            .previous
+            .sort_by(|a, b| (&a.session, &a.instructor).cmp(&(&b.session, &b.instructor)));
+    }
 }
 
 /// Display names of the ids in a problem.
@@ -165,19 +227,23 @@ pub fn for_run(
     for list in [&mut pins, &mut exclusions, &mut previous] {
         list.sort_by(|a, b| (&a.session, &a.instructor).cmp(&(&b.session, &b.instructor)));
     }
+    let mut problem = Problem {
+        weights,
+        options,
+        instructors,
+        classes: problem_classes,
+        sessions: problem_sessions,
+        pins,
+        exclusions,
+        previous,
+        distances: Vec::new(),
+    };
+    let mut dropped_pins = drop_broken_pins(&mut problem);
+    dropped_pins.sort_by(|a, b| (&a.session, &a.instructor).cmp(&(&b.session, &b.instructor)));
     Ok(Built {
-        problem: Problem {
-            weights,
-            options,
-            instructors,
-            classes: problem_classes,
-            sessions: problem_sessions,
-            pins,
-            exclusions,
-            previous,
-            distances: Vec::new(),
-        },
+        problem,
         names,
+        dropped_pins,
     })
 }
 

@@ -14,11 +14,11 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
 
-use super::problem::{self, RunRequest};
+use super::problem::{self, DroppedPin, RunRequest};
 use crate::error::AppError;
 use crate::store::plans;
 use crate::store::schema::staffing_runs;
-use crate::store::{write, write_queue, Db, DbKind, DbPool};
+use crate::store::{write, write_bookkeeping, Db, DbKind, DbPool};
 
 /// Executions of one run before it is given up.
 pub const MAX_ATTEMPTS: i32 = 3;
@@ -44,11 +44,20 @@ pub struct Run {
     pub started_at: Option<NaiveDateTime>,
     pub finished_at: Option<NaiveDateTime>,
     pub applied_at: Option<NaiveDateTime>,
+    pub dropped_pins: Option<String>,
 }
 
 impl Run {
     pub fn request(&self) -> Result<RunRequest, AppError> {
         serde_json::from_str(&self.request).map_err(|e| AppError::Internal(e.into()))
+    }
+
+    /// The pins the run could not keep.
+    pub fn dropped_pins(&self) -> Result<Vec<DroppedPin>, AppError> {
+        self.dropped_pins
+            .as_deref()
+            .map_or(Ok(Vec::new()), serde_json::from_str)
+            .map_err(|e| AppError::Internal(e.into()))
     }
 }
 
@@ -98,6 +107,7 @@ pub fn create(
             started_at: None,
             finished_at: None,
             applied_at: None,
+            dropped_pins: None,
         };
         diesel::insert_into(staffing_runs::table)
             .values((
@@ -156,7 +166,7 @@ fn claim(conn: &mut Db, worker: &str, lease: Duration) -> Result<Option<String>,
                      ORDER BY created_at, id LIMIT 1{skip_locked}) \
          RETURNING id"
     );
-    let claimed = write_queue(conn, |conn| {
+    let claimed = write_bookkeeping(conn, |conn| {
         diesel::sql_query(&sql)
             .bind::<Text, _>(worker)
             .bind::<Timestamp, _>(now)
@@ -192,7 +202,7 @@ pub fn recover(conn: &mut Db, all_running: bool) -> Result<usize, AppError> {
         .and_then(|d| d.and_hms_opt(23, 59, 59))
         .unwrap_or(now);
     let cutoff = if all_running { end_of_time } else { now };
-    write_queue(conn, |conn| {
+    write_bookkeeping(conn, |conn| {
         let abandoned = staffing_runs::table
             .filter(staffing_runs::state.eq("running"))
             .filter(staffing_runs::lease_until.lt(cutoff));
@@ -226,6 +236,7 @@ struct Solved {
     digest: String,
     problem: String,
     solution: String,
+    dropped_pins: String,
 }
 
 /// Finishes `worker`'s run with a result or an error.
@@ -247,6 +258,7 @@ fn finish(
                 staffing_runs::inputs_digest.eq(solved.digest),
                 staffing_runs::problem.eq(solved.problem),
                 staffing_runs::result.eq(solved.solution),
+                staffing_runs::dropped_pins.eq(solved.dropped_pins),
                 staffing_runs::finished_at.eq(now),
                 staffing_runs::lease_until.eq(None::<NaiveDateTime>),
             ))
@@ -291,6 +303,8 @@ fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Resu
     let problem_json =
         serde_json::to_string(&built.problem).map_err(|e| AppError::Internal(e.into()))?;
     let digest = problem::digest(&built.problem)?;
+    let dropped_pins =
+        serde_json::to_string(&built.dropped_pins).map_err(|e| AppError::Internal(e.into()))?;
     let done = Arc::new((Mutex::new(false), Condvar::new()));
     let solution = std::thread::scope(|scope| {
         let heartbeat = done.clone();
@@ -315,7 +329,7 @@ fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Resu
                 }
             }
         });
-        let solution = solver::solve(&built.problem);
+        let solution = solve_caught(&built.problem, solver::solve);
         let (lock, wake) = &*done;
         if let Ok(mut finished) = lock.lock() {
             *finished = true;
@@ -323,20 +337,43 @@ fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Resu
         wake.notify_all();
         solution
     });
-    let outcome = match solution {
-        Ok(solution) => serde_json::to_string(&solution)
+    let outcome = solution.and_then(|solution| {
+        serde_json::to_string(&solution)
             .map(|json| Solved {
                 digest,
                 problem: problem_json,
                 solution: json,
+                dropped_pins,
             })
-            .map_err(|e| e.to_string()),
-        Err(solver::SolveError::Invalid(errors)) => {
+            .map_err(|e| e.to_string())
+    });
+    finish(&mut *pool.get()?, id, worker, outcome)
+}
+
+/// Runs `solve` on `problem`; a failure, or a panic (a bug), becomes the
+/// reason the run failed, and the worker lives on.
+fn solve_caught(
+    problem: &solver::Problem,
+    solve: impl FnOnce(&solver::Problem) -> Result<solver::Solution, solver::SolveError>,
+) -> Result<solver::Solution, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| solve(problem))) {
+        Ok(Ok(solution)) => Ok(solution),
+        Ok(Err(solver::SolveError::Invalid(errors))) => {
             Err(serde_json::to_string(&errors).unwrap_or_default())
         }
-        Err(e) => Err(e.to_string()),
-    };
-    finish(&mut *pool.get()?, id, worker, outcome)
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(panic = %message, "the solver panicked");
+            Err(format!(
+                "the solver stopped on an internal error ({message}); the run can be started again"
+            ))
+        }
+    }
 }
 
 /// Wakes idle workers when a run is queued by this process.
@@ -386,9 +423,18 @@ pub fn start_workers(
                 match next {
                     Ok(Some(id)) => {
                         tracing::info!(run = %id, %worker, "staffing run started");
-                        match execute(&pool, &id, &worker, &config) {
-                            Ok(()) => tracing::info!(run = %id, "staffing run finished"),
-                            Err(e) => tracing::error!(run = %id, error = %e, "staffing run failed"),
+                        let executed =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                execute(&pool, &id, &worker, &config)
+                            }));
+                        match executed {
+                            Ok(Ok(())) => tracing::info!(run = %id, "staffing run finished"),
+                            Ok(Err(e)) => {
+                                tracing::error!(run = %id, error = %e, "staffing run failed")
+                            }
+                            // Left to its lease: the next attempt, or the
+                            // attempt limit, ends it.
+                            Err(_) => tracing::error!(run = %id, "staffing run panicked"),
                         }
                     }
                     Ok(None) => doorbell.wait(config.poll),
@@ -400,4 +446,23 @@ pub fn start_workers(
             })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_solver_panic_fails_the_run_with_a_reason() {
+        let problem: solver::Problem =
+            solver::parse(br#"{"instructors": [], "classes": [], "sessions": []}"#).unwrap();
+        let failed = solve_caught(&problem, |_| panic!("index out of bounds")).unwrap_err();
+        assert!(
+            failed.contains("internal error (index out of bounds)"),
+            "{failed}"
+        );
+        let solved = solve_caught(&problem, solver::solve).unwrap();
+        assert!(solved.assignments.is_empty());
+    }
 }

@@ -119,7 +119,9 @@ pub enum Change {
     Confirm,
 }
 
-/// Locks, unlocks or confirms an assignment; declined ones cannot be.
+/// Locks, unlocks or confirms an assignment; declined ones cannot be, nor
+/// can one be locked or confirmed while its instructor is unavailable at the
+/// session (it would be a pin no run could keep).
 pub fn change(conn: &mut Db, id: &str, change: Change) -> Result<Listed, AppError> {
     write(conn, |conn| {
         let current = get(conn, id, None)?;
@@ -128,6 +130,21 @@ pub fn change(conn: &mut Db, id: &str, change: Change) -> Result<Listed, AppErro
                 kind: "/problems/declined",
                 detail: format!("assignment {id} was declined by the instructor"),
             });
+        }
+        if matches!(change, Change::Lock | Change::Confirm) {
+            super::instructors::lock(conn, &current.instructor_id)?;
+            let (start, end) = (current.start_at, current.end_at);
+            if let Some(block) =
+                super::availability::overlapping(conn, &current.instructor_id, start, end)?
+            {
+                return Err(AppError::Conflict {
+                    kind: "/problems/instructor-unavailable",
+                    detail: format!(
+                        "the instructor is unavailable at this session (block {} [{}Z, {}Z))",
+                        block.id, block.start_at, block.end_at
+                    ),
+                });
+            }
         }
         let now = chrono::Utc::now().naive_utc();
         let target = assignments::table.find(id);

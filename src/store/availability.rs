@@ -8,7 +8,7 @@ use serde::Deserialize;
 use solver::FieldError;
 use utoipa::ToSchema;
 
-use super::schema::unavailability;
+use super::schema::{assignments, sessions, unavailability};
 use super::{instructors, write, Db};
 use crate::error::AppError;
 
@@ -21,6 +21,7 @@ pub struct BlockInput {
     /// Exclusive end.
     pub end: DateTime<FixedOffset>,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: String,
 }
 
@@ -45,7 +46,11 @@ pub fn list(conn: &mut Db, instructor: &str) -> Result<Vec<Block>, AppError> {
         .load(conn)?)
 }
 
-/// Adds a block; one overlapping an existing block is a 409 that names it.
+/// Adds a block; one overlapping an existing block, or the session of one of
+/// the instructor's confirmed or locked assignments, is a 409 that names it:
+/// such an assignment is declined (by the instructor) or unlocked (by a
+/// planner) first, so a block never turns a planner's pin into a run that
+/// cannot be solved.
 pub fn add(conn: &mut Db, instructor: &str, input: &BlockInput) -> Result<Block, AppError> {
     if input.start >= input.end {
         return Err(AppError::field(
@@ -70,19 +75,35 @@ pub fn add(conn: &mut Db, instructor: &str, input: &BlockInput) -> Result<Block,
     };
     write(conn, |conn| {
         instructors::lock(conn, instructor)?;
-        let overlapping = unavailability::table
-            .filter(unavailability::instructor_id.eq(instructor))
-            .filter(unavailability::start_at.lt(block.end_at))
-            .filter(unavailability::end_at.gt(block.start_at))
-            .select(Block::as_select())
-            .first(conn)
-            .optional()?;
-        if let Some(other) = overlapping {
+        if let Some(other) = overlapping(conn, instructor, block.start_at, block.end_at)? {
             return Err(AppError::Conflict {
                 kind: "/problems/overlapping-block",
                 detail: format!(
                     "overlaps block {} [{}Z, {}Z); change or remove it first",
                     other.id, other.start_at, other.end_at
+                ),
+            });
+        }
+        let pinned = assignments::table
+            .inner_join(sessions::table)
+            .filter(assignments::instructor_id.eq(instructor))
+            .filter(
+                assignments::state
+                    .eq("confirmed")
+                    .or(assignments::locked.eq(true)),
+            )
+            .filter(assignments::state.ne("declined"))
+            .filter(sessions::start_at.lt(block.end_at))
+            .filter(sessions::end_at.gt(block.start_at))
+            .select((assignments::id, sessions::title, sessions::start_at))
+            .first::<(String, String, NaiveDateTime)>(conn)
+            .optional()?;
+        if let Some((assignment, title, start)) = pinned {
+            return Err(AppError::Conflict {
+                kind: "/problems/block-over-assignment",
+                detail: format!(
+                    "overlaps assignment {assignment} to session {title} at {start}Z, which is \
+                     confirmed or locked; decline it (or have the planner unlock it) first"
                 ),
             });
         }
@@ -110,4 +131,21 @@ pub fn remove(conn: &mut Db, instructor: &str, block: &str) -> Result<(), AppErr
             Ok(())
         }
     })
+}
+
+/// The first block of `instructor` that overlaps `[start, end)`, if any.
+pub fn overlapping(
+    conn: &mut Db,
+    instructor: &str,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> QueryResult<Option<Block>> {
+    unavailability::table
+        .filter(unavailability::instructor_id.eq(instructor))
+        .filter(unavailability::start_at.lt(end))
+        .filter(unavailability::end_at.gt(start))
+        .order(unavailability::start_at)
+        .select(Block::as_select())
+        .first(conn)
+        .optional()
 }

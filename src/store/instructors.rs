@@ -24,6 +24,7 @@ use crate::vocabulary::{Kind, Tier};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstructorInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub kind: Kind,
     #[serde(default)]
@@ -33,8 +34,11 @@ pub struct InstructorInput {
     #[serde(default)]
     pub tier: Option<Tier>,
     /// Home city and its coordinates.
+    #[schema(min_length = 1, max_length = 200)]
     pub city: String,
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: f64,
     /// Topics the instructor teaches, each with a level 1–5.
     #[serde(default)]
@@ -43,12 +47,14 @@ pub struct InstructorInput {
     #[serde(default)]
     pub methods: Vec<String>,
     /// Sessions the instructor may teach in a year.
+    #[schema(minimum = 0)]
     pub yearly_capacity: i32,
     /// Whether the instructor teaches remote (video) sessions.
     #[serde(default)]
     pub remote_ok: bool,
     /// The farthest the instructor travels, in km; none means no limit.
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub max_travel_km: Option<f64>,
     #[serde(default)]
     pub phone: Option<String>,
@@ -61,6 +67,7 @@ pub struct InstructorInput {
 #[serde(deny_unknown_fields)]
 pub struct ExpertiseInput {
     pub topic: String,
+    #[schema(minimum = 1, maximum = 5)]
     pub level: i32,
 }
 

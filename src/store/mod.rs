@@ -118,6 +118,31 @@ impl ManageConnection for Manager {
     }
 }
 
+/// Takes the serving lock of an SQLite database: an exclusive lock on the
+/// file `<database>.serve.lock`, held while the returned file is open. One
+/// server process serves an SQLite database; a second one refuses to start
+/// (before it changes anything), so the first one's running staffing runs
+/// are never taken from it.
+pub fn lock_for_serving(url: &str) -> anyhow::Result<std::fs::File> {
+    let path = format!("{}.serve.lock", Manager::new(url).url);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| anyhow::anyhow!("cannot open the serving lock {path}: {e}"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another faculty-pool server is serving this SQLite database (it holds {path}); \
+             one server process serves an SQLite database, use PostgreSQL for replicas"
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            anyhow::bail!("cannot lock {path}: {e}")
+        }
+    }
+}
+
 /// A pool for `url`, with the schema migrated to the newest version.
 pub fn open(url: &str, max_connections: u32) -> anyhow::Result<DbPool> {
     let manager = Manager::new(url);
@@ -192,9 +217,10 @@ where
     result
 }
 
-/// [`write`] for the staffing-run queue's own bookkeeping (claims, leases),
-/// which no cache of pool data depends on: it does not count in [`writes`].
-pub fn write_queue<T, E, F>(conn: &mut Db, f: F) -> Result<T, E>
+/// [`write`] for bookkeeping that no cache of pool data depends on (the
+/// staffing-run queue's claims and leases, failed logins): it does not count
+/// in [`writes`].
+pub fn write_bookkeeping<T, E, F>(conn: &mut Db, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut Db) -> Result<T, E>,
     E: From<diesel::result::Error>,

@@ -18,7 +18,9 @@ use crate::vocabulary::Tier;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
     pub tier: Tier,
 }
@@ -55,16 +57,21 @@ pub fn class_kind_name(code: &str) -> Option<&'static str> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClassInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub kind: ClassKind,
     /// Venue city and coordinates.
+    #[schema(min_length = 1, max_length = 200)]
     pub city: String,
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: f64,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     /// Least share of the class's places taught by cadres (default 0.5).
     #[serde(default = "default_cadre_share")]
+    #[schema(minimum = 0, maximum = 1)]
     pub min_cadre_share: f64,
 }
 
@@ -76,6 +83,7 @@ fn default_cadre_share() -> f64 {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// RFC 3339 with an offset; the session's local dates lie within the class's.
     pub start: DateTime<FixedOffset>,
@@ -88,8 +96,10 @@ pub struct SessionInput {
     pub method: Option<String>,
     /// Instructors the session needs (default 1).
     #[serde(default = "one")]
+    #[schema(minimum = 1)]
     pub needed: i32,
     /// Required topics with minimum levels 1–5; at least one.
+    #[schema(min_items = 1)]
     pub topics: Vec<TopicRequirementInput>,
 }
 
@@ -101,6 +111,7 @@ fn one() -> i32 {
 #[serde(deny_unknown_fields)]
 pub struct TopicRequirementInput {
     pub topic: String,
+    #[schema(minimum = 1, maximum = 5)]
     pub min_level: i32,
 }
 

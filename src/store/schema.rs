@@ -98,6 +98,18 @@ diesel::table! {
         role -> Text,
         instructor_id -> Nullable<Text>,
         created_at -> Timestamp,
+        active -> Bool,
+        token_version -> Integer,
+    }
+}
+
+diesel::table! {
+    login_failures (username, client) {
+        username -> Text,
+        client -> Text,
+        failures -> Integer,
+        blocked_until -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -169,6 +181,7 @@ diesel::table! {
         started_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,
         applied_at -> Nullable<Timestamp>,
+        dropped_pins -> Nullable<Text>,
     }
 }
 
@@ -215,6 +228,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     teaching_records,
     evaluations,
     users,
+    login_failures,
     plans,
     classes,
     sessions,

@@ -8,7 +8,7 @@ use solver::FieldError;
 use utoipa::ToSchema;
 
 use super::schema::{evaluations, teaching_records};
-use super::{instructors, write, Db};
+use super::{instructors, rules, write, Db};
 use crate::error::AppError;
 
 /// Most scores one batch may carry (one class of trainees).
@@ -18,6 +18,7 @@ const MAX_SCORES: usize = 500;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// When the session was delivered (RFC 3339 with an offset).
     pub delivered_at: DateTime<FixedOffset>,
@@ -31,6 +32,7 @@ pub struct RecordInput {
 #[serde(deny_unknown_fields)]
 pub struct EvaluationInput {
     /// Each 1–5; at least one.
+    #[schema(min_items = 1)]
     pub scores: Vec<i32>,
     /// When they were given; defaults to the session's delivery time.
     #[serde(default)]
@@ -87,9 +89,7 @@ pub fn create(
 ) -> Result<EvaluatedRecord, AppError> {
     let now = chrono::Utc::now().naive_utc();
     let mut errors = score_errors(&input.scores, false);
-    if input.title.trim().is_empty() {
-        errors.push(FieldError::new("title", "non_empty", "must not be empty"));
-    }
+    rules::text(&mut errors, "title", &input.title);
     if input.delivered_at.naive_utc() > now {
         errors.push(FieldError::new(
             "delivered_at",

@@ -18,6 +18,23 @@ pub struct User {
     pub role: String,
     pub instructor_id: Option<String>,
     pub created_at: NaiveDateTime,
+    /// A disabled account cannot sign in, and its tokens stop working.
+    pub active: bool,
+    /// Tokens issued under an older version are refused.
+    pub token_version: i32,
+}
+
+impl User {
+    /// Whether the account may act: active, with a known role, and, for an
+    /// instructor account, linked to an active instructor.
+    pub fn may_act(&self, instructor_active: Option<bool>) -> Option<Role> {
+        let role = Role::from_code(&self.role)?;
+        let linked_ok = match role {
+            Role::Instructor => instructor_active == Some(true),
+            _ => true,
+        };
+        (self.active && linked_ok).then_some(role)
+    }
 }
 
 /// What it takes to create a user; the password is already hashed.
@@ -79,6 +96,8 @@ pub fn create(conn: &mut Db, new: &NewUser) -> Result<User, AppError> {
             role: new.role.code().to_owned(),
             instructor_id: new.instructor_id.map(str::to_owned),
             created_at: chrono::Utc::now().naive_utc(),
+            active: true,
+            token_version: 0,
         };
         diesel::insert_into(users::table)
             .values((
@@ -97,13 +116,70 @@ pub fn create(conn: &mut Db, new: &NewUser) -> Result<User, AppError> {
     })
 }
 
-/// The user called `username`, if any.
-pub fn by_username(conn: &mut Db, username: &str) -> QueryResult<Option<User>> {
+/// The user called `username` with whether its linked instructor is
+/// active, if there is such a user.
+pub fn by_username(conn: &mut Db, username: &str) -> QueryResult<Option<(User, Option<bool>)>> {
     users::table
+        .left_join(instructors::table)
         .filter(users::username.eq(username))
-        .select(User::as_select())
+        .select((User::as_select(), instructors::active.nullable()))
         .first(conn)
         .optional()
+}
+
+/// The user with id `id` with whether its linked instructor is active, if
+/// there is such a user: what every authenticated request checks.
+pub fn by_id(conn: &mut Db, id: &str) -> QueryResult<Option<(User, Option<bool>)>> {
+    users::table
+        .left_join(instructors::table)
+        .filter(users::id.eq(id))
+        .select((User::as_select(), instructors::active.nullable()))
+        .first(conn)
+        .optional()
+}
+
+/// An admin's change of an account; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct UserUpdate {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    /// A new argon2 hash.
+    pub password_hash: Option<String>,
+}
+
+/// Changes an account (404 if unknown). Any change revokes the tokens issued
+/// before it; a role other than `instructor` cannot be given to an account
+/// linked to an instructor, nor the reverse.
+pub fn update(conn: &mut Db, id: &str, change: &UserUpdate) -> Result<User, AppError> {
+    write(conn, |conn| {
+        let (user, _) =
+            by_id(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no user {id}")))?;
+        if let Some(role) = change.role {
+            if (role == Role::Instructor) != user.instructor_id.is_some() {
+                return Err(AppError::field(
+                    "role",
+                    "instructor_link",
+                    "only an account linked to an instructor has the instructor role, and it keeps it",
+                ));
+            }
+        }
+        diesel::update(users::table.find(id))
+            .set((
+                users::role.eq(change
+                    .role
+                    .map_or(user.role.clone(), |r| r.code().to_owned())),
+                users::active.eq(change.active.unwrap_or(user.active)),
+                users::password_hash.eq(change
+                    .password_hash
+                    .clone()
+                    .unwrap_or(user.password_hash.clone())),
+                users::token_version.eq(user.token_version + 1),
+            ))
+            .execute(conn)?;
+        Ok(by_id(conn, id)?
+            .ok_or_else(|| AppError::NotFound(format!("no user {id}")))?
+            .0)
+    })
 }
 
 /// All users, by username.

@@ -9,7 +9,7 @@ fn claims(app_user: &str, exp_offset_s: i64) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({
         "sub": app_user, "iss": "faculty-pool", "aud": "faculty-pool-api",
-        "exp": now + exp_offset_s, "iat": now, "username": "forged", "role": "admin"
+        "exp": now + exp_offset_s, "iat": now, "ver": 0
     })
 }
 
@@ -54,8 +54,17 @@ fn login_and_me(backend: Backend) {
 fn bad_tokens_are_refused(backend: Backend) {
     let app = TestApp::start(backend);
     let anonymous = app.anonymous();
+    let u1 = app.client("admin", None).get("/api/v1/me").body["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let claims = |user: &str, exp| claims(if user == "u1" { &u1 } else { user }, exp);
     let good = sign(Algorithm::HS256, &claims("u1", 600));
     assert_eq!(anonymous.with_token(&good).get("/api/v1/me").status, 200);
+    let mut not_yet = claims("u1", 600);
+    not_yet["nbf"] = json!(chrono::Utc::now().timestamp() + 300);
+    let mut old_version = claims("u1", 600);
+    old_version["ver"] = json!(-1);
 
     anonymous.get("/api/v1/me").problem(401);
     let expired = sign(Algorithm::HS256, &claims("u1", -120));
@@ -95,6 +104,12 @@ fn bad_tokens_are_refused(backend: Backend) {
         ("wrong issuer", sign(Algorithm::HS256, &wrong_iss)),
         ("no exp", sign(Algorithm::HS256, &no_exp)),
         ("no sub", sign(Algorithm::HS256, &no_sub)),
+        ("not valid yet", sign(Algorithm::HS256, &not_yet)),
+        ("revoked version", sign(Algorithm::HS256, &old_version)),
+        (
+            "unknown account",
+            sign(Algorithm::HS256, &claims("nobody", 600)),
+        ),
         ("alg none", alg_none),
         ("other secret", other_secret),
         ("garbage", "not.a.token".to_owned()),

@@ -10,6 +10,7 @@ mod checker;
 
 mod auth;
 mod availability;
+mod hardening;
 mod instructors;
 mod operations;
 mod queue;

@@ -100,7 +100,7 @@ fn migrations_go_up_and_down(backend: Backend) {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     assert!(run(&["db", "migrate"]).contains("applied"));
-    assert_eq!(db.count(tables), 16);
+    assert_eq!(db.count(tables), 17);
     assert_eq!(db.count("SELECT count(*) AS count FROM topics"), 17);
     assert_eq!(
         db.count("SELECT count(*) AS count FROM teaching_methods"),
@@ -110,7 +110,7 @@ fn migrations_go_up_and_down(backend: Backend) {
     assert!(run(&["db", "revert", "--all"]).contains("reverted"));
     assert_eq!(db.count(tables), 0);
     assert!(run(&["db", "migrate"]).contains("applied"));
-    assert_eq!(db.count(tables), 16);
+    assert_eq!(db.count(tables), 17);
     // The server starts on the re-migrated database.
     let app = TestApp::start_on(db, &[("JWT_SECRET", SECRET)]);
     let topics = app.client("office", None).get("/api/v1/topics");
@@ -122,7 +122,62 @@ fn migrations_go_up_and_down(backend: Backend) {
         .contains(&json!({"code": "letter-handling", "name": "办信", "category": "specialised"})));
 }
 
+/// The API document is the one recorded (so a change to the API shows in
+/// review), it lists exactly the routes the server answers, and a known path
+/// with another method is a 405 naming the methods it has.
+fn the_document_matches_the_routes(backend: Backend) {
+    let app = TestApp::start(backend);
+    let anonymous = app.anonymous();
+    let doc = anonymous.get("/api/v1/openapi.json").body;
+    if backend == Backend::Sqlite {
+        insta::assert_json_snapshot!("openapi", doc);
+    }
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 38, "{} paths", paths.len());
+    let verbs = ["get", "put", "post", "delete", "patch"];
+    for (template, item) in paths {
+        let path = template
+            .split('/')
+            .map(|s| if s.starts_with('{') { "x" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        let documented: Vec<&str> = verbs
+            .iter()
+            .copied()
+            .filter(|v| item.get(*v).is_some())
+            .collect();
+        for verb in verbs {
+            let method = reqwest::Method::from_bytes(verb.to_uppercase().as_bytes()).unwrap();
+            let r = reqwest::blocking::Client::new()
+                .request(method, format!("{}{path}", app.base))
+                .send()
+                .unwrap();
+            let status = r.status().as_u16();
+            if documented.contains(&verb) {
+                assert!(
+                    status != 405 && !(status == 404 && path == *template),
+                    "{verb} {path}: {status}"
+                );
+            } else {
+                assert_eq!(status, 405, "{verb} {path}");
+                let allow = r.headers()["allow"].to_str().unwrap().to_owned();
+                let mut expected: Vec<String> =
+                    documented.iter().map(|v| v.to_uppercase()).collect();
+                expected.sort();
+                assert_eq!(allow, expected.join(", "), "{verb} {path}");
+                assert_eq!(r.headers()["content-type"], "application/problem+json");
+            }
+        }
+    }
+    let trace = reqwest::blocking::Client::new()
+        .request(reqwest::Method::TRACE, format!("{}/api/v1/plans", app.base))
+        .send()
+        .unwrap();
+    assert_eq!(trace.status(), 405);
+}
+
 crate::both_backends!(
+    the_document_matches_the_routes,
     health_and_docs,
     oversized_bodies_are_refused,
     weak_or_missing_secrets_stop_the_server,

@@ -391,6 +391,21 @@ impl Client {
         )
     }
 
+    pub fn patch(&self, path: &str, body: &Value) -> Response {
+        self.send(self.http.patch(self.url(path)).json(body))
+    }
+
+    /// The same client, connecting from another loopback address.
+    pub fn from_address(&self, ip: [u8; 4]) -> Client {
+        Client {
+            http: reqwest::blocking::Client::builder()
+                .local_address(std::net::IpAddr::from(ip))
+                .build()
+                .expect("an HTTP client"),
+            ..self.clone()
+        }
+    }
+
     pub fn put(&self, path: &str, body: &Value, if_match: Option<&str>) -> Response {
         let mut request = self.http.put(self.url(path)).json(body);
         if let Some(tag) = if_match {
