@@ -30,7 +30,7 @@ pub enum AppError {
     NotFound(String),
     /// 405: the path is known, the method is not; these are.
     #[error("method not allowed")]
-    MethodNotAllowed(Vec<&'static str>),
+    MethodNotAllowed(Vec<String>),
     /// 409: the request conflicts with stored data; `kind` names how.
     #[error("conflict: {detail}")]
     Conflict { kind: &'static str, detail: String },
@@ -46,9 +46,10 @@ pub enum AppError {
     /// 429: too many failed logins; retry after this many seconds.
     #[error("too many attempts")]
     TooManyAttempts { retry_after_s: u64 },
-    /// 503: the database cannot be reached.
-    #[error("unavailable: {0}")]
-    Unavailable(String),
+    /// 503: the database cannot be reached or cannot store changes now;
+    /// `detail` says which, for the client, `cause` is logged.
+    #[error("unavailable: {cause}")]
+    Unavailable { detail: &'static str, cause: String },
     /// 500: a bug or an unexpected failure; logged, not shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -110,10 +111,10 @@ impl AppError {
                 "Too many attempts",
                 format!("too many failed logins; retry in {retry_after_s} s"),
             ),
-            Self::Unavailable(_) => (
+            Self::Unavailable { detail, .. } => (
                 "/problems/unavailable",
                 "Service unavailable",
-                "the database cannot be reached".to_owned(),
+                format!("{detail}; nothing was changed, try again shortly"),
             ),
             Self::Internal(_) => (
                 "/problems/internal",
@@ -145,7 +146,7 @@ impl ResponseError for AppError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -155,13 +156,18 @@ impl ResponseError for AppError {
             Self::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed")
             }
-            Self::Unavailable(cause) => tracing::error!(error = %cause, "database unavailable"),
+            Self::Unavailable { cause, .. } => {
+                tracing::error!(error = %cause, "database unavailable")
+            }
             _ => tracing::debug!(error = %self, "request refused"),
         }
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("application/problem+json");
         if let Self::TooManyAttempts { retry_after_s } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
+        }
+        if let Self::Unavailable { .. } = self {
+            response.insert_header((header::RETRY_AFTER, RETRY_UNAVAILABLE_S.to_string()));
         }
         if let Self::MethodNotAllowed(allowed) = self {
             response.insert_header((header::ALLOW, allowed.join(", ")));
@@ -173,15 +179,66 @@ impl ResponseError for AppError {
     }
 }
 
+/// Seconds a client is asked to wait after a 503.
+const RETRY_UNAVAILABLE_S: u64 = 5;
+
+/// What a client is told when the database is away.
+const UNREACHABLE: &str = "the database cannot be reached";
+
+impl AppError {
+    /// A 503 for a database that cannot be reached.
+    pub fn unreachable(cause: impl ToString) -> Self {
+        Self::Unavailable {
+            detail: UNREACHABLE,
+            cause: cause.to_string(),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
+    /// A lost connection, a database server shutting down, a full or
+    /// read-only disk are outages (503, the transaction rolled back), not
+    /// bugs; any other database error is internal.
     fn from(e: diesel::result::Error) -> Self {
-        Self::Internal(e.into())
+        use diesel::result::{DatabaseErrorKind, Error};
+        let message = match &e {
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | Error::BrokenTransactionManager => return Self::unreachable(&e),
+            Error::DatabaseError(_, info) => info.message().to_ascii_lowercase(),
+            _ => return Self::Internal(e.into()),
+        };
+        const FULL: [&str; 2] = ["database or disk is full", "no space left on device"];
+        const READ_ONLY: [&str; 2] = ["readonly database", "read-only file system"];
+        const GONE: [&str; 9] = [
+            "unable to open database file",
+            "server closed the connection",
+            "terminating connection",
+            "connection to server",
+            "could not connect",
+            "shutting down",
+            "starting up",
+            "no connection to the server",
+            "disk i/o error",
+        ];
+        let detail = if FULL.iter().any(|m| message.contains(m)) {
+            "the database's disk is full"
+        } else if READ_ONLY.iter().any(|m| message.contains(m)) {
+            "the database is read-only"
+        } else if GONE.iter().any(|m| message.contains(m)) {
+            UNREACHABLE
+        } else {
+            return Self::Internal(e.into());
+        };
+        Self::Unavailable {
+            detail,
+            cause: e.to_string(),
+        }
     }
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
-        Self::Unavailable(e.to_string())
+        Self::unreachable(e)
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api;
-use crate::auth::TokenKeys;
+use crate::auth::{self, TokenKeys};
 use crate::staffing::recommend::PoolCache;
 use crate::staffing::runs::{self, Doorbell, WorkerConfig};
 use crate::store::{self, settings, DbKind};
@@ -120,34 +120,37 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .configure(api::routes)
             .split_for_parts();
         let document = document.clone();
-        app.wrap_fn(|req, srv| {
-            let checked = api::request_target::check(req.path(), req.query_string());
-            let response = checked.map(|()| srv.call(req));
-            async move { response?.await }
-        })
-        .wrap_fn(|req, srv| {
-            let id = req.extensions().get::<RequestId>().copied();
-            let response = srv.call(req);
-            async move {
-                let mut response = response.await?;
-                if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
-                    response
-                        .headers_mut()
-                        .insert(HeaderName::from_static("x-request-id"), value);
+        app.wrap(actix_web::middleware::from_fn(auth::identify))
+            .wrap_fn(|req, srv| {
+                let checked = api::request_target::check(req.path(), req.query_string());
+                let response = checked.map(|()| srv.call(req));
+                async move { response?.await }
+            })
+            .wrap_fn(|req, srv| {
+                let id = req.extensions().get::<RequestId>().copied();
+                let response = srv.call(req);
+                async move {
+                    let mut response = response.await?;
+                    if let Some(value) =
+                        id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok())
+                    {
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), value);
+                    }
+                    Ok(response)
                 }
-                Ok(response)
-            }
-        })
-        .wrap(TracingLogger::default())
-        .app_data(pool.clone())
-        .app_data(keys.clone())
-        .app_data(workers.clone())
-        .app_data(doorbell.clone())
-        .app_data(cache.clone())
-        .app_data(web::PayloadConfig::new(body_limit))
-        .app_data(api::json::query_config())
-        .app_data(paths.clone())
-        .configure(|cfg| api::extras(cfg, document))
+            })
+            .wrap(TracingLogger::default())
+            .app_data(pool.clone())
+            .app_data(keys.clone())
+            .app_data(workers.clone())
+            .app_data(doorbell.clone())
+            .app_data(cache.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(api::json::query_config())
+            .app_data(paths.clone())
+            .configure(|cfg| api::extras(cfg, document))
     })
     .shutdown_timeout(30);
     if let Some(workers) = args.http_workers {

@@ -138,12 +138,12 @@ fn weights_and_options_have_sign_rules() {
 fn type_errors_name_their_path() {
     let mut p = valid();
     p["sessions"][0]["start"] = json!("tomorrow");
-    expect(&p, &[("sessions[0].start", "json")]);
+    expect(&p, &[("sessions[0].start", "date_time")]);
     let mut p = valid();
     p["instructors"][0]["kind"] = json!("wizard");
-    expect(&p, &[("instructors[0].kind", "json")]);
+    expect(&p, &[("instructors[0].kind", "one_of")]);
     let mut p = valid();
     p["weights"] = json!({"expertize": 1});
-    expect(&p, &[("weights.expertize", "json")]);
-    assert_eq!(errors(&json!("not an object"))[0].1, "json");
+    expect(&p, &[("weights.expertize", "unknown_field")]);
+    assert_eq!(errors(&json!("not an object"))[0].1, "object");
 }

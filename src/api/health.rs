@@ -20,7 +20,7 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
     store::run(&pool, |conn| {
-        store::ping(conn).map_err(|e| AppError::Unavailable(e.to_string()))
+        store::ping(conn).map_err(AppError::unreachable)
     })
     .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"})))

@@ -127,7 +127,9 @@ pub fn document() -> Document {
     document
 }
 
-/// Responses any operation can give: 503 while the database is away.
+/// What every operation shares: a unique operation id made of its method
+/// and path (`get_instructors_id`; handler names repeat across modules), and
+/// the 503 it answers while the database is away.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -142,8 +144,15 @@ impl Modify for CommonResponses {
                     .build(),
             )
             .build();
-        for item in openapi.paths.paths.values_mut() {
-            for operation in operations(item) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let name: String = path
+                .trim_start_matches("/api/v1")
+                .chars()
+                .filter(|c| !matches!(c, '{' | '}'))
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            for (method, operation) in operations(item) {
+                operation.operation_id = Some(format!("{method}{name}"));
                 operation
                     .responses
                     .responses
@@ -154,23 +163,26 @@ impl Modify for CommonResponses {
     }
 }
 
-fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+/// The operations of a path, each with its method in lower case.
+fn operations(
+    item: &mut PathItem,
+) -> impl Iterator<Item = (&'static str, &mut utoipa::openapi::path::Operation)> {
     [
-        item.get.as_mut(),
-        item.put.as_mut(),
-        item.post.as_mut(),
-        item.delete.as_mut(),
-        item.options.as_mut(),
-        item.head.as_mut(),
-        item.patch.as_mut(),
-        item.trace.as_mut(),
+        ("get", item.get.as_mut()),
+        ("put", item.put.as_mut()),
+        ("post", item.post.as_mut()),
+        ("delete", item.delete.as_mut()),
+        ("options", item.options.as_mut()),
+        ("head", item.head.as_mut()),
+        ("patch", item.patch.as_mut()),
+        ("trace", item.trace.as_mut()),
     ]
     .into_iter()
-    .flatten()
+    .filter_map(|(method, operation)| operation.map(|o| (method, o)))
 }
 
 /// The methods each documented path answers, for the 405s of the others.
-pub struct PathMethods(Vec<(Vec<String>, Vec<&'static str>)>);
+pub struct PathMethods(Vec<(Vec<String>, Vec<String>)>);
 
 impl PathMethods {
     /// The path templates (`/api/v1/plans/{id}`) and methods of `document`.
@@ -181,16 +193,9 @@ impl PathMethods {
             .iter()
             .map(|(template, item)| {
                 let segments = template.split('/').map(str::to_owned).collect();
-                let methods = [
-                    ("GET", item.get.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                ]
-                .into_iter()
-                .filter_map(|(method, has)| has.then_some(method))
-                .collect();
+                let methods = operations(&mut item.clone())
+                    .map(|(method, _)| method.to_ascii_uppercase())
+                    .collect();
                 (segments, methods)
             })
             .collect();
@@ -198,9 +203,9 @@ impl PathMethods {
     }
 
     /// The methods of the documented path that `path` is an instance of.
-    fn allowed(&self, path: &str) -> Vec<&'static str> {
+    fn allowed(&self, path: &str) -> Vec<String> {
         let given: Vec<&str> = path.split('/').collect();
-        let mut allowed: Vec<&'static str> = self
+        let mut allowed: Vec<String> = self
             .0
             .iter()
             .filter(|(template, _)| {
@@ -210,7 +215,7 @@ impl PathMethods {
                         .zip(&given)
                         .all(|(t, g)| (t.starts_with('{') && !g.is_empty()) || t == g)
             })
-            .flat_map(|(_, methods)| methods.iter().copied())
+            .flat_map(|(_, methods)| methods.iter().cloned())
             .collect();
         allowed.sort_unstable();
         allowed.dedup();

@@ -12,12 +12,14 @@ pub mod password;
 pub mod throttle;
 pub mod token;
 
-use std::future::Future;
+use std::future::{ready, Future, Ready};
 use std::marker::PhantomData;
 use std::ops::Deref;
-use std::pin::Pin;
 
-use actix_web::{http::header, web, FromRequest, HttpRequest};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -139,24 +141,52 @@ impl<R: Roles> Deref for Allowed<R> {
 
 impl<R: Roles> FromRequest for Allowed<R> {
     type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+    type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let caller = authenticate(req);
-        Box::pin(async move {
-            let caller = caller.await?;
+        ready(identified(req).and_then(|caller| {
             caller.require(R::ROLES)?;
             Ok(Allowed(caller, PhantomData))
-        })
+        }))
     }
 }
 
 impl FromRequest for Caller {
     type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+    type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        Box::pin(authenticate(req))
+        ready(identified(req))
+    }
+}
+
+/// Who [`identify`] found behind the request's token.
+struct Identity(Result<Caller, AppError>);
+
+/// Middleware: authenticates a request that carries an `Authorization`
+/// header (one account lookup) before any handler or extractor runs, so the
+/// extractors that check roles answer 401 or 403 before a body is read. A
+/// request without the header goes on anonymous; a public route ignores
+/// what was found.
+pub async fn identify(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        let identity = authenticate(req.request()).await;
+        req.extensions_mut().insert(Identity(identity));
+    }
+    next.call(req).await
+}
+
+/// The caller [`identify`] found, or why there is none (taken: a handler
+/// has one caller extractor).
+fn identified(req: &HttpRequest) -> Result<Caller, AppError> {
+    match req.extensions_mut().remove::<Identity>() {
+        Some(Identity(identity)) => identity,
+        None => Err(AppError::Unauthorized(
+            "an Authorization: Bearer token is required",
+        )),
     }
 }
 

@@ -130,7 +130,7 @@ pub fn check_secret(secret: &[u8]) -> anyhow::Result<()> {
         })
         .sum();
     let period = (1..secret.len())
-        .find(|&p| secret.len() % p == 0 && secret.chunks(p).all(|c| c == &secret[..p]));
+        .find(|&p| secret.len().is_multiple_of(p) && secret.chunks(p).all(|c| c == &secret[..p]));
     anyhow::ensure!(
         bits >= MIN_SECRET_BITS && period.is_none(),
         "the JWT secret is too predictable (about {bits:.0} bits of entropy; at least \

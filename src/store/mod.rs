@@ -151,7 +151,7 @@ pub fn open(url: &str, max_connections: u32) -> anyhow::Result<DbPool> {
     }
     let pool = Pool::builder()
         .max_size(max_connections)
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(Duration::from_secs(5))
         .build(manager)?;
     let applied = migrate(&mut *pool.get()?)?;
     for version in applied {

@@ -55,7 +55,7 @@ fn blocks_are_half_open_and_never_overlap(backend: Backend) {
     );
     assert_eq!(
         no_offset.field_errors(),
-        [("start".to_owned(), "json".to_owned())]
+        [("start".to_owned(), "date_time".to_owned())]
     );
     let no_offset = planner.post(
         &path,
@@ -63,7 +63,7 @@ fn blocks_are_half_open_and_never_overlap(backend: Backend) {
     );
     assert_eq!(
         no_offset.field_errors(),
-        [("end".to_owned(), "json".to_owned())]
+        [("end".to_owned(), "date_time".to_owned())]
     );
     let list = planner.get(&path);
     assert_eq!(list.body.as_array().unwrap().len(), 2);

@@ -267,7 +267,7 @@ fn tokens_follow_their_account(backend: Backend) {
 fn guessing_locks_out_only_the_guesser(backend: Backend) {
     let app = TestApp::start(backend);
     app.add_user("wang.fang", "office", None);
-    let stranger = app.anonymous().from_address([127, 0, 0, 2]);
+    let stranger = app.anonymous().connecting_from([127, 0, 0, 2]);
     let attempt = |client: &crate::support::Client, password: &str| {
         client.post(
             "/api/v1/auth/token",
@@ -288,7 +288,7 @@ fn guessing_locks_out_only_the_guesser(backend: Backend) {
     if backend == Backend::Postgres {
         // Another replica refuses the stranger too.
         let other = app.second(&[]);
-        let stranger_there = other.anonymous().from_address([127, 0, 0, 2]);
+        let stranger_there = other.anonymous().connecting_from([127, 0, 0, 2]);
         attempt(&stranger_there, PASSWORD).problem(429);
     }
 }

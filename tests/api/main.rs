@@ -10,6 +10,7 @@ mod checker;
 
 mod auth;
 mod availability;
+mod faults;
 mod hardening;
 mod instructors;
 mod operations;

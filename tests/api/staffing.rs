@@ -495,7 +495,7 @@ fn plan_validation(backend: Backend) {
     );
     assert_eq!(
         r.field_errors(),
-        [("weights".to_owned(), "json".to_owned())]
+        [("weights.keeep".to_owned(), "unknown_field".to_owned())]
     );
     assert_eq!(
         app.db()

@@ -49,34 +49,46 @@ pub struct TestDb {
     pub url: String,
     /// Holds the SQLite file and the server's log.
     pub dir: tempfile::TempDir,
-    pg_name: Option<String>,
+    /// A PostgreSQL database's name and the server URL it is dropped through.
+    pg_name: Option<(String, String)>,
 }
 
 impl TestDb {
     pub fn new(backend: Backend) -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
         match backend {
-            Backend::Sqlite => Self {
-                url: dir.path().join("pool.db").to_string_lossy().into_owned(),
-                dir,
-                pg_name: None,
-            },
-            Backend::Postgres => {
-                let name = format!("fp_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = pg_admin_url();
-                let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
-                    panic!("PostgreSQL tests need a server at {admin} (FACULTY_POOL_TEST_PG): {e}")
-                });
-                diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-                    .execute(&mut conn)
-                    .expect("create the test database");
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-                Self {
-                    url: format!("{base}/{name}"),
-                    dir,
-                    pg_name: Some(name),
-                }
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                Self::sqlite_at(dir.path().join("pool.db"), dir)
             }
+            Backend::Postgres => Self::postgres_on(&pg_admin_url()),
+        }
+    }
+
+    /// An SQLite database at `path`, its logs in `dir`.
+    pub fn sqlite_at(path: std::path::PathBuf, dir: tempfile::TempDir) -> Self {
+        Self {
+            url: path.to_string_lossy().into_owned(),
+            dir,
+            pg_name: None,
+        }
+    }
+
+    /// A new database on the PostgreSQL server of `admin` (a URL with a
+    /// database the test may connect to).
+    pub fn postgres_on(admin: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let name = format!("fp_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::establish(admin).unwrap_or_else(|e| {
+            panic!("PostgreSQL tests need a server at {admin} (FACULTY_POOL_TEST_PG): {e}")
+        });
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .expect("create the test database");
+        let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+        Self {
+            url: format!("{base}/{name}"),
+            dir,
+            pg_name: Some((admin.to_owned(), name)),
         }
     }
 
@@ -135,8 +147,8 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some(name) = &self.pg_name {
-            if let Ok(mut conn) = PgConnection::establish(&pg_admin_url()) {
+        if let Some((admin, name)) = &self.pg_name {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
                 let _ =
                     diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                         .execute(&mut conn);
@@ -396,7 +408,7 @@ impl Client {
     }
 
     /// The same client, connecting from another loopback address.
-    pub fn from_address(&self, ip: [u8; 4]) -> Client {
+    pub fn connecting_from(&self, ip: [u8; 4]) -> Client {
         Client {
             http: reqwest::blocking::Client::builder()
                 .local_address(std::net::IpAddr::from(ip))
