@@ -121,6 +121,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .split_for_parts();
         let document = document.clone();
         app.wrap(actix_web::middleware::from_fn(auth::identify))
+            .wrap(actix_web::middleware::from_fn(
+                crate::problem_details::fill_empty_errors,
+            ))
             .wrap_fn(|req, srv| {
                 let checked = api::request_target::check(req.path(), req.query_string());
                 let response = checked.map(|()| srv.call(req));

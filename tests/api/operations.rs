@@ -34,6 +34,9 @@ fn health_and_docs(backend: Backend) {
     assert!(ui.body.as_str().unwrap().contains("swagger"), "{}", ui.body);
     assert_eq!(anonymous.get("/docs/swagger-ui-bundle.js").status, 200);
     anonymous.get("/api/v1/no-such-thing").problem(404);
+    // An error made outside our handlers (the UI's unknown file) gets a
+    // problem body too.
+    anonymous.get("/docs/no-such-file.js").problem(404);
     if !app.db().is_postgres() {
         // The SQLite file is in write-ahead-log mode, so readers do not block the writer.
         let wal = "SELECT count(*) AS count FROM pragma_journal_mode WHERE journal_mode = 'wal'";
