@@ -28,7 +28,17 @@ pub fn run(path: &Path, time_limit: Option<f64>, mip_gap: Option<f64>, summary: 
     if let Some(g) = mip_gap {
         problem.options.mip_gap = g;
     }
-    match solver::solve(&problem) {
+    // With --summary, the solver's progress goes to standard error as it comes.
+    let solved = solver::solve_with_progress(&problem, |p| {
+        if summary {
+            let gap = (p.bound - p.objective) / p.objective.abs().max(1.0) * 100.0;
+            eprintln!(
+                "{:>8.2} s  objective {:>14.4}  bound {:>14.4}  gap {gap:.4}%",
+                p.elapsed_s, p.objective, p.bound
+            );
+        }
+    });
+    match solved {
         Ok(solution) if summary => {
             print!("{}", summary::report(&problem, &solution, None));
             ExitCode::SUCCESS

@@ -41,9 +41,18 @@ fn solves_the_spec_example_to_json() {
 
 #[test]
 fn summary_is_a_readable_report() {
-    let (code, stdout, _) = run(&["solve", "examples/spec-5.1.json", "--summary"], "");
+    let (code, stdout, stderr) = run(&["solve", "examples/spec-5.1.json", "--summary"], "");
     assert_eq!(code, 0);
     assert!(stdout.contains("Places filled: 1 of 1"), "{stdout}");
+    // The progress as it came: the last line is the optimum.
+    let last = stderr
+        .lines()
+        .rfind(|l| l.contains("objective"))
+        .unwrap_or_default();
+    assert!(
+        last.contains("objective         0.4400  bound         0.4400"),
+        "{stderr}"
+    );
     assert!(
         stdout.contains("Every session is fully staffed."),
         "{stdout}"

@@ -5,7 +5,10 @@
 //! one table. `cargo bench -p staffing-solver --bench scale -- CASE` runs one;
 //! `--time-limit=S`, `--mip-gap=G` and `--seed=N` after it override the
 //! case's options and generator seed (a long run with gap 0 gives a
-//! reference optimum to compare against).
+//! reference optimum to compare against). Each case also solves the whole
+//! model written in good_lp (`tests/common/full_model.rs`, every eligible
+//! pair, HiGHS) at the same time limit and gap, for comparison in the same
+//! run; `--no-full-model` leaves it out.
 
 use std::process::Command;
 use std::time::Instant;
@@ -70,7 +73,10 @@ fn cases() -> Vec<Case> {
 
 /// The independent checker of `tests/common`, written apart from the model.
 #[path = "../tests/common/mod.rs"]
-mod checker;
+mod common;
+/// The whole model in good_lp, the oracle of the tests.
+#[path = "../tests/common/full_model.rs"]
+mod full_model;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -86,13 +92,14 @@ fn main() {
                 flag("--time-limit"),
                 flag("--mip-gap"),
                 flag("--seed"),
+                !args.iter().any(|a| a == "--no-full-model"),
             ),
             None => eprintln!("unknown case {name}"),
         }
         return;
     }
     println!(
-        "{:<22} {:>9} {:>8} {:>7} {:>7} {:>9} {:>9} {:>8} {:>8} {:>10} {:>13} {:>13} {:>9} {:>13} {:>8} {:>7} {:>8}",
+        "{:<22} {:>9} {:>8} {:>7} {:>7} {:>9} {:>9} {:>8} {:>8} {:>10} {:>13} {:>13} {:>9} {:>13} {:>8} {:>7} {:>8} {:>11} {:>14} {:>11}",
         "case",
         "pairs",
         "pruned",
@@ -109,18 +116,28 @@ fn main() {
         "greedy",
         "peak_MiB",
         "wall_s",
-        "checker"
+        "checker",
+        "full_status",
+        "full_objective",
+        "full_wall_s"
     );
     let exe = std::env::current_exe().unwrap_or_default();
+    let passed: Vec<&String> = args.iter().filter(|a| a.starts_with("--")).collect();
     for case in &cases {
-        let status = Command::new(&exe).arg(case.name).status();
+        let status = Command::new(&exe).arg(case.name).args(&passed).status();
         if !status.as_ref().is_ok_and(|s| s.success()) {
             println!("{:<22} failed: {status:?}", case.name);
         }
     }
 }
 
-fn run(case: &Case, time_limit_s: Option<f64>, mip_gap: Option<f64>, seed: Option<f64>) {
+fn run(
+    case: &Case,
+    time_limit_s: Option<f64>,
+    mip_gap: Option<f64>,
+    seed: Option<f64>,
+    with_full_model: bool,
+) {
     let mut problem = generate(Shape {
         seed: seed.map_or(case.shape.seed, |s| s as u64),
         ..case.shape
@@ -136,12 +153,18 @@ fn run(case: &Case, time_limit_s: Option<f64>, mip_gap: Option<f64>, seed: Optio
         Ok(s) => {
             let wall = started.elapsed().as_secs_f64();
             // The independent checker of the tests, on every benchmark solution.
-            let broken = checker::check(&problem, &s);
+            let broken = common::check(&problem, &s);
             for rule in &broken {
                 eprintln!("{}: {rule}", case.name);
             }
+            let peak = peak_mib();
+            let (full_status, full_objective, full_wall) = if with_full_model {
+                full_model_column(&problem)
+            } else {
+                ("-".to_owned(), f64::NAN, f64::NAN)
+            };
             println!(
-                "{:<22} {:>9} {:>8} {:>7} {:>7} {:>9} {:>9} {:>8} {:>8} {:>10} {:>13.3} {:>13.3} {:>9.4} {:>13.3} {:>8} {:>7.1} {:>8}",
+                "{:<22} {:>9} {:>8} {:>7} {:>7} {:>9} {:>9} {:>8} {:>8} {:>10} {:>13.3} {:>13.3} {:>9.4} {:>13.3} {:>8} {:>7.1} {:>8} {:>11} {:>14.3} {:>11.1}",
                 case.name,
                 s.stats.candidate_pairs,
                 s.stats.pruned_pairs,
@@ -156,12 +179,40 @@ fn run(case: &Case, time_limit_s: Option<f64>, mip_gap: Option<f64>, seed: Optio
                 s.bound,
                 s.gap * 100.0,
                 greedy.as_ref().map_or(f64::NAN, |g| *g),
-                peak_mib(),
+                peak,
                 wall,
-                if broken.is_empty() { "ok" } else { "BROKEN" }
+                if broken.is_empty() { "ok" } else { "BROKEN" },
+                full_status,
+                full_objective,
+                full_wall
             );
         }
         Err(e) => println!("{:<22} error: {e}", case.name),
+    }
+}
+
+/// The full model at the problem's own time limit and gap: its status, the
+/// checker's objective of its staffing, and its wall time (building the
+/// model included, which good_lp's time limit does not bound).
+fn full_model_column(problem: &solver::Problem) -> (String, f64, f64) {
+    let started = Instant::now();
+    let answer = full_model::solve(
+        problem,
+        problem.options.time_limit_s,
+        problem.options.mip_gap as f32,
+    );
+    let wall = started.elapsed().as_secs_f64();
+    match answer {
+        Ok(a) => {
+            let view = common::View::new(problem);
+            let status = if view.violations(&a.pairs).is_empty() {
+                format!("{:?}", a.status)
+            } else {
+                "BROKEN".to_owned()
+            };
+            (status, a.objective, wall)
+        }
+        Err(e) => (format!("none ({e})"), f64::NAN, wall),
     }
 }
 

@@ -39,6 +39,6 @@ pub use pins::broken_pins;
 pub use problem::Problem;
 pub use recommend::{recommend, recommend_for_session, Reason, Recommendation};
 pub use solution::{Solution, Status};
-pub use solve::{greedy_objective, solve};
+pub use solve::{greedy_objective, solve, solve_with_progress, ProgressPoint};
 pub use solve_error::SolveError;
 pub use validate::{parse, validate, validate_parameters, FieldError};

@@ -24,8 +24,11 @@ use crate::solve_error::SolveError;
 /// What the optimisation has learned so far.
 #[derive(Debug, Clone)]
 pub enum Progress {
-    /// A better feasible staffing.
-    Incumbent(Vec<(Sess, Inst)>),
+    /// A better feasible staffing, and its objective.
+    Incumbent {
+        pairs: Vec<(Sess, Inst)>,
+        objective: f64,
+    },
     /// A lower upper bound on the whole model's optimum.
     Bound(f64),
     /// The end: the last incumbent is optimal, or time ran out; with the
@@ -430,7 +433,10 @@ impl Best {
             .filter(|(_, &on)| on)
             .map(|(&pair, _)| pair)
             .collect();
-        Progress::Incumbent(pairs)
+        Progress::Incumbent {
+            pairs,
+            objective: self.objective,
+        }
     }
 }
 
@@ -559,7 +565,7 @@ mod tests {
                 far(),
                 &Settings::EXACT,
                 |p| match p {
-                    Progress::Incumbent(pairs) => found = pairs,
+                    Progress::Incumbent { pairs, .. } => found = pairs,
                     Progress::Bound(b) => bounds.push(b),
                     Progress::Done {
                         status, lp_pairs, ..

@@ -24,13 +24,36 @@ const OPTIMISATION_SHARE: f64 = 0.85;
 const WAIT_SHARE: f64 = 0.93;
 
 /// Solves a staffing problem (SPEC 5).
+pub fn solve(problem: &Problem) -> Result<Solution, SolveError> {
+    solve_with_progress(problem, |_| {})
+}
+
+/// How far a solve has got: called each time the best staffing or the bound
+/// improves.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProgressPoint {
+    /// Seconds since the solve started.
+    pub elapsed_s: f64,
+    /// SPEC 5.4's objective of the best staffing found so far.
+    pub objective: f64,
+    /// The best upper bound on the optimum proved so far.
+    pub bound: f64,
+}
+
+/// [`solve`], calling `on_progress` from the calling thread each time the
+/// best staffing or the bound improves (the first call is the hand method's
+/// staffing with the trivial bound).
 ///
 /// The optimisation runs on a thread of its own and reports each better
 /// staffing and bound as it finds them; the call returns the last of them
 /// when the optimisation ends or the time limit has passed. HiGHS honours the deadline in its solve loops, but some of its
 /// setup checks no clock; an optimisation still running then finishes in
 /// the background, its answer dropped.
-pub fn solve(problem: &Problem) -> Result<Solution, SolveError> {
+pub fn solve_with_progress(
+    problem: &Problem,
+    mut on_progress: impl FnMut(ProgressPoint),
+) -> Result<Solution, SolveError> {
     let started = Instant::now();
     let seconds = problem.options.time_limit_s.max(0.0);
     let deadline = after(started, seconds * OPTIMISATION_SHARE);
@@ -48,19 +71,28 @@ pub fn solve(problem: &Problem) -> Result<Solution, SolveError> {
         ..Stats::default()
     };
     let mut bound = model.trivial_bound(&index);
+    let mut warm_columns = vec![false; model.pairs.len()];
+    // The greedy staffing takes candidate pairs only: each has a column.
+    for k in warm
+        .iter()
+        .filter_map(|p| model.pairs.binary_search(p).ok())
+    {
+        warm_columns[k] = true;
+    }
     let mut chosen = warm;
     let mut status = Status::TimeLimit;
+    let mut objective = model.objective(&warm_columns);
+    let mut point = |objective: f64, bound: f64| {
+        on_progress(ProgressPoint {
+            elapsed_s: started.elapsed().as_secs_f64(),
+            objective,
+            bound,
+        })
+    };
+    point(objective, bound);
     let solving = Instant::now();
     if Instant::now() < deadline {
         let needed: Vec<usize> = problem.sessions.iter().map(|s| s.needed as usize).collect();
-        let mut warm_columns = vec![false; model.pairs.len()];
-        // The greedy staffing takes candidate pairs only: each has a column.
-        for k in chosen
-            .iter()
-            .filter_map(|p| model.pairs.binary_search(p).ok())
-        {
-            warm_columns[k] = true;
-        }
         let settings = Settings {
             mip_gap: problem.options.mip_gap,
             log: std::env::var("STAFFING_SOLVER_LOG").ok(),
@@ -81,8 +113,21 @@ pub fn solve(problem: &Problem) -> Result<Solution, SolveError> {
         loop {
             let wait = end.saturating_duration_since(Instant::now());
             match progress.recv_timeout(wait) {
-                Ok(Ok(Progress::Incumbent(pairs))) => chosen = pairs,
-                Ok(Ok(Progress::Bound(b))) => bound = bound.min(b),
+                Ok(Ok(Progress::Incumbent {
+                    pairs,
+                    objective: better,
+                })) => {
+                    chosen = pairs;
+                    if better > objective {
+                        objective = better;
+                        point(objective, bound);
+                    }
+                }
+                Ok(Ok(Progress::Bound(b))) if b < bound => {
+                    bound = b;
+                    point(objective, bound);
+                }
+                Ok(Ok(Progress::Bound(_))) => {}
                 Ok(Ok(Progress::Done {
                     status: ended,
                     lp_pairs,

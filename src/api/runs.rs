@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
-use solver::FieldError;
+use solver::{FieldError, ProgressPoint};
 use utoipa::ToSchema;
 
 use super::json::JsonBody;
@@ -52,6 +52,10 @@ pub struct RunView {
     /// instructor became unavailable, for example); it treated them as
     /// current proposals instead.
     pub dropped_pins: Vec<DroppedPin>,
+    /// The solver's progress, one point each time its best staffing or its
+    /// bound improved: while the run solves, the latest figures and the
+    /// history so far.
+    pub progress: Vec<ProgressPoint>,
     /// SPEC 5.5, every id with its name beside it (`instructor_name`,
     /// `session_title`, `class_name`); only on a single run.
     #[schema(value_type = Option<Object>)]
@@ -63,6 +67,7 @@ impl RunView {
     fn new(run: Run, solution: Option<Value>) -> Result<Self, AppError> {
         let request = run.request()?;
         let dropped_pins = run.dropped_pins()?;
+        let progress = run.progress()?;
         let errors: Vec<FieldError> = run
             .error
             .as_deref()
@@ -90,6 +95,7 @@ impl RunView {
             error,
             errors,
             dropped_pins,
+            progress,
             solution,
         })
     }

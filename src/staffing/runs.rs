@@ -19,6 +19,7 @@ use crate::error::AppError;
 use crate::store::plans;
 use crate::store::schema::staffing_runs;
 use crate::store::{write, write_bookkeeping, Db, DbKind, DbPool};
+use solver::ProgressPoint;
 
 /// Executions of one run before it is given up.
 pub const MAX_ATTEMPTS: i32 = 3;
@@ -45,11 +46,20 @@ pub struct Run {
     pub finished_at: Option<NaiveDateTime>,
     pub applied_at: Option<NaiveDateTime>,
     pub dropped_pins: Option<String>,
+    pub progress: Option<String>,
 }
 
 impl Run {
     pub fn request(&self) -> Result<RunRequest, AppError> {
         serde_json::from_str(&self.request).map_err(|e| AppError::Internal(e.into()))
+    }
+
+    /// The solver's progress so far, one point per improvement.
+    pub fn progress(&self) -> Result<Vec<ProgressPoint>, AppError> {
+        self.progress
+            .as_deref()
+            .map_or(Ok(Vec::new()), serde_json::from_str)
+            .map_err(|e| AppError::Internal(e.into()))
     }
 
     /// The pins the run could not keep.
@@ -108,6 +118,7 @@ pub fn create(
             finished_at: None,
             applied_at: None,
             dropped_pins: None,
+            progress: None,
         };
         diesel::insert_into(staffing_runs::table)
             .values((
@@ -179,14 +190,9 @@ fn claim(conn: &mut Db, worker: &str, lease: Duration) -> Result<Option<String>,
 /// Renews `worker`'s lease on a run; false if the run is no longer its own.
 fn renew(conn: &mut Db, id: &str, worker: &str, lease: Duration) -> Result<bool, AppError> {
     let until = Utc::now().naive_utc() + chrono::Duration::from_std(lease).unwrap_or_default();
-    let renewed = diesel::update(
-        staffing_runs::table
-            .find(id)
-            .filter(staffing_runs::worker.eq(worker))
-            .filter(staffing_runs::state.eq("running")),
-    )
-    .set(staffing_runs::lease_until.eq(until))
-    .execute(conn)?;
+    let renewed = diesel::update(mine(id, worker))
+        .set(staffing_runs::lease_until.eq(until))
+        .execute(conn)?;
     Ok(renewed == 1)
 }
 
@@ -239,6 +245,37 @@ struct Solved {
     dropped_pins: String,
 }
 
+/// The query of one run held by one worker.
+type HeldRun<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Find<staffing_runs::table, &'a str>,
+        diesel::dsl::Eq<staffing_runs::worker, &'a str>,
+    >,
+    diesel::dsl::Eq<staffing_runs::state, &'static str>,
+>;
+
+/// `worker`'s run, while it is running.
+fn mine<'a>(id: &'a str, worker: &'a str) -> HeldRun<'a> {
+    staffing_runs::table
+        .find(id)
+        .filter(staffing_runs::worker.eq(worker))
+        .filter(staffing_runs::state.eq("running"))
+}
+
+/// Publishes the progress of `worker`'s run.
+fn publish(
+    conn: &mut Db,
+    id: &str,
+    worker: &str,
+    progress: &[ProgressPoint],
+) -> Result<(), AppError> {
+    let json = serde_json::to_string(progress).map_err(|e| AppError::Internal(e.into()))?;
+    diesel::update(mine(id, worker))
+        .set(staffing_runs::progress.eq(json))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Finishes `worker`'s run with a result or an error.
 fn finish(
     conn: &mut Db,
@@ -247,10 +284,7 @@ fn finish(
     outcome: Result<Solved, String>,
 ) -> Result<(), AppError> {
     let now = Utc::now().naive_utc();
-    let mine = staffing_runs::table
-        .find(id)
-        .filter(staffing_runs::worker.eq(worker))
-        .filter(staffing_runs::state.eq("running"));
+    let mine = mine(id, worker);
     let updated = match outcome {
         Ok(solved) => diesel::update(mine)
             .set((
@@ -305,38 +339,26 @@ fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Resu
     let digest = problem::digest(&built.problem)?;
     let dropped_pins =
         serde_json::to_string(&built.dropped_pins).map_err(|e| AppError::Internal(e.into()))?;
-    let done = Arc::new((Mutex::new(false), Condvar::new()));
+    let shared = (Mutex::new(Shared::default()), Condvar::new());
     let solution = std::thread::scope(|scope| {
-        let heartbeat = done.clone();
-        scope.spawn(move || {
-            let (lock, wake) = &*heartbeat;
-            let Ok(mut finished) = lock.lock() else {
-                return;
-            };
-            while !*finished {
-                let Ok((guard, _)) = wake.wait_timeout(finished, config.lease / 3) else {
-                    return;
-                };
-                finished = guard;
-                if !*finished {
-                    let renewed = pool
-                        .get()
-                        .map_err(AppError::from)
-                        .and_then(|mut conn| renew(&mut conn, id, worker, config.lease));
-                    if let Err(e) = renewed {
-                        tracing::warn!(run = id, error = %e, "could not renew the lease");
-                    }
+        scope.spawn(|| heartbeat(pool, id, worker, config, &shared));
+        let solution = solve_caught(&built.problem, |problem| {
+            solver::solve_with_progress(problem, |point| {
+                if let Ok(mut state) = shared.0.lock() {
+                    state.progress.push(point);
                 }
-            }
+                shared.1.notify_all();
+            })
         });
-        let solution = solve_caught(&built.problem, solver::solve);
-        let (lock, wake) = &*done;
-        if let Ok(mut finished) = lock.lock() {
-            *finished = true;
+        if let Ok(mut state) = shared.0.lock() {
+            state.finished = true;
         }
-        wake.notify_all();
+        shared.1.notify_all();
         solution
     });
+    if let Ok(state) = shared.0.lock() {
+        publish(&mut *pool.get()?, id, worker, &state.progress)?;
+    }
     let outcome = solution.and_then(|solution| {
         serde_json::to_string(&solution)
             .map(|json| Solved {
@@ -348,6 +370,53 @@ fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Resu
             .map_err(|e| e.to_string())
     });
     finish(&mut *pool.get()?, id, worker, outcome)
+}
+
+/// What a solving worker shares with its heartbeat.
+#[derive(Default)]
+struct Shared {
+    finished: bool,
+    progress: Vec<ProgressPoint>,
+}
+
+/// While the run solves: renews the worker's lease every third of it, and
+/// publishes the solver's progress as soon as it improves.
+fn heartbeat(
+    pool: &DbPool,
+    id: &str,
+    worker: &str,
+    config: &WorkerConfig,
+    (lock, wake): &(Mutex<Shared>, Condvar),
+) {
+    let mut published = 0;
+    let mut renewed_at = std::time::Instant::now();
+    loop {
+        let fresh = {
+            let Ok(state) = lock.lock() else { return };
+            let waited = wake.wait_timeout_while(state, config.lease / 3, |s| {
+                !s.finished && s.progress.len() == published
+            });
+            let Ok((state, _)) = waited else { return };
+            if state.finished {
+                return;
+            }
+            (state.progress.len() > published).then(|| state.progress.clone())
+        };
+        let written = pool.get().map_err(AppError::from).and_then(|mut conn| {
+            if let Some(points) = &fresh {
+                publish(&mut conn, id, worker, points)?;
+                published = points.len();
+            }
+            if renewed_at.elapsed() >= config.lease / 3 {
+                renewed_at = std::time::Instant::now();
+                renew(&mut conn, id, worker, config.lease)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = written {
+            tracing::warn!(run = id, error = %e, "could not renew the lease or publish progress");
+        }
+    }
 }
 
 /// Runs `solve` on `problem`; a failure, or a panic (a bug), becomes the
@@ -464,5 +533,62 @@ mod tests {
         );
         let solved = solve_caught(&problem, solver::solve).unwrap();
         assert!(solved.assignments.is_empty());
+    }
+
+    /// While a run solves, each improvement is in the database within a
+    /// moment, for `GET /staffing-runs/{id}` to show.
+    #[test]
+    fn progress_is_published_while_the_run_solves() {
+        use diesel::connection::SimpleConnection;
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::store::open(&dir.path().join("db").to_string_lossy(), 2).unwrap();
+        pool.get()
+            .unwrap()
+            .batch_execute(
+                "INSERT INTO users (id, username, password_hash, role, created_at) \
+                 VALUES ('u', 'planner', 'x', 'planner', '2026-01-01 00:00:00');
+                 INSERT INTO plans (id, name, year, tier, owner_id, created_at) \
+                 VALUES ('p', 'plan', 2027, 'county', 'u', '2026-01-01 00:00:00');
+                 INSERT INTO staffing_runs (id, plan_id, requested_by, state, request, as_of, \
+                 attempts, created_at) VALUES ('r', 'p', 'u', 'queued', '{}', \
+                 '2026-01-01 00:00:00', 0, '2026-01-01 00:00:00');",
+            )
+            .unwrap();
+        let config = WorkerConfig {
+            concurrency: 1,
+            lease: Duration::from_secs(30),
+            poll: Duration::from_secs(1),
+            max_time_limit_s: 60.0,
+        };
+        let claimed = claim(&mut pool.get().unwrap(), "w", config.lease).unwrap();
+        assert_eq!(claimed.as_deref(), Some("r"));
+        let stored = || {
+            get(&mut pool.get().unwrap(), "r")
+                .unwrap()
+                .progress()
+                .unwrap()
+        };
+        let shared = (Mutex::new(Shared::default()), Condvar::new());
+        std::thread::scope(|scope| {
+            let beating = scope.spawn(|| heartbeat(&pool, "r", "w", &config, &shared));
+            for k in 1..=2 {
+                let point = ProgressPoint {
+                    elapsed_s: f64::from(k),
+                    objective: -10.0 / f64::from(k),
+                    bound: -1.0,
+                };
+                shared.0.lock().unwrap().progress.push(point);
+                shared.1.notify_all();
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                while stored().len() < k as usize {
+                    assert!(std::time::Instant::now() < deadline, "not published: {k}");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                assert_eq!(stored().last(), Some(&point));
+            }
+            shared.0.lock().unwrap().finished = true;
+            shared.1.notify_all();
+            beating.join().unwrap();
+        });
     }
 }

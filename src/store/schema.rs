@@ -182,6 +182,7 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
         applied_at -> Nullable<Timestamp>,
         dropped_pins -> Nullable<Text>,
+        progress -> Nullable<Text>,
     }
 }
 

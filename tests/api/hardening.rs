@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use crate::staffing::{seed_plan, seed_pool, staff, wait};
+use crate::staffing::{apply, seed_plan, seed_pool, staff, wait};
 use crate::support::{create_instructor, instructor, Backend, TestApp, TestDb, PASSWORD, SECRET};
 
 fn nul_bytes_and_long_parameters_are_refused(backend: Backend) {
@@ -302,14 +302,7 @@ fn instructors_cannot_break_a_planners_run(backend: Backend) {
     seed_pool(&planner);
     let (plan, _, _) = seed_plan(&planner);
     let first = staff(&planner, &plan, json!({}));
-    let applied = planner.post(
-        &format!(
-            "/api/v1/staffing-runs/{}/apply",
-            first["id"].as_str().unwrap()
-        ),
-        &json!(null),
-    );
-    assert_eq!(applied.status, 200, "{}", applied.body);
+    apply(&planner, &first);
     let all = planner
         .get(&format!("/api/v1/assignments?plan={plan}"))
         .body;

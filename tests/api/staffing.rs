@@ -82,7 +82,35 @@ pub fn staff(planner: &Client, plan: &str, request: Value) -> Value {
     let run = wait(planner, &id);
     assert_eq!(run["state"], "done", "{run}");
     check(planner, &run);
+    // The solver's progress is kept with the run and ends at its solution.
+    let last = run["progress"]
+        .as_array()
+        .and_then(|p| p.last())
+        .cloned()
+        .unwrap_or_default();
+    for figure in ["objective", "bound"] {
+        let (reported, solved) = (last[figure].as_f64(), run["solution"][figure].as_f64());
+        assert!(
+            reported
+                .zip(solved)
+                .is_some_and(|(a, b)| (a - b).abs() < 1e-6),
+            "{figure}: progress {last} against the solution's {solved:?}"
+        );
+    }
     run
+}
+
+/// Applies a done run; returns the answer.
+pub fn apply(planner: &Client, run: &Value) -> crate::support::Response {
+    let applied = planner.post(
+        &format!(
+            "/api/v1/staffing-runs/{}/apply",
+            run["id"].as_str().unwrap()
+        ),
+        &json!(null),
+    );
+    assert_eq!(applied.status, 200, "{}", applied.body);
+    applied
 }
 
 /// Polls a run until it is done or failed.
@@ -169,14 +197,7 @@ fn workflow(backend: Backend) {
     let first_pairs = pairs(&first);
     assert_eq!(first_pairs.len(), 5);
 
-    let applied = planner.post(
-        &format!(
-            "/api/v1/staffing-runs/{}/apply",
-            first["id"].as_str().unwrap()
-        ),
-        &json!(null),
-    );
-    assert_eq!(applied.status, 200, "{}", applied.body);
+    let applied = apply(&planner, &first);
     assert!(applied.body["applied_at"].is_string());
     let proposals: BTreeSet<(String, String)> = stored(&planner, &plan)
         .into_iter()

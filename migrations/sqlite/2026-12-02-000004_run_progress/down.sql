@@ -1,0 +1,1 @@
+ALTER TABLE staffing_runs DROP COLUMN progress;

@@ -1,0 +1,108 @@
+//! Price and fix against an independent oracle: the whole SPEC 5 model
+//! written in good_lp (`common/full_model.rs`), solved by HiGHS with every
+//! eligible pair, on random plans of 100 to 400 instructors (usual,
+//! capacity-scarce, with a travel buffer, with pins and previous pairs).
+//! Both must prove the same optimum to the MIP gap, and both staffings pass
+//! the independent checker.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "common/full_model.rs"]
+mod full_model;
+
+use good_lp::SolutionStatus;
+use solver::problem::{Pair, Problem};
+use solver::synthetic::{generate, Shape};
+use solver::Status;
+
+const GAP: f64 = 1e-6;
+
+/// The plans: (instructors, sessions, seed), shaped three ways.
+fn plans() -> Vec<(String, Problem)> {
+    let mut plans = Vec::new();
+    for (instructors, sessions, seed) in [(100, 50, 11), (200, 100, 12), (400, 160, 13)] {
+        let usual = Shape::new(instructors, sessions, seed);
+        plans.push((format!("usual {instructors}x{sessions}"), generate(usual)));
+        let scarce = Shape {
+            capacity: (1, 2),
+            ..usual
+        };
+        plans.push((format!("scarce {instructors}x{sessions}"), generate(scarce)));
+        let buffer = Shape {
+            travel_buffer_minutes: 240.0,
+            ..usual
+        };
+        plans.push((format!("buffer {instructors}x{sessions}"), generate(buffer)));
+    }
+    plans
+}
+
+fn exact(mut p: Problem) -> Problem {
+    p.options.mip_gap = GAP;
+    p.options.time_limit_s = 300.0;
+    p
+}
+
+/// The same optimum to the gap; both staffings are valid.
+fn agree(name: &str, p: &Problem) -> f64 {
+    let ours = solver::solve(p).unwrap();
+    assert_eq!(
+        ours.status,
+        Status::Optimal,
+        "{name}: price and fix did not prove its optimum"
+    );
+    let errors = common::check(p, &ours);
+    assert!(errors.is_empty(), "{name}: {errors:#?}");
+    let oracle = full_model::solve(p, 300.0, GAP as f32).unwrap();
+    assert!(
+        matches!(
+            oracle.status,
+            SolutionStatus::Optimal | SolutionStatus::GapLimit
+        ),
+        "{name}: the full model did not prove its optimum"
+    );
+    let view = common::View::new(p);
+    assert!(
+        view.violations(&oracle.pairs).is_empty(),
+        "{name}: {:?}",
+        view.violations(&oracle.pairs)
+    );
+    let tolerance = 2.0 * GAP * oracle.objective.abs().max(1.0) + 1e-6;
+    assert!(
+        (ours.objective - oracle.objective).abs() <= tolerance,
+        "{name}: price and fix {} but the full model {}",
+        ours.objective,
+        oracle.objective
+    );
+    ours.objective
+}
+
+#[test]
+fn price_and_fix_proves_the_full_models_optimum() {
+    for (name, p) in plans() {
+        agree(&name, &exact(p));
+    }
+}
+
+/// With pins and previous pairs (a re-run after some proposals and
+/// confirmations), the keep bonus in play: the same agreement.
+#[test]
+fn with_pins_and_previous_pairs_too() {
+    for (name, p) in plans().into_iter().step_by(3) {
+        let mut p = exact(p);
+        let first = solver::solve(&p).unwrap();
+        let pairs: Vec<Pair> = first
+            .assignments
+            .iter()
+            .map(|a| Pair {
+                session: a.session.clone(),
+                instructor: a.instructor.clone(),
+            })
+            .collect();
+        p.pins = pairs.iter().step_by(7).cloned().collect();
+        p.previous = pairs.iter().skip(1).step_by(3).cloned().collect();
+        p.weights.keep = 0.5;
+        assert!(!p.pins.is_empty() && !p.previous.is_empty());
+        agree(&format!("{name} re-run"), &p);
+    }
+}
