@@ -7,7 +7,7 @@
 //! covers and slacks to exactly the values the formula needs. A trip with a
 //! single in-person candidate folds its cost onto that assignment.
 //!
-//! The model is data, not a solver's object: [`crate::restricted`] hands
+//! The model is data, not a solver's object: [`crate::highs_part`] hands
 //! HiGHS the columns a stage needs, and [`crate::pricing`] bounds the whole
 //! model from the duals of a part of it.
 

@@ -12,10 +12,10 @@
 
 use std::time::Instant;
 
+use crate::highs_part::{HighsAnswer, HighsOutcome, HighsPart, ModelType, Settings};
 use crate::index::{Inst, Sess};
 use crate::model::Model;
 use crate::pricing::Prices;
-use crate::restricted::{Answer, AnswerStatus, Kind, Restricted, Settings};
 use crate::rounding::round;
 use crate::schedules::Cuts;
 use crate::solution::Status;
@@ -63,7 +63,11 @@ const CORE_GAP_SHARE: f64 = 0.1;
 const LP_ZERO: f64 = 1e-6;
 
 /// Optimises from the feasible `warm` start until `deadline`, telling
-/// `progress` each improvement.
+/// `progress` each improvement. The stages, each of which ends the
+/// optimisation once the optimum is proved within `mip_gap` or time is up:
+/// the LP over the whole model by column generation with schedule cuts
+/// ([`relax`]), its rounding, a MIP over the LP's neighbourhood, then MIPs
+/// over growing cores.
 pub fn optimise(
     model: &Model,
     needed: &[usize],
@@ -72,7 +76,7 @@ pub fn optimise(
     settings: &Settings,
     mut progress: impl FnMut(Progress),
 ) -> Result<(), SolveError> {
-    let mut best = Best::new(model, warm);
+    let mut best = Incumbent::new(model, warm);
     progress(best.report(model));
     let relaxed = relax(
         model,
@@ -82,13 +86,7 @@ pub fn optimise(
         settings,
         &mut progress,
     )?;
-    let Some(Relaxed {
-        pairs: lp_pairs,
-        prices,
-        reduced,
-        values,
-    }) = relaxed
-    else {
+    let Some(lp) = relaxed else {
         progress(Progress::Done {
             status: Status::TimeLimit,
             lp_pairs: 0,
@@ -96,122 +94,179 @@ pub fn optimise(
         });
         return Ok(());
     };
-    let done = |status, mip_pairs| Progress::Done {
-        status,
-        lp_pairs,
-        mip_pairs,
+    let stages = Stages {
+        model,
+        needed,
+        lp: &lp,
+        deadline,
+        settings,
+        core_settings: settings.with_gap(settings.mip_gap * CORE_GAP_SHARE),
     };
-    if best.offer(model, round(model, needed, &values)) {
-        progress(best.report(model));
-    }
-    if within(prices.bound, best.objective, settings.mip_gap) {
-        progress(done(Status::Optimal, 0));
-        return Ok(());
+    let (status, mip_pairs) = match stages.rounding(&mut best, &mut progress) {
+        Some(ended) => ended,
+        None => match stages.neighbourhood(&mut best, &mut progress)? {
+            Some(ended) => ended,
+            None => stages.cores(&mut best, &mut progress)?,
+        },
+    };
+    progress(Progress::Done {
+        status,
+        lp_pairs: lp.pairs,
+        mip_pairs,
+    });
+    Ok(())
+}
+
+/// How a stage ended the optimisation: the status and the pairs of its MIP.
+type Ended = (Status, usize);
+
+/// What the stages after the LP share.
+struct Stages<'a> {
+    model: &'a Model,
+    needed: &'a [usize],
+    lp: &'a Relaxed,
+    deadline: Instant,
+    settings: &'a Settings,
+    /// A MIP short of the whole model is solved tighter than `mip_gap`: its
+    /// optimum, not the incumbent, is what the next stage should beat.
+    core_settings: Settings,
+}
+
+impl Stages<'_> {
+    fn proved(&self, best: &Incumbent) -> bool {
+        within(self.lp.prices.bound, best.objective, self.settings.mip_gap)
     }
 
-    // The LP's neighbourhood (RINS): the pairs both the LP and the best
-    // staffing take stay fixed, and a MIP chooses among the rest of either.
-    // It is small and solved in moments, whereas the first core's MIP
-    // needs many seconds to its first improvement on a national plan.
-    let near: Vec<usize> = (0..model.pairs.len())
-        .filter(|&k| best.chosen[k] || values[k] > LP_ZERO)
-        .collect();
-    let agreed: Vec<usize> = near
-        .iter()
-        .copied()
-        .filter(|&k| best.chosen[k] && values[k] >= 1.0 - LP_ZERO)
-        .collect();
-    let core_settings = settings.with_gap(settings.mip_gap * CORE_GAP_SHARE);
-    let answer = mip(model, &near, &agreed, &best, deadline, &core_settings)?;
-    if best.improve(model, &answer) {
-        progress(best.report(model));
-    }
-    if within(prices.bound, best.objective, settings.mip_gap) {
-        progress(done(Status::Optimal, near.len()));
-        return Ok(());
-    }
-    if answer.status == AnswerStatus::Stopped {
-        progress(done(Status::TimeLimit, near.len()));
-        return Ok(());
+    /// The LP rounded into a staffing; ends when that is proved good enough.
+    fn rounding(&self, best: &mut Incumbent, progress: &mut impl FnMut(Progress)) -> Option<Ended> {
+        if best.offer(self.model, round(self.model, self.needed, &self.lp.values)) {
+            progress(best.report(self.model));
+        }
+        self.proved(best).then_some((Status::Optimal, 0))
     }
 
-    // Cores of growing size: each session's pairs of best reduced cost in
-    // the LP before cuts (ties broken by the pair's value on its own), which
-    // find good staffings, and the pairs that leave the highest bound when
-    // forced in, which prove: a staffing that takes a pair left out is
-    // bounded by that pair's forced bound. Each core's MIP starts from the
-    // best staffing so far; pairs that cannot beat it are left out
-    // (reduced-cost fixing), and once a core holds every pair left, its
-    // MIP's answer holds for the whole model.
-    let keyed = (0..model.pairs.len()).map(|k| (k, [reduced[k], model.single_value(k)]));
-    let ranked = ranked_per_session(model, needed.len(), keyed);
-    let forced: Vec<f64> = (0..model.pairs.len())
-        .map(|k| prices.forced(model, k))
-        .collect();
-    let mut levels = forced.clone();
-    levels.sort_unstable_by(|a, b| b.total_cmp(a));
-    let places: usize = needed.iter().sum();
-    let mut per_place = CORE_FIRST;
-    loop {
-        let slack = 1e-6 * best.objective.abs().max(1.0);
-        let beats =
-            |k: usize| best.chosen[k] || model.pinned[k] || forced[k] >= best.objective - slack;
-        let level = levels
-            .get(places * per_place)
+    /// The LP's neighbourhood (RINS): the pairs both the LP and the best
+    /// staffing take stay fixed, and a MIP chooses among the rest of either.
+    /// It is small and solved in moments, whereas the first core's MIP
+    /// needs many seconds to its first improvement on a national plan.
+    fn neighbourhood(
+        &self,
+        best: &mut Incumbent,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<Option<Ended>, SolveError> {
+        let (model, values) = (self.model, &self.lp.values);
+        let near: Vec<usize> = (0..model.pairs.len())
+            .filter(|&k| best.chosen[k] || values[k] > LP_ZERO)
+            .collect();
+        let agreed: Vec<usize> = near
+            .iter()
             .copied()
-            .unwrap_or(f64::NEG_INFINITY);
-        let mut core = Vec::new();
-        let mut left_out = Vec::new();
-        for (s, list) in ranked.iter().enumerate() {
-            for (rank, k) in list.iter().copied().filter(|&k| beats(k)).enumerate() {
-                let first = rank < needed[s] * per_place || forced[k] > level;
-                if first || best.found[k] || model.pinned[k] || values[k] > LP_ZERO {
-                    core.push(k);
-                } else {
-                    left_out.push(k);
-                }
-            }
-        }
-        // A core holding most of what is left might as well hold all of it.
-        if left_out.len() < core.len() {
-            core.append(&mut left_out);
-        }
-        let whole = left_out.is_empty();
-        let size = core.len();
-        let started = Instant::now();
-        // A core short of the whole is solved tighter than `mip_gap`: its
-        // optimum, not the incumbent, is what the next core should beat.
-        let gap = if whole { settings } else { &core_settings };
-        let answer = mip(model, &core, &[], &best, deadline, gap)?;
+            .filter(|&k| best.chosen[k] && values[k] >= 1.0 - LP_ZERO)
+            .collect();
+        let answer = mip(
+            model,
+            &near,
+            &agreed,
+            best,
+            self.deadline,
+            &self.core_settings,
+        )?;
         if best.improve(model, &answer) {
             progress(best.report(model));
         }
-        // A staffing better than the incumbent takes only the core's pairs
-        // (bounded by the core's MIP) or one left out (bounded by the LP
-        // with that pair forced in).
-        let outside = left_out
-            .iter()
-            .map(|&k| forced[k])
-            .fold(best.objective, f64::max);
-        let bound = answer
-            .bound
-            .map_or(prices.bound, |b| b.max(outside).min(prices.bound));
-        if bound < prices.bound {
-            progress(Progress::Bound(bound));
+        Ok(if self.proved(best) {
+            Some((Status::Optimal, near.len()))
+        } else if answer.status == HighsOutcome::Stopped {
+            Some((Status::TimeLimit, near.len()))
+        } else {
+            None
+        })
+    }
+
+    /// Cores of growing size: each session's pairs of best reduced cost in
+    /// the LP before cuts (ties broken by the pair's value on its own), which
+    /// find good staffings, and the pairs that leave the highest bound when
+    /// forced in, which prove: a staffing that takes a pair left out is
+    /// bounded by that pair's forced bound. Each core's MIP starts from the
+    /// best staffing so far; pairs that cannot beat it are left out
+    /// (reduced-cost fixing), and once a core holds every pair left, its
+    /// MIP's answer holds for the whole model.
+    fn cores(
+        &self,
+        best: &mut Incumbent,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<Ended, SolveError> {
+        let (model, needed, lp) = (self.model, self.needed, self.lp);
+        let keyed = (0..model.pairs.len()).map(|k| (k, [lp.reduced[k], model.single_value(k)]));
+        let ranked = ranked_per_session(model, needed.len(), keyed);
+        let forced: Vec<f64> = (0..model.pairs.len())
+            .map(|k| lp.prices.forced(model, k))
+            .collect();
+        let mut levels = forced.clone();
+        levels.sort_unstable_by(|a, b| b.total_cmp(a));
+        let places: usize = needed.iter().sum();
+        let mut per_place = CORE_FIRST;
+        loop {
+            let slack = 1e-6 * best.objective.abs().max(1.0);
+            let beats =
+                |k: usize| best.chosen[k] || model.pinned[k] || forced[k] >= best.objective - slack;
+            let level = levels
+                .get(places * per_place)
+                .copied()
+                .unwrap_or(f64::NEG_INFINITY);
+            let mut core = Vec::new();
+            let mut left_out = Vec::new();
+            for (s, list) in ranked.iter().enumerate() {
+                for (rank, k) in list.iter().copied().filter(|&k| beats(k)).enumerate() {
+                    let first = rank < needed[s] * per_place || forced[k] > level;
+                    if first || best.found[k] || model.pinned[k] || lp.values[k] > LP_ZERO {
+                        core.push(k);
+                    } else {
+                        left_out.push(k);
+                    }
+                }
+            }
+            // A core holding most of what is left might as well hold all of it.
+            if left_out.len() < core.len() {
+                core.append(&mut left_out);
+            }
+            let whole = left_out.is_empty();
+            let size = core.len();
+            let started = Instant::now();
+            let gap = if whole {
+                self.settings
+            } else {
+                &self.core_settings
+            };
+            let answer = mip(model, &core, &[], best, self.deadline, gap)?;
+            if best.improve(model, &answer) {
+                progress(best.report(model));
+            }
+            // A staffing better than the incumbent takes only the core's pairs
+            // (bounded by the core's MIP) or one left out (bounded by the LP
+            // with that pair forced in).
+            let outside = left_out
+                .iter()
+                .map(|&k| forced[k])
+                .fold(best.objective, f64::max);
+            let bound = answer
+                .bound
+                .map_or(lp.prices.bound, |b| b.max(outside).min(lp.prices.bound));
+            if bound < lp.prices.bound {
+                progress(Progress::Bound(bound));
+            }
+            let proved = whole && answer.status == HighsOutcome::Optimal;
+            if proved || within(bound, best.objective, self.settings.mip_gap) {
+                return Ok((Status::Optimal, size));
+            }
+            // A core twice the size takes at least twice the time: not starting
+            // one that cannot end leaves no HiGHS setup running past the deadline.
+            let next_end = Instant::now() + started.elapsed() * CORE_GROWTH as u32;
+            if answer.status == HighsOutcome::Stopped || next_end >= self.deadline {
+                return Ok((Status::TimeLimit, size));
+            }
+            per_place *= CORE_GROWTH;
         }
-        let proved = whole && answer.status == AnswerStatus::Optimal;
-        if proved || within(bound, best.objective, settings.mip_gap) {
-            progress(done(Status::Optimal, size));
-            return Ok(());
-        }
-        // A core twice the size takes at least twice the time: not starting
-        // one that cannot end leaves no HiGHS setup running past the deadline.
-        let next_end = Instant::now() + started.elapsed() * CORE_GROWTH as u32;
-        if answer.status == AnswerStatus::Stopped || next_end >= deadline {
-            progress(done(Status::TimeLimit, size));
-            return Ok(());
-        }
-        per_place *= CORE_GROWTH;
     }
 }
 
@@ -294,7 +349,7 @@ fn relax(
         .collect();
     let started = Instant::now();
     let mut cuts = Cuts::new();
-    let mut lp = Restricted::new(model, Kind::Lp, first, settings)?;
+    let mut lp = HighsPart::new(model, ModelType::Lp, first, settings)?;
     let mut last = None;
     let mut uncut = None;
     let mut rounds = 0;
@@ -349,12 +404,12 @@ fn mip(
     model: &Model,
     columns: &[usize],
     fixed: &[usize],
-    best: &Best,
+    best: &Incumbent,
     deadline: Instant,
     settings: &Settings,
-) -> Result<Answer, SolveError> {
-    let part = || -> Result<Restricted, SolveError> {
-        let mut part = Restricted::new(model, Kind::Mip, columns.iter().copied(), settings)?;
+) -> Result<HighsAnswer, SolveError> {
+    let part = || -> Result<HighsPart, SolveError> {
+        let mut part = HighsPart::new(model, ModelType::Mip, columns.iter().copied(), settings)?;
         part.fix(fixed.iter().copied());
         Ok(part)
     };
@@ -371,7 +426,7 @@ fn mip(
 }
 
 /// Whether HiGHS's columns fall short of the objective it reports.
-fn stale(model: &Model, answer: &Answer) -> bool {
+fn stale(model: &Model, answer: &HighsAnswer) -> bool {
     answer.values.as_ref().is_some_and(|values| {
         let objective = model.objective(&chosen(model, values));
         objective < answer.objective - 1e-6 * objective.abs().max(1.0)
@@ -387,14 +442,14 @@ fn chosen(model: &Model, values: &[f64]) -> Vec<bool> {
 }
 
 /// The best staffing found.
-struct Best {
+struct Incumbent {
     chosen: Vec<bool>,
     objective: f64,
     /// The pairs of every staffing offered: the cores keep them.
     found: Vec<bool>,
 }
 
-impl Best {
+impl Incumbent {
     fn new(model: &Model, chosen: Vec<bool>) -> Self {
         Self {
             objective: model.objective(&chosen),
@@ -404,7 +459,7 @@ impl Best {
     }
 
     /// Takes the answer's staffing when it is better.
-    fn improve(&mut self, model: &Model, answer: &Answer) -> bool {
+    fn improve(&mut self, model: &Model, answer: &HighsAnswer) -> bool {
         answer
             .values
             .as_ref()
@@ -452,9 +507,9 @@ mod tests {
     use super::*;
     use crate::candidates::Candidates;
     use crate::greedy::greedy;
+    use crate::highs_part::Duals;
     use crate::index::Index;
     use crate::model::Limit;
-    use crate::restricted::Duals;
     use crate::solve::checked_index;
     use crate::synthetic::test_plans;
 
@@ -463,13 +518,13 @@ mod tests {
     }
 
     /// One MIP over every pair of the model, solved to optimality.
-    fn whole_mip(model: &Model) -> Answer {
+    fn whole_mip(model: &Model) -> HighsAnswer {
         let all: Vec<usize> = (0..model.pairs.len()).collect();
-        let (answer, _) = Restricted::new(model, Kind::Mip, all, &Settings::EXACT)
+        let (answer, _) = HighsPart::new(model, ModelType::Mip, all, &Settings::EXACT)
             .unwrap()
             .solve(far(), None)
             .unwrap();
-        assert_eq!(answer.status, AnswerStatus::Optimal);
+        assert_eq!(answer.status, HighsOutcome::Optimal);
         answer
     }
 
@@ -505,7 +560,7 @@ mod tests {
                 .step_by(2)
                 .collect();
             let all: Vec<usize> = (0..model.pairs.len()).collect();
-            let best = Best::new(&model, hand);
+            let best = Incumbent::new(&model, hand);
             let answer = mip(&model, &all, &fixed, &best, far(), &Settings::EXACT).unwrap();
             let values = answer.values.unwrap();
             assert!(fixed.iter().all(|&k| values[k] > 0.5), "a fixed pair left");

@@ -23,8 +23,8 @@
 //! incumbent's value, no better solution uses `k` (reduced-cost fixing),
 //! so `k` can be left out of the MIP without losing the optimum.
 
+use crate::highs_part::Duals;
 use crate::model::{Limit, Model};
-use crate::restricted::Duals;
 use crate::schedules::Cuts;
 
 /// Reduced costs below this count as zero.

@@ -6,7 +6,7 @@
 //! returns a staffing near the LP's.
 
 use crate::model::Model;
-use crate::tally::Tally;
+use crate::row_activity::RowActivity;
 
 /// The assignment columns chosen from the LP's `values`, for sessions of
 /// `needed` places.
@@ -31,7 +31,7 @@ pub fn round(model: &Model, needed: &[usize], values: &[f64]) -> Vec<bool> {
         .into_iter()
         .map(|(.., k)| k)
         .chain(rest.into_iter().map(|(_, k)| k as usize));
-    let mut tally = Tally::new(model);
+    let mut tally = RowActivity::new(model);
     let mut chosen = vec![false; model.pairs.len()];
     let mut staffed = vec![0; needed.len()];
     let mut teaching = vec![0; model.capacity.len()];
@@ -63,8 +63,8 @@ mod tests {
     use super::*;
     use crate::candidates::Candidates;
     use crate::greedy::greedy;
+    use crate::highs_part::{HighsPart, ModelType, Settings};
     use crate::model::Limit;
-    use crate::restricted::{Kind, Restricted, Settings};
     use crate::solve::checked_index;
     use crate::synthetic::test_plans;
 
@@ -76,7 +76,7 @@ mod tests {
             let model = Model::build(&index, &candidates);
             let all = 0..model.pairs.len();
             let far = Instant::now() + Duration::from_secs(600);
-            let (lp, _) = Restricted::new(&model, Kind::Lp, all, &Settings::EXACT)
+            let (lp, _) = HighsPart::new(&model, ModelType::Lp, all, &Settings::EXACT)
                 .unwrap()
                 .solve(far, None)
                 .unwrap();

@@ -18,8 +18,8 @@
 //! schedules (Kelley's cutting planes on the Lagrangian dual).
 
 use crate::model::Model;
+use crate::row_activity::RowActivity;
 use crate::sparse::Sparse;
-use crate::tally::Tally;
 
 /// Gains below this count as zero; a cut must be violated by more.
 const TOLERANCE: f64 = 1e-6;
@@ -52,7 +52,7 @@ impl Cuts {
     /// them and returns how many it added.
     pub fn separate(&mut self, model: &Model, y: &[f64], values: &[f64]) -> usize {
         let gain = gains(model, y);
-        let mut tally = Tally::new(model);
+        let mut tally = RowActivity::new(model);
         let before = self.len();
         for (i, columns) in model.by_instructor.iter().enumerate() {
             let fractional = columns.iter().any(|&k| {
@@ -111,7 +111,7 @@ fn gains(model: &Model, y: &[f64]) -> Vec<f64> {
 /// The value of instructor `i`'s best schedule at the given gains (pinned
 /// sessions always in it), or `None` when the search exceeds its limit.
 /// `tally` holds no assignment before and after.
-fn best_schedule(model: &Model, tally: &mut Tally, i: usize, gain: &[f64]) -> Option<f64> {
+fn best_schedule(model: &Model, tally: &mut RowActivity, i: usize, gain: &[f64]) -> Option<f64> {
     let columns = &model.by_instructor[i];
     let mut free: Vec<usize> = columns
         .iter()
@@ -151,7 +151,7 @@ struct Search<'a, 'm> {
     free: Vec<usize>,
     /// Sessions the instructor may still take.
     room: usize,
-    tally: &'a mut Tally<'m>,
+    tally: &'a mut RowActivity<'m>,
     nodes: usize,
     best: f64,
 }
@@ -197,9 +197,9 @@ mod tests {
     use super::*;
     use crate::candidates::Candidates;
     use crate::greedy::greedy;
+    use crate::highs_part::{HighsPart, ModelType, Settings};
     use crate::model::Limit;
     use crate::pricing::Prices;
-    use crate::restricted::{Kind, Restricted, Settings};
     use crate::solve::checked_index;
     use crate::synthetic::test_plans;
 
@@ -226,7 +226,7 @@ mod tests {
             let index = checked_index(&problem).unwrap();
             let model = Model::build(&index, &Candidates::build(&index));
             let rows = model.columns.transpose(model.row_count());
-            let mut tally = Tally::new(&model);
+            let mut tally = RowActivity::new(&model);
             for _ in 0..5 {
                 let mut gain = model.cost.clone();
                 for g in gain.iter_mut().take(model.pairs.len()) {
@@ -277,11 +277,12 @@ mod tests {
             let model = Model::build(&index, &candidates);
             let far = Instant::now() + Duration::from_secs(600);
             let all: Vec<usize> = (0..model.pairs.len()).collect();
-            let (lp, _) = Restricted::new(&model, Kind::Lp, all.iter().copied(), &Settings::EXACT)
-                .unwrap()
-                .solve(far, None)
-                .unwrap();
-            let (optimum, _) = Restricted::new(&model, Kind::Mip, all, &Settings::EXACT)
+            let (lp, _) =
+                HighsPart::new(&model, ModelType::Lp, all.iter().copied(), &Settings::EXACT)
+                    .unwrap()
+                    .solve(far, None)
+                    .unwrap();
+            let (optimum, _) = HighsPart::new(&model, ModelType::Mip, all, &Settings::EXACT)
                 .unwrap()
                 .solve(far, None)
                 .unwrap();

@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 
 use crate::candidates::Candidates;
 use crate::greedy::greedy;
+use crate::highs_part::Settings;
 use crate::index::Index;
 use crate::model::Model;
 use crate::optimise::{optimise, Progress};
 use crate::pins::check_pins;
 use crate::problem::Problem;
 use crate::report::report;
-use crate::restricted::Settings;
 use crate::solution::{Solution, Stats, Status};
 use crate::solve_error::SolveError;
 use crate::validate::validate;

@@ -18,7 +18,7 @@ use crate::solve_error::SolveError;
 
 /// Whether a part's assignment columns are binary or relaxed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ModelType {
     Lp,
     Mip,
 }
@@ -33,9 +33,9 @@ enum RowOf {
 }
 
 /// A part of the model as a HiGHS model.
-pub struct Restricted<'m> {
+pub struct HighsPart<'m> {
     model: &'m Model,
-    kind: Kind,
+    kind: ModelType,
     highs: highs::Model,
     /// HiGHS column of each model column in the part.
     col_of: Vec<Option<highs::Col>>,
@@ -55,8 +55,8 @@ pub struct Restricted<'m> {
 }
 
 /// What HiGHS answered for a part.
-pub struct Answer {
-    pub status: AnswerStatus,
+pub struct HighsAnswer {
+    pub status: HighsOutcome,
     /// Value of every model column (0 outside the part), when HiGHS has a
     /// feasible point.
     pub values: Option<Vec<f64>>,
@@ -71,7 +71,7 @@ pub struct Answer {
 
 /// How HiGHS ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnswerStatus {
+pub enum HighsOutcome {
     Optimal,
     /// Stopped by the time limit or the deadline.
     Stopped,
@@ -111,11 +111,11 @@ impl Settings {
     }
 }
 
-impl<'m> Restricted<'m> {
+impl<'m> HighsPart<'m> {
     /// A part holding the given assignment columns and every cadre slack.
     pub fn new(
         model: &'m Model,
-        kind: Kind,
+        kind: ModelType,
         assignments: impl IntoIterator<Item = usize>,
         settings: &Settings,
     ) -> Result<Self, SolveError> {
@@ -220,7 +220,7 @@ impl<'m> Restricted<'m> {
         } else {
             0.0
         };
-        let integer = assignment && self.kind == Kind::Mip;
+        let integer = assignment && self.kind == ModelType::Mip;
         let col = self.highs.add_column_with_integrality(
             model.cost[j],
             lower..=model.upper[j],
@@ -265,12 +265,12 @@ impl<'m> Restricted<'m> {
         mut self,
         deadline: Instant,
         start: Option<&[f64]>,
-    ) -> Result<(Answer, Self), SolveError> {
+    ) -> Result<(HighsAnswer, Self), SolveError> {
         let model = self.model;
         if self.columns.is_empty() {
             // HiGHS calls a model without columns empty rather than solved.
-            let answer = Answer {
-                status: AnswerStatus::Optimal,
+            let answer = HighsAnswer {
+                status: HighsOutcome::Optimal,
                 values: Some(vec![0.0; model.column_count()]),
                 objective: model.offset,
                 bound: Some(model.offset),
@@ -294,12 +294,12 @@ impl<'m> Restricted<'m> {
             .try_solve()
             .map_err(|e| SolveError::Solver(format!("{e:?}")))?;
         let status = match solved.status() {
-            HighsModelStatus::Optimal | HighsModelStatus::ObjectiveBound => AnswerStatus::Optimal,
+            HighsModelStatus::Optimal | HighsModelStatus::ObjectiveBound => HighsOutcome::Optimal,
             HighsModelStatus::ReachedTimeLimit
             | HighsModelStatus::ReachedIterationLimit
             | HighsModelStatus::ReachedSolutionLimit
             | HighsModelStatus::ReachedInterrupt
-            | HighsModelStatus::ReachedMemoryLimit => AnswerStatus::Stopped,
+            | HighsModelStatus::ReachedMemoryLimit => HighsOutcome::Stopped,
             other => return Err(SolveError::Solver(format!("HiGHS ended with {other:?}"))),
         };
         let solution = solved.get_solution();
@@ -311,7 +311,7 @@ impl<'m> Restricted<'m> {
             }
             values
         });
-        let duals = (self.kind == Kind::Lp && status == AnswerStatus::Optimal).then(|| {
+        let duals = (self.kind == ModelType::Lp && status == HighsOutcome::Optimal).then(|| {
             let mut duals = Duals {
                 rows: vec![0.0; model.row_count()],
                 links: Vec::new(),
@@ -327,13 +327,13 @@ impl<'m> Restricted<'m> {
             duals
         });
         let bound = match self.kind {
-            Kind::Mip => solved
+            ModelType::Mip => solved
                 .double_info_value(c"mip_dual_bound")
                 .ok()
                 .filter(|b| b.is_finite()),
-            Kind::Lp => None,
+            ModelType::Lp => None,
         };
-        let answer = Answer {
+        let answer = HighsAnswer {
             status,
             values,
             objective: solved.objective_value(),
@@ -345,7 +345,11 @@ impl<'m> Restricted<'m> {
     }
 }
 
-fn configure(highs: &mut highs::Model, kind: Kind, settings: &Settings) -> Result<(), SolveError> {
+fn configure(
+    highs: &mut highs::Model,
+    kind: ModelType,
+    settings: &Settings,
+) -> Result<(), SolveError> {
     set(highs, "output_flag", settings.log.is_some())?;
     if let Some(path) = &settings.log {
         set(highs, "log_to_console", false)?;
@@ -354,8 +358,8 @@ fn configure(highs: &mut highs::Model, kind: Kind, settings: &Settings) -> Resul
     set(highs, "random_seed", 0)?;
     set(highs, "threads", 1)?;
     match kind {
-        Kind::Lp => set(highs, "solver", "simplex"),
-        Kind::Mip => set(highs, "mip_rel_gap", settings.mip_gap),
+        ModelType::Lp => set(highs, "solver", "simplex"),
+        ModelType::Mip => set(highs, "mip_rel_gap", settings.mip_gap),
     }
 }
 

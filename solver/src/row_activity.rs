@@ -4,13 +4,13 @@
 
 use crate::model::{Limit, Model};
 
-pub struct Tally<'m> {
+pub struct RowActivity<'m> {
     model: &'m Model,
     activity: Vec<f64>,
     covered: Vec<u32>,
 }
 
-impl<'m> Tally<'m> {
+impl<'m> RowActivity<'m> {
     /// No assignment chosen.
     pub fn new(model: &'m Model) -> Self {
         Self {
