@@ -54,7 +54,7 @@ pub async fn token(
     let subject = store::run(&pool, move |conn| {
         let (username, client) = (credentials.username.as_str(), client.as_str());
         throttle::check(conn, username, client)?;
-        let subject = match users::by_username(conn, username)? {
+        let subject = match users::account(conn, users::Lookup::Username(username))? {
             Some((user, instructor_active))
                 if password::verify(&credentials.password, &user.password_hash) =>
             {

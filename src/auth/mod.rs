@@ -201,7 +201,7 @@ fn authenticate(req: &HttpRequest) -> impl Future<Output = Result<Caller, AppErr
         let subject = subject?;
         let pool = pool.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no database pool")))?;
         let account = store::run(&pool, move |conn| {
-            Ok(users::by_id(conn, &subject.user_id)?
+            Ok(users::account(conn, users::Lookup::Id(&subject.user_id))?
                 .filter(|(user, _)| user.token_version == subject.version))
         })
         .await?;

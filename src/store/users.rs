@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{instructors, users};
-use super::{conflict_if_duplicate, write, Db};
+use super::{conflict_if_duplicate, write, Backend, Db};
 use crate::auth::Role;
 use crate::error::AppError;
 
@@ -116,26 +116,26 @@ pub fn create(conn: &mut Db, new: &NewUser) -> Result<User, AppError> {
     })
 }
 
-/// The user called `username` with whether its linked instructor is
-/// active, if there is such a user.
-pub fn by_username(conn: &mut Db, username: &str) -> QueryResult<Option<(User, Option<bool>)>> {
-    users::table
-        .left_join(instructors::table)
-        .filter(users::username.eq(username))
-        .select((User::as_select(), instructors::active.nullable()))
-        .first(conn)
-        .optional()
+/// How an account is looked up: by id (a token's subject) or by username
+/// (a sign-in).
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a> {
+    Id(&'a str),
+    Username(&'a str),
 }
 
-/// The user with id `id` with whether its linked instructor is active, if
-/// there is such a user: what every authenticated request checks.
-pub fn by_id(conn: &mut Db, id: &str) -> QueryResult<Option<(User, Option<bool>)>> {
-    users::table
+/// The user an account lookup finds, with whether its linked instructor is
+/// active: what sign-in and every authenticated request check.
+pub fn account(conn: &mut Db, lookup: Lookup) -> QueryResult<Option<(User, Option<bool>)>> {
+    let query = users::table
         .left_join(instructors::table)
-        .filter(users::id.eq(id))
         .select((User::as_select(), instructors::active.nullable()))
-        .first(conn)
-        .optional()
+        .into_boxed::<Backend>();
+    let query = match lookup {
+        Lookup::Id(id) => query.filter(users::id.eq(id)),
+        Lookup::Username(name) => query.filter(users::username.eq(name)),
+    };
+    query.first(conn).optional()
 }
 
 /// An admin's change of an account; `None` leaves a field as it is.
@@ -152,8 +152,8 @@ pub struct UserUpdate {
 /// linked to an instructor, nor the reverse.
 pub fn update(conn: &mut Db, id: &str, change: &UserUpdate) -> Result<User, AppError> {
     write(conn, |conn| {
-        let (user, _) =
-            by_id(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no user {id}")))?;
+        let (user, _) = account(conn, Lookup::Id(id))?
+            .ok_or_else(|| AppError::NotFound(format!("no user {id}")))?;
         if let Some(role) = change.role {
             if (role == Role::Instructor) != user.instructor_id.is_some() {
                 return Err(AppError::field(
@@ -176,7 +176,7 @@ pub fn update(conn: &mut Db, id: &str, change: &UserUpdate) -> Result<User, AppE
                 users::token_version.eq(user.token_version + 1),
             ))
             .execute(conn)?;
-        Ok(by_id(conn, id)?
+        Ok(account(conn, Lookup::Id(id))?
             .ok_or_else(|| AppError::NotFound(format!("no user {id}")))?
             .0)
     })

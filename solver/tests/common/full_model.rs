@@ -6,7 +6,10 @@
 //!
 //! good_lp reports a solution's status but not HiGHS's MIP dual bound, so a
 //! run stopped by its time limit says only that it was stopped; its
-//! objective is recomputed from its pairs by the checker's formula.
+//! objective is recomputed from its pairs by the checker's formula. HiGHS
+//! starts from the all-unfilled staffing. Its time limit bounds HiGHS's own
+//! loops, not building the model nor every setup step, so a full-model run
+//! can take far longer than its limit.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -14,7 +17,7 @@ use std::collections::BTreeMap;
 use good_lp::solvers::highs::highs;
 use good_lp::{
     variable, variables, Constraint, Expression, ProblemVariables, Solution, SolutionStatus,
-    SolverModel, Variable,
+    SolverModel, Variable, WithInitialSolution,
 };
 use solver::problem::{InstructorKind, Problem};
 
@@ -50,9 +53,23 @@ pub fn solve(p: &Problem, time_limit_s: f64, mip_gap: f32) -> Result<Answer, Str
         .map(|_| vars.add(variable().min(0)))
         .collect();
     let objective = objective(&view, &x, &z, &shortfall);
+    // Leaving every place open is feasible: HiGHS starts from it, so a
+    // time limit never leaves the full model without a staffing.
+    let start: Vec<(Variable, f64)> = x
+        .values()
+        .chain(z.values())
+        .map(|&v| (v, 0.0))
+        .chain(
+            shortfall
+                .iter()
+                .enumerate()
+                .map(|(c, &u)| (u, required_cadres(p, &class_of, c))),
+        )
+        .collect();
     let mut model = vars
         .maximise(objective)
         .using(highs)
+        .with_initial_solution(start)
         .set_time_limit(time_limit_s)
         .set_threads(1)
         .set_option("random_seed", 7)
@@ -191,6 +208,15 @@ fn trips_are_paid(p: &Problem, class_of: &[usize], x: &Assignments, z: &Trips) -
         .collect()
 }
 
+/// The cadre places class `c` asks for: `min_cadre_share` of its places.
+fn required_cadres(p: &Problem, class_of: &[usize], c: usize) -> f64 {
+    let places: i64 = (0..p.sessions.len())
+        .filter(|&s| class_of[s] == c)
+        .map(|s| p.sessions[s].needed)
+        .sum();
+    p.classes[c].min_cadre_share * places as f64
+}
+
 /// Cadres take at least `min_cadre_share` of a class's places, or the
 /// shortfall is paid for.
 fn cadre_shares(
@@ -201,10 +227,6 @@ fn cadre_shares(
 ) -> Vec<Constraint> {
     (0..p.classes.len())
         .map(|c| {
-            let places: i64 = (0..p.sessions.len())
-                .filter(|&s| class_of[s] == c)
-                .map(|s| p.sessions[s].needed)
-                .sum();
             let cadres: Expression = x
                 .iter()
                 .filter(|((s, i), _)| {
@@ -212,7 +234,7 @@ fn cadre_shares(
                 })
                 .map(|(_, &v)| v)
                 .sum();
-            (cadres + shortfall[c]).geq(p.classes[c].min_cadre_share * places as f64)
+            (cadres + shortfall[c]).geq(required_cadres(p, class_of, c))
         })
         .collect()
 }
