@@ -4,7 +4,6 @@ use actix_web::dev::Service;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
-use utoipa_actix_web::AppExt;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -115,12 +114,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let document = api::document();
     let paths = web::Data::new(api::PathMethods::of(&document));
     let mut server = HttpServer::new(move || {
-        let (app, _) = App::new()
-            .into_utoipa_app()
-            .configure(api::routes)
-            .split_for_parts();
         let document = document.clone();
-        app.wrap(actix_web::middleware::from_fn(auth::identify))
+        App::new()
+            .wrap(actix_web::middleware::from_fn(auth::identify))
             .wrap(actix_web::middleware::from_fn(
                 crate::problem_details::fill_empty_errors,
             ))
@@ -153,7 +149,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(api::json::query_config())
             .app_data(paths.clone())
-            .configure(|cfg| api::extras(cfg, document))
+            .configure(|cfg| api::configure(cfg, document))
     })
     .shutdown_timeout(30);
     if let Some(workers) = args.http_workers {

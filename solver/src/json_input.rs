@@ -24,6 +24,11 @@ pub fn parse_json<T: DeserializeOwned>(json: &[u8]) -> Result<T, Vec<FieldError>
             ),
         )]
     })?;
+    parse_json_value(value)
+}
+
+/// [`parse_json`] for a document already read as JSON.
+pub fn parse_json_value<T: DeserializeOwned>(value: Value) -> Result<T, Vec<FieldError>> {
     if !value.is_object() {
         return Err(vec![FieldError::new(
             "",

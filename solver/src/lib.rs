@@ -34,7 +34,7 @@ mod sparse;
 pub mod synthetic;
 mod validate;
 
-pub use json_input::{control_character_error, parse_json};
+pub use json_input::{control_character_error, parse_json, parse_json_value};
 pub use pins::broken_pins;
 pub use problem::Problem;
 pub use recommend::{recommend, recommend_for_session, Reason, Recommendation};

@@ -223,9 +223,10 @@ impl PathMethods {
     }
 }
 
-/// What the service answers besides the API: the browsable document, and a
-/// problem body for every path or method it does not know.
-pub fn extras(cfg: &mut web::ServiceConfig, document: Document) {
+/// Everything the service answers: the API of [`routes`], the browsable
+/// `document`, and a problem body for every path or method it does not know.
+pub fn configure(cfg: &mut web::ServiceConfig, document: Document) {
+    routes(&mut ServiceConfig::new(cfg));
     cfg.route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document))
         .default_service(web::to(unknown));

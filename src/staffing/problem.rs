@@ -78,7 +78,7 @@ fn overlay<T: Serialize + serde::de::DeserializeOwned>(
     if let Some(map) = value.as_object_mut() {
         map.extend(given.clone());
     }
-    solver::parse_json(value.to_string().as_bytes()).map_err(|errors| {
+    solver::parse_json_value(value).map_err(|errors| {
         errors
             .into_iter()
             .map(|e| FieldError {
@@ -121,7 +121,7 @@ fn drop_broken_pins(problem: &mut Problem) -> Vec<DroppedPin> {
     loop {
         let broken = solver::broken_pins(problem);
         if broken.is_empty() {
-            return dropped;
+            break;
         }
         for (k, error) in broken.iter().rev() {
             let pin = problem.pins.remove(*k);
@@ -133,10 +133,13 @@ fn drop_broken_pins(problem: &mut Problem) -> Vec<DroppedPin> {
             });
             problem.previous.push(pin);
         }
+    }
+    if !dropped.is_empty() {
         problem
             .previous
             .sort_by(|a, b| (&a.session, &a.instructor).cmp(&(&b.session, &b.instructor)));
     }
+    dropped
 }
 
 /// Display names of the ids in a problem.

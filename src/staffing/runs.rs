@@ -56,19 +56,20 @@ impl Run {
 
     /// The solver's progress so far, one point per improvement.
     pub fn progress(&self) -> Result<Vec<ProgressPoint>, AppError> {
-        self.progress
-            .as_deref()
-            .map_or(Ok(Vec::new()), serde_json::from_str)
-            .map_err(|e| AppError::Internal(e.into()))
+        json_list(self.progress.as_deref())
     }
 
     /// The pins the run could not keep.
     pub fn dropped_pins(&self) -> Result<Vec<DroppedPin>, AppError> {
-        self.dropped_pins
-            .as_deref()
-            .map_or(Ok(Vec::new()), serde_json::from_str)
-            .map_err(|e| AppError::Internal(e.into()))
+        json_list(self.dropped_pins.as_deref())
     }
+}
+
+/// A stored JSON list; none stored is an empty one.
+fn json_list<T: serde::de::DeserializeOwned>(column: Option<&str>) -> Result<Vec<T>, AppError> {
+    column
+        .map_or(Ok(Vec::new()), serde_json::from_str)
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 /// How the workers run.
@@ -262,6 +263,11 @@ fn mine<'a>(id: &'a str, worker: &'a str) -> HeldRun<'a> {
         .filter(staffing_runs::state.eq("running"))
 }
 
+/// The solver's progress as stored.
+fn progress_json(progress: &[ProgressPoint]) -> Result<String, AppError> {
+    serde_json::to_string(progress).map_err(|e| AppError::Internal(e.into()))
+}
+
 /// Publishes the progress of `worker`'s run.
 fn publish(
     conn: &mut Db,
@@ -269,22 +275,24 @@ fn publish(
     worker: &str,
     progress: &[ProgressPoint],
 ) -> Result<(), AppError> {
-    let json = serde_json::to_string(progress).map_err(|e| AppError::Internal(e.into()))?;
     diesel::update(mine(id, worker))
-        .set(staffing_runs::progress.eq(json))
+        .set(staffing_runs::progress.eq(progress_json(progress)?))
         .execute(conn)?;
     Ok(())
 }
 
-/// Finishes `worker`'s run with a result or an error.
+/// Finishes `worker`'s run with a result or an error, and the solver's
+/// whole progress.
 fn finish(
     conn: &mut Db,
     id: &str,
     worker: &str,
     outcome: Result<Solved, String>,
+    progress: &[ProgressPoint],
 ) -> Result<(), AppError> {
     let now = Utc::now().naive_utc();
     let mine = mine(id, worker);
+    let progress = progress_json(progress)?;
     let updated = match outcome {
         Ok(solved) => diesel::update(mine)
             .set((
@@ -293,6 +301,7 @@ fn finish(
                 staffing_runs::problem.eq(solved.problem),
                 staffing_runs::result.eq(solved.solution),
                 staffing_runs::dropped_pins.eq(solved.dropped_pins),
+                staffing_runs::progress.eq(progress),
                 staffing_runs::finished_at.eq(now),
                 staffing_runs::lease_until.eq(None::<NaiveDateTime>),
             ))
@@ -301,6 +310,7 @@ fn finish(
             .set((
                 staffing_runs::state.eq("failed"),
                 staffing_runs::error.eq(error),
+                staffing_runs::progress.eq(progress),
                 staffing_runs::finished_at.eq(now),
                 staffing_runs::lease_until.eq(None::<NaiveDateTime>),
             ))
@@ -329,7 +339,7 @@ fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Resu
         Ok(built) => built,
         Err(AppError::Validation(errors)) => {
             let detail = serde_json::to_string(&errors).unwrap_or_default();
-            return finish(&mut conn, id, worker, Err(detail));
+            return finish(&mut conn, id, worker, Err(detail), &[]);
         }
         Err(e) => return Err(e),
     };
@@ -356,9 +366,11 @@ fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Resu
         shared.1.notify_all();
         solution
     });
-    if let Ok(state) = shared.0.lock() {
-        publish(&mut *pool.get()?, id, worker, &state.progress)?;
-    }
+    let progress = shared
+        .0
+        .lock()
+        .map(|s| s.progress.clone())
+        .unwrap_or_default();
     let outcome = solution.and_then(|solution| {
         serde_json::to_string(&solution)
             .map(|json| Solved {
@@ -369,7 +381,7 @@ fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Resu
             })
             .map_err(|e| e.to_string())
     });
-    finish(&mut *pool.get()?, id, worker, outcome)
+    finish(&mut *pool.get()?, id, worker, outcome, &progress)
 }
 
 /// What a solving worker shares with its heartbeat.
