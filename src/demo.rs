@@ -103,7 +103,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     println!("Demo database: {url}");
     let pool = store::open(&url, 4)?;
     let mut rng = StdRng::seed_from_u64(args.seed);
-    let planner = seed_users(&pool)?;
+    let mut sign_ins = Vec::new();
+    let planner = sign_in(&pool, &mut sign_ins, Role::Planner, None)?;
     let count = seed_pool(&pool, &mut rng, args.instructors)?;
     let plan_id = seed_plan(&pool, &mut rng, &planner)?;
     println!("Seeded {count} instructors and a provincial plan; staffing it …\n");
@@ -165,22 +166,41 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         "{}",
         summary::report(&built.problem, &solution, Some(&built.names))
     );
-    println!("\nThe run's proposals are applied. Serve this database with:\n  faculty-pool serve --database-url {url}");
+    // The instructor account speaks for someone the run just proposed.
+    let teacher = solution.assignments.first().map(|a| a.instructor.clone());
+    sign_in(&pool, &mut sign_ins, Role::Admin, None)?;
+    sign_in(&pool, &mut sign_ins, Role::Office, None)?;
+    if let Some(teacher) = &teacher {
+        sign_in(&pool, &mut sign_ins, Role::Instructor, Some(teacher))?;
+    }
+    println!("\nThe run's proposals are applied. Serve this database and open the console:\n  ./target/release/faculty-pool serve --database-url {url}\n  # then http://127.0.0.1:8080/\nSign-ins:");
+    for (username, password) in &sign_ins {
+        println!("  {username:<18} {password}");
+    }
     Ok(())
 }
 
-fn seed_users(pool: &DbPool) -> anyhow::Result<String> {
-    let hash = password::hash(&uuid::Uuid::new_v4().to_string())?;
-    let planner = users::create(
+/// Makes the account `demo-<role>` with a random password, noted in
+/// `sign_ins`; returns its id.
+fn sign_in(
+    pool: &DbPool,
+    sign_ins: &mut Vec<(String, String)>,
+    role: Role,
+    instructor_id: Option<&str>,
+) -> anyhow::Result<String> {
+    let username = format!("demo-{}", role.code());
+    let secret = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+    let user = users::create(
         &mut *pool.get()?,
         &users::NewUser {
-            username: "demo-planner",
-            password_hash: &hash,
-            role: Role::Planner,
-            instructor_id: None,
+            username: &username,
+            password_hash: &password::hash(&secret)?,
+            role,
+            instructor_id,
         },
     )?;
-    Ok(planner.id)
+    sign_ins.push((username, secret));
+    Ok(user.id)
 }
 
 fn name(rng: &mut StdRng) -> String {

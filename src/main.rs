@@ -2,6 +2,7 @@
 
 mod api;
 mod auth;
+mod console;
 mod demo;
 mod error;
 mod problem_details;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use solver::{Problem, Solution};
 
-use crate::staffing::problem::Names;
+use crate::store::names::Names;
 
 /// The readable report of a staffing solution: totals, then per class the
 /// places filled, cadre share and travel, then unfilled sessions with their

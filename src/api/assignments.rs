@@ -1,8 +1,10 @@
-//! Assignments: planners list, lock, unlock and confirm them; instructors
-//! see their own, decline with a reason, and import their confirmed sessions
-//! into a calendar (iCalendar).
+//! Assignments: planners list, lock, unlock and confirm them and put an
+//! instructor in by hand; instructors see their own, accept or decline them,
+//! and import their confirmed sessions into a calendar (iCalendar), with a
+//! bearer token or through a secret feed URL a calendar application can
+//! subscribe to.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use icalendar::{Calendar, Component, EventLike};
 use serde::{Deserialize, Serialize};
@@ -12,8 +14,9 @@ use super::json::JsonBody;
 use crate::auth::{Caller, Planner, Reader};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
+use crate::staffing::assign;
 use crate::store::assignments::{self, AssignmentFilter, Change, Listed};
-use crate::store::{self, DbPool};
+use crate::store::{self, users, Db, DbPool};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssignmentView {
@@ -29,6 +32,9 @@ pub struct AssignmentView {
     pub plan: String,
     pub instructor: String,
     pub instructor_name: String,
+    /// `cadre`, `expert` or `model_figure`: what counts toward a class's
+    /// cadre share.
+    pub instructor_kind: String,
     /// `proposed`, `confirmed` or `declined`.
     pub state: String,
     /// A locked assignment is a pin for the next staffing run.
@@ -54,6 +60,7 @@ impl From<Listed> for AssignmentView {
             plan: a.plan_id,
             instructor: a.instructor_id,
             instructor_name: a.instructor_name,
+            instructor_kind: a.instructor_kind,
             state: a.state,
             locked: a.locked,
             run: a.run_id,
@@ -84,12 +91,45 @@ pub async fn list(
     ))
 }
 
+/// A planner's assignment by hand.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManualAssignment {
+    pub session: String,
+    pub instructor: String,
+}
+
+/// Put an instructor into a session by hand. The assignment is locked, so
+/// the next staffing run keeps it; 422 at `instructor` naming every rule the
+/// instructor fails (not eligible, unavailable or busy, over capacity), 409
+/// when the session already has all it needs confirmed or locked.
+#[utoipa::path(tag = "assignments", request_body = ManualAssignment,
+    responses((status = 201, body = AssignmentView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/api/v1/assignments")]
+pub async fn create(
+    _caller: Planner,
+    pool: web::Data<DbPool>,
+    JsonBody(body): JsonBody<ManualAssignment>,
+) -> Result<HttpResponse, AppError> {
+    let made = store::run(&pool, move |conn| {
+        assign::assign(conn, &body.session, &body.instructor)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(AssignmentView::from(made)))
+}
+
 async fn change(
     pool: web::Data<DbPool>,
     id: String,
     what: Change,
+    instructor: Option<String>,
 ) -> Result<web::Json<AssignmentView>, AppError> {
-    let changed = store::run(&pool, move |conn| assignments::change(conn, &id, what)).await?;
+    let changed = store::run(&pool, move |conn| {
+        assignments::change(conn, &id, what, instructor.as_deref())
+    })
+    .await?;
     Ok(web::Json(changed.into()))
 }
 
@@ -104,7 +144,7 @@ pub async fn lock(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<web::Json<AssignmentView>, AppError> {
-    change(pool, id.into_inner(), Change::Lock).await
+    change(pool, id.into_inner(), Change::Lock, None).await
 }
 
 /// Unlock an assignment.
@@ -118,7 +158,7 @@ pub async fn unlock(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<web::Json<AssignmentView>, AppError> {
-    change(pool, id.into_inner(), Change::Unlock).await
+    change(pool, id.into_inner(), Change::Unlock, None).await
 }
 
 /// Confirm an assignment: the instructor is booked.
@@ -132,7 +172,7 @@ pub async fn confirm(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<web::Json<AssignmentView>, AppError> {
-    change(pool, id.into_inner(), Change::Confirm).await
+    change(pool, id.into_inner(), Change::Confirm, None).await
 }
 
 /// The caller's own assignments (instructor accounts).
@@ -152,6 +192,21 @@ pub async fn own(
     Ok(views(
         store::run(&pool, move |conn| assignments::list(conn, &filter)).await?,
     ))
+}
+
+/// Accept one of the caller's proposed assignments: it becomes confirmed.
+#[utoipa::path(tag = "me", params(("id" = String, Path)),
+    responses((status = 200, body = AssignmentView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/api/v1/me/assignments/{id}/accept")]
+pub async fn accept(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<web::Json<AssignmentView>, AppError> {
+    let me = caller.own_instructor()?.to_owned();
+    change(pool, id.into_inner(), Change::Confirm, Some(me)).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -189,21 +244,30 @@ pub async fn decline(
     security(("bearer" = [])))]
 #[get("/api/v1/me/assignments.ics")]
 pub async fn calendar(caller: Caller, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
+    let me = caller.own_instructor()?.to_owned();
+    let confirmed = store::run(&pool, move |conn| confirmed_of(conn, &me)).await?;
+    Ok(ics(confirmed))
+}
+
+fn confirmed_of(conn: &mut Db, instructor: &str) -> Result<Vec<Listed>, AppError> {
     let filter = AssignmentFilter {
-        instructor: Some(caller.own_instructor()?.to_owned()),
+        instructor: Some(instructor.to_owned()),
         state: Some("confirmed".to_owned()),
         ..AssignmentFilter::default()
     };
-    let confirmed = store::run(&pool, move |conn| assignments::list(conn, &filter)).await?;
-    let mut calendar = Calendar::new();
-    calendar.name("师资库 授课安排");
+    assignments::list(conn, &filter)
+}
+
+fn ics(confirmed: Vec<Listed>) -> HttpResponse {
+    let mut ical = Calendar::new();
+    ical.name("师资库 授课安排");
     for a in confirmed {
         let place = if a.remote {
             format!("{}（视频授课）", a.city)
         } else {
             a.city.clone()
         };
-        calendar.push(
+        ical.push(
             icalendar::Event::new()
                 .uid(&format!("{}@faculty-pool", a.id))
                 .summary(&a.session_title)
@@ -214,11 +278,99 @@ pub async fn calendar(caller: Caller, pool: web::Data<DbPool>) -> Result<HttpRes
                 .done(),
         );
     }
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((
             "content-disposition",
             "attachment; filename=\"assignments.ics\"",
         ))
-        .body(calendar.done().to_string()))
+        .body(ical.done().to_string())
+}
+
+/// A calendar feed: the secret URL a calendar application subscribes to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarFeed {
+    /// The path of the feed, with its secret; shown once, only a digest is kept.
+    pub path: String,
+}
+
+/// Make (or replace) the caller's calendar feed: a secret URL that serves
+/// their confirmed sessions without a bearer token. Any earlier URL stops
+/// working.
+#[utoipa::path(tag = "me",
+    responses((status = 201, body = CalendarFeed),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/api/v1/me/calendar-feed")]
+pub async fn create_feed(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    caller.own_instructor()?;
+    let secret: String = {
+        use rand::Rng;
+        let bytes: [u8; 32] = rand::rng().random();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let (user, digest) = (caller.user_id.clone(), feed_digest(&secret));
+    store::run(&pool, move |conn| {
+        users::set_calendar_feed(conn, &user, Some(&digest))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(CalendarFeed {
+        path: format!("/api/v1/calendar-feeds/{secret}"),
+    }))
+}
+
+/// Revoke the caller's calendar feed.
+#[utoipa::path(tag = "me",
+    responses((status = 204),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[delete("/api/v1/me/calendar-feed")]
+pub async fn revoke_feed(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    caller.own_instructor()?;
+    let user = caller.user_id.clone();
+    store::run(&pool, move |conn| {
+        users::set_calendar_feed(conn, &user, None)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// An instructor's confirmed sessions through their secret feed URL (no
+/// bearer token: calendar applications cannot send one). 404 for an unknown
+/// or revoked secret, or a disabled account.
+#[utoipa::path(tag = "me", params(("secret" = String, Path)),
+    responses((status = 200, content_type = "text/calendar", body = String),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")))]
+#[get("/api/v1/calendar-feeds/{secret}")]
+pub async fn feed(
+    pool: web::Data<DbPool>,
+    secret: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let digest = feed_digest(&secret);
+    let confirmed = store::run(&pool, move |conn| {
+        let unknown = || AppError::NotFound("no such calendar feed".to_owned());
+        let (user, instructor_active) =
+            users::by_calendar_feed(conn, &digest)?.ok_or_else(unknown)?;
+        let instructor = match (user.may_act(instructor_active), &user.instructor_id) {
+            (Some(_), Some(instructor)) => instructor.clone(),
+            _ => return Err(unknown()),
+        };
+        confirmed_of(conn, &instructor)
+    })
+    .await?;
+    Ok(ics(confirmed))
+}
+
+fn feed_digest(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

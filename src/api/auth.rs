@@ -28,6 +28,17 @@ pub struct TokenView {
     pub expires_in: i64,
 }
 
+impl TokenView {
+    /// A new token for `subject`.
+    pub fn new(keys: &TokenKeys, subject: &Subject) -> Result<Self, AppError> {
+        Ok(Self {
+            access_token: keys.issue(subject)?,
+            token_type: "Bearer",
+            expires_in: keys.ttl_s(),
+        })
+    }
+}
+
 /// Exchange a username and password for a bearer token. A disabled account,
 /// or an instructor account whose instructor is deactivated, cannot sign in.
 /// After three consecutive failures for a username from one client address,
@@ -83,9 +94,5 @@ pub async fn token(
         }
     })
     .await?;
-    Ok(web::Json(TokenView {
-        access_token: keys.issue(&subject)?,
-        token_type: "Bearer",
-        expires_in: keys.ttl_s(),
-    }))
+    Ok(web::Json(TokenView::new(&keys, &subject)?))
 }

@@ -1,17 +1,19 @@
 //! `/api/v1/me`: the caller's own account and, for instructors, their profile.
 
 use actix_web::{get, put, web, HttpRequest, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::auth::TokenView;
 use super::instructors::{profile_response, InstructorView, RatingAt};
 use super::json::JsonBody;
 use super::versioning::if_match;
-use crate::auth::{Caller, Role};
+use crate::auth::token::Subject;
+use crate::auth::{password, Caller, Role, TokenKeys};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::store::instructors::{self, ContactInput};
-use crate::store::{self, DbPool};
+use crate::store::{self, users, DbPool};
 
 /// Who the caller is.
 #[derive(Debug, Serialize, ToSchema)]
@@ -50,6 +52,60 @@ pub async fn get(
         role: caller.role,
         instructor: instructor.map(InstructorView::from),
     }))
+}
+
+/// A user's change of their own password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current: String,
+    /// At least 8 characters.
+    pub new: String,
+}
+
+/// Change the caller's own password. Every earlier token of the account
+/// stops working; the answer carries a new one.
+#[utoipa::path(
+    tag = "me",
+    request_body = PasswordChange,
+    responses(
+        (status = 200, body = TokenView),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/api/v1/me/password")]
+pub async fn change_password(
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    keys: web::Data<TokenKeys>,
+    JsonBody(change): JsonBody<PasswordChange>,
+) -> Result<web::Json<TokenView>, AppError> {
+    password::check_strength(&change.new)
+        .map_err(|detail| AppError::field("new", "min_length", detail))?;
+    let id = caller.user_id.clone();
+    let subject = store::run(&pool, move |conn| {
+        let (user, _) = users::account(conn, users::Lookup::Id(&id))?
+            .ok_or_else(|| AppError::Unauthorized("the account is gone"))?;
+        if !password::verify(&change.current, &user.password_hash) {
+            return Err(AppError::field(
+                "current",
+                "matches",
+                "this is not the account's current password",
+            ));
+        }
+        let update = users::UserUpdate {
+            password_hash: Some(password::hash(&change.new)?),
+            ..users::UserUpdate::default()
+        };
+        let user = users::update(conn, &id, &update)?;
+        Ok(Subject {
+            user_id: user.id,
+            version: user.token_version,
+        })
+    })
+    .await?;
+    Ok(web::Json(TokenView::new(&keys, &subject)?))
 }
 
 /// An instructor replaces their own contact fields (the only part of the

@@ -5,6 +5,7 @@
 pub mod assignments;
 pub mod auth;
 pub mod availability;
+pub mod exclusions;
 pub mod health;
 pub mod instructors;
 pub mod json;
@@ -69,6 +70,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(auth::token)
         .service(me::get)
         .service(me::update_contact)
+        .service(me::change_password)
         .service(availability::list_own)
         .service(availability::add_own)
         .service(availability::remove_own)
@@ -93,26 +95,40 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(plans::create)
         .service(plans::list)
         .service(plans::get)
+        .service(plans::update)
+        .service(plans::delete)
         .service(plans::create_class)
         .service(plans::get_class)
+        .service(plans::update_class)
+        .service(plans::delete_class)
         .service(plans::create_session)
         .service(plans::get_session)
+        .service(plans::update_session)
         .service(plans::delete_session)
         .service(recommendations::for_session)
         .service(recommendations::for_query)
         .service(runs::create)
         .service(runs::list)
         .service(runs::get)
+        .service(runs::changes)
         .service(runs::apply)
         .service(runs::problem)
         .service(solve::solve)
         .service(assignments::list)
+        .service(assignments::create)
         .service(assignments::lock)
         .service(assignments::unlock)
         .service(assignments::confirm)
         .service(assignments::calendar)
         .service(assignments::own)
-        .service(assignments::decline);
+        .service(assignments::accept)
+        .service(assignments::decline)
+        .service(assignments::create_feed)
+        .service(assignments::revoke_feed)
+        .service(assignments::feed)
+        .service(exclusions::create)
+        .service(exclusions::list)
+        .service(exclusions::delete);
 }
 
 /// The OpenAPI document of [`routes`], with what every operation can answer
@@ -223,10 +239,12 @@ impl PathMethods {
     }
 }
 
-/// Everything the service answers: the API of [`routes`], the browsable
-/// `document`, and a problem body for every path or method it does not know.
+/// Everything the service answers: the API of [`routes`], the web console,
+/// the browsable `document`, and a problem body for every path or method it
+/// does not know.
 pub fn configure(cfg: &mut web::ServiceConfig, document: Document) {
     routes(&mut ServiceConfig::new(cfg));
+    crate::console::configure(cfg);
     cfg.route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document))
         .default_service(web::to(unknown));

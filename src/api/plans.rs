@@ -1,6 +1,6 @@
 //! `/api/v1/plans`, `/classes`, `/sessions`: the yearly training plan.
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -184,6 +184,39 @@ pub async fn get(
     Ok(web::Json(PlanView::new(plan, Some(classes))))
 }
 
+/// Rename a plan or change its year or tier.
+#[utoipa::path(tag = "plans", params(("id" = String, Path)), request_body = PlanInput,
+    responses((status = 200, body = PlanView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[put("/api/v1/plans/{id}")]
+pub async fn update(
+    _caller: Planner,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    JsonBody(input): JsonBody<PlanInput>,
+) -> Result<web::Json<PlanView>, AppError> {
+    let plan = store::run(&pool, move |conn| plans::update_plan(conn, &id, &input)).await?;
+    Ok(web::Json(PlanView::new(plan, None)))
+}
+
+/// Remove a plan with its classes, sessions, runs and assignments; 409
+/// `/problems/has-held-assignments` while any assignment is confirmed or
+/// locked.
+#[utoipa::path(tag = "plans", params(("id" = String, Path)),
+    responses((status = 204),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[delete("/api/v1/plans/{id}")]
+pub async fn delete(
+    _caller: Planner,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    store::run(&pool, move |conn| plans::delete_plan(conn, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Add a class to a plan.
 #[utoipa::path(tag = "plans", params(("id" = String, Path)), request_body = ClassInput,
     responses((status = 201, body = ClassView),
@@ -213,6 +246,39 @@ pub async fn get_class(
 ) -> Result<web::Json<ClassView>, AppError> {
     let class = store::run(&pool, move |conn| plans::class(conn, &id)).await?;
     Ok(web::Json(class.into()))
+}
+
+/// Change a class (venue, dates, kind, cadre share); its sessions must still
+/// lie within its dates.
+#[utoipa::path(tag = "plans", params(("id" = String, Path)), request_body = ClassInput,
+    responses((status = 200, body = ClassView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[put("/api/v1/classes/{id}")]
+pub async fn update_class(
+    _caller: Planner,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    JsonBody(input): JsonBody<ClassInput>,
+) -> Result<web::Json<ClassView>, AppError> {
+    let class = store::run(&pool, move |conn| plans::update_class(conn, &id, &input)).await?;
+    Ok(web::Json(class.into()))
+}
+
+/// Remove a class with its sessions; 409 `/problems/has-held-assignments`
+/// while any of their assignments is confirmed or locked.
+#[utoipa::path(tag = "plans", params(("id" = String, Path)),
+    responses((status = 204),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[delete("/api/v1/classes/{id}")]
+pub async fn delete_class(
+    _caller: Planner,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    store::run(&pool, move |conn| plans::delete_class(conn, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Add a session to a class.
@@ -246,7 +312,25 @@ pub async fn get_session(
     Ok(web::Json(session.into()))
 }
 
-/// Remove a session and its assignments.
+/// Change a session (time, topics, method, remote, needed); its assignments
+/// stay, and the next run drops any that no longer fit.
+#[utoipa::path(tag = "plans", params(("id" = String, Path)), request_body = SessionInput,
+    responses((status = 200, body = SessionView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[put("/api/v1/sessions/{id}")]
+pub async fn update_session(
+    _caller: Planner,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    JsonBody(input): JsonBody<SessionInput>,
+) -> Result<web::Json<SessionView>, AppError> {
+    let session = store::run(&pool, move |conn| plans::update_session(conn, &id, &input)).await?;
+    Ok(web::Json(session.into()))
+}
+
+/// Remove a session with its proposed and declined assignments; 409
+/// `/problems/has-held-assignments` while one is confirmed or locked.
 #[utoipa::path(tag = "plans", params(("id" = String, Path)),
     responses((status = 204),
               (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),

@@ -1,15 +1,14 @@
 //! Staffing runs (SPEC 7): queue one for a plan, read its state and solution
 //! (with names), apply it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::Serialize;
-use serde_json::Value;
-use solver::{FieldError, ProgressPoint};
+use solver::solution::{ExcludedBy, Stats, Status};
+use solver::{FieldError, ProgressPoint, Solution};
 use utoipa::ToSchema;
 
 use super::json::JsonBody;
@@ -17,9 +16,12 @@ use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::staffing::apply as applying;
+use crate::staffing::changes as changing;
 use crate::staffing::problem::{DroppedPin, RunRequest};
 use crate::staffing::runs::{self, Doorbell, Run, WorkerConfig};
-use crate::store::schema::{classes, instructors, sessions};
+use crate::store::assignments::{self, AssignmentFilter};
+use crate::store::names::Names;
+use crate::store::plans;
 use crate::store::{self, Db, DbPool};
 
 /// A staffing run.
@@ -56,15 +58,13 @@ pub struct RunView {
     /// bound improved: while the run solves, the latest figures and the
     /// history so far.
     pub progress: Vec<ProgressPoint>,
-    /// SPEC 5.5, every id with its name beside it (`instructor_name`,
-    /// `session_title`, `class_name`); only on a single run.
-    #[schema(value_type = Option<Object>)]
+    /// SPEC 5.5 with every id's name beside it; only on a single run.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub solution: Option<Value>,
+    pub solution: Option<SolutionView>,
 }
 
 impl RunView {
-    fn new(run: Run, solution: Option<Value>) -> Result<Self, AppError> {
+    fn new(run: Run, solution: Option<SolutionView>) -> Result<Self, AppError> {
         let request = run.request()?;
         let dropped_pins = run.dropped_pins()?;
         let progress = run.progress()?;
@@ -101,97 +101,194 @@ impl RunView {
     }
 }
 
+/// SPEC 5.5's solution with names beside the ids.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SolutionView {
+    pub status: Status,
+    pub objective: f64,
+    pub bound: f64,
+    pub gap: f64,
+    pub assignments: Vec<AssignedView>,
+    pub trips: Vec<TripView>,
+    pub unfilled: Vec<UnfilledView>,
+    pub cadre_shortfalls: Vec<ShortfallView>,
+    pub stats: Stats,
+}
+
+/// An assignment of the solution.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignedView {
+    pub session: String,
+    pub session_title: String,
+    pub instructor: String,
+    pub instructor_name: String,
+    pub expertise: f64,
+    pub rating: f64,
+    /// It was a current proposal already.
+    pub kept: bool,
+    pub score: f64,
+}
+
+/// A trip of the solution.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TripView {
+    pub instructor: String,
+    pub instructor_name: String,
+    pub class: String,
+    pub class_name: String,
+    pub distance_km: f64,
+    pub cost: f64,
+}
+
+/// A session left short, with why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnfilledView {
+    pub session: String,
+    pub session_title: String,
+    pub missing: i64,
+    pub eligible: usize,
+    pub excluded_by: ExcludedBy,
+    pub near_misses: Vec<NearMissView>,
+}
+
+/// An instructor who almost could have taken an unfilled place.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearMissView {
+    pub instructor: String,
+    pub instructor_name: String,
+    /// `topic`, `unavailable`, `remote`, `travel`, `exclusion`, `capacity`
+    /// or `conflict`.
+    pub blocked_by: String,
+    pub detail: String,
+}
+
+/// A class short of its cadre share.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShortfallView {
+    pub class: String,
+    pub class_name: String,
+    pub required: f64,
+    pub assigned: usize,
+    pub shortfall: f64,
+}
+
+impl SolutionView {
+    fn new(solution: Solution, names: &Names) -> Self {
+        let instructor = |id: &str| names.instructor(id).to_owned();
+        let session = |id: &str| names.session(id).to_owned();
+        let class = |id: &str| names.class(id).to_owned();
+        Self {
+            status: solution.status,
+            objective: solution.objective,
+            bound: solution.bound,
+            gap: solution.gap,
+            assignments: solution
+                .assignments
+                .into_iter()
+                .map(|a| AssignedView {
+                    session_title: session(&a.session),
+                    instructor_name: instructor(&a.instructor),
+                    session: a.session,
+                    instructor: a.instructor,
+                    expertise: a.expertise,
+                    rating: a.rating,
+                    kept: a.kept,
+                    score: a.score,
+                })
+                .collect(),
+            trips: solution
+                .trips
+                .into_iter()
+                .map(|t| TripView {
+                    instructor_name: instructor(&t.instructor),
+                    class_name: class(&t.class),
+                    instructor: t.instructor,
+                    class: t.class,
+                    distance_km: t.distance_km,
+                    cost: t.cost,
+                })
+                .collect(),
+            unfilled: solution
+                .unfilled
+                .into_iter()
+                .map(|u| UnfilledView {
+                    session_title: session(&u.session),
+                    session: u.session,
+                    missing: u.missing,
+                    eligible: u.eligible,
+                    excluded_by: u.excluded_by,
+                    near_misses: u
+                        .near_misses
+                        .into_iter()
+                        .map(|m| NearMissView {
+                            instructor_name: instructor(&m.instructor),
+                            instructor: m.instructor,
+                            blocked_by: m.blocked_by,
+                            detail: m.detail,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            cadre_shortfalls: solution
+                .cadre_shortfalls
+                .into_iter()
+                .map(|c| ShortfallView {
+                    class_name: class(&c.class),
+                    class: c.class,
+                    required: c.required,
+                    assigned: c.assigned,
+                    shortfall: c.shortfall,
+                })
+                .collect(),
+            stats: solution.stats,
+        }
+    }
+}
+
+/// The names of every id a solution mentions.
+fn names_of(conn: &mut Db, solution: &Solution) -> Result<Names, AppError> {
+    let instructors = solution
+        .assignments
+        .iter()
+        .map(|a| a.instructor.as_str())
+        .chain(solution.trips.iter().map(|t| t.instructor.as_str()))
+        .chain(
+            solution
+                .unfilled
+                .iter()
+                .flat_map(|u| u.near_misses.iter().map(|m| m.instructor.as_str())),
+        );
+    let sessions = solution
+        .assignments
+        .iter()
+        .map(|a| a.session.as_str())
+        .chain(solution.unfilled.iter().map(|u| u.session.as_str()));
+    let classes = solution
+        .trips
+        .iter()
+        .map(|t| t.class.as_str())
+        .chain(solution.cadre_shortfalls.iter().map(|c| c.class.as_str()));
+    Ok(Names::load(conn, instructors, sessions, classes)?)
+}
+
+/// The run's stored solution (`None` until it is done).
+fn solution_of(run: &Run) -> Result<Option<Solution>, AppError> {
+    run.result
+        .as_deref()
+        .map(|json| serde_json::from_str(json).map_err(|e| AppError::Internal(e.into())))
+        .transpose()
+}
+
 /// The run with its solution, names resolved.
 fn detailed(conn: &mut Db, run: Run) -> Result<RunView, AppError> {
-    let solution = match &run.result {
-        Some(json) => {
-            let mut value: Value =
-                serde_json::from_str(json).map_err(|e| AppError::Internal(e.into()))?;
-            let names = names_in(conn, &value)?;
-            annotate(&mut value, &names);
-            Some(value)
+    let solution = match solution_of(&run)? {
+        Some(solution) => {
+            let names = names_of(conn, &solution)?;
+            Some(SolutionView::new(solution, &names))
         }
         None => None,
     };
     RunView::new(run, solution)
-}
-
-/// The key of an id, the key its name goes under, and where to look it up.
-const NAMED: [(&str, &str, usize); 3] = [
-    ("instructor", "instructor_name", 0),
-    ("session", "session_title", 1),
-    ("class", "class_name", 2),
-];
-
-type Names = [HashMap<String, String>; 3];
-
-fn collect_ids(value: &Value, ids: &mut [HashSet<String>; 3]) {
-    match value {
-        Value::Object(map) => {
-            for (key, _, k) in NAMED {
-                if let Some(Value::String(id)) = map.get(key) {
-                    ids[k].insert(id.clone());
-                }
-            }
-            map.values().for_each(|v| collect_ids(v, ids));
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_ids(v, ids)),
-        _ => {}
-    }
-}
-
-fn names_in(conn: &mut Db, solution: &Value) -> Result<Names, AppError> {
-    let mut ids: [HashSet<String>; 3] = Default::default();
-    collect_ids(solution, &mut ids);
-    let mut names: Names = Default::default();
-    let lists: Vec<Vec<&str>> = ids
-        .iter()
-        .map(|s| s.iter().map(String::as_str).collect())
-        .collect();
-    for chunk in lists[0].chunks(500) {
-        names[0].extend(
-            instructors::table
-                .filter(instructors::id.eq_any(chunk))
-                .select((instructors::id, instructors::name))
-                .load::<(String, String)>(conn)?,
-        );
-    }
-    for chunk in lists[1].chunks(500) {
-        names[1].extend(
-            sessions::table
-                .filter(sessions::id.eq_any(chunk))
-                .select((sessions::id, sessions::title))
-                .load::<(String, String)>(conn)?,
-        );
-    }
-    for chunk in lists[2].chunks(500) {
-        names[2].extend(
-            classes::table
-                .filter(classes::id.eq_any(chunk))
-                .select((classes::id, classes::name))
-                .load::<(String, String)>(conn)?,
-        );
-    }
-    Ok(names)
-}
-
-fn annotate(value: &mut Value, names: &Names) {
-    match value {
-        Value::Object(map) => {
-            for (key, name_key, k) in NAMED {
-                let name = match map.get(key) {
-                    Some(Value::String(id)) => names[k].get(id).cloned(),
-                    _ => None,
-                };
-                if let Some(name) = name {
-                    map.insert(name_key.to_owned(), Value::String(name));
-                }
-            }
-            map.values_mut().for_each(|v| annotate(v, names));
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| annotate(v, names)),
-        _ => {}
-    }
 }
 
 /// Staff a plan (or some of its classes): the run is queued and solved in
@@ -304,4 +401,114 @@ pub async fn problem(
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(problem))
+}
+
+/// A session and an instructor in a run's difference.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangedPair {
+    pub session: String,
+    pub session_title: String,
+    pub start: Option<DateTime<Utc>>,
+    pub instructor: String,
+    pub instructor_name: String,
+}
+
+/// An instructor the run takes off one session and puts on another.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovedView {
+    pub instructor: String,
+    pub instructor_name: String,
+    pub from: ChangedPair,
+    pub to: ChangedPair,
+}
+
+/// What applying the run would change in today's assignments of its
+/// sessions (declined ones aside).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangesView {
+    pub run: String,
+    /// The run was applied already: the difference is against what it left.
+    pub applied: bool,
+    pub added: Vec<ChangedPair>,
+    pub moved: Vec<MovedView>,
+    pub dropped: Vec<ChangedPair>,
+    /// Assignments today that the run keeps.
+    pub unchanged: usize,
+}
+
+/// What applying a done run would change: who is added, who moves, who is
+/// dropped, against today's assignments.
+#[utoipa::path(tag = "staffing", params(("id" = String, Path)),
+    responses((status = 200, body = ChangesView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/api/v1/staffing-runs/{id}/changes")]
+pub async fn changes(
+    _caller: Reader,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<web::Json<ChangesView>, AppError> {
+    let view = store::run(&pool, move |conn| {
+        let run = runs::get(conn, &id)?;
+        let Some(solution) = solution_of(&run)? else {
+            return Err(AppError::Conflict {
+                kind: "/problems/run-not-done",
+                detail: format!("run {} is {}; it has no proposal yet", run.id, run.state),
+            });
+        };
+        let proposed: Vec<(String, String)> = solution
+            .assignments
+            .iter()
+            .map(|a| (a.session.clone(), a.instructor.clone()))
+            .collect();
+        let sessions: HashSet<&str> = solution
+            .assignments
+            .iter()
+            .map(|a| a.session.as_str())
+            .chain(solution.unfilled.iter().map(|u| u.session.as_str()))
+            .collect();
+        let filter = AssignmentFilter {
+            plan: Some(run.plan_id.clone()),
+            ..AssignmentFilter::default()
+        };
+        let today: Vec<(String, String)> = assignments::list(conn, &filter)?
+            .into_iter()
+            .filter(|a| a.state != "declined" && sessions.contains(a.session_id.as_str()))
+            .map(|a| (a.session_id, a.instructor_id))
+            .collect();
+        let starts = plans::session_starts(conn, sessions.iter().copied())?;
+        let found = changing::between(&today, &proposed, |s| starts.get(s).copied());
+        let names = Names::load(
+            conn,
+            today.iter().chain(&proposed).map(|(_, i)| i.as_str()),
+            sessions.iter().copied(),
+            [],
+        )?;
+        let pair = |session: &str, instructor: &str| ChangedPair {
+            session: session.to_owned(),
+            session_title: names.session(session).to_owned(),
+            start: starts.get(session).map(|t| t.and_utc()),
+            instructor: instructor.to_owned(),
+            instructor_name: names.instructor(instructor).to_owned(),
+        };
+        Ok(ChangesView {
+            applied: run.applied_at.is_some(),
+            run: run.id.clone(),
+            added: found.added.iter().map(|(s, i)| pair(s, i)).collect(),
+            moved: found
+                .moved
+                .iter()
+                .map(|(i, from, to)| MovedView {
+                    instructor: i.clone(),
+                    instructor_name: names.instructor(i).to_owned(),
+                    from: pair(from, i),
+                    to: pair(to, i),
+                })
+                .collect(),
+            dropped: found.dropped.iter().map(|(s, i)| pair(s, i)).collect(),
+            unchanged: found.unchanged,
+        })
+    })
+    .await?;
+    Ok(web::Json(view))
 }

@@ -14,7 +14,7 @@ use crate::store::schema::{
     assignments, evaluations, instructor_expertise, instructors, sessions, teaching_records,
     unavailability,
 };
-use crate::store::Db;
+use crate::store::{Backend, Db};
 
 /// One pool member, before the questions of a particular problem (which
 /// year's capacity, which sessions count as busy) are answered.
@@ -61,21 +61,39 @@ pub fn interval(start: NaiveDateTime, end: NaiveDateTime) -> Interval {
     }
 }
 
-/// The active instructors and those in `also` (inactive ones a problem still
-/// pins), by id, with ratings as of `as_of`.
+/// Which instructors [`load`] reads.
+pub enum Scope<'a> {
+    /// The active instructors and these (inactive ones a problem still pins).
+    ActiveAnd(&'a HashSet<String>),
+    /// One instructor, active or not.
+    One(&'a str),
+}
+
+/// The instructors of `scope`, by id, with ratings as of `as_of`.
 pub fn load(
     conn: &mut Db,
     as_of: NaiveDateTime,
-    also: &HashSet<String>,
+    scope: Scope,
 ) -> Result<Vec<(String, Member)>, AppError> {
-    let also: Vec<&str> = also.iter().map(String::as_str).collect();
     type Row = (String, String, String, f64, f64, i32, bool, Option<f64>);
-    let rows: Vec<Row> = instructors::table
-        .filter(
-            instructors::active
-                .eq(true)
-                .or(instructors::id.eq_any(&also)),
-        )
+    let mut query = instructors::table.into_boxed::<Backend>();
+    // Per-instructor tables are read whole for the pool, or for one instructor.
+    let one = match scope {
+        Scope::ActiveAnd(also) => {
+            let also: Vec<String> = also.iter().cloned().collect();
+            query = query.filter(
+                instructors::active
+                    .eq(true)
+                    .or(instructors::id.eq_any(also)),
+            );
+            None
+        }
+        Scope::One(id) => {
+            query = query.filter(instructors::id.eq(id.to_owned()));
+            Some(id.to_owned())
+        }
+    };
+    let rows: Vec<Row> = query
         .order(instructors::id)
         .select((
             instructors::id,
@@ -89,7 +107,21 @@ pub fn load(
         ))
         .load(conn)?;
     let mut topics: HashMap<String, Vec<(String, i32)>> = HashMap::new();
-    for (id, topic, level) in instructor_expertise::table
+    let mut expertise = instructor_expertise::table.into_boxed::<Backend>();
+    let mut evaluated = evaluations::table
+        .inner_join(teaching_records::table)
+        .into_boxed::<Backend>();
+    let mut unavailable = unavailability::table.into_boxed::<Backend>();
+    let mut held = assignments::table
+        .inner_join(sessions::table)
+        .into_boxed::<Backend>();
+    if let Some(id) = one {
+        expertise = expertise.filter(instructor_expertise::instructor_id.eq(id.clone()));
+        evaluated = evaluated.filter(teaching_records::instructor_id.eq(id.clone()));
+        unavailable = unavailable.filter(unavailability::instructor_id.eq(id.clone()));
+        held = held.filter(assignments::instructor_id.eq(id));
+    }
+    for (id, topic, level) in expertise
         .select((
             instructor_expertise::instructor_id,
             instructor_expertise::topic,
@@ -100,8 +132,7 @@ pub fn load(
         topics.entry(id).or_default().push((topic, level));
     }
     let mut scores: HashMap<String, Vec<(i32, NaiveDateTime)>> = HashMap::new();
-    for (id, score, at) in evaluations::table
-        .inner_join(teaching_records::table)
+    for (id, score, at) in evaluated
         .select((
             teaching_records::instructor_id,
             evaluations::score,
@@ -112,7 +143,7 @@ pub fn load(
         scores.entry(id).or_default().push((score, at));
     }
     let mut blocks: HashMap<String, Vec<Interval>> = HashMap::new();
-    for (id, start, end) in unavailability::table
+    for (id, start, end) in unavailable
         .order(unavailability::start_at)
         .select((
             unavailability::instructor_id,
@@ -125,8 +156,7 @@ pub fn load(
     }
     let mut confirmed: HashMap<String, Vec<(String, NaiveDateTime, NaiveDateTime)>> =
         HashMap::new();
-    for (id, session, start, end) in assignments::table
-        .inner_join(sessions::table)
+    for (id, session, start, end) in held
         .filter(assignments::state.eq("confirmed"))
         .select((
             assignments::instructor_id,

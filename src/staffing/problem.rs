@@ -3,7 +3,7 @@
 //! capacity and busy time, locked or confirmed assignments as pins, declined
 //! ones as exclusions, current proposals as `previous`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -15,9 +15,10 @@ use utoipa::ToSchema;
 
 use super::pool::{self, interval};
 use crate::error::AppError;
+use crate::store::names::Names;
 use crate::store::plans::{self, ClassRow, PlanRow, SessionDetail};
 use crate::store::schema::{assignments, classes};
-use crate::store::Db;
+use crate::store::{self, Db};
 
 /// The keep weight of a staffing run unless the request sets one: high
 /// enough that a re-run moves nobody it does not have to.
@@ -142,29 +143,6 @@ fn drop_broken_pins(problem: &mut Problem) -> Vec<DroppedPin> {
     dropped
 }
 
-/// Display names of the ids in a problem.
-#[derive(Debug, Default, Clone)]
-pub struct Names {
-    pub instructors: HashMap<String, String>,
-    pub sessions: HashMap<String, String>,
-    pub classes: HashMap<String, String>,
-}
-
-impl Names {
-    /// The instructor's name, or the id when unknown.
-    pub fn instructor<'a>(&'a self, id: &'a str) -> &'a str {
-        self.instructors.get(id).map_or(id, String::as_str)
-    }
-
-    pub fn session<'a>(&'a self, id: &'a str) -> &'a str {
-        self.sessions.get(id).map_or(id, String::as_str)
-    }
-
-    pub fn class<'a>(&'a self, id: &'a str) -> &'a str {
-        self.classes.get(id).map_or(id, String::as_str)
-    }
-}
-
 /// The problem of a staffing run of `plan`, with ratings and capacity as of
 /// `as_of`. Every list is sorted, so the same data gives the same problem
 /// (and digest).
@@ -218,8 +196,22 @@ pub fn for_run(
             }
         }
     }
+    // Planners' exclusions join the declines, each pair once.
+    let mut excluded: HashSet<(String, String)> = exclusions
+        .iter()
+        .map(|p| (p.session.clone(), p.instructor.clone()))
+        .collect();
+    let own_ids: Vec<String> = own_ids.into_iter().map(str::to_owned).collect();
+    for (session, instructor) in store::exclusions::pairs(conn, &own_ids)? {
+        if excluded.insert((session.clone(), instructor.clone())) {
+            exclusions.push(Pair {
+                session,
+                instructor,
+            });
+        }
+    }
     let pinned: HashSet<String> = pins.iter().map(|p| p.instructor.clone()).collect();
-    let members = pool::load(conn, as_of, &pinned)?;
+    let members = pool::load(conn, as_of, pool::Scope::ActiveAnd(&pinned))?;
     let instructors = members
         .iter()
         .map(|(id, member)| {

@@ -20,7 +20,7 @@ use super::problem::{class_of, session_of};
 use crate::error::AppError;
 use crate::store::plans::{self, ClassRow, SessionDetail};
 use crate::store::schema::{assignments, classes, plans as plan_table, sessions};
-use crate::store::{self, rules, Db, DbPool};
+use crate::store::{self, exclusions, rules, Db, DbPool};
 
 /// The pool as last read, shared by the request threads.
 pub struct PoolCache {
@@ -53,7 +53,11 @@ pub struct Snapshot {
 impl Snapshot {
     fn read(pool: &DbPool) -> Result<Self, AppError> {
         let writes = store::writes();
-        let members = pool::load(&mut *pool.get()?, Utc::now().naive_utc(), &HashSet::new())?;
+        let members = pool::load(
+            &mut *pool.get()?,
+            Utc::now().naive_utc(),
+            pool::Scope::ActiveAnd(&HashSet::new()),
+        )?;
         let mut by_topic: HashMap<String, Vec<usize>> = HashMap::new();
         for (k, (_, member)) in members.iter().enumerate() {
             for topic in member.instructor.topics.keys() {
@@ -197,7 +201,8 @@ pub fn limit(requested: Option<usize>) -> Result<usize, AppError> {
 }
 
 /// Ranks the pool for one problem session. `assigned` instructors (already
-/// on the session) are left out; `exclusions` (declined) fail that rule.
+/// on the session) are left out; `exclusions` (declines and planners'
+/// exclusions) fail that rule.
 fn rank(
     snapshot: &Snapshot,
     class: Class,
@@ -284,6 +289,14 @@ pub fn for_session(
             assigned.insert(instructor);
         }
     }
+    for (session, instructor) in exclusions::pairs(&mut conn, &[session_id.to_owned()])? {
+        exclusions.push(Pair {
+            session,
+            instructor,
+        });
+    }
+    let mut seen = HashSet::new();
+    exclusions.retain(|p| seen.insert(p.instructor.clone()));
     drop(conn);
     let snapshot = cache.snapshot(pool)?;
     let ranked = rank(
@@ -380,8 +393,8 @@ pub struct Opportunity {
 }
 
 /// The open sessions of current plans (starting after now, not yet fully
-/// staffed, not already the instructor's) that `instructor` is eligible for
-/// and free to teach, best first.
+/// staffed, not already the instructor's, not excluded by a planner) that
+/// `instructor` is eligible for and free to teach, best first.
 pub fn opportunities(
     pool: &DbPool,
     cache: &PoolCache,
@@ -391,7 +404,9 @@ pub fn opportunities(
     let mut conn = pool.get()?;
     crate::store::instructors::exists(&mut conn, instructor)?;
     let now = Utc::now().naive_utc();
-    let open = open_sessions(&mut conn, instructor, now)?;
+    let excluded = exclusions::sessions_of(&mut conn, instructor)?;
+    let mut open = open_sessions(&mut conn, instructor, now)?;
+    open.retain(|(detail, _)| !excluded.contains(&detail.row.id));
     drop(conn);
     let snapshot = cache.snapshot(pool)?;
     let Some(&k) = snapshot.position.get(instructor) else {

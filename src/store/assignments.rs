@@ -22,6 +22,7 @@ pub struct Listed {
     pub decline_reason: Option<String>,
     pub updated_at: NaiveDateTime,
     pub instructor_name: String,
+    pub instructor_kind: String,
     pub session_title: String,
     pub start_at: NaiveDateTime,
     pub end_at: NaiveDateTime,
@@ -88,6 +89,7 @@ fn select(
             assignments::decline_reason,
             assignments::updated_at,
             instructors::name,
+            instructors::kind,
             sessions::title,
             sessions::start_at,
             sessions::end_at,
@@ -119,12 +121,18 @@ pub enum Change {
     Confirm,
 }
 
-/// Locks, unlocks or confirms an assignment; declined ones cannot be, nor
-/// can one be locked or confirmed while its instructor is unavailable at the
-/// session (it would be a pin no run could keep).
-pub fn change(conn: &mut Db, id: &str, change: Change) -> Result<Listed, AppError> {
+/// Locks, unlocks or confirms an assignment (only `instructor`'s own when
+/// given: an instructor accepting a proposal confirms it); declined ones
+/// cannot be, nor can one be locked or confirmed while its instructor is
+/// unavailable at the session (it would be a pin no run could keep).
+pub fn change(
+    conn: &mut Db,
+    id: &str,
+    change: Change,
+    instructor: Option<&str>,
+) -> Result<Listed, AppError> {
     write(conn, |conn| {
-        let current = get(conn, id, None)?;
+        let current = get(conn, id, instructor)?;
         if current.state == "declined" {
             return Err(AppError::Conflict {
                 kind: "/problems/declined",

@@ -6,7 +6,9 @@
 
 pub mod assignments;
 pub mod availability;
+pub mod exclusions;
 pub mod instructors;
+pub mod names;
 pub mod plans;
 pub mod rules;
 pub mod schema;

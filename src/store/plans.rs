@@ -9,12 +9,12 @@ use serde::Deserialize;
 use solver::FieldError;
 use utoipa::ToSchema;
 
-use super::schema::{classes, plans, session_topics, sessions, topics};
+use super::schema::{assignments, classes, plans, session_topics, sessions, topics};
 use super::{rules, write, Db};
 use crate::error::AppError;
 use crate::vocabulary::Tier;
 
-/// A new plan.
+/// A plan, as created or changed.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanInput {
@@ -53,7 +53,7 @@ pub fn class_kind_name(code: &str) -> Option<&'static str> {
     }
 }
 
-/// A new class of a plan.
+/// A class of a plan, as created or changed.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClassInput {
@@ -79,7 +79,7 @@ fn default_cadre_share() -> f64 {
     0.5
 }
 
-/// A new session of a class.
+/// A session of a class, as created or changed.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionInput {
@@ -172,12 +172,7 @@ pub struct ClassDetail {
 
 /// Creates a plan owned by `owner`.
 pub fn create_plan(conn: &mut Db, owner: &str, input: &PlanInput) -> Result<PlanRow, AppError> {
-    let mut errors = Vec::new();
-    rules::text(&mut errors, "name", &input.name);
-    if !(2000..=2100).contains(&input.year) {
-        errors.push(FieldError::new("year", "range", "a year from 2000 to 2100"));
-    }
-    AppError::check(errors)?;
+    check_plan(input)?;
     let row = PlanRow {
         id: uuid::Uuid::new_v4().to_string(),
         name: input.name.trim().to_owned(),
@@ -199,6 +194,78 @@ pub fn create_plan(conn: &mut Db, owner: &str, input: &PlanInput) -> Result<Plan
             .execute(conn)?;
         Ok(row)
     })
+}
+
+fn check_plan(input: &PlanInput) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    rules::text(&mut errors, "name", &input.name);
+    if !(2000..=2100).contains(&input.year) {
+        errors.push(FieldError::new("year", "range", "a year from 2000 to 2100"));
+    }
+    AppError::check(errors)
+}
+
+/// Renames a plan or changes its year or tier.
+pub fn update_plan(conn: &mut Db, id: &str, input: &PlanInput) -> Result<PlanRow, AppError> {
+    check_plan(input)?;
+    write(conn, |conn| {
+        lock_plan(conn, id)?;
+        diesel::update(plans::table.find(id))
+            .set((
+                plans::name.eq(input.name.trim()),
+                plans::year.eq(input.year),
+                plans::tier.eq(input.tier.code()),
+            ))
+            .execute(conn)?;
+        plan(conn, id)
+    })
+}
+
+/// Removes a plan with its classes, sessions, runs and assignments; 409 while
+/// any of its assignments is confirmed or locked.
+pub fn delete_plan(conn: &mut Db, id: &str) -> Result<(), AppError> {
+    write(conn, |conn| {
+        lock_plan(conn, id)?;
+        let of_plan = classes::table
+            .filter(classes::plan_id.eq(id))
+            .select(classes::id);
+        let sessions_of_plan = sessions::table
+            .filter(sessions::class_id.eq_any(of_plan))
+            .select(sessions::id)
+            .load::<String>(conn)?;
+        refuse_if_held(conn, &sessions_of_plan, &format!("plan {id}"))?;
+        diesel::delete(plans::table.find(id)).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// 409 `/problems/has-held-assignments` when any of `sessions` has a
+/// confirmed or locked assignment: a planner's or an instructor's commitment
+/// is never removed as a side effect of deleting the plan around it.
+fn refuse_if_held(conn: &mut Db, sessions: &[String], what: &str) -> Result<(), AppError> {
+    let mut held = 0;
+    for chunk in sessions.chunks(500) {
+        held += assignments::table
+            .filter(assignments::session_id.eq_any(chunk))
+            .filter(
+                assignments::state
+                    .eq("confirmed")
+                    .or(assignments::locked.eq(true)),
+            )
+            .count()
+            .get_result::<i64>(conn)?;
+    }
+    if held == 0 {
+        Ok(())
+    } else {
+        Err(AppError::Conflict {
+            kind: "/problems/has-held-assignments",
+            detail: format!(
+                "{what} has {held} confirmed or locked assignment(s); unlock them or let \
+                 the instructors decline before deleting it"
+            ),
+        })
+    }
 }
 
 /// All plans, newest year first.
@@ -225,25 +292,7 @@ pub fn create_class(
     plan_id: &str,
     input: &ClassInput,
 ) -> Result<ClassRow, AppError> {
-    let mut errors = Vec::new();
-    rules::text(&mut errors, "name", &input.name);
-    rules::text(&mut errors, "city", &input.city);
-    rules::coordinates(&mut errors, input.lat, input.lon);
-    if input.end_date < input.start_date {
-        errors.push(FieldError::new(
-            "end_date",
-            "after_start",
-            "the class ends before it starts",
-        ));
-    }
-    if !(0.0..=1.0).contains(&input.min_cadre_share) {
-        errors.push(FieldError::new(
-            "min_cadre_share",
-            "unit_interval",
-            "a share in [0, 1]",
-        ));
-    }
-    AppError::check(errors)?;
+    check_class(input)?;
     write(conn, |conn| {
         lock_plan(conn, plan_id)?;
         let row = ClassRow {
@@ -266,12 +315,153 @@ pub fn create_class(
     })
 }
 
+fn check_class(input: &ClassInput) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    rules::text(&mut errors, "name", &input.name);
+    rules::text(&mut errors, "city", &input.city);
+    rules::coordinates(&mut errors, input.lat, input.lon);
+    if input.end_date < input.start_date {
+        errors.push(FieldError::new(
+            "end_date",
+            "after_start",
+            "the class ends before it starts",
+        ));
+    }
+    if !(0.0..=1.0).contains(&input.min_cadre_share) {
+        errors.push(FieldError::new(
+            "min_cadre_share",
+            "unit_interval",
+            "a share in [0, 1]",
+        ));
+    }
+    AppError::check(errors)
+}
+
+/// Changes a class; its sessions must still lie within its dates.
+pub fn update_class(conn: &mut Db, id: &str, input: &ClassInput) -> Result<ClassDetail, AppError> {
+    check_class(input)?;
+    write(conn, |conn| {
+        let current = class_row(conn, id)?;
+        lock_plan(conn, &current.plan_id)?;
+        let outside = sessions::table
+            .filter(sessions::class_id.eq(id))
+            .select((sessions::title, sessions::start_at, sessions::end_at))
+            .load::<(String, NaiveDateTime, NaiveDateTime)>(conn)?
+            .into_iter()
+            .find(|(_, start, end)| start.date() < input.start_date || end.date() > input.end_date);
+        if let Some((title, start, _)) = outside {
+            return Err(AppError::field(
+                "start_date",
+                "covers_sessions",
+                format!(
+                    "session {title} on {} would lie outside the class's dates",
+                    start.date()
+                ),
+            ));
+        }
+        diesel::update(classes::table.find(id))
+            .set((
+                classes::name.eq(input.name.trim()),
+                classes::kind.eq(input.kind.code()),
+                classes::city.eq(input.city.trim()),
+                classes::lat.eq(input.lat),
+                classes::lon.eq(input.lon),
+                classes::start_date.eq(input.start_date),
+                classes::end_date.eq(input.end_date),
+                classes::min_cadre_share.eq(input.min_cadre_share),
+            ))
+            .execute(conn)?;
+        class(conn, id)
+    })
+}
+
+/// Removes a class with its sessions and their assignments; 409 while any
+/// of them is confirmed or locked.
+pub fn delete_class(conn: &mut Db, id: &str) -> Result<(), AppError> {
+    write(conn, |conn| {
+        let current = class_row(conn, id)?;
+        lock_plan(conn, &current.plan_id)?;
+        let of_class = sessions::table
+            .filter(sessions::class_id.eq(id))
+            .select(sessions::id)
+            .load::<String>(conn)?;
+        refuse_if_held(conn, &of_class, &format!("class {}", current.name))?;
+        diesel::delete(classes::table.find(id)).execute(conn)?;
+        Ok(())
+    })
+}
+
+fn class_row(conn: &mut Db, id: &str) -> Result<ClassRow, AppError> {
+    classes::table
+        .find(id)
+        .select(ClassRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("no class {id}")))
+}
+
 /// Adds a session to a class.
 pub fn create_session(
     conn: &mut Db,
     class_id: &str,
     input: &SessionInput,
 ) -> Result<SessionDetail, AppError> {
+    check_session(input)?;
+    write(conn, |conn| {
+        let class = class_row(conn, class_id)?;
+        lock_plan(conn, &class.plan_id)?;
+        check_session_in(conn, &class, input)?;
+        let row = SessionRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            class_id: class_id.to_owned(),
+            title: input.title.trim().to_owned(),
+            start_at: input.start.naive_utc(),
+            end_at: input.end.naive_utc(),
+            remote: input.remote,
+            method: input.method.clone(),
+            needed: input.needed,
+            created_at: chrono::Utc::now().naive_utc(),
+        };
+        diesel::insert_into(sessions::table)
+            .values(&row)
+            .execute(conn)?;
+        insert_topics(conn, &row.id, input)?;
+        Ok(session_details(conn, vec![row])?.remove(0))
+    })
+}
+
+/// Changes a session: its time, topics, method, remote flag or the number
+/// of instructors it needs. Its assignments stay; one that no longer fits
+/// is left for the next run to drop (SPEC 7).
+pub fn update_session(
+    conn: &mut Db,
+    id: &str,
+    input: &SessionInput,
+) -> Result<SessionDetail, AppError> {
+    check_session(input)?;
+    write(conn, |conn| {
+        let (_, class) = session(conn, id)?;
+        lock_plan(conn, &class.plan_id)?;
+        check_session_in(conn, &class, input)?;
+        diesel::update(sessions::table.find(id))
+            .set((
+                sessions::title.eq(input.title.trim()),
+                sessions::start_at.eq(input.start.naive_utc()),
+                sessions::end_at.eq(input.end.naive_utc()),
+                sessions::remote.eq(input.remote),
+                sessions::method.eq(&input.method),
+                sessions::needed.eq(input.needed),
+            ))
+            .execute(conn)?;
+        diesel::delete(session_topics::table.filter(session_topics::session_id.eq(id)))
+            .execute(conn)?;
+        insert_topics(conn, id, input)?;
+        Ok(session(conn, id)?.0)
+    })
+}
+
+/// The rules a session input obeys on its own.
+fn check_session(input: &SessionInput) -> Result<(), AppError> {
     let mut errors = Vec::new();
     rules::text(&mut errors, "title", &input.title);
     if input.start >= input.end {
@@ -301,77 +491,65 @@ pub fn create_session(
         "min_level",
         input.topics.iter().map(|t| (t.topic.as_str(), t.min_level)),
     );
-    AppError::check(errors)?;
-    write(conn, |conn| {
-        let class = classes::table
-            .find(class_id)
-            .select(ClassRow::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| AppError::NotFound(format!("no class {class_id}")))?;
-        lock_plan(conn, &class.plan_id)?;
-        let mut errors = Vec::new();
-        // The session's own local dates must lie within the class's dates.
-        let (first, last) = (input.start.date_naive(), input.end.date_naive());
-        if first < class.start_date || last > class.end_date {
-            errors.push(FieldError::new(
-                "start",
-                "within_class",
-                format!(
-                    "the class runs from {} to {}",
-                    class.start_date, class.end_date
-                ),
-            ));
-        }
-        rules::known_topics(
-            conn,
-            &mut errors,
-            "topics",
-            input.topics.iter().map(|t| t.topic.as_str()),
-        )?;
-        rules::known_methods(
-            conn,
-            &mut errors,
-            |_| "method".to_owned(),
-            input.method.as_deref(),
-        )?;
-        AppError::check(errors)?;
-        let row = SessionRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            class_id: class_id.to_owned(),
-            title: input.title.trim().to_owned(),
-            start_at: input.start.naive_utc(),
-            end_at: input.end.naive_utc(),
-            remote: input.remote,
-            method: input.method.clone(),
-            needed: input.needed,
-            created_at: chrono::Utc::now().naive_utc(),
-        };
-        diesel::insert_into(sessions::table)
-            .values(&row)
-            .execute(conn)?;
-        for t in &input.topics {
-            diesel::insert_into(session_topics::table)
-                .values((
-                    session_topics::session_id.eq(&row.id),
-                    session_topics::topic.eq(&t.topic),
-                    session_topics::min_level.eq(t.min_level),
-                ))
-                .execute(conn)?;
-        }
-        Ok(session_details(conn, vec![row])?.remove(0))
-    })
+    AppError::check(errors)
 }
 
-/// Removes a session and its assignments.
+/// The rules a session input obeys against its class and the vocabulary.
+fn check_session_in(conn: &mut Db, class: &ClassRow, input: &SessionInput) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    // The session's own local dates must lie within the class's dates.
+    let (first, last) = (input.start.date_naive(), input.end.date_naive());
+    if first < class.start_date || last > class.end_date {
+        errors.push(FieldError::new(
+            "start",
+            "within_class",
+            format!(
+                "the class runs from {} to {}",
+                class.start_date, class.end_date
+            ),
+        ));
+    }
+    rules::known_topics(
+        conn,
+        &mut errors,
+        "topics",
+        input.topics.iter().map(|t| t.topic.as_str()),
+    )?;
+    rules::known_methods(
+        conn,
+        &mut errors,
+        |_| "method".to_owned(),
+        input.method.as_deref(),
+    )?;
+    AppError::check(errors)
+}
+
+fn insert_topics(conn: &mut Db, session_id: &str, input: &SessionInput) -> QueryResult<()> {
+    for t in &input.topics {
+        diesel::insert_into(session_topics::table)
+            .values((
+                session_topics::session_id.eq(session_id),
+                session_topics::topic.eq(&t.topic),
+                session_topics::min_level.eq(t.min_level),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Removes a session with its proposed and declined assignments; 409 while
+/// one is confirmed or locked.
 pub fn delete_session(conn: &mut Db, id: &str) -> Result<(), AppError> {
     write(conn, |conn| {
-        let removed = diesel::delete(sessions::table.find(id)).execute(conn)?;
-        if removed == 0 {
-            Err(AppError::NotFound(format!("no session {id}")))
-        } else {
-            Ok(())
-        }
+        let (detail, class) = session(conn, id)?;
+        lock_plan(conn, &class.plan_id)?;
+        refuse_if_held(
+            conn,
+            &[id.to_owned()],
+            &format!("session {}", detail.row.title),
+        )?;
+        diesel::delete(sessions::table.find(id)).execute(conn)?;
+        Ok(())
     })
 }
 
@@ -395,12 +573,7 @@ pub fn classes_of(
 
 /// One class with its sessions (404 if unknown).
 pub fn class(conn: &mut Db, id: &str) -> Result<ClassDetail, AppError> {
-    let row = classes::table
-        .find(id)
-        .select(ClassRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::NotFound(format!("no class {id}")))?;
+    let row = class_row(conn, id)?;
     Ok(class_details(conn, vec![row])?.remove(0))
 }
 
@@ -469,6 +642,24 @@ pub fn session_details(conn: &mut Db, rows: Vec<SessionRow>) -> QueryResult<Vec<
             row,
         })
         .collect())
+}
+
+/// The start of each of these sessions (unknown ones are left out).
+pub fn session_starts<'a>(
+    conn: &mut Db,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> QueryResult<HashMap<String, NaiveDateTime>> {
+    let ids: Vec<&str> = ids.into_iter().collect();
+    let mut starts = HashMap::new();
+    for chunk in ids.chunks(500) {
+        starts.extend(
+            sessions::table
+                .filter(sessions::id.eq_any(chunk))
+                .select((sessions::id, sessions::start_at))
+                .load::<(String, NaiveDateTime)>(conn)?,
+        );
+    }
+    Ok(starts)
 }
 
 /// Locks a plan's row for the rest of the transaction, or 404.

@@ -100,6 +100,7 @@ diesel::table! {
         created_at -> Timestamp,
         active -> Bool,
         token_version -> Integer,
+        calendar_feed -> Nullable<Text>,
     }
 }
 
@@ -200,6 +201,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    exclusions (id) {
+        id -> Text,
+        instructor_id -> Text,
+        session_id -> Nullable<Text>,
+        class_id -> Nullable<Text>,
+        reason -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(instructor_expertise -> instructors (instructor_id));
 diesel::joinable!(instructor_expertise -> topics (topic));
 diesel::joinable!(instructor_methods -> instructors (instructor_id));
@@ -217,6 +230,7 @@ diesel::joinable!(staffing_runs -> plans (plan_id));
 diesel::joinable!(assignments -> sessions (session_id));
 diesel::joinable!(assignments -> instructors (instructor_id));
 diesel::joinable!(assignments -> staffing_runs (run_id));
+diesel::joinable!(exclusions -> instructors (instructor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     server_settings,
@@ -236,4 +250,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     session_topics,
     staffing_runs,
     assignments,
+    exclusions,
 );

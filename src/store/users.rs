@@ -182,6 +182,31 @@ pub fn update(conn: &mut Db, id: &str, change: &UserUpdate) -> Result<User, AppE
     })
 }
 
+/// Sets (a SHA-256 hex digest) or clears the account's calendar feed secret.
+pub fn set_calendar_feed(conn: &mut Db, id: &str, digest: Option<&str>) -> Result<(), AppError> {
+    write(conn, |conn| {
+        let found = diesel::update(users::table.find(id))
+            .set(users::calendar_feed.eq(digest))
+            .execute(conn)?;
+        if found == 0 {
+            Err(AppError::NotFound(format!("no user {id}")))
+        } else {
+            Ok(())
+        }
+    })
+}
+
+/// The account whose calendar feed secret has this digest, with whether its
+/// instructor is active.
+pub fn by_calendar_feed(conn: &mut Db, digest: &str) -> QueryResult<Option<(User, Option<bool>)>> {
+    users::table
+        .left_join(instructors::table)
+        .filter(users::calendar_feed.eq(digest))
+        .select((User::as_select(), instructors::active.nullable()))
+        .first(conn)
+        .optional()
+}
+
 /// All users, by username.
 pub fn list(conn: &mut Db) -> QueryResult<Vec<User>> {
     users::table

@@ -10,6 +10,8 @@ mod checker;
 
 mod auth;
 mod availability;
+mod console;
+mod console_api;
 mod faults;
 mod hardening;
 mod instructors;
@@ -18,3 +20,4 @@ mod queue;
 mod ratings;
 mod recommendations;
 mod staffing;
+mod webdriver;

@@ -1,0 +1,831 @@
+// 师资库 web console: a small single-page client of /api/v1.
+//
+// Safety rules kept throughout: every element is built with h() from text
+// nodes (never innerHTML), so names and notes typed by users are shown as
+// text; the bearer token lives in this tab's sessionStorage and travels
+// only in the Authorization header (no cookie, so no cross-site request can
+// carry it); nothing is loaded from another origin.
+'use strict';
+
+const I18N = {
+  zh: {
+    app: '师资库 · 授课人员匹配', signin: '登录', signout: '退出', username: '用户名', password: '密码',
+    expired: '登录已过期，请重新登录；您的操作会在登录后继续。', badLogin: '用户名或密码错误，或账户已停用。',
+    pool: '师资库', plans: '培训计划', recommend: '推荐查询', accounts: '账户管理', mine: '我的授课',
+    myBlocks: '我的不可授课时间', profile: '个人信息', changePassword: '修改密码', language: 'English',
+    search: '搜索', name: '姓名', kind: '类别', organisation: '单位', title: '职务', tier: '层级', city: '城市',
+    rating: '评分', active: '在库', inactive: '已停用', all: '全部', topic: '专长', level: '等级', minLevel: '最低等级',
+    prev: '上一页', next: '下一页', page: '第 {0} 页，共 {1} 条', create: '新建', edit: '编辑', save: '保存',
+    cancel: '取消', remove: '删除', deactivate: '停用', confirmRemove: '确定删除？', expertise: '专长',
+    methods: '授课方式', capacity: '年度课时上限', remoteOk: '接受远程授课', maxTravel: '最远出行公里', phone: '电话',
+    email: '邮箱', lat: '纬度', lon: '经度', availability: '不可授课时间', records: '授课记录', ratingHistory: '评分走势（近12个月）',
+    evaluations: '测评', conflict: '别人已修改了此记录——请重新加载后再改。', reload: '重新加载',
+    start: '开始', end: '结束', note: '说明', add: '添加', year: '年度', plan: '计划', classes: '班次', sessions: '课程',
+    kindClass: '班次类别', cadreShare: '干部授课比例下限', startDate: '开始日期', endDate: '结束日期',
+    session: '课程', method: '授课方式', remote: '视频授课', needed: '需要人数', topics: '专题与最低等级',
+    board: '排课看板', run: '运行排课', timeLimit: '时限（秒）', state: '状态', elapsed: '已用时间', objective: '目标值',
+    bound: '上界', gap: '差距', changes: '变更预览', apply: '采纳方案', added: '新增', moved: '调整', dropped: '撤下',
+    unchanged: '不变', alternates: '候选人', assign: '指派', exclude: '排除', lock: '锁定', unlock: '解锁',
+    confirm: '确认', accept: '接受', decline: '婉拒', reason: '原因', unfilled: '缺员', nearMisses: '接近人选',
+    travel: '差旅', cadreActual: '干部授课 {0} / 目标 {1}', proposed: '拟定', confirmed: '已确认', declined: '已婉拒',
+    locked: '已锁定', score: '得分', distance: '距离（公里）', available: '可用', why: '不可用原因',
+    noRun: '尚无排课运行。', queued: '排队中', running: '求解中', done: '完成', failed: '失败',
+    feed: '日历订阅', feedMake: '生成订阅地址', feedRevoke: '停用订阅', feedHint: '将此地址加入日历应用（只显示一次）：',
+    contact: '联系方式', whereElse: '还能去哪里授课', instructorId: '授课人员', results: '结果', role: '角色',
+    roles: { admin: '系统管理员', planner: '培训计划员', office: '培训办', instructor: '授课人员' },
+    states: { proposed: '拟定', confirmed: '已确认', declined: '已婉拒' },
+    current: '当前密码', newPassword: '新密码', saved: '已保存。', enable: '启用', disable: '停用', reset: '重置密码',
+    linked: '关联授课人员', weightExpertise: '专长权重', weightRating: '评分权重', weightTravel: '差旅权重（每千公里）',
+    weightKeep: '保持权重', excludedBy: '排除原因', eligible: '符合条件', applied: '已采纳', openBoard: '打开看板',
+    required: '必填', nothing: '无', delivered: '授课时间', mean: '平均分', missing: '缺 {0} 人',
+    byClass: '排除整个班次', bySession: '只排除本课程', exclusions: '排除名单', noChanges: '方案与当前安排相同。',
+    venue: '地点', when: '时间', kinds: { cadre: '干部', expert: '专家学者', model_figure: '先进典型' },
+  },
+  en: {
+    app: 'Faculty pool · instructor matching', signin: 'Sign in', signout: 'Sign out', username: 'Username',
+    password: 'Password', expired: 'Your session expired; sign in again and your action continues.',
+    badLogin: 'Unknown user, wrong password or disabled account.', pool: 'Pool', plans: 'Plans',
+    recommend: 'Recommendations', accounts: 'Accounts', mine: 'My assignments', myBlocks: 'My unavailability',
+    profile: 'Profile', changePassword: 'Change password', language: '中文', search: 'Search', name: 'Name',
+    kind: 'Kind', organisation: 'Organisation', title: 'Title', tier: 'Tier', city: 'City', rating: 'Rating',
+    active: 'Active', inactive: 'Inactive', all: 'All', topic: 'Topic', level: 'Level', minLevel: 'Min level',
+    prev: 'Previous', next: 'Next', page: 'Page {0}, {1} in all', create: 'New', edit: 'Edit', save: 'Save',
+    cancel: 'Cancel', remove: 'Delete', deactivate: 'Deactivate', confirmRemove: 'Delete it?', expertise: 'Expertise',
+    methods: 'Methods', capacity: 'Sessions per year', remoteOk: 'Teaches remotely', maxTravel: 'Max travel km',
+    phone: 'Phone', email: 'Email', lat: 'Latitude', lon: 'Longitude', availability: 'Unavailable',
+    records: 'Teaching records', ratingHistory: 'Rating, last 12 months', evaluations: 'Evaluations',
+    conflict: 'Someone else changed this — reload and edit again.', reload: 'Reload', start: 'Start', end: 'End',
+    note: 'Note', add: 'Add', year: 'Year', plan: 'Plan', classes: 'Classes', sessions: 'Sessions',
+    kindClass: 'Class kind', cadreShare: 'Min cadre share', startDate: 'Start date', endDate: 'End date',
+    session: 'Session', method: 'Method', remote: 'Remote', needed: 'Needed', topics: 'Topics and min levels',
+    board: 'Staffing board', run: 'Run staffing', timeLimit: 'Time limit (s)', state: 'State', elapsed: 'Elapsed',
+    objective: 'Objective', bound: 'Bound', gap: 'Gap', changes: 'Changes', apply: 'Apply', added: 'Added',
+    moved: 'Moved', dropped: 'Dropped', unchanged: 'Unchanged', alternates: 'Alternates', assign: 'Assign',
+    exclude: 'Exclude', lock: 'Lock', unlock: 'Unlock', confirm: 'Confirm', accept: 'Accept', decline: 'Decline',
+    reason: 'Reason', unfilled: 'Unfilled', nearMisses: 'Near misses', travel: 'Travel',
+    cadreActual: 'Cadres {0} / target {1}', proposed: 'Proposed', confirmed: 'Confirmed', declined: 'Declined',
+    locked: 'Locked', score: 'Score', distance: 'Distance (km)', available: 'Available', why: 'Why not',
+    noRun: 'No staffing run yet.', queued: 'Queued', running: 'Solving', done: 'Done', failed: 'Failed',
+    feed: 'Calendar feed', feedMake: 'Make a feed URL', feedRevoke: 'Revoke the feed',
+    feedHint: 'Add this URL to your calendar application (shown once):', contact: 'Contact',
+    whereElse: 'Where else could they teach', instructorId: 'Instructor', results: 'Results', role: 'Role',
+    roles: { admin: 'Administrator', planner: 'Planner', office: 'Training office', instructor: 'Instructor' },
+    states: { proposed: 'Proposed', confirmed: 'Confirmed', declined: 'Declined' },
+    current: 'Current password', newPassword: 'New password', saved: 'Saved.', enable: 'Enable',
+    disable: 'Disable', reset: 'Reset password', linked: 'Linked instructor', weightExpertise: 'Expertise weight',
+    weightRating: 'Rating weight', weightTravel: 'Travel weight (per 1000 km)', weightKeep: 'Keep weight',
+    excludedBy: 'Excluded by', eligible: 'Eligible', applied: 'Applied', openBoard: 'Open board',
+    required: 'required', nothing: 'None', delivered: 'Delivered', mean: 'Mean', missing: '{0} missing',
+    byClass: 'Exclude from the whole class', bySession: 'Exclude from this session only', exclusions: 'Exclusions',
+    noChanges: 'The proposal is the same as today.', venue: 'Venue', when: 'When',
+    kinds: { cadre: 'Cadre', expert: 'Expert', model_figure: 'Model figure' },
+  },
+};
+
+let lang = localStorage.getItem('lang') === 'en' ? 'en' : 'zh';
+
+/** The text of `key` in the current language, `{0}`… filled from `args`. */
+function t(key, ...args) {
+  const text = I18N[lang][key] ?? I18N.zh[key] ?? key;
+  return String(text).replace(/\{(\d)\}/g, (_, k) => String(args[Number(k)]));
+}
+
+/** An element with attributes (`on…` are listeners) and text or element children. */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'value') el.value = v;
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+function s(tag, attrs) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  return el;
+}
+
+/* ---------- session and API ---------- */
+
+const auth = {
+  get token() { return sessionStorage.getItem('token'); },
+  set token(v) { if (v) sessionStorage.setItem('token', v); else sessionStorage.removeItem('token'); },
+  me: null,
+};
+
+class Problem extends Error {
+  constructor(status, body) {
+    super(body.detail || body.title || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** Calls the API; on 401 asks the user to sign in again and retries once. */
+async function api(method, path, body, extra = {}) {
+  for (let attempt = 0; ; attempt++) {
+    const headers = { accept: 'application/json' };
+    if (auth.token) headers.authorization = `Bearer ${auth.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (extra.ifMatch !== undefined) headers['if-match'] = `"${extra.ifMatch}"`;
+    const response = await fetch(path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status === 401 && auth.token && attempt === 0) {
+      await signInAgain();
+      continue;
+    }
+    if (response.status === 204) return null;
+    const type = response.headers.get('content-type') || '';
+    const data = type.includes('json') ? await response.json() : await response.text();
+    if (!response.ok) throw new Problem(response.status, typeof data === 'object' ? data : { detail: data });
+    return data;
+  }
+}
+
+async function signIn(username, password) {
+  const token = await api('POST', '/api/v1/auth/token', { username, password });
+  auth.token = token.access_token;
+  auth.me = await api('GET', '/api/v1/me');
+}
+
+/** The sign-in form over the current page; resolves once signed in again. */
+function signInAgain() {
+  return new Promise((resolve) => {
+    const overlay = document.getElementById('overlay');
+    overlay.replaceChildren(h('div', { class: 'dialog', role: 'dialog' },
+      h('p', { class: 'notice' }, t('expired')),
+      loginForm(async () => { overlay.hidden = true; overlay.replaceChildren(); resolve(); }, auth.me?.username)));
+    overlay.hidden = false;
+  });
+}
+
+function loginForm(done, username) {
+  const user = h('input', { name: 'username', autocomplete: 'username', required: true, value: username || '' });
+  const pass = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const message = h('p', { class: 'error', role: 'alert' });
+  return h('form', {
+    class: 'login', id: 'login',
+    onsubmit: async (e) => {
+      e.preventDefault();
+      message.textContent = '';
+      try {
+        auth.token = null;
+        await signIn(user.value, pass.value);
+        await done();
+      } catch (err) {
+        message.textContent = err.status === 401 ? t('badLogin') : err.message;
+      }
+    },
+  }, field(t('username'), user), field(t('password'), pass), h('button', { type: 'submit' }, t('signin')), message);
+}
+
+/* ---------- small building blocks ---------- */
+
+function field(label, input) { return h('label', { class: 'field' }, h('span', {}, label), input); }
+
+function input(name, value, attrs = {}) {
+  return h('input', { name, value: value ?? '', ...attrs });
+}
+
+function select(name, options, value) {
+  return h('select', { name }, options.map(([v, label]) => h('option', { value: v, selected: String(v) === String(value ?? '') }, label)));
+}
+
+function button(label, onclick, attrs = {}) {
+  return h('button', { type: 'button', onclick: guard(onclick), ...attrs }, label);
+}
+
+/** Runs an action, showing its problem (with field errors) instead of failing silently. */
+function guard(action) {
+  return async (event) => {
+    try { await action(event); } catch (err) { showProblem(err); }
+  };
+}
+
+function showProblem(err) {
+  let where = document.getElementById('problem');
+  if (!where) {
+    where = h('div', { id: 'problem' });
+    document.getElementById('main').prepend(where);
+  }
+  const body = err.body || {};
+  const conflict = err.status === 412 || (err.status === 409 && /version/.test(body.type || ''));
+  where.replaceChildren(h('div', { class: 'error', role: 'alert' },
+    conflict ? [t('conflict'), ' ', button(t('reload'), () => render())] : (body.title ? `${body.title}: ` : '') + (body.detail || err.message),
+    (body.errors || []).length ? h('ul', {}, body.errors.map((e) => h('li', {}, `${e.field}: ${e.detail} (${e.rule})`))) : null));
+  where.scrollIntoView({ block: 'nearest' });
+}
+
+function clearProblem() { document.getElementById('problem')?.replaceChildren(); }
+
+const fmt = {
+  time: (iso) => (iso ? new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' }) : ''),
+  num: (x, d = 3) => (x === null || x === undefined ? '' : Number(x).toFixed(d)),
+  pct: (x) => `${(100 * x).toFixed(3)}%`,
+};
+
+/** A local datetime-local value of an ISO time, and back to RFC 3339 with the offset. */
+function localInput(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+function rfc3339(local) {
+  const d = new Date(local);
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, '0');
+  return `${local}:00${sign}${pad(off / 60)}:${pad(off % 60)}`;
+}
+
+const vocabulary = { topics: null, methods: null };
+async function loadVocabulary() {
+  if (!vocabulary.topics) {
+    vocabulary.topics = await api('GET', '/api/v1/topics');
+    vocabulary.methods = await api('GET', '/api/v1/teaching-methods');
+  }
+  return vocabulary;
+}
+const topicName = (code) => (lang === 'zh' ? vocabulary.topics?.find((x) => x.code === code)?.name : null) || code;
+const kindName = (code) => I18N[lang].kinds[code] || code;
+
+/* ---------- pages ---------- */
+
+const ROUTES = [
+  [/^#\/pool$/, ['admin', 'planner', 'office'], poolPage],
+  [/^#\/instructors\/new$/, ['admin', 'planner'], () => instructorForm(null)],
+  [/^#\/instructors\/([^/]+)\/edit$/, ['admin', 'planner'], (id) => instructorForm(id)],
+  [/^#\/instructors\/([^/]+)$/, ['admin', 'planner', 'office'], instructorPage],
+  [/^#\/plans$/, ['admin', 'planner', 'office'], plansPage],
+  [/^#\/plans\/([^/]+)$/, ['admin', 'planner', 'office'], planPage],
+  [/^#\/plans\/([^/]+)\/board$/, ['admin', 'planner', 'office'], boardPage],
+  [/^#\/recommend$/, ['admin', 'planner', 'office'], recommendPage],
+  [/^#\/accounts$/, ['admin'], accountsPage],
+  [/^#\/mine$/, ['instructor'], minePage],
+  [/^#\/blocks$/, ['instructor'], blocksPage],
+  [/^#\/profile$/, ['admin', 'planner', 'office', 'instructor'], profilePage],
+];
+
+const HOME = { admin: '#/plans', planner: '#/plans', office: '#/recommend', instructor: '#/mine' };
+
+function nav() {
+  const role = auth.me?.role;
+  const links = {
+    admin: [['#/plans', 'plans'], ['#/pool', 'pool'], ['#/recommend', 'recommend'], ['#/accounts', 'accounts']],
+    planner: [['#/plans', 'plans'], ['#/pool', 'pool'], ['#/recommend', 'recommend']],
+    office: [['#/recommend', 'recommend'], ['#/pool', 'pool'], ['#/plans', 'plans']],
+    instructor: [['#/mine', 'mine'], ['#/blocks', 'myBlocks']],
+  }[role] || [];
+  document.getElementById('top').replaceChildren(
+    h('span', { class: 'brand' }, t('app')),
+    h('nav', {}, links.map(([href, key]) => h('a', { href, class: location.hash.startsWith(href) ? 'here' : null }, t(key)))),
+    h('span', { class: 'who' },
+      auth.me ? [h('a', { href: '#/profile' }, `${auth.me.username}（${I18N[lang].roles[auth.me.role]}）`), ' ',
+        button(t('signout'), () => { auth.token = null; auth.me = null; location.hash = '#/'; render(); })] : null,
+      ' ', button(t('language'), () => { lang = lang === 'zh' ? 'en' : 'zh'; localStorage.setItem('lang', lang); document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'; render(); }, { id: 'language' })));
+}
+
+async function render() {
+  const main = document.getElementById('main');
+  if (auth.token && !auth.me) {
+    try { auth.me = await api('GET', '/api/v1/me'); } catch { auth.token = null; }
+  }
+  nav();
+  if (!auth.me) {
+    main.replaceChildren(h('section', { class: 'narrow' }, h('h1', {}, t('signin')), loginForm(async () => { if (!ROUTES.some(([re]) => re.test(location.hash))) location.hash = HOME[auth.me.role]; else render(); })));
+    return;
+  }
+  const route = ROUTES.find(([re]) => re.test(location.hash));
+  if (!route || !route[1].includes(auth.me.role)) { location.hash = HOME[auth.me.role]; return; }
+  const args = location.hash.match(route[0]).slice(1).map(decodeURIComponent);
+  try {
+    await loadVocabulary();
+    const page = await route[2](...args);
+    main.replaceChildren(h('div', { id: 'problem' }), page);
+  } catch (err) {
+    main.replaceChildren(h('div', { id: 'problem' }));
+    showProblem(err);
+  }
+}
+
+/* pool */
+
+const poolQuery = { q: '', kind: '', topic: '', min_level: '', active: 'true', page: 1 };
+
+async function poolPage() {
+  const params = new URLSearchParams(Object.entries(poolQuery).filter(([, v]) => v !== '' && v !== null).map(([k, v]) => [k, String(v)]));
+  params.set('per_page', '25');
+  const list = await api('GET', `/api/v1/instructors?${params}`);
+  const q = input('q', poolQuery.q, { type: 'search', placeholder: t('search') });
+  const kind = select('kind', [['', t('all')], ...Object.keys(I18N[lang].kinds).map((k) => [k, kindName(k)])], poolQuery.kind);
+  const topic = select('topic', [['', t('all')], ...vocabulary.topics.map((x) => [x.code, topicName(x.code)])], poolQuery.topic);
+  const level = select('min_level', [['', '—'], ...[1, 2, 3, 4, 5].map((n) => [n, n])], poolQuery.min_level);
+  const active = select('active', [['true', t('active')], ['false', t('inactive')], ['', t('all')]], poolQuery.active);
+  const go = (page) => { Object.assign(poolQuery, { q: q.value, kind: kind.value, topic: topic.value, min_level: level.value, active: active.value, page }); render(); };
+  const pages = Math.max(1, Math.ceil(list.total / list.per_page));
+  return h('section', {},
+    h('h1', {}, t('pool')),
+    h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); go(1); } },
+      field(t('search'), q), field(t('kind'), kind), field(t('topic'), topic), field(t('minLevel'), level), field(t('state'), active),
+      h('button', { type: 'submit' }, t('search')),
+      ['admin', 'planner'].includes(auth.me.role) ? h('a', { class: 'button', href: '#/instructors/new' }, t('create')) : null),
+    h('table', { class: 'list', id: 'pool' },
+      h('thead', {}, h('tr', {}, [t('name'), t('kind'), t('organisation'), t('city'), t('expertise'), t('rating')].map((x) => h('th', {}, x)))),
+      h('tbody', {}, list.items.map((i) => h('tr', {},
+        h('td', {}, h('a', { href: `#/instructors/${encodeURIComponent(i.id)}` }, i.name)),
+        h('td', {}, kindName(i.kind)), h('td', {}, i.organisation), h('td', {}, i.city),
+        h('td', {}, i.expertise.map((e) => `${topicName(e.topic)} ${e.level}`).join('；')),
+        h('td', { class: 'num' }, fmt.num(i.rating.rating)))))),
+    h('p', { class: 'pager' }, button(t('prev'), () => go(poolQuery.page - 1), { disabled: poolQuery.page <= 1 }),
+      ` ${t('page', list.page, list.total)} `, button(t('next'), () => go(poolQuery.page + 1), { disabled: poolQuery.page >= pages })));
+}
+
+async function instructorPage(id) {
+  const path = `/api/v1/instructors/${encodeURIComponent(id)}`;
+  const [i, blocks, records] = await Promise.all([api('GET', path), api('GET', `${path}/unavailability`), api('GET', `${path}/teaching-records`)]);
+  const planner = ['admin', 'planner'].includes(auth.me.role);
+  const history = await ratingHistory(path);
+  const mine = await api('GET', `/api/v1/assignments?instructor=${encodeURIComponent(id)}`);
+  return h('section', {},
+    h('h1', {}, i.name, ' ', h('small', {}, `${kindName(i.kind)} · ${i.organisation} · ${i.title}`)),
+    planner ? h('p', {}, h('a', { class: 'button', href: `#/instructors/${encodeURIComponent(id)}/edit` }, t('edit')), ' ',
+      i.active ? button(t('deactivate'), async () => { if (confirm(t('deactivate') + '?')) { await api('DELETE', path); render(); } }) : h('span', { class: 'tag' }, t('inactive'))) : null,
+    h('dl', { class: 'facts' },
+      fact(t('city'), `${i.city} (${i.lat}, ${i.lon})`), fact(t('tier'), i.tier_name || i.tier || '—'),
+      fact(t('expertise'), i.expertise.map((e) => `${topicName(e.topic)} ${e.level}`).join('；') || '—'),
+      fact(t('methods'), i.methods.map((m) => (lang === 'zh' ? m.name : m.method)).join('、') || '—'),
+      fact(t('capacity'), i.yearly_capacity), fact(t('remoteOk'), i.remote_ok ? '✓' : '✗'),
+      fact(t('maxTravel'), i.max_travel_km ?? '—'), fact(t('phone'), i.phone || '—'), fact(t('email'), i.email || '—'),
+      fact(t('rating'), `${fmt.num(i.rating.rating)}（${t('evaluations')} ${i.rating.evaluation_count}${i.rating.mean_score ? `，${t('mean')} ${fmt.num(i.rating.mean_score, 2)}` : ''}）`)),
+    h('h2', {}, t('ratingHistory')), sparkline(history),
+    h('h2', {}, t('availability')), calendar(blocks, mine),
+    planner ? blockForm(`${path}/unavailability`) : null,
+    h('ul', { class: 'blocks' }, blocks.map((b) => h('li', {}, `${fmt.time(b.start)} – ${fmt.time(b.end)} ${b.note}`, ' ',
+      planner ? button(t('remove'), async () => { await api('DELETE', `${path}/unavailability/${b.id}`); render(); }) : null))),
+    h('h2', {}, t('records')),
+    h('table', { class: 'list' }, h('tr', {}, [t('session'), t('delivered'), t('evaluations'), t('mean')].map((x) => h('th', {}, x))),
+      records.map((r) => h('tr', {}, h('td', {}, r.title), h('td', {}, fmt.time(r.delivered_at)), h('td', { class: 'num' }, r.evaluation_count), h('td', { class: 'num' }, fmt.num(r.mean_score, 2))))),
+    h('h2', {}, t('whereElse')), await opportunities(id));
+}
+
+function fact(label, value) { return [h('dt', {}, label), h('dd', {}, value)]; }
+
+/** The rating at the end of each of the last 12 months, by the API's own formula. */
+async function ratingHistory(path) {
+  const now = new Date();
+  const ends = [];
+  for (let k = 11; k >= 0; k--) {
+    const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - k + 1, 1));
+    ends.push(end > now ? now : end);
+  }
+  const views = await Promise.all(ends.map((at) => api('GET', `${path}?at=${encodeURIComponent(at.toISOString().replace(/\.\d+Z$/, 'Z'))}`)));
+  return views.map((v, k) => ({ at: ends[k], rating: v.rating.rating, count: v.rating.evaluation_count }));
+}
+
+function sparkline(points) {
+  const w = 320, hgt = 80, pad = 6;
+  const svg = s('svg', { viewBox: `0 0 ${w} ${hgt}`, class: 'spark', role: 'img', 'aria-label': t('ratingHistory') });
+  const x = (k) => pad + (k * (w - 2 * pad)) / Math.max(1, points.length - 1);
+  const y = (r) => hgt - pad - r * (hgt - 2 * pad);
+  svg.append(s('polyline', { points: points.map((p, k) => `${x(k)},${y(p.rating)}`).join(' '), fill: 'none', class: 'line' }));
+  points.forEach((p, k) => {
+    const dot = s('circle', { cx: x(k), cy: y(p.rating), r: 2.5, class: 'dot' });
+    const title = s('title', {});
+    title.textContent = `${p.at.toISOString().slice(0, 7)}: ${fmt.num(p.rating)} (${p.count})`;
+    dot.append(title);
+    svg.append(dot);
+  });
+  return svg;
+}
+
+/** A three-month calendar: days with unavailability and with assignments marked. */
+function calendar(blocks, assignments) {
+  const today = new Date();
+  const months = [0, 1, 2].map((k) => new Date(today.getFullYear(), today.getMonth() + k, 1));
+  const covers = (day, start, end) => new Date(start) < new Date(day.getTime() + 864e5) && new Date(end) > day;
+  return h('div', { class: 'calendar' }, months.map((first) => {
+    const days = new Date(first.getFullYear(), first.getMonth() + 1, 0).getDate();
+    const cells = [];
+    for (let k = 0; k < (first.getDay() + 6) % 7; k++) cells.push(h('span', {}));
+    for (let d = 1; d <= days; d++) {
+      const day = new Date(first.getFullYear(), first.getMonth(), d);
+      const blocked = blocks.filter((b) => covers(day, b.start, b.end));
+      const teaching = assignments.filter((a) => a.state !== 'declined' && covers(day, a.start, a.end));
+      cells.push(h('span', { class: ['day', blocked.length ? 'blocked' : '', teaching.length ? 'teaching' : ''].join(' '), title: [...blocked.map((b) => b.note), ...teaching.map((a) => a.session_title)].join('；') || null }, d));
+    }
+    return h('div', { class: 'month' }, h('h3', {}, first.toLocaleDateString(lang === 'zh' ? 'zh-CN' : 'en-GB', { year: 'numeric', month: 'long' })), h('div', { class: 'days' }, cells));
+  }));
+}
+
+function blockForm(path) {
+  const start = input('start', '', { type: 'datetime-local', required: true });
+  const end = input('end', '', { type: 'datetime-local', required: true });
+  const note = input('note', '', { maxlength: 500 });
+  return h('form', { class: 'inline', id: 'block-form', onsubmit: guard(async (e) => { e.preventDefault(); await api('POST', path, { start: rfc3339(start.value), end: rfc3339(end.value), note: note.value }); render(); }) },
+    field(t('start'), start), field(t('end'), end), field(t('note'), note), h('button', { type: 'submit' }, t('add')));
+}
+
+async function opportunities(id) {
+  const found = await api('GET', `/api/v1/instructors/${encodeURIComponent(id)}/opportunities?limit=10`);
+  if (!found.length) return h('p', {}, t('nothing'));
+  return h('table', { class: 'list' }, h('tr', {}, [t('session'), t('classes'), t('when'), t('score'), t('distance')].map((x) => h('th', {}, x))),
+    found.map((o) => h('tr', {}, h('td', {}, o.session.title), h('td', {}, `${o.class_name} · ${o.city}`), h('td', {}, fmt.time(o.session.start)), h('td', { class: 'num' }, fmt.num(o.score)), h('td', { class: 'num' }, fmt.num(o.distance_km, 0)))));
+}
+
+async function instructorForm(id) {
+  const path = id ? `/api/v1/instructors/${encodeURIComponent(id)}` : null;
+  const i = id ? await api('GET', path) : { kind: 'cadre', expertise: [], methods: [], yearly_capacity: 12, remote_ok: false };
+  const f = {
+    name: input('name', i.name, { required: true, maxlength: 200 }),
+    kind: select('kind', Object.keys(I18N[lang].kinds).map((k) => [k, kindName(k)]), i.kind),
+    organisation: input('organisation', i.organisation), title: input('title', i.title),
+    tier: select('tier', [['', '—'], ['national', '国家级'], ['provincial', '省级'], ['municipal', '市级'], ['county', '县级']], i.tier),
+    city: input('city', i.city, { required: true }), lat: input('lat', i.lat, { type: 'number', step: 'any', required: true }),
+    lon: input('lon', i.lon, { type: 'number', step: 'any', required: true }),
+    expertise: input('expertise', i.expertise.map((e) => `${e.topic}:${e.level}`).join('；'), { placeholder: 'letter_handling:4；…' }),
+    methods: input('methods', i.methods.map((m) => m.method).join(',')),
+    yearly_capacity: input('yearly_capacity', i.yearly_capacity, { type: 'number', min: 0 }),
+    remote_ok: h('input', { type: 'checkbox', name: 'remote_ok', checked: i.remote_ok }),
+    max_travel_km: input('max_travel_km', i.max_travel_km, { type: 'number', min: 0 }),
+    phone: input('phone', i.phone), email: input('email', i.email),
+  };
+  const body = () => ({
+    name: f.name.value, kind: f.kind.value, organisation: f.organisation.value, title: f.title.value,
+    tier: f.tier.value || null, city: f.city.value, lat: Number(f.lat.value), lon: Number(f.lon.value),
+    expertise: f.expertise.value.split(/[；;,，]/).map((x) => x.trim()).filter(Boolean).map((x) => {
+      const [topic, level] = x.split(/[:：]/);
+      const code = vocabulary.topics.find((v) => v.code === topic.trim() || v.name === topic.trim())?.code || topic.trim();
+      return { topic: code, level: Number(level) };
+    }),
+    methods: f.methods.value.split(/[,，、]/).map((x) => x.trim()).filter(Boolean),
+    yearly_capacity: Number(f.yearly_capacity.value), remote_ok: f.remote_ok.checked,
+    max_travel_km: f.max_travel_km.value === '' ? null : Number(f.max_travel_km.value),
+    phone: f.phone.value || null, email: f.email.value || null,
+  });
+  return h('section', {}, h('h1', {}, id ? `${t('edit')}：${i.name}` : t('create')),
+    h('form', { class: 'grid', id: 'instructor-form', onsubmit: guard(async (e) => {
+      e.preventDefault();
+      const saved = id ? await api('PUT', path, body(), { ifMatch: i.version }) : await api('POST', '/api/v1/instructors', body());
+      location.hash = `#/instructors/${encodeURIComponent(saved.id)}`;
+    }) },
+    Object.entries(f).map(([k, el]) => field(t({ yearly_capacity: 'capacity', remote_ok: 'remoteOk', max_travel_km: 'maxTravel' }[k] || k), el)),
+    h('button', { type: 'submit' }, t('save')), ' ', h('a', { href: id ? `#/instructors/${encodeURIComponent(id)}` : '#/pool' }, t('cancel'))));
+}
+
+/* plans */
+
+async function plansPage() {
+  const plans = await api('GET', '/api/v1/plans');
+  const planner = ['admin', 'planner'].includes(auth.me.role);
+  return h('section', {}, h('h1', {}, t('plans')),
+    h('table', { class: 'list', id: 'plans' }, h('tr', {}, [t('plan'), t('year'), t('tier'), ''].map((x) => h('th', {}, x))),
+      plans.map((p) => h('tr', {}, h('td', {}, h('a', { href: `#/plans/${p.id}` }, p.name)), h('td', {}, p.year), h('td', {}, p.tier_name || p.tier),
+        h('td', {}, h('a', { href: `#/plans/${p.id}/board` }, t('board')))))),
+    planner ? planForm(null) : null);
+}
+
+function planForm(plan) {
+  const name = input('name', plan?.name, { required: true, maxlength: 200 });
+  const year = input('year', plan?.year ?? new Date().getFullYear() + 1, { type: 'number', min: 2000, max: 2100 });
+  const tier = select('tier', [['provincial', '省级'], ['national', '国家级'], ['municipal', '市级'], ['county', '县级']], plan?.tier);
+  return h('form', { class: 'inline', id: 'plan-form', onsubmit: guard(async (e) => {
+    e.preventDefault();
+    const body = { name: name.value, year: Number(year.value), tier: tier.value };
+    const saved = plan ? await api('PUT', `/api/v1/plans/${plan.id}`, body) : await api('POST', '/api/v1/plans', body);
+    if (plan) render(); else location.hash = `#/plans/${saved.id}`;
+  }) }, field(t('plan'), name), field(t('year'), year), field(t('tier'), tier), h('button', { type: 'submit' }, plan ? t('save') : t('create')));
+}
+
+async function planPage(id) {
+  const plan = await api('GET', `/api/v1/plans/${encodeURIComponent(id)}`);
+  const planner = ['admin', 'planner'].includes(auth.me.role);
+  return h('section', {},
+    h('h1', {}, plan.name, ' ', h('small', {}, `${plan.year} · ${plan.tier_name || plan.tier}`), ' ', h('a', { class: 'button', href: `#/plans/${id}/board`, id: 'open-board' }, t('openBoard'))),
+    planner ? [planForm(plan), button(t('remove'), async () => { if (confirm(t('confirmRemove'))) { await api('DELETE', `/api/v1/plans/${id}`); location.hash = '#/plans'; } })] : null,
+    h('h2', {}, t('classes')),
+    plan.classes.map((c) => h('article', { class: 'class', 'data-class': c.id },
+      h('h3', {}, c.name, ' ', h('small', {}, `${c.kind_name || c.kind} · ${c.city} · ${c.start_date} – ${c.end_date}`)),
+      planner ? [classForm(id, c), button(t('remove'), async () => { if (confirm(t('confirmRemove'))) { await api('DELETE', `/api/v1/classes/${c.id}`); render(); } })] : null,
+      h('table', { class: 'list' }, c.sessions.map((x) => h('tr', {},
+        h('td', {}, fmt.time(x.start)), h('td', {}, x.title), h('td', {}, x.topics.map((tp) => `${topicName(tp.topic)}≥${tp.min_level}`).join('；')),
+        h('td', {}, x.remote ? t('remote') : ''), h('td', {}, `×${x.needed}`),
+        planner ? h('td', {}, button(t('edit'), (e) => e.target.closest('tr').after(h('tr', {}, h('td', { colspan: 6 }, sessionForm(c, x))))), ' ',
+          button(t('remove'), async () => { if (confirm(t('confirmRemove'))) { await api('DELETE', `/api/v1/sessions/${x.id}`); render(); } })) : null))),
+      planner ? sessionForm(c, null) : null)),
+    planner ? [h('h3', {}, `${t('create')}：${t('classes')}`), classForm(id, null)] : null);
+}
+
+function classForm(planId, c) {
+  const f = {
+    name: input('name', c?.name, { required: true }),
+    kind: select('kind', [['comprehensive', lang === 'zh' ? '综合类' : 'Comprehensive'], ['specialised', lang === 'zh' ? '专题业务类' : 'Specialised']], c?.kind),
+    city: input('city', c?.city, { required: true }), lat: input('lat', c?.lat, { type: 'number', step: 'any', required: true }),
+    lon: input('lon', c?.lon, { type: 'number', step: 'any', required: true }),
+    start_date: input('start_date', c?.start_date, { type: 'date', required: true }), end_date: input('end_date', c?.end_date, { type: 'date', required: true }),
+    min_cadre_share: input('min_cadre_share', c?.min_cadre_share ?? 0.5, { type: 'number', step: '0.05', min: 0, max: 1 }),
+  };
+  const labels = { name: 'classes', start_date: 'startDate', end_date: 'endDate', min_cadre_share: 'cadreShare', kind: 'kindClass' };
+  return h('form', { class: 'inline class-form', onsubmit: guard(async (e) => {
+    e.preventDefault();
+    const body = { name: f.name.value, kind: f.kind.value, city: f.city.value, lat: Number(f.lat.value), lon: Number(f.lon.value), start_date: f.start_date.value, end_date: f.end_date.value, min_cadre_share: Number(f.min_cadre_share.value) };
+    if (c) await api('PUT', `/api/v1/classes/${c.id}`, body); else await api('POST', `/api/v1/plans/${planId}/classes`, body);
+    render();
+  }) }, Object.entries(f).map(([k, el]) => field(t(labels[k] || k), el)), h('button', { type: 'submit' }, c ? t('save') : t('add')));
+}
+
+function sessionForm(c, x) {
+  const f = {
+    title: input('title', x?.title, { required: true }),
+    start: input('start', x ? localInput(x.start) : `${c.start_date}T09:00`, { type: 'datetime-local', required: true }),
+    end: input('end', x ? localInput(x.end) : `${c.start_date}T12:00`, { type: 'datetime-local', required: true }),
+    topics: input('topics', x ? x.topics.map((tp) => `${tp.topic}:${tp.min_level}`).join('；') : '', { required: true, placeholder: 'letter_handling:3' }),
+    method: select('method', [['', '—'], ...vocabulary.methods.map((m) => [m.code ?? m.method, m.name])], x?.method),
+    remote: h('input', { type: 'checkbox', name: 'remote', checked: x?.remote }),
+    needed: input('needed', x?.needed ?? 1, { type: 'number', min: 1 }),
+  };
+  return h('form', { class: 'inline session-form', onsubmit: guard(async (e) => {
+    e.preventDefault();
+    const topics = f.topics.value.split(/[；;,，]/).map((v) => v.trim()).filter(Boolean).map((v) => {
+      const [topic, level] = v.split(/[:：]/);
+      const code = vocabulary.topics.find((y) => y.code === topic.trim() || y.name === topic.trim())?.code || topic.trim();
+      return { topic: code, min_level: Number(level || 1) };
+    });
+    const body = { title: f.title.value, start: rfc3339(f.start.value), end: rfc3339(f.end.value), topics, method: f.method.value || null, remote: f.remote.checked, needed: Number(f.needed.value) };
+    if (x) await api('PUT', `/api/v1/sessions/${x.id}`, body); else await api('POST', `/api/v1/classes/${c.id}/sessions`, body);
+    render();
+  }) }, Object.entries(f).map(([k, el]) => field(t(k === 'title' ? 'session' : k === 'topics' ? 'topics' : k), el)), h('button', { type: 'submit' }, x ? t('save') : t('add')));
+}
+
+/* the staffing board */
+
+async function boardPage(id) {
+  const enc = encodeURIComponent(id);
+  const [plan, assignments, runs, exclusions] = await Promise.all([
+    api('GET', `/api/v1/plans/${enc}`), api('GET', `/api/v1/assignments?plan=${enc}`),
+    api('GET', `/api/v1/plans/${enc}/staffing-runs`), api('GET', `/api/v1/plans/${enc}/exclusions`)]);
+  const latest = runs[0] ? await api('GET', `/api/v1/staffing-runs/${runs[0].id}`) : null;
+  const planner = ['admin', 'planner'].includes(auth.me.role);
+  const bySession = new Map();
+  for (const a of assignments) { if (!bySession.has(a.session)) bySession.set(a.session, []); bySession.get(a.session).push(a); }
+  const unfilled = new Map((latest?.solution?.unfilled || []).map((u) => [u.session, u]));
+  const travel = new Map();
+  for (const trip of latest?.solution?.trips || []) travel.set(trip.class, (travel.get(trip.class) || 0) + trip.distance_km);
+  const classes = [...plan.classes].sort((a, b) => a.start_date.localeCompare(b.start_date) || a.name.localeCompare(b.name));
+  return h('section', { id: 'board' },
+    h('h1', {}, `${t('board')}：${plan.name}`, ' ', h('small', {}, h('a', { href: `#/plans/${enc}` }, t('edit')))),
+    planner ? runPanel(id, latest) : runStatus(latest),
+    h('div', { id: 'changes' }),
+    exclusions.length ? h('details', {}, h('summary', {}, `${t('exclusions')} (${exclusions.length})`),
+      h('ul', {}, exclusions.map((e) => h('li', {}, `${e.instructor_name}：${e.reason}`, ' ', planner ? button(t('remove'), async () => { await api('DELETE', `/api/v1/exclusions/${e.id}`); render(); }) : null)))) : null,
+    classes.map((c) => {
+      const held = c.sessions.flatMap((x) => (bySession.get(x.id) || []).filter((a) => a.state !== 'declined'));
+      const places = c.sessions.reduce((n, x) => n + x.needed, 0);
+      const cadres = held.filter((a) => a.instructor_kind === 'cadre').length;
+      const short = cadres < Math.ceil(c.min_cadre_share * places - 1e-9);
+      return h('article', { class: 'class', 'data-class': c.id },
+        h('h2', {}, c.name, ' ', h('small', {}, `${c.kind_name || c.kind} · ${c.city} · ${c.start_date} – ${c.end_date}`)),
+        h('p', { class: 'class-facts' }, h('span', { class: short ? 'warn' : 'ok' }, t('cadreActual', cadres, `${Math.round(c.min_cadre_share * 100)}% × ${places}`)),
+          travel.has(c.id) ? ` · ${t('travel')} ${fmt.num(travel.get(c.id), 0)} km` : ''),
+        h('table', { class: 'board' }, [...c.sessions].sort((a, b) => a.start.localeCompare(b.start)).map((x) => sessionRow(c, x, bySession.get(x.id) || [], unfilled.get(x.id), planner))));
+    }));
+}
+
+function runStatus(run) {
+  if (!run) return h('p', { id: 'run-status' }, t('noRun'));
+  const last = run.progress?.[run.progress.length - 1];
+  const sol = run.solution;
+  const elapsed = run.started_at ? ((new Date(run.finished_at || Date.now()) - new Date(run.started_at)) / 1000).toFixed(1) : '0';
+  return h('p', { id: 'run-status', 'data-state': run.state },
+    `${t('state')}：${t(run.state)} · ${t('elapsed')} ${elapsed} s`,
+    sol ? ` · ${t('objective')} ${fmt.num(sol.objective)} · ${t('bound')} ${fmt.num(sol.bound)} · ${t('gap')} ${fmt.pct(sol.gap)} · ${sol.status}`
+      : last ? ` · ${t('objective')} ${fmt.num(last.objective)} · ${t('bound')} ${fmt.num(last.bound)}` : '',
+    run.applied_at ? ` · ${t('applied')}` : '', run.error ? ` · ${run.error}` : '');
+}
+
+function runPanel(planId, latest) {
+  const limit = input('time_limit_s', 10, { type: 'number', min: 1, max: 600, step: 'any' });
+  const weights = { expertise: input('w_expertise', 1, { type: 'number', step: 'any' }), rating: input('w_rating', 1, { type: 'number', step: 'any' }),
+    travel_per_1000km: input('w_travel', 0.5, { type: 'number', step: 'any' }), keep: input('w_keep', 0.2, { type: 'number', step: 'any' }) };
+  const status = h('div', {}, runStatus(latest));
+  const actions = h('div', { class: 'run-actions' });
+  const showDone = (run) => {
+    actions.replaceChildren();
+    if (run?.state === 'done' && !run.applied_at) actions.append(button(t('changes'), () => showChanges(run), { id: 'review' }));
+  };
+  const watch = async (run) => {
+    for (;;) {
+      status.replaceChildren(runStatus(run));
+      if (run.state === 'done' || run.state === 'failed') break;
+      await new Promise((r) => setTimeout(r, 700));
+      run = await api('GET', `/api/v1/staffing-runs/${run.id}`);
+    }
+    showDone(run);
+  };
+  if (latest && (latest.state === 'queued' || latest.state === 'running')) watch(latest).catch(showProblem);
+  else showDone(latest);
+  return h('div', { class: 'panel' },
+    h('form', { class: 'inline', id: 'run-form', onsubmit: guard(async (e) => {
+      e.preventDefault();
+      const body = { weights: Object.fromEntries(Object.entries(weights).map(([k, el]) => [k, Number(el.value)])), options: { time_limit_s: Number(limit.value) } };
+      const run = await api('POST', `/api/v1/plans/${encodeURIComponent(planId)}/staffing-runs`, body);
+      await watch(run);
+    }) }, field(t('timeLimit'), limit), field(t('weightExpertise'), weights.expertise), field(t('weightRating'), weights.rating),
+    field(t('weightTravel'), weights.travel_per_1000km), field(t('weightKeep'), weights.keep), h('button', { type: 'submit', id: 'start-run' }, t('run'))),
+    status, actions);
+}
+
+async function showChanges(run) {
+  const changes = await api('GET', `/api/v1/staffing-runs/${run.id}/changes`);
+  const pair = (p) => `${p.session_title}（${fmt.time(p.start)}）：${p.instructor_name}`;
+  const box = document.getElementById('changes');
+  const empty = !changes.added.length && !changes.moved.length && !changes.dropped.length;
+  box.replaceChildren(h('div', { class: 'panel', id: 'changes-view' }, h('h2', {}, t('changes')),
+    empty ? h('p', {}, t('noChanges')) : null,
+    section(t('added'), changes.added.map(pair), 'added'),
+    section(t('moved'), changes.moved.map((m) => `${m.instructor_name}：${m.from.session_title} → ${m.to.session_title}`), 'moved'),
+    section(t('dropped'), changes.dropped.map(pair), 'dropped'),
+    h('p', {}, `${t('unchanged')} ${changes.unchanged}`),
+    button(t('apply'), async () => { await api('POST', `/api/v1/staffing-runs/${run.id}/apply`); render(); }, { id: 'apply' }), ' ',
+    button(t('cancel'), () => box.replaceChildren())));
+}
+
+function section(title, items, cls) {
+  if (!items.length) return null;
+  return h('div', { class: `change ${cls}` }, h('h3', {}, `${title} (${items.length})`), h('ul', {}, items.map((x) => h('li', {}, x))));
+}
+
+function sessionRow(c, x, held, unfilled, planner) {
+  const chips = held.map((a) => h('span', { class: `chip ${a.state}${a.locked ? ' locked' : ''}`, 'data-assignment': a.id, title: a.decline_reason || null },
+    a.instructor_name, ` · ${I18N[lang].states[a.state]}${a.locked ? ` · ${t('locked')}` : ''}`,
+    planner && a.state !== 'declined' ? [' ',
+      a.locked ? mini(t('unlock'), () => change(a, 'unlock')) : mini(t('lock'), () => change(a, 'lock')),
+      a.state === 'proposed' ? mini(t('confirm'), () => change(a, 'confirm')) : null,
+      a.state === 'proposed' && !a.locked ? mini(t('exclude'), (e) => excludeForm(e.target.closest('tr'), c, x, a.instructor)) : null] : null));
+  const active = held.filter((a) => a.state !== 'declined').length;
+  const missing = Math.max(0, x.needed - active);
+  return h('tr', { 'data-session': x.id, class: missing ? 'short' : null },
+    h('td', { class: 'when' }, fmt.time(x.start)),
+    h('td', {}, h('strong', {}, x.title), h('br', {}), h('small', {}, x.topics.map((tp) => `${topicName(tp.topic)}≥${tp.min_level}`).join('；'), x.remote ? ` · ${t('remote')}` : '', ` · ×${x.needed}`)),
+    h('td', { class: 'people' }, chips,
+      missing ? h('span', { class: 'missing' }, t('missing', missing)) : null,
+      unfilled && missing ? h('div', { class: 'why' },
+        `${t('eligible')} ${unfilled.eligible} · ${t('excludedBy')}：${Object.entries(unfilled.excluded_by).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join('，') || '—'}`,
+        unfilled.near_misses.length ? h('ul', { class: 'near' }, unfilled.near_misses.map((m) => h('li', {}, `${m.instructor_name}：${m.detail}（${m.blocked_by}）`))) : null) : null),
+    h('td', {}, button(t('alternates'), (e) => alternates(e.target.closest('tr'), c, x, planner), { class: 'alternates' })));
+}
+
+function mini(label, onclick) { return button(label, onclick, { class: 'mini' }); }
+
+async function change(a, what) { await api('POST', `/api/v1/assignments/${a.id}/${what}`); render(); }
+
+async function alternates(row, c, x, planner) {
+  const found = await api('GET', `/api/v1/sessions/${x.id}/recommendations?limit=8`);
+  const next = row.nextElementSibling;
+  if (next?.classList.contains('alternates-row')) next.remove();
+  row.after(h('tr', { class: 'alternates-row' }, h('td', { colspan: 4 },
+    h('table', { class: 'list alternates-list' }, h('tr', {}, [t('name'), t('score'), t('expertise'), t('rating'), t('distance'), ''].map((v) => h('th', {}, v))),
+      found.items.map((r) => h('tr', { 'data-instructor': r.instructor }, h('td', {}, r.instructor_name), h('td', { class: 'num' }, fmt.num(r.score)),
+        h('td', { class: 'num' }, fmt.num(r.expertise)), h('td', { class: 'num' }, fmt.num(r.rating)), h('td', { class: 'num' }, fmt.num(r.distance_km, 0)),
+        h('td', {}, planner ? [button(t('assign'), async () => { await api('POST', '/api/v1/assignments', { session: x.id, instructor: r.instructor }); render(); }, { class: 'assign' }), ' ',
+          button(t('exclude'), (e) => excludeForm(e.target.closest('tr'), c, x, r.instructor))] : null)))))));
+}
+
+function excludeForm(row, c, x, instructor) {
+  const reason = input('reason', '', { required: true, maxlength: 500 });
+  const scope = select('scope', [['session', t('bySession')], ['class', t('byClass')]], 'session');
+  const cols = row.children.length;
+  row.after(h('tr', {}, h('td', { colspan: cols },
+    h('form', { class: 'inline exclude-form', onsubmit: guard(async (e) => {
+      e.preventDefault();
+      await api('POST', '/api/v1/exclusions', { instructor, reason: reason.value, ...(scope.value === 'class' ? { class: c.id } : { session: x.id }) });
+      render();
+    }) }, field(t('reason'), reason), scope, h('button', { type: 'submit' }, t('exclude'))))));
+}
+
+/* training office */
+
+async function recommendPage() {
+  const f = {
+    topics: input('topics', '', { required: true, placeholder: 'letter_handling:3' }),
+    lat: input('lat', 30.59, { type: 'number', step: 'any' }), lon: input('lon', 114.31, { type: 'number', step: 'any' }),
+    start: input('start', '', { type: 'datetime-local', required: true }), end: input('end', '', { type: 'datetime-local', required: true }),
+    remote: h('input', { type: 'checkbox', name: 'remote' }),
+    include_unavailable: h('input', { type: 'checkbox', name: 'include_unavailable' }),
+  };
+  const results = h('div', { id: 'results' });
+  return h('section', {}, h('h1', {}, t('recommend')),
+    h('form', { class: 'grid', id: 'recommend-form', onsubmit: guard(async (e) => {
+      e.preventDefault();
+      const topics = f.topics.value.split(/[；;,，]/).map((v) => v.trim()).filter(Boolean).map((v) => {
+        const [topic, level] = v.split(/[:：]/);
+        return { topic: vocabulary.topics.find((y) => y.code === topic.trim() || y.name === topic.trim())?.code || topic.trim(), min_level: Number(level || 1) };
+      });
+      const found = await api('POST', '/api/v1/recommendations', { topics, lat: Number(f.lat.value), lon: Number(f.lon.value), start: rfc3339(f.start.value), end: rfc3339(f.end.value), remote: f.remote.checked, include_unavailable: f.include_unavailable.checked });
+      results.replaceChildren(h('table', { class: 'list' }, h('tr', {}, [t('name'), t('score'), t('expertise'), t('rating'), t('distance'), t('why')].map((v) => h('th', {}, v))),
+        found.map((r) => h('tr', {}, h('td', {}, h('a', { href: `#/instructors/${encodeURIComponent(r.instructor)}` }, r.instructor_name)), h('td', { class: 'num' }, fmt.num(r.score)),
+          h('td', { class: 'num' }, fmt.num(r.expertise)), h('td', { class: 'num' }, fmt.num(r.rating)), h('td', { class: 'num' }, fmt.num(r.distance_km, 0)),
+          h('td', {}, r.reasons.map((x) => x.detail).join('；'))))));
+    }) }, field(t('topics'), f.topics), field(t('lat'), f.lat), field(t('lon'), f.lon), field(t('start'), f.start), field(t('end'), f.end),
+    field(t('remote'), f.remote), field(t('why'), f.include_unavailable), h('button', { type: 'submit' }, t('search'))),
+    results);
+}
+
+/* instructors' own pages */
+
+async function minePage() {
+  const mine = await api('GET', '/api/v1/me/assignments');
+  return h('section', {}, h('h1', {}, t('mine')),
+    h('table', { class: 'list', id: 'mine' }, h('tr', {}, [t('when'), t('session'), t('venue'), t('state'), ''].map((v) => h('th', {}, v))),
+      mine.map((a) => h('tr', { 'data-assignment': a.id }, h('td', {}, fmt.time(a.start)), h('td', {}, a.session_title, h('br', {}), h('small', {}, a.class_name)),
+        h('td', {}, a.remote ? `${a.city}（${t('remote')}）` : a.city), h('td', {}, I18N[lang].states[a.state], a.decline_reason ? `：${a.decline_reason}` : ''),
+        h('td', {}, a.state === 'proposed' ? button(t('accept'), async () => { await api('POST', `/api/v1/me/assignments/${a.id}/accept`); render(); }, { class: 'accept' }) : null, ' ',
+          a.state !== 'declined' ? button(t('decline'), (e) => declineForm(e.target.closest('tr'), a), { class: 'decline' }) : null)))),
+    await feedPanel());
+}
+
+function declineForm(row, a) {
+  const reason = input('reason', '', { required: true, maxlength: 500 });
+  row.after(h('tr', {}, h('td', { colspan: 5 }, h('form', { class: 'inline', id: 'decline-form', onsubmit: guard(async (e) => {
+    e.preventDefault();
+    await api('POST', `/api/v1/me/assignments/${a.id}/decline`, { reason: reason.value });
+    render();
+  }) }, field(t('reason'), reason), h('button', { type: 'submit' }, t('decline'))))));
+}
+
+async function feedPanel() {
+  const out = h('p', { id: 'feed-url' });
+  return h('div', { class: 'panel' }, h('h2', {}, t('feed')),
+    button(t('feedMake'), async () => { const feed = await api('POST', '/api/v1/me/calendar-feed'); out.replaceChildren(t('feedHint'), ' ', h('code', {}, `${location.origin}${feed.path}`)); }), ' ',
+    button(t('feedRevoke'), async () => { await api('DELETE', '/api/v1/me/calendar-feed'); out.replaceChildren(t('saved')); }), out);
+}
+
+async function blocksPage() {
+  const [blocks, mine] = await Promise.all([api('GET', '/api/v1/me/unavailability'), api('GET', '/api/v1/me/assignments')]);
+  return h('section', {}, h('h1', {}, t('myBlocks')), calendar(blocks, mine), blockForm('/api/v1/me/unavailability'),
+    h('ul', { class: 'blocks', id: 'my-blocks' }, blocks.map((b) => h('li', {}, `${fmt.time(b.start)} – ${fmt.time(b.end)} ${b.note}`, ' ',
+      button(t('remove'), async () => { await api('DELETE', `/api/v1/me/unavailability/${b.id}`); render(); })))));
+}
+
+async function profilePage() {
+  const me = await api('GET', '/api/v1/me');
+  const current = input('current', '', { type: 'password', required: true, autocomplete: 'current-password' });
+  const next = input('new', '', { type: 'password', required: true, minlength: 8, autocomplete: 'new-password' });
+  const done = h('p', { role: 'status' });
+  let contact = null;
+  if (me.instructor) {
+    const phone = input('phone', me.instructor.phone);
+    const email = input('email', me.instructor.email);
+    contact = h('form', { class: 'inline', id: 'contact-form', onsubmit: guard(async (e) => {
+      e.preventDefault();
+      await api('PUT', '/api/v1/me/contact', { phone: phone.value || null, email: email.value || null }, { ifMatch: me.instructor.version });
+      render();
+    }) }, h('h2', {}, t('contact')), field(t('phone'), phone), field(t('email'), email), h('button', { type: 'submit' }, t('save')));
+  }
+  return h('section', {}, h('h1', {}, t('profile')), h('p', {}, `${me.username} · ${I18N[lang].roles[me.role]}`), contact,
+    h('form', { class: 'inline', id: 'password-form', onsubmit: guard(async (e) => {
+      e.preventDefault();
+      const token = await api('PUT', '/api/v1/me/password', { current: current.value, new: next.value });
+      auth.token = token.access_token;
+      done.textContent = t('saved');
+    }) }, h('h2', {}, t('changePassword')), field(t('current'), current), field(t('newPassword'), next), h('button', { type: 'submit' }, t('save')), done));
+}
+
+/* admin */
+
+async function accountsPage() {
+  const users = await api('GET', '/api/v1/users');
+  const f = { username: input('username', '', { required: true }), password: input('password', '', { type: 'password', required: true, minlength: 8 }),
+    role: select('role', Object.entries(I18N[lang].roles), 'planner'), instructor: input('instructor', '', { placeholder: 'instructor id' }) };
+  return h('section', {}, h('h1', {}, t('accounts')),
+    h('table', { class: 'list', id: 'accounts' }, h('tr', {}, [t('username'), t('role'), t('linked'), t('state'), ''].map((v) => h('th', {}, v))),
+      users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, I18N[lang].roles[u.role] || u.role), h('td', {}, u.instructor || ''),
+        h('td', {}, u.active ? t('active') : t('inactive')),
+        h('td', {}, button(u.active ? t('disable') : t('enable'), async () => { await api('PATCH', `/api/v1/users/${u.id}`, { active: !u.active }); render(); }), ' ',
+          button(t('reset'), async () => { const password = prompt(t('newPassword')); if (password) { await api('PATCH', `/api/v1/users/${u.id}`, { password }); render(); } }))))),
+    h('form', { class: 'inline', id: 'account-form', onsubmit: guard(async (e) => {
+      e.preventDefault();
+      await api('POST', '/api/v1/users', { username: f.username.value, password: f.password.value, role: f.role.value, instructor: f.instructor.value || null });
+      render();
+    }) }, Object.entries(f).map(([k, el]) => field(t(k === 'instructor' ? 'linked' : k), el)), h('button', { type: 'submit' }, t('create'))));
+}
+
+window.addEventListener('hashchange', () => { clearProblem(); render(); });
+document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+render();

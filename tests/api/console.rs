@@ -1,0 +1,264 @@
+//! The web console in a real headless Chromium against the real server: a
+//! planner builds a plan, staffs it on the board, puts an alternate in by
+//! hand and applies a re-run's difference; an instructor blocks time and
+//! declines; an office user searches recommendations. Screenshots of each
+//! main page go to `target/console-screenshots/` (not committed).
+
+use serde_json::json;
+
+use crate::staffing::seed_pool;
+use crate::support::{create_instructor, Backend, TestApp, PASSWORD};
+use crate::webdriver::Browser;
+
+/// Signs out whoever is signed in and signs `username` in on `page`.
+fn sign_in(browser: &Browser, base: &str, username: &str, page: &str) {
+    browser.goto(&format!("{base}/"));
+    browser.script("sessionStorage.clear();", json!([]));
+    // A new address loads the page afresh (a new hash alone would not).
+    browser.goto(&format!("{base}/?as={username}{page}"));
+    browser.submit("#login", &[("username", username), ("password", PASSWORD)]);
+}
+
+/// Starts a re-run from the board, reviews its difference and applies it;
+/// returns the difference's lines.
+fn rerun(browser: &Browser) -> Vec<String> {
+    browser.submit("#run-form", &[("time_limit_s", "5"), ("w_keep", "5")]);
+    browser.find("#run-status[data-state=done]");
+    browser.click(&browser.find("#review"));
+    browser.find("#changes-view");
+    let items = browser
+        .script(
+            "return [...document.querySelectorAll('#changes-view li')].map(li => li.textContent)",
+            json!([]),
+        )
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    browser.click(&browser.find("#apply"));
+    browser.wait_for("#run-status", |t| t.contains("已采纳"));
+    items
+}
+
+fn the_console_end_to_end(backend: Backend) {
+    let app = TestApp::start(backend);
+    let api = app.client("planner", None);
+    let pool = seed_pool(&api);
+    // A name that would be markup if the console ever built HTML from text.
+    let tricky = "<img src=x onerror=alert(1)>王";
+    create_instructor(
+        &api,
+        tricky,
+        json!({"expertise": [{"topic": "letter-handling", "level": 3}]}),
+    );
+    app.add_user("planner1", "planner", None);
+    app.add_user("office1", "office", None);
+    let base = app.base.clone();
+    let browser = Browser::start();
+
+    // The page is served with a strict policy.
+    let page = reqwest::blocking::get(format!("{base}/")).unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(page.text().unwrap().contains("lang=\"zh-CN\""));
+
+    // Planner: sign in, the pool shows names as text.
+    sign_in(&browser, &base, "planner1", "#/pool");
+    let row = browser.wait_for("#pool td a", |t| t.contains("onerror"));
+    assert_eq!(browser.text(&row), tricky);
+    assert!(!browser.exists("#pool img"));
+    browser.screenshot("pool");
+
+    // An expired session: the sign-in comes over the page, and the search goes on.
+    browser.script(
+        "sessionStorage.setItem('token', 'expired.token.value');",
+        json!([]),
+    );
+    browser.submit(".filters", &[("q", "李")]);
+    browser.find("#overlay .dialog");
+    browser.submit(
+        "#overlay #login",
+        &[("username", "planner1"), ("password", PASSWORD)],
+    );
+    browser.wait_for("#pool tbody", |t| t.contains("李明") && !t.contains("王芳"));
+
+    // A plan with a class and three sessions.
+    browser.goto(&format!("{base}/#/plans"));
+    browser.submit(
+        "#plan-form",
+        &[
+            ("name", "湖北省2027年度轮训计划"),
+            ("year", "2027"),
+            ("tier", "provincial"),
+        ],
+    );
+    browser.wait_for("h1", |t| t.contains("湖北省2027年度轮训计划"));
+    browser.submit(
+        ".class-form",
+        &[
+            ("name", "办信接访专题班"),
+            ("kind", "specialised"),
+            ("city", "武汉"),
+            ("lat", "30.59"),
+            ("lon", "114.30"),
+            ("start_date", "2027-03-08"),
+            ("end_date", "2027-03-10"),
+            ("min_cadre_share", "0.5"),
+        ],
+    );
+    let sessions = [
+        (
+            "办信实务",
+            "2027-03-08T09:00",
+            "2027-03-08T12:00",
+            "letter-handling:3",
+            "1",
+        ),
+        (
+            "接访实务",
+            "2027-03-08T14:00",
+            "2027-03-08T17:00",
+            "visitor-reception:3",
+            "1",
+        ),
+        (
+            "疑难信件办理",
+            "2027-03-09T09:00",
+            "2027-03-09T12:00",
+            "letter-handling:4",
+            "2",
+        ),
+    ];
+    for (k, (title, start, end, topics, needed)) in sessions.iter().enumerate() {
+        browser.wait_for("article.class table", |t| t.matches("×").count() == k);
+        browser.submit(
+            "article.class .session-form",
+            &[
+                ("title", title),
+                ("start", start),
+                ("end", end),
+                ("topics", topics),
+                ("needed", needed),
+            ],
+        );
+    }
+    browser.wait_for("article.class table", |t| t.contains("疑难信件办理"));
+    browser.screenshot("plan");
+
+    // The board: a run, watched until done, reviewed and applied.
+    browser.click(&browser.find("#open-board"));
+    browser.find("#run-form");
+    browser.submit("#run-form", &[("time_limit_s", "5")]);
+    browser.find("#run-status[data-state=done]");
+    browser.click(&browser.find("#review"));
+    browser.wait_for("#changes-view", |t| t.contains("新增"));
+    browser.screenshot("changes");
+    browser.click(&browser.find("#apply"));
+    browser.wait_for("#run-status", |t| t.contains("已采纳"));
+    assert!(browser.exists(".chip.proposed"));
+    browser.screenshot("board");
+
+    // Alternates of 疑难信件办理, one put in by hand: it is locked.
+    let plan = api.get("/api/v1/plans").body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hard = api.get(&format!("/api/v1/plans/{plan}")).body["classes"][0]["sessions"][2]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    browser.click(&browser.find(&format!("tr[data-session=\"{hard}\"] button.alternates")));
+    browser.click(&browser.find(".alternates-list button.assign"));
+    browser.find(&format!("tr[data-session=\"{hard}\"] .chip.locked"));
+    let by_hand: Vec<_> = api
+        .get(&format!("/api/v1/assignments?session={hard}"))
+        .body
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        by_hand
+            .iter()
+            .any(|a| a["locked"] == true && a["run"].is_null()),
+        "{by_hand:?}"
+    );
+
+    // The re-run keeps the hand-made pin and drops a proposal beside it.
+    let items = rerun(&browser);
+    assert!(
+        !items.is_empty() && items.iter().all(|i| i.contains("疑难信件办理")),
+        "{items:?}"
+    );
+    browser.screenshot("board-after-rerun");
+
+    // Instructor: the teacher of 办信实务 blocks a day and declines it.
+    let first = api.get(&format!("/api/v1/plans/{plan}")).body["classes"][0]["sessions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let slot = api
+        .get(&format!("/api/v1/assignments?session={first}"))
+        .body[0]
+        .clone();
+    let teacher = slot["instructor"].as_str().unwrap().to_owned();
+    assert!(pool.contains(&teacher));
+    app.add_user("teacher1", "instructor", Some(&teacher));
+    sign_in(&browser, &base, "teacher1", "#/blocks");
+    browser.submit(
+        "#block-form",
+        &[
+            ("start", "2027-05-10T09:00"),
+            ("end", "2027-05-10T18:00"),
+            ("note", "外出调研"),
+        ],
+    );
+    browser.wait_for("#my-blocks", |t| t.contains("外出调研"));
+    browser.screenshot("instructor-blocks");
+    browser.goto(&format!("{base}/#/mine"));
+    let id = slot["id"].as_str().unwrap();
+    browser.click(&browser.find(&format!("tr[data-assignment=\"{id}\"] button.decline")));
+    browser.submit("#decline-form", &[("reason", "时间冲突")]);
+    browser.wait_for(&format!("tr[data-assignment=\"{id}\"]"), |t| {
+        t.contains("已婉拒")
+    });
+    browser.screenshot("instructor-assignments");
+
+    // Planner: the re-run changes only the declined slot.
+    sign_in(
+        &browser,
+        &base,
+        "planner1",
+        &format!("#/plans/{plan}/board"),
+    );
+    let items = rerun(&browser);
+    assert!(
+        !items.is_empty() && items.iter().all(|i| i.contains("办信实务")),
+        "{items:?}"
+    );
+
+    // Office: a recommendation search with ranked results.
+    sign_in(&browser, &base, "office1", "#/recommend");
+    browser.submit(
+        "#recommend-form",
+        &[
+            ("topics", "letter-handling:3"),
+            ("start", "2027-06-01T09:00"),
+            ("end", "2027-06-01T12:00"),
+        ],
+    );
+    browser.wait_for("#results", |t| t.contains("李明"));
+    browser.screenshot("recommendations");
+
+    // English on request.
+    browser.click(&browser.find("#language"));
+    browser.wait_for("header", |t| t.contains("Recommendations"));
+}
+
+crate::both_backends!(the_console_end_to_end);
