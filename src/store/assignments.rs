@@ -45,6 +45,18 @@ pub struct AssignmentFilter {
     pub state: Option<String>,
 }
 
+/// An assignment someone committed to: confirmed, or locked by a planner
+/// (declining unlocks). Such an assignment is a pin of the next run, and
+/// nothing removes or blocks it as a side effect.
+pub fn held() -> diesel::dsl::Or<
+    diesel::dsl::Eq<assignments::state, &'static str>,
+    diesel::dsl::Eq<assignments::locked, bool>,
+> {
+    assignments::state
+        .eq("confirmed")
+        .or(assignments::locked.eq(true))
+}
+
 /// Assignments matching `filter`, in session time order.
 pub fn list(conn: &mut Db, filter: &AssignmentFilter) -> Result<Vec<Listed>, AppError> {
     select(conn, filter, None)

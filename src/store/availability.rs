@@ -87,11 +87,7 @@ pub fn add(conn: &mut Db, instructor: &str, input: &BlockInput) -> Result<Block,
         let pinned = assignments::table
             .inner_join(sessions::table)
             .filter(assignments::instructor_id.eq(instructor))
-            .filter(
-                assignments::state
-                    .eq("confirmed")
-                    .or(assignments::locked.eq(true)),
-            )
+            .filter(super::assignments::held())
             .filter(assignments::state.ne("declined"))
             .filter(sessions::start_at.lt(block.end_at))
             .filter(sessions::end_at.gt(block.start_at))

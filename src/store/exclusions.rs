@@ -97,11 +97,7 @@ pub fn create(
             .filter(assignments::session_id.eq_any(&target.sessions));
         let held = mine
             .clone()
-            .filter(
-                assignments::state
-                    .eq("confirmed")
-                    .or(assignments::locked.eq(true)),
-            )
+            .filter(super::assignments::held())
             .count()
             .get_result::<i64>(conn)?;
         if held > 0 {

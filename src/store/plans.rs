@@ -247,11 +247,7 @@ fn refuse_if_held(conn: &mut Db, sessions: &[String], what: &str) -> Result<(), 
     for chunk in sessions.chunks(500) {
         held += assignments::table
             .filter(assignments::session_id.eq_any(chunk))
-            .filter(
-                assignments::state
-                    .eq("confirmed")
-                    .or(assignments::locked.eq(true)),
-            )
+            .filter(super::assignments::held())
             .count()
             .get_result::<i64>(conn)?;
     }
