@@ -264,6 +264,18 @@ async function loadVocabulary() {
   return vocabulary;
 }
 const topicName = (code) => (lang === 'zh' ? vocabulary.topics?.find((x) => x.code === code)?.name : null) || code;
+/**
+ * Topics with levels as an office types them (`办信:4；接访:3`, by code or
+ * Chinese name, `；;,，` between, `:：` before the level), as `{topic, [key]}`;
+ * a missing level is `fallback`.
+ */
+function topicLevels(text, key, fallback) {
+  return text.split(/[；;,，]/).map((v) => v.trim()).filter(Boolean).map((v) => {
+    const [topic, level] = v.split(/[:：]/).map((x) => x.trim());
+    const code = vocabulary.topics.find((y) => y.code === topic || y.name === topic)?.code || topic;
+    return { topic: code, [key]: Number(level || fallback) };
+  });
+}
 const kindName = (code) => I18N[lang].kinds[code] || code;
 
 /* ---------- pages ---------- */
@@ -469,11 +481,7 @@ async function instructorForm(id) {
   const body = () => ({
     name: f.name.value, kind: f.kind.value, organisation: f.organisation.value, title: f.title.value,
     tier: f.tier.value || null, city: f.city.value, lat: Number(f.lat.value), lon: Number(f.lon.value),
-    expertise: f.expertise.value.split(/[；;,，]/).map((x) => x.trim()).filter(Boolean).map((x) => {
-      const [topic, level] = x.split(/[:：]/);
-      const code = vocabulary.topics.find((v) => v.code === topic.trim() || v.name === topic.trim())?.code || topic.trim();
-      return { topic: code, level: Number(level) };
-    }),
+    expertise: topicLevels(f.expertise.value, 'level'),
     methods: f.methods.value.split(/[,，、]/).map((x) => x.trim()).filter(Boolean),
     yearly_capacity: Number(f.yearly_capacity.value), remote_ok: f.remote_ok.checked,
     max_travel_km: f.max_travel_km.value === '' ? null : Number(f.max_travel_km.value),
@@ -562,11 +570,7 @@ function sessionForm(c, x) {
   };
   return h('form', { class: 'inline session-form', onsubmit: guard(async (e) => {
     e.preventDefault();
-    const topics = f.topics.value.split(/[；;,，]/).map((v) => v.trim()).filter(Boolean).map((v) => {
-      const [topic, level] = v.split(/[:：]/);
-      const code = vocabulary.topics.find((y) => y.code === topic.trim() || y.name === topic.trim())?.code || topic.trim();
-      return { topic: code, min_level: Number(level || 1) };
-    });
+    const topics = topicLevels(f.topics.value, 'min_level', 1);
     const body = { title: f.title.value, start: rfc3339(f.start.value), end: rfc3339(f.end.value), topics, method: f.method.value || null, remote: f.remote.checked, needed: Number(f.needed.value) };
     if (x) await api('PUT', `/api/v1/sessions/${x.id}`, body); else await api('POST', `/api/v1/classes/${c.id}/sessions`, body);
     render();
@@ -733,10 +737,7 @@ async function recommendPage() {
   return h('section', {}, h('h1', {}, t('recommend')),
     h('form', { class: 'grid', id: 'recommend-form', onsubmit: guard(async (e) => {
       e.preventDefault();
-      const topics = f.topics.value.split(/[；;,，]/).map((v) => v.trim()).filter(Boolean).map((v) => {
-        const [topic, level] = v.split(/[:：]/);
-        return { topic: vocabulary.topics.find((y) => y.code === topic.trim() || y.name === topic.trim())?.code || topic.trim(), min_level: Number(level || 1) };
-      });
+      const topics = topicLevels(f.topics.value, 'min_level', 1);
       const found = await api('POST', '/api/v1/recommendations', { topics, lat: Number(f.lat.value), lon: Number(f.lon.value), start: rfc3339(f.start.value), end: rfc3339(f.end.value), remote: f.remote.checked, include_unavailable: f.include_unavailable.checked });
       results.replaceChildren(h('table', { class: 'list' }, h('tr', {}, [t('name'), t('score'), t('expertise'), t('rating'), t('distance'), t('why')].map((v) => h('th', {}, v))),
         found.map((r) => h('tr', {}, h('td', {}, h('a', { href: `#/instructors/${encodeURIComponent(r.instructor)}` }, r.instructor_name)), h('td', { class: 'num' }, fmt.num(r.score)),

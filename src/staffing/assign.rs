@@ -106,6 +106,8 @@ pub fn assign(conn: &mut Db, session_id: &str, instructor_id: &str) -> Result<Li
                 instructor,
             })
             .collect();
+        // A decline and a planner's exclusion may both name the pair; the
+        // solver takes each pair once, and once is enough.
         excluded.truncate(1);
         let ranked = solver::recommend_for_session(
             Default::default(),

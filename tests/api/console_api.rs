@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::staffing::{apply, seed_plan, seed_pool, staff};
+use crate::staffing::{apply, pairs, seed_plan, seed_pool, staff};
 use crate::support::{create_instructor, Backend, TestApp, PASSWORD};
 
 fn id(v: &Value) -> String {
@@ -266,17 +266,7 @@ fn assignments_by_hand_and_exclusions(backend: Backend) {
 
     // The next run keeps the hand-made assignment as a pin.
     let run = staff(&planner, &plan, json!({}));
-    let pairs: Vec<(String, String)> = run["solution"]["assignments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["session"].as_str().unwrap().to_owned(),
-                a["instructor"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let pairs = pairs(&run);
     assert!(
         pairs.contains(&(finance.clone(), zhao.clone())),
         "{pairs:?}"

@@ -147,7 +147,8 @@ pub fn check(planner: &Client, run: &Value) {
     );
 }
 
-fn pairs(run: &Value) -> BTreeSet<(String, String)> {
+/// The (session, instructor) pairs of a done run's solution.
+pub fn pairs(run: &Value) -> BTreeSet<(String, String)> {
     run["solution"]["assignments"]
         .as_array()
         .unwrap()
