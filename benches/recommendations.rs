@@ -11,15 +11,12 @@
 //! figures understate what the server alone can do.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+mod support;
+
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-
-const BIN: &str = env!("CARGO_BIN_EXE_faculty-pool");
-const SECRET: &str = "bench-secret-of-more-than-thirty-two-bytes";
+use support::Server;
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -41,86 +38,16 @@ fn main() {
 
 /// A fresh database with the demo's pool and plan, and an office account.
 fn seed(db: &std::path::Path, instructors: usize) {
-    let started = Instant::now();
-    let demo = Command::new(BIN)
-        .args([
-            "demo",
-            "--instructors",
-            &instructors.to_string(),
-            "--time-limit",
-            "20",
-            "--log-level",
-            "warn",
-            "--database",
-        ])
-        .arg(db)
-        .output()
-        .unwrap();
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
-    eprintln!(
-        "seeded {instructors} instructors and a staffed plan in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    let mut add = Command::new(BIN)
-        .args([
-            "user",
-            "add",
-            "--username",
-            "bench",
-            "--role",
-            "office",
-            "--log-level",
-            "warn",
-        ])
-        .env("DATABASE_URL", db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(b"bench password\n")
-        .unwrap();
-    assert!(add.wait().unwrap().success());
+    support::seed_demo(db, instructors, 7);
+    support::add_user(db, "bench", "office");
 }
 
 /// Starts a server on `db` and measures every case.
 fn measure(db: &std::path::Path, instructors: usize, seconds: u64, clients: usize) {
-    let mut server = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATABASE_URL", db)
-        .env("JWT_SECRET", SECRET)
-        .env("LOG_LEVEL", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = server.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("listening on ") {
-                let _ = tx.send(url.to_owned());
-            }
-        }
-    });
-    let base = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    let server = Server::start(db);
+    let base = server.base.clone();
     let http = reqwest::blocking::Client::new();
-    let token: String = http
-        .post(format!("{base}/api/v1/auth/token"))
-        .json(&json!({"username": "bench", "password": "bench password"}))
-        .send()
-        .unwrap()
-        .json::<Value>()
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = server.token(&http, "bench");
     let plans: Value = http
         .get(format!("{base}/api/v1/plans"))
         .bearer_auth(&token)
@@ -266,7 +193,4 @@ fn measure(db: &std::path::Path, instructors: usize, seconds: u64, clients: usiz
             latencies.last().copied().unwrap_or_default()
         );
     }
-    eprintln!("server pid {} done", server.id());
-    let _ = server.kill();
-    let _ = server.wait();
 }

@@ -234,26 +234,25 @@ function showProblem(err) {
 
 function clearProblem() { document.getElementById('problem')?.replaceChildren(); }
 
+/** Times are shown and typed in China Standard Time (UTC+8, no daylight
+ * saving) wherever the browser is: the plans, sessions and blocks are set in it. */
+const ZONE = 'Asia/Shanghai';
+const ZONE_MS = 8 * 3600e3;
+/** The wall-clock parts of an instant in China Standard Time, as a UTC Date. */
+const china = (instant) => new Date(new Date(instant).getTime() + ZONE_MS);
+
 const fmt = {
-  time: (iso) => (iso ? new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' }) : ''),
+  time: (iso) => (iso ? new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'short', timeStyle: 'short', timeZone: ZONE }) : ''),
   num: (x, d = 3) => (x === null || x === undefined ? '' : Number(x).toFixed(d)),
   pct: (x) => `${(100 * x).toFixed(3)}%`,
 };
 
-/** A local datetime-local value of an ISO time, and back to RFC 3339 with the offset. */
+/** A datetime-local value of an ISO time in China Standard Time, and back to RFC 3339. */
 function localInput(iso) {
   if (!iso) return '';
-  const d = new Date(iso);
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return china(iso).toISOString().slice(0, 16);
 }
-function rfc3339(local) {
-  const d = new Date(local);
-  const off = -d.getTimezoneOffset();
-  const sign = off >= 0 ? '+' : '-';
-  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, '0');
-  return `${local}:00${sign}${pad(off / 60)}:${pad(off % 60)}`;
-}
+function rfc3339(local) { return `${local.slice(0, 16)}:00+08:00`; }
 
 const vocabulary = { topics: null, methods: null };
 async function loadVocabulary() {
@@ -331,6 +330,8 @@ async function render() {
     await loadVocabulary();
     const page = await route[2](...args);
     main.replaceChildren(h('div', { id: 'problem' }), page);
+    // After the frame that shows the page has been painted: the board benchmark reads this mark.
+    requestAnimationFrame(() => requestAnimationFrame(() => performance.mark('page-drawn')));
   } catch (err) {
     main.replaceChildren(h('div', { id: 'problem' }));
     showProblem(err);
@@ -376,9 +377,9 @@ async function instructorPage(id) {
   const history = await ratingHistory(path);
   const mine = await api('GET', `/api/v1/assignments?instructor=${encodeURIComponent(id)}`);
   return h('section', {},
-    h('h1', {}, i.name, ' ', h('small', {}, `${kindName(i.kind)} · ${i.organisation} · ${i.title}`)),
+    h('h1', {}, i.name, ' ', h('small', {}, [kindName(i.kind), i.organisation, i.title].filter(Boolean).join(' · '))),
     planner ? h('p', {}, h('a', { class: 'button', href: `#/instructors/${encodeURIComponent(id)}/edit` }, t('edit')), ' ',
-      i.active ? button(t('deactivate'), async () => { if (confirm(t('deactivate') + '?')) { await api('DELETE', path); render(); } }) : h('span', { class: 'tag' }, t('inactive'))) : null,
+      i.active ? button(t('deactivate'), async () => { if (confirm(t('deactivate') + '?')) { await api('DELETE', path); render(); } }, { id: 'deactivate' }) : h('span', { class: 'tag' }, t('inactive'))) : null,
     h('dl', { class: 'facts' },
       fact(t('city'), `${i.city} (${i.lat}, ${i.lon})`), fact(t('tier'), i.tier_name || i.tier || '—'),
       fact(t('expertise'), i.expertise.map((e) => `${topicName(e.topic)} ${e.level}`).join('；') || '—'),
@@ -401,14 +402,8 @@ function fact(label, value) { return [h('dt', {}, label), h('dd', {}, value)]; }
 
 /** The rating at the end of each of the last 12 months, by the API's own formula. */
 async function ratingHistory(path) {
-  const now = new Date();
-  const ends = [];
-  for (let k = 11; k >= 0; k--) {
-    const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - k + 1, 1));
-    ends.push(end > now ? now : end);
-  }
-  const views = await Promise.all(ends.map((at) => api('GET', `${path}?at=${encodeURIComponent(at.toISOString().replace(/\.\d+Z$/, 'Z'))}`)));
-  return views.map((v, k) => ({ at: ends[k], rating: v.rating.rating, count: v.rating.evaluation_count }));
+  const points = await api('GET', `${path}/rating-history?months=12`);
+  return points.map((p) => ({ month: p.month, rating: p.rating, count: p.evaluation_count }));
 }
 
 function sparkline(points) {
@@ -420,7 +415,7 @@ function sparkline(points) {
   points.forEach((p, k) => {
     const dot = s('circle', { cx: x(k), cy: y(p.rating), r: 2.5, class: 'dot' });
     const title = s('title', {});
-    title.textContent = `${p.at.toISOString().slice(0, 7)}: ${fmt.num(p.rating)} (${p.count})`;
+    title.textContent = `${p.month}: ${fmt.num(p.rating)} (${p.count})`;
     dot.append(title);
     svg.append(dot);
   });
@@ -429,20 +424,24 @@ function sparkline(points) {
 
 /** A three-month calendar: days with unavailability and with assignments marked. */
 function calendar(blocks, assignments) {
-  const today = new Date();
-  const months = [0, 1, 2].map((k) => new Date(today.getFullYear(), today.getMonth() + k, 1));
-  const covers = (day, start, end) => new Date(start) < new Date(day.getTime() + 864e5) && new Date(end) > day;
+  const today = china(Date.now());
+  const months = [0, 1, 2].map((k) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + k, 1)));
+  // A day runs from its midnight in China Standard Time for 24 hours.
+  const covers = (day, start, end) => {
+    const from = day.getTime() - ZONE_MS;
+    return new Date(start).getTime() < from + 864e5 && new Date(end).getTime() > from;
+  };
   return h('div', { class: 'calendar' }, months.map((first) => {
-    const days = new Date(first.getFullYear(), first.getMonth() + 1, 0).getDate();
+    const days = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
     const cells = [];
-    for (let k = 0; k < (first.getDay() + 6) % 7; k++) cells.push(h('span', {}));
+    for (let k = 0; k < (first.getUTCDay() + 6) % 7; k++) cells.push(h('span', {}));
     for (let d = 1; d <= days; d++) {
-      const day = new Date(first.getFullYear(), first.getMonth(), d);
+      const day = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), d));
       const blocked = blocks.filter((b) => covers(day, b.start, b.end));
       const teaching = assignments.filter((a) => a.state !== 'declined' && covers(day, a.start, a.end));
       cells.push(h('span', { class: ['day', blocked.length ? 'blocked' : '', teaching.length ? 'teaching' : ''].join(' '), title: [...blocked.map((b) => b.note), ...teaching.map((a) => a.session_title)].join('；') || null }, d));
     }
-    return h('div', { class: 'month' }, h('h3', {}, first.toLocaleDateString(lang === 'zh' ? 'zh-CN' : 'en-GB', { year: 'numeric', month: 'long' })), h('div', { class: 'days' }, cells));
+    return h('div', { class: 'month' }, h('h3', {}, first.toLocaleDateString(lang === 'zh' ? 'zh-CN' : 'en-GB', { year: 'numeric', month: 'long', timeZone: 'UTC' })), h('div', { class: 'days' }, cells));
   }));
 }
 
@@ -526,16 +525,16 @@ async function planPage(id) {
   const planner = ['admin', 'planner'].includes(auth.me.role);
   return h('section', {},
     h('h1', {}, plan.name, ' ', h('small', {}, `${plan.year} · ${plan.tier_name || plan.tier}`), ' ', h('a', { class: 'button', href: `#/plans/${id}/board`, id: 'open-board' }, t('openBoard'))),
-    planner ? [planForm(plan), button(t('remove'), async () => { if (confirm(t('confirmRemove'))) { await api('DELETE', `/api/v1/plans/${id}`); location.hash = '#/plans'; } })] : null,
+    planner ? [planForm(plan), button(t('remove'), async () => { if (confirm(t('confirmRemove'))) { await api('DELETE', `/api/v1/plans/${id}`); location.hash = '#/plans'; } }, { id: 'remove-plan' })] : null,
     h('h2', {}, t('classes')),
     plan.classes.map((c) => h('article', { class: 'class', 'data-class': c.id },
       h('h3', {}, c.name, ' ', h('small', {}, `${c.kind_name || c.kind} · ${c.city} · ${c.start_date} – ${c.end_date}`)),
-      planner ? [classForm(id, c), button(t('remove'), async () => { if (confirm(t('confirmRemove'))) { await api('DELETE', `/api/v1/classes/${c.id}`); render(); } })] : null,
-      h('table', { class: 'list' }, c.sessions.map((x) => h('tr', {},
+      planner ? [classForm(id, c), button(t('remove'), async () => { if (confirm(t('confirmRemove'))) { await api('DELETE', `/api/v1/classes/${c.id}`); render(); } }, { class: 'remove-class' })] : null,
+      h('table', { class: 'list' }, c.sessions.map((x) => h('tr', { 'data-session': x.id },
         h('td', {}, fmt.time(x.start)), h('td', {}, x.title), h('td', {}, x.topics.map((tp) => `${topicName(tp.topic)}≥${tp.min_level}`).join('；')),
         h('td', {}, x.remote ? t('remote') : ''), h('td', {}, `×${x.needed}`),
         planner ? h('td', {}, button(t('edit'), (e) => e.target.closest('tr').after(h('tr', {}, h('td', { colspan: 6 }, sessionForm(c, x))))), ' ',
-          button(t('remove'), async () => { if (confirm(t('confirmRemove'))) { await api('DELETE', `/api/v1/sessions/${x.id}`); render(); } })) : null))),
+          button(t('remove'), async () => { if (confirm(t('confirmRemove'))) { await api('DELETE', `/api/v1/sessions/${x.id}`); render(); } }, { class: 'remove-session' })) : null))),
       planner ? sessionForm(c, null) : null)),
     planner ? [h('h3', {}, `${t('create')}：${t('classes')}`), classForm(id, null)] : null);
 }
@@ -679,9 +678,9 @@ function sessionRow(c, x, held, unfilled, planner) {
   const chips = held.map((a) => h('span', { class: `chip ${a.state}${a.locked ? ' locked' : ''}`, 'data-assignment': a.id, title: a.decline_reason || null },
     a.instructor_name, ` · ${I18N[lang].states[a.state]}${a.locked ? ` · ${t('locked')}` : ''}`,
     planner && a.state !== 'declined' ? [' ',
-      a.locked ? mini(t('unlock'), () => change(a, 'unlock')) : mini(t('lock'), () => change(a, 'lock')),
-      a.state === 'proposed' ? mini(t('confirm'), () => change(a, 'confirm')) : null,
-      a.state === 'proposed' && !a.locked ? mini(t('exclude'), (e) => excludeForm(e.target.closest('tr'), c, x, a.instructor)) : null] : null));
+      a.locked ? mini(t('unlock'), () => change(a, 'unlock'), 'unlock') : mini(t('lock'), () => change(a, 'lock'), 'lock'),
+      a.state === 'proposed' ? mini(t('confirm'), () => change(a, 'confirm'), 'confirm') : null,
+      a.state === 'proposed' && !a.locked ? mini(t('exclude'), (e) => excludeForm(e.target.closest('tr'), c, x, a.instructor), 'exclude') : null] : null));
   const active = held.filter((a) => a.state !== 'declined').length;
   const missing = Math.max(0, x.needed - active);
   return h('tr', { 'data-session': x.id, class: missing ? 'short' : null },
@@ -695,7 +694,7 @@ function sessionRow(c, x, held, unfilled, planner) {
     h('td', {}, button(t('alternates'), (e) => alternates(e.target.closest('tr'), c, x, planner), { class: 'alternates' })));
 }
 
-function mini(label, onclick) { return button(label, onclick, { class: 'mini' }); }
+function mini(label, onclick, action) { return button(label, onclick, { class: 'mini', 'data-action': action }); }
 
 async function change(a, what) { await api('POST', `/api/v1/assignments/${a.id}/${what}`); render(); }
 
@@ -773,8 +772,8 @@ function declineForm(row, a) {
 async function feedPanel() {
   const out = h('p', { id: 'feed-url' });
   return h('div', { class: 'panel' }, h('h2', {}, t('feed')),
-    button(t('feedMake'), async () => { const feed = await api('POST', '/api/v1/me/calendar-feed'); out.replaceChildren(t('feedHint'), ' ', h('code', {}, `${location.origin}${feed.path}`)); }), ' ',
-    button(t('feedRevoke'), async () => { await api('DELETE', '/api/v1/me/calendar-feed'); out.replaceChildren(t('saved')); }), out);
+    button(t('feedMake'), async () => { const feed = await api('POST', '/api/v1/me/calendar-feed'); out.replaceChildren(t('feedHint'), ' ', h('code', {}, `${location.origin}${feed.path}`)); }, { id: 'feed-make' }), ' ',
+    button(t('feedRevoke'), async () => { await api('DELETE', '/api/v1/me/calendar-feed'); out.replaceChildren(t('saved')); }, { id: 'feed-revoke' }), out);
 }
 
 async function blocksPage() {
@@ -816,10 +815,10 @@ async function accountsPage() {
     role: select('role', Object.entries(I18N[lang].roles), 'planner'), instructor: input('instructor', '', { placeholder: 'instructor id' }) };
   return h('section', {}, h('h1', {}, t('accounts')),
     h('table', { class: 'list', id: 'accounts' }, h('tr', {}, [t('username'), t('role'), t('linked'), t('state'), ''].map((v) => h('th', {}, v))),
-      users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, I18N[lang].roles[u.role] || u.role), h('td', {}, u.instructor || ''),
+      users.map((u) => h('tr', { 'data-user': u.username }, h('td', {}, u.username), h('td', {}, I18N[lang].roles[u.role] || u.role), h('td', {}, u.instructor || ''),
         h('td', {}, u.active ? t('active') : t('inactive')),
-        h('td', {}, button(u.active ? t('disable') : t('enable'), async () => { await api('PATCH', `/api/v1/users/${u.id}`, { active: !u.active }); render(); }), ' ',
-          button(t('reset'), async () => { const password = prompt(t('newPassword')); if (password) { await api('PATCH', `/api/v1/users/${u.id}`, { password }); render(); } }))))),
+        h('td', {}, button(u.active ? t('disable') : t('enable'), async () => { await api('PATCH', `/api/v1/users/${u.id}`, { active: !u.active }); render(); }, { class: 'toggle' }), ' ',
+          button(t('reset'), async () => { const password = prompt(t('newPassword')); if (password) { await api('PATCH', `/api/v1/users/${u.id}`, { password }); render(); } }, { class: 'reset' }))))),
     h('form', { class: 'inline', id: 'account-form', onsubmit: guard(async (e) => {
       e.preventDefault();
       await api('POST', '/api/v1/users', { username: f.username.value, password: f.password.value, role: f.role.value, instructor: f.instructor.value || null });

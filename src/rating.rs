@@ -2,7 +2,7 @@
 //! average of trainee scores (1–5) with recency weights halving every 365
 //! days, mapped to [0, 1].
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -54,6 +54,25 @@ pub fn rate(
     }
 }
 
+/// The ends of the `months` calendar months (UTC) up to the one holding
+/// `until`, oldest first, each with its `YYYY-MM` label: a month ends at
+/// 00:00 on the first of the next, and the last one at `until`.
+pub fn month_ends(until: NaiveDateTime, months: u32) -> Vec<(String, NaiveDateTime)> {
+    let Some(first) = NaiveDate::from_ymd_opt(until.year(), until.month(), 1) else {
+        return Vec::new();
+    };
+    (0..months)
+        .rev()
+        .filter_map(|back| {
+            let start = first.checked_sub_months(Months::new(back))?;
+            let end = start
+                .checked_add_months(Months::new(1))?
+                .and_hms_opt(0, 0, 0)?;
+            Some((start.format("%Y-%m").to_string(), end.min(until)))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -95,5 +114,15 @@ mod tests {
         let r = rate([(1, day("2027-06-01"))], day("2027-01-01"));
         assert_eq!(r.evaluation_count, 0);
         assert_eq!(r.rating, 0.625);
+    }
+
+    #[test]
+    fn month_ends_run_up_to_the_given_time() {
+        let ends = month_ends(day("2027-02-10"), 3);
+        let labels: Vec<_> = ends.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(labels, ["2026-12", "2027-01", "2027-02"]);
+        assert_eq!(ends[0].1, day("2027-01-01"));
+        assert_eq!(ends[1].1, day("2027-02-01"));
+        assert_eq!(ends[2].1, day("2027-02-10"));
     }
 }

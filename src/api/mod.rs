@@ -83,6 +83,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(instructors::list)
         .service(instructors::create)
         .service(instructors::get)
+        .service(instructors::rating_history)
         .service(instructors::update)
         .service(instructors::deactivate)
         .service(availability::list)

@@ -538,6 +538,17 @@ pub fn ratings(
     ids: &[&str],
     at: NaiveDateTime,
 ) -> QueryResult<HashMap<String, Rating>> {
+    Ok(scores(conn, ids)?
+        .into_iter()
+        .map(|(id, list)| (id, rate(list, at)))
+        .collect())
+}
+
+/// The `(score, evaluated_at)` evaluations of the instructors `ids` that have any.
+pub fn scores(
+    conn: &mut Db,
+    ids: &[&str],
+) -> QueryResult<HashMap<String, Vec<(i32, NaiveDateTime)>>> {
     let mut scores: HashMap<String, Vec<(i32, NaiveDateTime)>> = HashMap::new();
     for (instructor, score, evaluated_at) in evaluations::table
         .inner_join(teaching_records::table)
@@ -554,9 +565,24 @@ pub fn ratings(
             .or_default()
             .push((score, evaluated_at));
     }
-    Ok(scores
+    Ok(scores)
+}
+
+/// An instructor's rating at the end of each of `months` months up to `until`.
+pub fn rating_history(
+    conn: &mut Db,
+    id: &str,
+    months: u32,
+    until: NaiveDateTime,
+) -> Result<Vec<(String, NaiveDateTime, Rating)>, AppError> {
+    exists(conn, id)?;
+    let list = scores(conn, &[id])?.remove(id).unwrap_or_default();
+    Ok(crate::rating::month_ends(until, months)
         .into_iter()
-        .map(|(id, list)| (id, rate(list, at)))
+        .map(|(month, end)| {
+            let rating = rate(list.iter().copied(), end);
+            (month, end, rating)
+        })
         .collect())
 }
 

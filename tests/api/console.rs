@@ -11,7 +11,7 @@ use crate::support::{create_instructor, Backend, TestApp, PASSWORD};
 use crate::webdriver::Browser;
 
 /// Signs out whoever is signed in and signs `username` in on `page`.
-fn sign_in(browser: &Browser, base: &str, username: &str, page: &str) {
+pub fn sign_in(browser: &Browser, base: &str, username: &str, page: &str) {
     browser.goto(&format!("{base}/"));
     browser.script("sessionStorage.clear();", json!([]));
     // A new address loads the page afresh (a new hash alone would not).

@@ -87,6 +87,39 @@ fn rating_at_fixed_dates(backend: Backend) {
     let history = planner.get(&records);
     assert_eq!(history.body.as_array().unwrap().len(), 2);
     assert_eq!(history.body[0]["title"], "接访技巧");
+
+    // Month by month: each point is the rating at its month's end.
+    let months = planner.get(&format!(
+        "/api/v1/instructors/{id}/rating-history?months=14&until=2026-07-15T00:00:00Z"
+    ));
+    assert_eq!(months.status, 200, "{}", months.body);
+    let points = months.body.as_array().unwrap();
+    assert_eq!(points.len(), 14);
+    assert_eq!(points[0]["month"], "2025-06");
+    assert_eq!(points[0]["at"], "2025-07-01T00:00:00Z");
+    assert_eq!(points[13]["month"], "2026-07");
+    assert_eq!(points[13]["at"], "2026-07-15T00:00:00Z");
+    for point in points {
+        let expected = rating_at(point["at"].as_str().unwrap());
+        let (got, want) = (point["rating"].as_f64(), expected["rating"].as_f64());
+        assert!(
+            (got.unwrap() - want.unwrap()).abs() < 1e-12,
+            "{point} vs {expected}"
+        );
+        assert_eq!(point["evaluation_count"], expected["evaluation_count"]);
+        assert_eq!(point["mean_score"], expected["mean_score"]);
+    }
+    // 2026-01 ends on 2026-02-01: 31 days after the score of 2, 396 after the first three.
+    let january = spec_rating(&[(5.0, 396.0), (4.0, 396.0), (5.0, 396.0), (2.0, 31.0)]);
+    assert!((points[7]["rating"].as_f64().unwrap() - january).abs() < 1e-12);
+    assert_eq!(points[7]["evaluation_count"], 4);
+    for bad in ["months=0", "months=61", "months=x"] {
+        let r = planner.get(&format!("/api/v1/instructors/{id}/rating-history?{bad}"));
+        assert_eq!(r.status, 422, "{bad}: {}", r.body);
+    }
+    planner
+        .get("/api/v1/instructors/nobody/rating-history")
+        .problem(404);
 }
 
 fn evaluations_are_validated(backend: Backend) {

@@ -1,0 +1,187 @@
+//! How long the console's staffing board of a provincial plan takes to
+//! draw in a real headless Chromium.
+//!
+//! `cargo bench --bench console_board [-- SESSIONS INSTRUCTORS LOADS SEED]`
+//! (defaults 1000, 3000, 7, 7)
+//!
+//! Seeds a fresh SQLite database with the demo's pool (drawn with SEED,
+//! which also shifts the sessions' topics), adds a plan of
+//! SESSIONS sessions in classes of 20 through the API, staffs it with a
+//! 60-second run and applies the proposal, then opens the board LOADS times
+//! in a new page load each and reads the console's `page-drawn` mark: the
+//! time from navigation start until the frame after the board's was painted
+//! (every API call of the page, the DOM and its layout). Prints each load,
+//! the median and the worst; browser and server share the machine.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+#[allow(dead_code)]
+#[path = "../tests/api/webdriver.rs"]
+mod webdriver;
+
+use std::time::{Duration, Instant};
+
+use chrono::{Days, NaiveDate};
+use serde_json::{json, Value};
+use solver::synthetic::{COMPREHENSIVE, SPECIALISED};
+use support::Server;
+
+const SESSIONS_PER_CLASS: usize = 20;
+/// Venues: city, latitude, longitude.
+const VENUES: [(&str, f64, f64); 4] = [
+    ("武汉", 30.59, 114.30),
+    ("宜昌", 30.69, 111.29),
+    ("襄阳", 32.01, 112.12),
+    ("黄冈", 30.45, 114.87),
+];
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sessions = args.first().copied().unwrap_or(1000);
+    let instructors = args.get(1).copied().unwrap_or(3000);
+    let loads = args.get(2).copied().unwrap_or(7).max(1);
+    let seed = args.get(3).copied().unwrap_or(7);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("board.db");
+    support::seed_demo(&db, instructors, seed as u64);
+    support::add_user(&db, "bench", "planner");
+    let server = Server::start(&db);
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let token = server.token(&http, "bench");
+    let api = |method: reqwest::Method, path: &str, body: Value| -> Value {
+        let r = http
+            .request(method, format!("{}{path}", server.base))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().unwrap();
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    };
+    let plan = plan(&api, sessions, seed);
+    staff(&api, &plan);
+
+    let browser = webdriver::Browser::start();
+    browser.goto(&format!("{}/#/plans", server.base));
+    browser.submit(
+        "#login",
+        &[("username", "bench"), ("password", support::PASSWORD)],
+    );
+    browser.find("#plans");
+    let mut drawn = Vec::new();
+    for load in 0..loads {
+        browser.goto(&format!("{}/?load={load}#/plans/{plan}/board", server.base));
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let (ms, rows) = loop {
+            let seen = browser.script(
+                "const m = performance.getEntriesByName('page-drawn')[0]; \
+                 return m ? [m.startTime, document.querySelectorAll('#board tr[data-session]').length] : null;",
+                json!([]),
+            );
+            if let Some([ms, rows]) = seen.as_array().map(Vec::as_slice) {
+                break (ms.as_f64().unwrap(), rows.as_u64().unwrap());
+            }
+            assert!(Instant::now() < deadline, "the board was not drawn");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(rows as usize, sessions, "every session has its row");
+        println!("load {load}: board drawn {ms:.0} ms after navigation");
+        drawn.push(ms);
+    }
+    browser.screenshot("board-of-a-provincial-plan");
+    drawn.sort_by(f64::total_cmp);
+    println!(
+        "\nBoard of {sessions} sessions ({instructors} instructors in the pool, seed {seed}), {loads} loads: median {:.0} ms, worst {:.0} ms",
+        drawn[drawn.len() / 2],
+        drawn[drawn.len() - 1]
+    );
+}
+
+/// A plan of `sessions` sessions through the API; returns its id.
+fn plan(
+    api: &impl Fn(reqwest::Method, &str, Value) -> Value,
+    sessions: usize,
+    seed: usize,
+) -> String {
+    let started = Instant::now();
+    let plan = api(
+        reqwest::Method::POST,
+        "/api/v1/plans",
+        json!({"name": "湖北省2027年度全员轮训计划（看板基准）", "year": 2027, "tier": "provincial"}),
+    );
+    let id = plan["id"].as_str().unwrap().to_owned();
+    let first = NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
+    let topics: Vec<&str> = COMPREHENSIVE
+        .iter()
+        .chain(SPECIALISED.iter())
+        .copied()
+        .collect();
+    for class in 0..sessions.div_ceil(SESSIONS_PER_CLASS) {
+        let start = first + Days::new(7 * class as u64 % 350);
+        let (city, lat, lon) = VENUES[class % VENUES.len()];
+        let made = api(
+            reqwest::Method::POST,
+            &format!("/api/v1/plans/{id}/classes"),
+            json!({"name": format!("全省信访干部轮训班（第{}期）", class + 1),
+                   "kind": if class % 2 == 0 { "comprehensive" } else { "specialised" },
+                   "city": city, "lat": lat, "lon": lon, "start_date": start,
+                   "end_date": start + Days::new(9), "min_cadre_share": 0.5}),
+        );
+        let class_id = made["id"].as_str().unwrap();
+        let here = SESSIONS_PER_CLASS.min(sessions - class * SESSIONS_PER_CLASS);
+        for k in 0..here {
+            let day = start + Days::new((k / 2) as u64);
+            let hour = if k % 2 == 0 { "09" } else { "14" };
+            let end = if k % 2 == 0 { "12" } else { "17" };
+            api(
+                reqwest::Method::POST,
+                &format!("/api/v1/classes/{class_id}/sessions"),
+                json!({"title": format!("第{}讲", k + 1),
+                       "start": format!("{day}T{hour}:00:00+08:00"),
+                       "end": format!("{day}T{end}:00:00+08:00"),
+                       "method": "lecture",
+                       "topics": [{"topic": topics[(seed + class * 7 + k) % topics.len()], "min_level": 3}]}),
+            );
+        }
+    }
+    eprintln!(
+        "made a plan of {sessions} sessions in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    id
+}
+
+/// Staffs the plan with a 60-second run and applies its proposal.
+fn staff(api: &impl Fn(reqwest::Method, &str, Value) -> Value, plan: &str) {
+    let started = Instant::now();
+    let run = api(
+        reqwest::Method::POST,
+        &format!("/api/v1/plans/{plan}/staffing-runs"),
+        json!({"options": {"time_limit_s": 60}}),
+    );
+    let path = format!("/api/v1/staffing-runs/{}", run["id"].as_str().unwrap());
+    let run = loop {
+        let run = api(reqwest::Method::GET, &path, Value::Null);
+        if run["state"] == "done" || run["state"] == "failed" {
+            break run;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    assert_eq!(run["state"], "done", "{}", run["error"]);
+    api(reqwest::Method::POST, &format!("{path}/apply"), Value::Null);
+    eprintln!(
+        "staffed it ({}, gap {}) and applied in {:.1} s",
+        run["solution"]["status"],
+        run["solution"]["gap"],
+        started.elapsed().as_secs_f64()
+    );
+}

@@ -1,0 +1,107 @@
+//! What the benchmarks share: a seeded demo database, an account on it, and
+//! a running `faculty-pool serve`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_faculty-pool");
+const SECRET: &str = "bench-secret-of-more-than-thirty-two-bytes";
+/// The password of the account [`add_user`] makes.
+pub const PASSWORD: &str = "bench password";
+
+/// A fresh database with the demo's pool of `instructors` (drawn with
+/// `seed`) and its plan.
+pub fn seed_demo(db: &Path, instructors: usize, seed: u64) {
+    let started = Instant::now();
+    let demo = Command::new(BIN)
+        .args(["demo", "--instructors", &instructors.to_string()])
+        .args(["--seed", &seed.to_string()])
+        .args(["--time-limit", "20", "--log-level", "warn", "--database"])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    eprintln!(
+        "seeded {instructors} instructors (seed {seed}) and a staffed plan in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Adds the account `username` with `role` and [`PASSWORD`] to `db`.
+pub fn add_user(db: &Path, username: &str, role: &str) {
+    let mut add = Command::new(BIN)
+        .args(["user", "add", "--username", username, "--role", role])
+        .args(["--log-level", "warn"])
+        .env("DATABASE_URL", db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+}
+
+/// `faculty-pool serve` on `db` at a free port; stopped when dropped.
+pub struct Server {
+    process: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl Server {
+    pub fn start(db: &Path) -> Self {
+        let mut process = Command::new(BIN)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", db)
+            .env("JWT_SECRET", SECRET)
+            .env("LOG_LEVEL", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = process.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+        });
+        let base = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        Self { process, base }
+    }
+
+    /// A bearer token for `username` (with [`PASSWORD`]).
+    pub fn token(&self, http: &reqwest::blocking::Client, username: &str) -> String {
+        http.post(format!("{}/api/v1/auth/token", self.base))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .unwrap()
+            .json::<Value>()
+            .unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
