@@ -394,7 +394,7 @@ async function instructorPage(id) {
       planner ? button(t('remove'), async () => { await api('DELETE', `${path}/unavailability/${b.id}`); render(); }) : null))),
     h('h2', {}, t('records')),
     h('table', { class: 'list' }, h('tr', {}, [t('session'), t('delivered'), t('evaluations'), t('mean')].map((x) => h('th', {}, x))),
-      records.map((r) => h('tr', {}, h('td', {}, r.title), h('td', {}, fmt.time(r.delivered_at)), h('td', { class: 'num' }, r.evaluation_count), h('td', { class: 'num' }, fmt.num(r.mean_score, 2))))),
+      records.map((r) => h('tr', {}, h('td', {}, r.plan ? h('a', { href: `#/plans/${encodeURIComponent(r.plan)}` }, r.title) : r.title), h('td', {}, fmt.time(r.delivered_at)), h('td', { class: 'num' }, r.evaluation_count), h('td', { class: 'num' }, fmt.num(r.mean_score, 2))))),
     h('h2', {}, t('whereElse')), await opportunities(id));
 }
 

@@ -106,6 +106,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let doorbell = Arc::new(Doorbell::default());
     runs::start_workers(pool.clone(), kind, workers.clone(), doorbell.clone())?;
+    record_delivered_sessions(pool.clone())?;
     let workers = web::Data::new(workers);
     let doorbell = web::Data::new(doorbell);
     let cache = web::Data::new(PoolCache::new(Duration::from_secs(args.pool_cache_ttl_s)));
@@ -163,5 +164,30 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(bind = %args.bind, "faculty-pool serving");
     server.run().await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// How often delivered sessions are turned into teaching records.
+const RECORDING_EVERY: Duration = Duration::from_secs(60);
+
+/// A background thread that makes, once, the teaching record of every
+/// confirmed assignment whose session has started (listing an instructor's
+/// records does the same for them at once).
+fn record_delivered_sessions(pool: store::DbPool) -> anyhow::Result<()> {
+    std::thread::Builder::new()
+        .name("delivered-sessions".to_owned())
+        .spawn(move || loop {
+            let now = chrono::Utc::now().naive_utc();
+            let made = pool
+                .get()
+                .map_err(crate::error::AppError::from)
+                .and_then(|mut conn| store::teaching::record_delivered(&mut conn, None, now));
+            match made {
+                Ok(0) => {}
+                Ok(made) => tracing::info!(made, "teaching records of delivered sessions"),
+                Err(e) => tracing::warn!(error = %e, "cannot record delivered sessions"),
+            }
+            std::thread::sleep(RECORDING_EVERY);
+        })?;
     Ok(())
 }

@@ -20,6 +20,11 @@ pub struct RecordView {
     pub instructor: String,
     pub title: String,
     pub delivered_at: DateTime<Utc>,
+    /// The delivered session, class and plan it was made from (none for a
+    /// record entered by hand).
+    pub session: Option<String>,
+    pub class: Option<String>,
+    pub plan: Option<String>,
     pub scores: Vec<i32>,
     pub evaluation_count: usize,
     /// Plain mean of the scores, if any.
@@ -31,11 +36,15 @@ impl From<EvaluatedRecord> for RecordView {
         let count = r.scores.len();
         let mean =
             (count > 0).then(|| r.scores.iter().map(|&s| f64::from(s)).sum::<f64>() / count as f64);
+        let (class, plan) = r.class_and_plan.unzip();
         Self {
             id: r.record.id,
             instructor: r.record.instructor_id,
             title: r.record.title,
             delivered_at: r.record.delivered_at.and_utc(),
+            session: r.record.session_id,
+            class,
+            plan,
             scores: r.scores,
             evaluation_count: count,
             mean_score: mean,
@@ -43,7 +52,8 @@ impl From<EvaluatedRecord> for RecordView {
     }
 }
 
-/// An instructor's teaching records, newest first.
+/// An instructor's teaching records, newest first; their confirmed
+/// sessions that have started are recorded first (once).
 #[utoipa::path(
     tag = "teaching records",
     params(("id" = String, Path)),

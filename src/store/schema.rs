@@ -78,6 +78,7 @@ diesel::table! {
         title -> Text,
         delivered_at -> Timestamp,
         created_at -> Timestamp,
+        session_id -> Nullable<Text>,
     }
 }
 

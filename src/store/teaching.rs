@@ -7,7 +7,7 @@ use serde::Deserialize;
 use solver::FieldError;
 use utoipa::ToSchema;
 
-use super::schema::{evaluations, teaching_records};
+use super::schema::{assignments, classes, evaluations, sessions, teaching_records};
 use super::{instructors, rules, write, Db};
 use crate::error::AppError;
 
@@ -48,6 +48,8 @@ pub struct Record {
     pub title: String,
     pub delivered_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    /// The delivered session it was made from, if it was.
+    pub session_id: Option<String>,
 }
 
 /// A record with its scores.
@@ -55,6 +57,28 @@ pub struct Record {
 pub struct EvaluatedRecord {
     pub record: Record,
     pub scores: Vec<i32>,
+    /// The class and plan of the record's session, if it was made from one.
+    pub class_and_plan: Option<(String, String)>,
+}
+
+impl EvaluatedRecord {
+    fn load(conn: &mut Db, record: Record) -> QueryResult<Self> {
+        let scores = scores_of(conn, &record.id)?;
+        let class_and_plan = match &record.session_id {
+            Some(session) => sessions::table
+                .inner_join(classes::table)
+                .filter(sessions::id.eq(session))
+                .select((classes::id, classes::plan_id))
+                .first(conn)
+                .optional()?,
+            None => None,
+        };
+        Ok(Self {
+            record,
+            scores,
+            class_and_plan,
+        })
+    }
 }
 
 fn score_errors(scores: &[i32], at_least_one: bool) -> Vec<FieldError> {
@@ -106,6 +130,7 @@ pub fn create(
             title: input.title.trim().to_owned(),
             delivered_at: input.delivered_at.naive_utc(),
             created_at: now,
+            session_id: None,
         };
         diesel::insert_into(teaching_records::table)
             .values((
@@ -120,6 +145,7 @@ pub fn create(
         Ok(EvaluatedRecord {
             record,
             scores: input.scores.clone(),
+            class_and_plan: None,
         })
     })
 }
@@ -163,14 +189,84 @@ pub fn evaluate(
             ));
         }
         insert_scores(conn, &record.id, &input.scores, at)?;
-        let scores = scores_of(conn, &record.id)?;
-        Ok(EvaluatedRecord { record, scores })
+        Ok(EvaluatedRecord::load(conn, record)?)
     })
 }
 
-/// An instructor's records, newest first, with their scores.
+/// Makes, once, a teaching record of every confirmed assignment (of
+/// `instructor`, or of everyone) whose session has started by `now`,
+/// delivered at the session's start and titled after it; returns how many
+/// were made. Replicas racing on it make each record once (a unique index).
+pub fn record_delivered(
+    conn: &mut Db,
+    instructor: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    if undelivered(conn, instructor, now)?.is_empty() {
+        return Ok(0);
+    }
+    write(conn, |conn| {
+        let mut made = 0;
+        for (instructor, session, title, start) in undelivered(conn, instructor, now)? {
+            let inserted = conn.transaction(|conn| {
+                diesel::insert_into(teaching_records::table)
+                    .values((
+                        teaching_records::id.eq(uuid::Uuid::new_v4().to_string()),
+                        teaching_records::instructor_id.eq(instructor),
+                        teaching_records::title.eq(title),
+                        teaching_records::delivered_at.eq(start),
+                        teaching_records::created_at.eq(now),
+                        teaching_records::session_id.eq(Some(session)),
+                    ))
+                    .execute(conn)
+            });
+            made += match inserted {
+                // Another replica recorded it first.
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => 0,
+                other => other?,
+            };
+        }
+        Ok(made)
+    })
+}
+
+/// Confirmed assignments started by `now` that have no record yet:
+/// instructor, session, its title and start.
+fn undelivered(
+    conn: &mut Db,
+    instructor: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(String, String, String, NaiveDateTime)>> {
+    let mut due = assignments::table
+        .inner_join(sessions::table)
+        .filter(assignments::state.eq("confirmed"))
+        .filter(sessions::start_at.le(now))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            teaching_records::table
+                .filter(teaching_records::session_id.eq(assignments::session_id.nullable()))
+                .filter(teaching_records::instructor_id.eq(assignments::instructor_id)),
+        )))
+        .select((
+            assignments::instructor_id,
+            assignments::session_id,
+            sessions::title,
+            sessions::start_at,
+        ))
+        .into_boxed();
+    if let Some(instructor) = instructor {
+        due = due.filter(assignments::instructor_id.eq(instructor.to_owned()));
+    }
+    due.load(conn)
+}
+
+/// An instructor's records, newest first, with their scores; their
+/// delivered sessions are recorded first.
 pub fn list(conn: &mut Db, instructor: &str) -> Result<Vec<EvaluatedRecord>, AppError> {
     instructors::exists(conn, instructor)?;
+    record_delivered(conn, Some(instructor), chrono::Utc::now().naive_utc())?;
     let records = teaching_records::table
         .filter(teaching_records::instructor_id.eq(instructor))
         .order((teaching_records::delivered_at.desc(), teaching_records::id))
@@ -178,10 +274,7 @@ pub fn list(conn: &mut Db, instructor: &str) -> Result<Vec<EvaluatedRecord>, App
         .load(conn)?;
     records
         .into_iter()
-        .map(|record| {
-            let scores = scores_of(conn, &record.id)?;
-            Ok(EvaluatedRecord { record, scores })
-        })
+        .map(|record| Ok(EvaluatedRecord::load(conn, record)?))
         .collect()
 }
 

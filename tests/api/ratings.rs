@@ -174,4 +174,104 @@ fn evaluations_are_validated(backend: Backend) {
     );
 }
 
-crate::both_backends!(rating_at_fixed_dates, evaluations_are_validated);
+fn delivered_sessions_become_records(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let li = create_instructor(&planner, "李明", json!({}));
+    let plan = planner.post(
+        "/api/v1/plans",
+        &json!({"name": "2025年度轮训计划", "year": 2025, "tier": "provincial"}),
+    );
+    let plan = plan.body["id"].as_str().unwrap().to_owned();
+    let class = planner.post(
+        &format!("/api/v1/plans/{plan}/classes"),
+        &json!({"name": "办信接访专题班", "kind": "specialised", "city": "武汉", "lat": 30.59,
+                "lon": 114.30, "start_date": "2025-11-03", "end_date": "2025-11-04"}),
+    );
+    let class = class.body["id"].as_str().unwrap().to_owned();
+    let session = |title: &str, day: &str| {
+        let r = planner.post(
+            &format!("/api/v1/classes/{class}/sessions"),
+            &json!({"title": title, "start": format!("{day}T09:00:00+08:00"),
+                    "end": format!("{day}T12:00:00+08:00"),
+                    "topics": [{"topic": "letter-handling", "min_level": 3}]}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["id"].as_str().unwrap().to_owned()
+    };
+    let (taught, proposed) = (
+        session("办信实务", "2025-11-03"),
+        session("接访实务", "2025-11-04"),
+    );
+    let assign = |session: &str| {
+        let r = planner.post(
+            "/api/v1/assignments",
+            &json!({"session": session, "instructor": li}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["id"].as_str().unwrap().to_owned()
+    };
+    let confirmed = assign(&taught);
+    assign(&proposed);
+    let confirm = planner.post(
+        &format!("/api/v1/assignments/{confirmed}/confirm"),
+        &json!(null),
+    );
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+
+    // Listed from eight clients at once, the confirmed session is recorded
+    // exactly once; the one only proposed is not.
+    let records = format!("/api/v1/instructors/{li}/teaching-records");
+    let answers: Vec<_> = std::thread::scope(|s| {
+        let lists: Vec<_> = (0..8).map(|_| s.spawn(|| planner.get(&records))).collect();
+        lists.into_iter().map(|l| l.join().unwrap()).collect()
+    });
+    for answer in &answers {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.body.as_array().unwrap().len(), 1, "{}", answer.body);
+    }
+    let record = &answers[0].body[0];
+    assert_eq!(record["session"], taught.as_str());
+    assert_eq!(
+        (&record["class"], &record["plan"]),
+        (&json!(class), &json!(plan))
+    );
+    assert_eq!(record["title"], "办信实务");
+    assert_eq!(record["delivered_at"], "2025-11-03T01:00:00Z");
+    assert_eq!(
+        app.db()
+            .count("SELECT count(*) AS count FROM teaching_records"),
+        1
+    );
+    assert_eq!(planner.get(&records).body.as_array().unwrap().len(), 1);
+
+    // Scores on it move the rating; a hand-entered record keeps working beside it.
+    let id = record["id"].as_str().unwrap();
+    let scored = planner.post(
+        &format!("{records}/{id}/evaluations"),
+        &json!({"scores": [5, 5], "evaluated_at": "2025-11-03T04:00:00Z"}),
+    );
+    assert_eq!(scored.status, 201, "{}", scored.body);
+    assert_eq!(scored.body["session"], taught.as_str());
+    let at = "2025-11-03T04:00:00Z";
+    let rating = planner
+        .get(&format!("/api/v1/instructors/{li}?at={at}"))
+        .body["rating"]
+        .clone();
+    assert_eq!(rating["evaluation_count"], 2);
+    let expected = spec_rating(&[(5.0, 0.0), (5.0, 0.0)]);
+    assert!((rating["rating"].as_f64().unwrap() - expected).abs() < 1e-12);
+    let by_hand = planner.post(
+        &records,
+        &json!({"title": "接访技巧", "delivered_at": "2025-06-01T00:00:00Z"}),
+    );
+    assert_eq!(by_hand.status, 201, "{}", by_hand.body);
+    assert!(by_hand.body["session"].is_null());
+    assert_eq!(planner.get(&records).body.as_array().unwrap().len(), 2);
+}
+
+crate::both_backends!(
+    rating_at_fixed_dates,
+    evaluations_are_validated,
+    delivered_sessions_become_records
+);
