@@ -171,7 +171,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 const RECORDING_EVERY: Duration = Duration::from_secs(60);
 
 /// A background thread that makes, once, the teaching record of every
-/// confirmed assignment whose session has started (listing an instructor's
+/// confirmed assignment whose session has ended (listing an instructor's
 /// records does the same for them at once).
 fn record_delivered_sessions(pool: store::DbPool) -> anyhow::Result<()> {
     std::thread::Builder::new()

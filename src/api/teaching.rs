@@ -53,7 +53,7 @@ impl From<EvaluatedRecord> for RecordView {
 }
 
 /// An instructor's teaching records, newest first; their confirmed
-/// sessions that have started are recorded first (once).
+/// sessions that have ended are recorded first (once).
 #[utoipa::path(
     tag = "teaching records",
     params(("id" = String, Path)),

@@ -194,7 +194,7 @@ pub fn evaluate(
 }
 
 /// Makes, once, a teaching record of every confirmed assignment (of
-/// `instructor`, or of everyone) whose session has started by `now`,
+/// `instructor`, or of everyone) whose session has ended by `now`,
 /// delivered at the session's start and titled after it; returns how many
 /// were made. Replicas racing on it make each record once (a unique index).
 pub fn record_delivered(
@@ -233,7 +233,7 @@ pub fn record_delivered(
     })
 }
 
-/// Confirmed assignments started by `now` that have no record yet:
+/// Confirmed assignments of sessions ended by `now` that have no record yet:
 /// instructor, session, its title and start.
 fn undelivered(
     conn: &mut Db,
@@ -243,7 +243,7 @@ fn undelivered(
     let mut due = assignments::table
         .inner_join(sessions::table)
         .filter(assignments::state.eq("confirmed"))
-        .filter(sessions::start_at.le(now))
+        .filter(sessions::end_at.le(now))
         .filter(diesel::dsl::not(diesel::dsl::exists(
             teaching_records::table
                 .filter(teaching_records::session_id.eq(assignments::session_id.nullable()))

@@ -211,13 +211,40 @@ fn delivered_sessions_become_records(backend: Backend) {
         assert_eq!(r.status, 201, "{}", r.body);
         r.body["id"].as_str().unwrap().to_owned()
     };
-    let confirmed = assign(&taught);
+    let confirm = |assignment: &str| {
+        let r = planner.post(
+            &format!("/api/v1/assignments/{assignment}/confirm"),
+            &json!(null),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    };
+    confirm(&assign(&taught));
     assign(&proposed);
-    let confirm = planner.post(
-        &format!("/api/v1/assignments/{confirmed}/confirm"),
-        &json!(null),
+    // A confirmed session still to come is not recorded either.
+    let later = planner.post(
+        "/api/v1/plans",
+        &json!({"name": "2099年度轮训计划", "year": 2099, "tier": "provincial"}),
     );
-    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    let later = planner.post(
+        &format!(
+            "/api/v1/plans/{}/classes",
+            later.body["id"].as_str().unwrap()
+        ),
+        &json!({"name": "综合轮训班", "kind": "comprehensive", "city": "武汉", "lat": 30.59,
+                "lon": 114.30, "start_date": "2099-03-02", "end_date": "2099-03-02"}),
+    );
+    assert_eq!(later.status, 201, "{}", later.body);
+    let coming = planner.post(
+        &format!(
+            "/api/v1/classes/{}/sessions",
+            later.body["id"].as_str().unwrap()
+        ),
+        &json!({"title": "信访工作新要求", "start": "2099-03-02T09:00:00+08:00",
+                "end": "2099-03-02T12:00:00+08:00",
+                "topics": [{"topic": "letter-handling", "min_level": 3}]}),
+    );
+    assert_eq!(coming.status, 201, "{}", coming.body);
+    confirm(&assign(coming.body["id"].as_str().unwrap()));
 
     // Listed from eight clients at once, the confirmed session is recorded
     // exactly once; the one only proposed is not.
