@@ -374,7 +374,8 @@ async function instructorPage(id) {
   const path = `/api/v1/instructors/${encodeURIComponent(id)}`;
   const [i, blocks, records] = await Promise.all([api('GET', path), api('GET', `${path}/unavailability`), api('GET', `${path}/teaching-records`)]);
   const planner = ['admin', 'planner'].includes(auth.me.role);
-  const history = await ratingHistory(path);
+  // The rating at the end of each of the last 12 months, by the API's own formula.
+  const history = await api('GET', `${path}/rating-history?months=12`);
   const mine = await api('GET', `/api/v1/assignments?instructor=${encodeURIComponent(id)}`);
   return h('section', {},
     h('h1', {}, i.name, ' ', h('small', {}, [kindName(i.kind), i.organisation, i.title].filter(Boolean).join(' · '))),
@@ -400,12 +401,6 @@ async function instructorPage(id) {
 
 function fact(label, value) { return [h('dt', {}, label), h('dd', {}, value)]; }
 
-/** The rating at the end of each of the last 12 months, by the API's own formula. */
-async function ratingHistory(path) {
-  const points = await api('GET', `${path}/rating-history?months=12`);
-  return points.map((p) => ({ month: p.month, rating: p.rating, count: p.evaluation_count }));
-}
-
 function sparkline(points) {
   const w = 320, hgt = 80, pad = 6;
   const svg = s('svg', { viewBox: `0 0 ${w} ${hgt}`, class: 'spark', role: 'img', 'aria-label': t('ratingHistory') });
@@ -415,7 +410,7 @@ function sparkline(points) {
   points.forEach((p, k) => {
     const dot = s('circle', { cx: x(k), cy: y(p.rating), r: 2.5, class: 'dot' });
     const title = s('title', {});
-    title.textContent = `${p.month}: ${fmt.num(p.rating)} (${p.count})`;
+    title.textContent = `${p.month}: ${fmt.num(p.rating)} (${p.evaluation_count})`;
     dot.append(title);
     svg.append(dot);
   });

@@ -119,9 +119,13 @@ pub struct RatingAt {
 
 impl RatingAt {
     pub fn time(&self) -> chrono::NaiveDateTime {
-        self.at
-            .map_or_else(|| Utc::now().naive_utc(), |t| t.naive_utc())
+        naive_or_now(self.at)
     }
+}
+
+/// A query's time as naive UTC, or now when it gives none.
+fn naive_or_now(time: Option<DateTime<FixedOffset>>) -> chrono::NaiveDateTime {
+    time.map_or_else(|| Utc::now().naive_utc(), |t| t.naive_utc())
 }
 
 /// A profile with its version as the `ETag`.
@@ -259,9 +263,7 @@ pub async fn rating_history(
             format!("from 1 to {MAX_HISTORY_MONTHS}"),
         ));
     }
-    let until = range
-        .until
-        .map_or_else(|| Utc::now().naive_utc(), |t| t.naive_utc());
+    let until = naive_or_now(range.until);
     let points = store::run(&pool, move |conn| {
         instructors::rating_history(conn, &id, months, until)
     })

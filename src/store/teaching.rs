@@ -202,6 +202,9 @@ pub fn record_delivered(
     instructor: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
+    // Mostly nothing is due: a plain read first keeps the write lock (and,
+    // on SQLite, every other writer) out of the common case; the list is
+    // read again under the lock, where it counts.
     if undelivered(conn, instructor, now)?.is_empty() {
         return Ok(0);
     }

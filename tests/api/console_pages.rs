@@ -19,6 +19,15 @@ fn answer_dialogs(browser: &Browser, answer: &str) {
     );
 }
 
+/// Waits up to 20 s for `done` (a change the page sends without showing it).
+fn eventually(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "not so: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 fn the_consoles_other_pages(backend: Backend) {
     let app = TestApp::start(backend);
     let api = app.client("planner", None);
@@ -199,22 +208,15 @@ fn the_consoles_other_pages(backend: Backend) {
     answer_dialogs(&browser, "a fresh office password");
     browser.click(&browser.find(&format!("{row} .reset")));
     browser.screenshot("accounts");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while app
-        .anonymous()
-        .post(
-            "/api/v1/auth/token",
-            &json!({"username": "office9", "password": "a fresh office password"}),
-        )
-        .status
-        != 200
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the reset password does not sign in"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    eventually("the reset password signs in", || {
+        app.anonymous()
+            .post(
+                "/api/v1/auth/token",
+                &json!({"username": "office9", "password": "a fresh office password"}),
+            )
+            .status
+            == 200
+    });
 
     // Instructor: a calendar feed made and revoked, contact and password.
     let teacher = slot["instructor"].as_str().unwrap().to_owned();
@@ -239,14 +241,9 @@ fn the_consoles_other_pages(backend: Backend) {
         &[("phone", "027-5555 1234"), ("email", "teacher@example.cn")],
     );
     browser.wait_for("#contact-form", |_| true);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while api.get(&format!("/api/v1/instructors/{teacher}")).body["phone"] != "027-5555 1234" {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the contact was not saved"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    eventually("the contact is saved", || {
+        api.get(&format!("/api/v1/instructors/{teacher}")).body["phone"] == "027-5555 1234"
+    });
     assert_eq!(
         api.get(&format!("/api/v1/instructors/{teacher}")).body["email"],
         "teacher@example.cn"
