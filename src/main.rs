@@ -2,16 +2,21 @@
 
 mod api;
 mod auth;
+mod china_time;
 mod console;
 mod demo;
 mod error;
+mod evaluation_sheet;
+mod export;
 mod problem_details;
+mod qr;
 mod rating;
 mod serve;
 mod solve_command;
 mod staffing;
 mod store;
 mod summary;
+mod trainee_form;
 mod user_command;
 mod vocabulary;
 

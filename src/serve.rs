@@ -58,6 +58,11 @@ pub struct ServeArgs {
     /// replicas may have written (this process's own writes refresh it at once).
     #[arg(long, env = "POOL_CACHE_TTL_S", default_value_t = 10)]
     pub pool_cache_ttl_s: u64,
+    /// The address trainees reach the service at (`https://peixun.example.cn`),
+    /// for the QR codes of evaluation forms; by default the scheme and host
+    /// of the planner's own request.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 /// Where the data lives.
@@ -111,6 +116,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let doorbell = web::Data::new(doorbell);
     let cache = web::Data::new(PoolCache::new(Duration::from_secs(args.pool_cache_ttl_s)));
     let pool = web::Data::new(pool);
+    let public_url = web::Data::new(api::evaluations::PublicUrl(args.public_url));
     let body_limit = args.body_limit_bytes;
     let document = api::document();
     let paths = web::Data::new(api::PathMethods::of(&document));
@@ -147,6 +153,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .app_data(workers.clone())
             .app_data(doorbell.clone())
             .app_data(cache.clone())
+            .app_data(public_url.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(api::json::query_config())
             .app_data(paths.clone())

@@ -124,7 +124,7 @@ impl RatingAt {
 }
 
 /// A query's time as naive UTC, or now when it gives none.
-fn naive_or_now(time: Option<DateTime<FixedOffset>>) -> chrono::NaiveDateTime {
+pub fn naive_or_now(time: Option<DateTime<FixedOffset>>) -> chrono::NaiveDateTime {
     time.map_or_else(|| Utc::now().naive_utc(), |t| t.naive_utc())
 }
 
@@ -211,73 +211,6 @@ pub async fn get(
     let at = at.time();
     let profile = store::run(&pool, move |conn| instructors::profile(conn, &id, at)).await?;
     Ok(profile_response(actix_web::http::StatusCode::OK, profile))
-}
-
-/// How far back a rating history goes.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct HistoryRange {
-    /// Months, 1–60 (default 12).
-    #[param(minimum = 1, maximum = 60)]
-    pub months: Option<u32>,
-    /// RFC 3339; default now. The last month's point is at this time.
-    pub until: Option<DateTime<FixedOffset>>,
-}
-
-const MAX_HISTORY_MONTHS: u32 = 60;
-
-/// The rating as of one month's end.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RatingPoint {
-    /// `YYYY-MM`.
-    pub month: String,
-    /// The month's end (00:00 UTC on the first of the next), or `until` for the last.
-    pub at: DateTime<Utc>,
-    #[serde(flatten)]
-    pub rating: Rating,
-}
-
-/// An instructor's rating (SPEC 4) as of the end of each month, oldest
-/// first, with the evaluations counted and their plain mean.
-#[utoipa::path(
-    tag = "instructors",
-    params(("id" = String, Path), HistoryRange),
-    responses(
-        (status = 200, body = Vec<RatingPoint>),
-        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/api/v1/instructors/{id}/rating-history")]
-pub async fn rating_history(
-    _caller: Reader,
-    pool: web::Data<DbPool>,
-    id: web::Path<String>,
-    range: web::Query<HistoryRange>,
-) -> Result<web::Json<Vec<RatingPoint>>, AppError> {
-    let months = range.months.unwrap_or(12);
-    if !(1..=MAX_HISTORY_MONTHS).contains(&months) {
-        return Err(AppError::field(
-            "months",
-            "range",
-            format!("from 1 to {MAX_HISTORY_MONTHS}"),
-        ));
-    }
-    let until = naive_or_now(range.until);
-    let points = store::run(&pool, move |conn| {
-        instructors::rating_history(conn, &id, months, until)
-    })
-    .await?;
-    Ok(web::Json(
-        points
-            .into_iter()
-            .map(|(month, at, rating)| RatingPoint {
-                month,
-                at: at.and_utc(),
-                rating,
-            })
-            .collect(),
-    ))
 }
 
 /// Replace an instructor's record; `If-Match` must carry the version read

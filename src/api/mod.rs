@@ -5,6 +5,7 @@
 pub mod assignments;
 pub mod auth;
 pub mod availability;
+pub mod evaluations;
 pub mod exclusions;
 pub mod health;
 pub mod instructors;
@@ -12,6 +13,7 @@ pub mod json;
 pub mod me;
 pub mod pagination;
 pub mod plans;
+pub mod quality;
 pub mod recommendations;
 pub mod request_target;
 pub mod runs;
@@ -83,7 +85,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(instructors::list)
         .service(instructors::create)
         .service(instructors::get)
-        .service(instructors::rating_history)
+        .service(quality::rating_history)
+        .service(quality::of_instructor)
         .service(instructors::update)
         .service(instructors::deactivate)
         .service(availability::list)
@@ -106,6 +109,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(plans::get_session)
         .service(plans::update_session)
         .service(plans::delete_session)
+        .service(evaluations::open)
+        .service(evaluations::update)
+        .service(evaluations::get)
+        .service(evaluations::codes)
+        .service(evaluations::sheet)
+        .service(evaluations::open_class)
+        .service(evaluations::of_plan)
+        .service(quality::of_plan)
+        .service(quality::export)
         .service(recommendations::for_session)
         .service(recommendations::for_query)
         .service(runs::create)
@@ -241,11 +253,12 @@ impl PathMethods {
 }
 
 /// Everything the service answers: the API of [`routes`], the web console,
-/// the browsable `document`, and a problem body for every path or method it
-/// does not know.
+/// the trainees' evaluation form, the browsable `document`, and a problem
+/// body for every path or method it does not know.
 pub fn configure(cfg: &mut web::ServiceConfig, document: Document) {
     routes(&mut ServiceConfig::new(cfg));
     crate::console::configure(cfg);
+    crate::trainee_form::configure(cfg);
     cfg.route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document))
         .default_service(web::to(unknown));

@@ -90,6 +90,16 @@ impl Caller {
         }
     }
 
+    /// Proceeds if the caller may read what is tracked of `instructor`'s
+    /// teaching: a reader, or that instructor's own account.
+    pub fn may_read_instructor(&self, instructor: &str) -> Result<(), AppError> {
+        if self.instructor_id.as_deref() == Some(instructor) {
+            Ok(())
+        } else {
+            self.require(READERS)
+        }
+    }
+
     /// The instructor this caller speaks for; only instructor accounts have one.
     pub fn own_instructor(&self) -> Result<&str, AppError> {
         self.instructor_id.as_deref().ok_or_else(|| {

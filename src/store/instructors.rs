@@ -568,24 +568,6 @@ pub fn scores(
     Ok(scores)
 }
 
-/// An instructor's rating at the end of each of `months` months up to `until`.
-pub fn rating_history(
-    conn: &mut Db,
-    id: &str,
-    months: u32,
-    until: NaiveDateTime,
-) -> Result<Vec<(String, NaiveDateTime, Rating)>, AppError> {
-    exists(conn, id)?;
-    let list = scores(conn, &[id])?.remove(id).unwrap_or_default();
-    Ok(crate::rating::month_ends(until, months)
-        .into_iter()
-        .map(|(month, end)| {
-            let rating = rate(list.iter().copied(), end);
-            (month, end, rating)
-        })
-        .collect())
-}
-
 /// Unknown topic or method codes are 422s at their field.
 fn check_references(conn: &mut Db, input: &InstructorInput) -> Result<(), AppError> {
     let mut errors = Vec::new();

@@ -6,10 +6,12 @@
 
 pub mod assignments;
 pub mod availability;
+pub mod evaluation_forms;
 pub mod exclusions;
 pub mod instructors;
 pub mod names;
 pub mod plans;
+pub mod quality;
 pub mod rules;
 pub mod schema;
 pub mod settings;

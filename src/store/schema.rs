@@ -214,6 +214,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evaluation_forms (session_id) {
+        session_id -> Text,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluation_codes (code) {
+        code -> Text,
+        session_id -> Text,
+        seq -> Integer,
+        spent -> Bool,
+    }
+}
+
+diesel::table! {
+    evaluation_responses (id) {
+        id -> Text,
+        session_id -> Text,
+        submitted_at -> Timestamp,
+        content -> Nullable<Integer>,
+        method -> Nullable<Integer>,
+        usefulness -> Nullable<Integer>,
+        comment -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(instructor_expertise -> instructors (instructor_id));
 diesel::joinable!(instructor_expertise -> topics (topic));
 diesel::joinable!(instructor_methods -> instructors (instructor_id));
@@ -232,6 +263,9 @@ diesel::joinable!(assignments -> sessions (session_id));
 diesel::joinable!(assignments -> instructors (instructor_id));
 diesel::joinable!(assignments -> staffing_runs (run_id));
 diesel::joinable!(exclusions -> instructors (instructor_id));
+diesel::joinable!(evaluation_forms -> sessions (session_id));
+diesel::joinable!(evaluation_codes -> evaluation_forms (session_id));
+diesel::joinable!(evaluation_responses -> evaluation_forms (session_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     server_settings,
@@ -252,4 +286,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     staffing_runs,
     assignments,
     exclusions,
+    evaluation_forms,
+    evaluation_codes,
+    evaluation_responses,
 );

@@ -211,29 +211,55 @@ pub fn record_delivered(
     write(conn, |conn| {
         let mut made = 0;
         for (instructor, session, title, start) in undelivered(conn, instructor, now)? {
-            let inserted = conn.transaction(|conn| {
-                diesel::insert_into(teaching_records::table)
-                    .values((
-                        teaching_records::id.eq(uuid::Uuid::new_v4().to_string()),
-                        teaching_records::instructor_id.eq(instructor),
-                        teaching_records::title.eq(title),
-                        teaching_records::delivered_at.eq(start),
-                        teaching_records::created_at.eq(now),
-                        teaching_records::session_id.eq(Some(session)),
-                    ))
-                    .execute(conn)
-            });
-            made += match inserted {
-                // Another replica recorded it first.
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => 0,
-                other => other?,
-            };
+            let (_, new) = session_record(conn, &instructor, &session, &title, start, now)?;
+            made += usize::from(new);
         }
         Ok(made)
     })
+}
+
+/// The id of `instructor`'s record of `session`, made (delivered at the
+/// session's `start`, titled after it) when there is none yet, and whether
+/// it was made now. Replicas racing on it make one (a unique index).
+pub fn session_record(
+    conn: &mut Db,
+    instructor: &str,
+    session: &str,
+    title: &str,
+    start: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<(String, bool)> {
+    let existing = || {
+        teaching_records::table
+            .filter(teaching_records::session_id.eq(session))
+            .filter(teaching_records::instructor_id.eq(instructor))
+            .select(teaching_records::id)
+    };
+    if let Some(id) = existing().first::<String>(conn).optional()? {
+        return Ok((id, false));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(teaching_records::table)
+            .values((
+                teaching_records::id.eq(&id),
+                teaching_records::instructor_id.eq(instructor),
+                teaching_records::title.eq(title),
+                teaching_records::delivered_at.eq(start),
+                teaching_records::created_at.eq(now),
+                teaching_records::session_id.eq(Some(session)),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok((id, true)),
+        // Another replica recorded it first.
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok((existing().first(conn)?, false)),
+        Err(e) => Err(e),
+    }
 }
 
 /// Confirmed assignments of sessions ended by `now` that have no record yet:
@@ -289,7 +315,8 @@ fn scores_of(conn: &mut Db, record: &str) -> QueryResult<Vec<i32>> {
         .load(conn)
 }
 
-fn insert_scores(
+/// Adds `scores`, each given at `at`, to a record.
+pub fn insert_scores(
     conn: &mut Db,
     record: &str,
     scores: &[i32],

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::support::{create_instructor, Backend, TestApp};
 
 /// SPEC 4, written out independently of the service.
-fn spec_rating(evaluations: &[(f64, f64)]) -> f64 {
+pub fn spec_rating(evaluations: &[(f64, f64)]) -> f64 {
     let (c, m) = (5.0, 3.5);
     let weighted: f64 = evaluations
         .iter()

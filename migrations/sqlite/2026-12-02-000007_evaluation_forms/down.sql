@@ -1,0 +1,3 @@
+DROP TABLE evaluation_responses;
+DROP TABLE evaluation_codes;
+DROP TABLE evaluation_forms;

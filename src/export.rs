@@ -1,0 +1,163 @@
+//! Tables a user downloads to open in Excel or WPS: CSV (UTF-8 with a byte
+//! order mark, without which Excel on Chinese Windows reads UTF-8 as GBK)
+//! or XLSX, with the same columns either way.
+
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::HttpResponse;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::error::AppError;
+
+/// The file format of an export.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// Comma-separated, UTF-8 with a byte order mark.
+    #[default]
+    Csv,
+    /// An Excel workbook of one sheet.
+    Xlsx,
+}
+
+/// One cell: text, a number, or nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Empty,
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<f64> for Cell {
+    fn from(n: f64) -> Self {
+        Self::Number(n)
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(n: i64) -> Self {
+        Self::Number(n as f64)
+    }
+}
+
+impl<T: Into<Cell>> From<Option<T>> for Cell {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Empty, Into::into)
+    }
+}
+
+/// A titled table: its sheet name, column headers and rows.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The XLSX sheet's name and the file's stem.
+    pub name: String,
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// The table as a download in `format`.
+    pub fn response(&self, format: ExportFormat) -> Result<HttpResponse, AppError> {
+        let (bytes, content_type, extension) = match format {
+            ExportFormat::Csv => (self.csv()?, "text/csv; charset=utf-8", "csv"),
+            ExportFormat::Xlsx => (
+                self.xlsx()?,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            ),
+        };
+        let disposition = ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::FilenameExt(header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: format!("{}.{extension}", self.name).into_bytes(),
+            })],
+        };
+        Ok(HttpResponse::Ok()
+            .content_type(content_type)
+            .insert_header(disposition)
+            .body(bytes))
+    }
+
+    fn csv(&self) -> Result<Vec<u8>, AppError> {
+        let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+        let failed = |e: csv::Error| AppError::Internal(e.into());
+        writer.write_record(&self.headers).map_err(failed)?;
+        for row in &self.rows {
+            writer
+                .write_record(row.iter().map(|cell| match cell {
+                    Cell::Text(text) => text.clone(),
+                    Cell::Number(n) => n.to_string(),
+                    Cell::Empty => String::new(),
+                }))
+                .map_err(failed)?;
+        }
+        writer
+            .into_inner()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("CSV: {e}")))
+    }
+
+    fn xlsx(&self) -> Result<Vec<u8>, AppError> {
+        let failed = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.into());
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        let sheet = book.add_worksheet();
+        // A sheet's name is at most 31 characters, without []:*?/\.
+        let name: String = self
+            .name
+            .chars()
+            .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+            .take(31)
+            .collect();
+        sheet.set_name(name).map_err(failed)?;
+        for (c, title) in self.headers.iter().enumerate() {
+            sheet
+                .write_string_with_format(0, c as u16, *title, &bold)
+                .map_err(failed)?;
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (c, cell) in row.iter().enumerate() {
+                let c = c as u16;
+                match cell {
+                    Cell::Text(text) => sheet.write_string(r, c, text).map(|_| ()),
+                    Cell::Number(n) => sheet.write_number(r, c, *n).map(|_| ()),
+                    Cell::Empty => Ok(()),
+                }
+                .map_err(failed)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(failed)?;
+        book.save_to_buffer().map_err(failed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn csv_starts_with_a_bom_and_quotes_what_needs_it() {
+        let table = Table {
+            name: "测评".to_owned(),
+            headers: vec!["课程", "平均分"],
+            rows: vec![vec!["办信, 实务".into(), 4.5.into()], vec!["接访".into(), Cell::Empty]],
+        };
+        let text = String::from_utf8(table.csv().unwrap()).unwrap();
+        assert_eq!(text, "\u{feff}课程,平均分\n\"办信, 实务\",4.5\n接访,\n");
+    }
+}
