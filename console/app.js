@@ -40,6 +40,14 @@ const I18N = {
     required: '必填', nothing: '无', delivered: '授课时间', mean: '平均分', missing: '缺 {0} 人',
     byClass: '排除整个班次', bySession: '只排除本课程', exclusions: '排除名单', noChanges: '方案与当前安排相同。',
     venue: '地点', when: '时间', kinds: { cadre: '干部', expert: '专家学者', model_figure: '先进典型' },
+    evaluation: '现场测评', openEvaluation: '开放测评', openClassEvaluation: '整班开放测评', trainees: '学员人数',
+    opensAt: '开放时间', closesAt: '截止时间', printCodes: '打印测评码', downloadSvg: '下载 SVG', print: '打印',
+    responses: '回收 {0} / {1}', responseRate: '回收率', quality: '教学质量', myQuality: '我的教学评价',
+    formStates: { not_yet_open: '未开放', open: '进行中', closed: '已截止' }, threshold: '低分阈值',
+    below: '低于阈值', content: '教学内容', teachingMethod: '教学方法', usefulness: '对工作的帮助', comments: '学员意见',
+    exportCsv: '导出 CSV', exportXlsx: '导出 Excel', trend: '走势', trends: { rising: '上升', steady: '平稳', falling: '下降' },
+    evaluatedSessions: '测评课程', skipped: '未开放：{0}', codeHint: '手机扫码评价，匿名，限用一次', number: '第 {0} 号',
+    skipReasons: { already_open: '已开放', no_confirmed_instructor: '无已确认的授课人员' }, noData: '尚无测评数据。',
   },
   en: {
     app: 'Faculty pool · instructor matching', signin: 'Sign in', signout: 'Sign out', username: 'Username',
@@ -79,6 +87,15 @@ const I18N = {
     byClass: 'Exclude from the whole class', bySession: 'Exclude from this session only', exclusions: 'Exclusions',
     noChanges: 'The proposal is the same as today.', venue: 'Venue', when: 'When',
     kinds: { cadre: 'Cadre', expert: 'Expert', model_figure: 'Model figure' },
+    evaluation: 'Evaluation', openEvaluation: 'Open evaluation', openClassEvaluation: 'Open for the whole class',
+    trainees: 'Trainees', opensAt: 'Opens', closesAt: 'Closes', printCodes: 'Print codes', downloadSvg: 'Download SVG',
+    print: 'Print', responses: '{0} of {1} answered', responseRate: 'Response rate', quality: 'Teaching quality',
+    myQuality: 'My evaluations', formStates: { not_yet_open: 'Not yet open', open: 'Open', closed: 'Closed' },
+    threshold: 'Low-score threshold', below: 'Below threshold', content: 'Content', teachingMethod: 'Method',
+    usefulness: 'Usefulness', comments: 'Trainees\' comments', exportCsv: 'Export CSV', exportXlsx: 'Export Excel',
+    trend: 'Trend', trends: { rising: 'Rising', steady: 'Steady', falling: 'Falling' }, evaluatedSessions: 'Evaluated sessions',
+    skipped: 'Not opened: {0}', codeHint: 'Scan to evaluate; anonymous, single use', number: 'No. {0}',
+    skipReasons: { already_open: 'already open', no_confirmed_instructor: 'no confirmed instructor' }, noData: 'No evaluations yet.',
   },
 };
 
@@ -287,10 +304,13 @@ const ROUTES = [
   [/^#\/plans$/, ['admin', 'planner', 'office'], plansPage],
   [/^#\/plans\/([^/]+)$/, ['admin', 'planner', 'office'], planPage],
   [/^#\/plans\/([^/]+)\/board$/, ['admin', 'planner', 'office'], boardPage],
+  [/^#\/plans\/([^/]+)\/quality$/, ['admin', 'planner', 'office'], qualityPage],
+  [/^#\/sessions\/([^/]+)\/codes$/, ['admin', 'planner'], codesPage],
   [/^#\/recommend$/, ['admin', 'planner', 'office'], recommendPage],
   [/^#\/accounts$/, ['admin'], accountsPage],
   [/^#\/mine$/, ['instructor'], minePage],
   [/^#\/blocks$/, ['instructor'], blocksPage],
+  [/^#\/quality$/, ['instructor'], () => myQualityPage()],
   [/^#\/profile$/, ['admin', 'planner', 'office', 'instructor'], profilePage],
 ];
 
@@ -302,7 +322,7 @@ function nav() {
     admin: [['#/plans', 'plans'], ['#/pool', 'pool'], ['#/recommend', 'recommend'], ['#/accounts', 'accounts']],
     planner: [['#/plans', 'plans'], ['#/pool', 'pool'], ['#/recommend', 'recommend']],
     office: [['#/recommend', 'recommend'], ['#/pool', 'pool'], ['#/plans', 'plans']],
-    instructor: [['#/mine', 'mine'], ['#/blocks', 'myBlocks']],
+    instructor: [['#/mine', 'mine'], ['#/blocks', 'myBlocks'], ['#/quality', 'myQuality']],
   }[role] || [];
   document.getElementById('top').replaceChildren(
     h('span', { class: 'brand' }, t('app')),
@@ -329,7 +349,8 @@ async function render() {
   try {
     await loadVocabulary();
     const page = await route[2](...args);
-    main.replaceChildren(h('div', { id: 'problem' }), page);
+    main.replaceChildren(...[h('div', { id: 'problem' }), notice && h('p', { class: 'notice', id: 'notice' }, notice), page].filter(Boolean));
+    notice = null;
     // After the frame that shows the page has been painted: the board benchmark reads this mark.
     requestAnimationFrame(() => requestAnimationFrame(() => performance.mark('page-drawn')));
   } catch (err) {
@@ -375,7 +396,7 @@ async function instructorPage(id) {
   const [i, blocks, records] = await Promise.all([api('GET', path), api('GET', `${path}/unavailability`), api('GET', `${path}/teaching-records`)]);
   const planner = ['admin', 'planner'].includes(auth.me.role);
   // The rating at the end of each of the last 12 months, by the API's own formula.
-  const history = await api('GET', `${path}/rating-history?months=12`);
+  const quality = await api('GET', `${path}/quality?months=12`);
   const mine = await api('GET', `/api/v1/assignments?instructor=${encodeURIComponent(id)}`);
   return h('section', {},
     h('h1', {}, i.name, ' ', h('small', {}, [kindName(i.kind), i.organisation, i.title].filter(Boolean).join(' · '))),
@@ -388,7 +409,7 @@ async function instructorPage(id) {
       fact(t('capacity'), i.yearly_capacity), fact(t('remoteOk'), i.remote_ok ? '✓' : '✗'),
       fact(t('maxTravel'), i.max_travel_km ?? '—'), fact(t('phone'), i.phone || '—'), fact(t('email'), i.email || '—'),
       fact(t('rating'), `${fmt.num(i.rating.rating)}（${t('evaluations')} ${i.rating.evaluation_count}${i.rating.mean_score ? `，${t('mean')} ${fmt.num(i.rating.mean_score, 2)}` : ''}）`)),
-    h('h2', {}, t('ratingHistory')), sparkline(history),
+    qualitySummary(quality),
     h('h2', {}, t('availability')), calendar(blocks, mine),
     planner ? blockForm(`${path}/unavailability`) : null,
     h('ul', { class: 'blocks' }, blocks.map((b) => h('li', {}, `${fmt.time(b.start)} – ${fmt.time(b.end)} ${b.note}`, ' ',
@@ -575,9 +596,11 @@ function sessionForm(c, x) {
 
 async function boardPage(id) {
   const enc = encodeURIComponent(id);
-  const [plan, assignments, runs, exclusions] = await Promise.all([
+  const [plan, assignments, runs, exclusions, forms] = await Promise.all([
     api('GET', `/api/v1/plans/${enc}`), api('GET', `/api/v1/assignments?plan=${enc}`),
-    api('GET', `/api/v1/plans/${enc}/staffing-runs`), api('GET', `/api/v1/plans/${enc}/exclusions`)]);
+    api('GET', `/api/v1/plans/${enc}/staffing-runs`), api('GET', `/api/v1/plans/${enc}/exclusions`),
+    api('GET', `/api/v1/plans/${enc}/evaluations`)]);
+  const formOf = new Map(forms.map((f) => [f.session, f]));
   const latest = runs[0] ? await api('GET', `/api/v1/staffing-runs/${runs[0].id}`) : null;
   const planner = ['admin', 'planner'].includes(auth.me.role);
   const bySession = new Map();
@@ -587,7 +610,8 @@ async function boardPage(id) {
   for (const trip of latest?.solution?.trips || []) travel.set(trip.class, (travel.get(trip.class) || 0) + trip.distance_km);
   const classes = [...plan.classes].sort((a, b) => a.start_date.localeCompare(b.start_date) || a.name.localeCompare(b.name));
   return h('section', { id: 'board' },
-    h('h1', {}, `${t('board')}：${plan.name}`, ' ', h('small', {}, h('a', { href: `#/plans/${enc}` }, t('edit')))),
+    h('h1', {}, `${t('board')}：${plan.name}`, ' ', h('small', {}, h('a', { href: `#/plans/${enc}` }, t('edit')), ' · ',
+      h('a', { href: `#/plans/${enc}/quality`, id: 'open-quality' }, t('quality')))),
     planner ? runPanel(id, latest) : runStatus(latest),
     h('div', { id: 'changes' }),
     exclusions.length ? h('details', {}, h('summary', {}, `${t('exclusions')} (${exclusions.length})`),
@@ -600,8 +624,9 @@ async function boardPage(id) {
       return h('article', { class: 'class', 'data-class': c.id },
         h('h2', {}, c.name, ' ', h('small', {}, `${c.kind_name || c.kind} · ${c.city} · ${c.start_date} – ${c.end_date}`)),
         h('p', { class: 'class-facts' }, h('span', { class: short ? 'warn' : 'ok' }, t('cadreActual', cadres, `${Math.round(c.min_cadre_share * 100)}% × ${places}`)),
-          travel.has(c.id) ? ` · ${t('travel')} ${fmt.num(travel.get(c.id), 0)} km` : ''),
-        h('table', { class: 'board' }, [...c.sessions].sort((a, b) => a.start.localeCompare(b.start)).map((x) => sessionRow(c, x, bySession.get(x.id) || [], unfilled.get(x.id), planner))));
+          travel.has(c.id) ? ` · ${t('travel')} ${fmt.num(travel.get(c.id), 0)} km` : '',
+          planner ? [' ', mini(t('openClassEvaluation'), (e) => classEvaluationForm(e.target.closest('p'), c), 'open-class-evaluation')] : null),
+        h('table', { class: 'board' }, [...c.sessions].sort((a, b) => a.start.localeCompare(b.start)).map((x) => sessionRow(c, x, bySession.get(x.id) || [], unfilled.get(x.id), planner, formOf.get(x.id)))));
     }));
 }
 
@@ -669,7 +694,7 @@ function section(title, items, cls) {
   return h('div', { class: `change ${cls}` }, h('h3', {}, `${title} (${items.length})`), h('ul', {}, items.map((x) => h('li', {}, x))));
 }
 
-function sessionRow(c, x, held, unfilled, planner) {
+function sessionRow(c, x, held, unfilled, planner, form) {
   const chips = held.map((a) => h('span', { class: `chip ${a.state}${a.locked ? ' locked' : ''}`, 'data-assignment': a.id, title: a.decline_reason || null },
     a.instructor_name, ` · ${I18N[lang].states[a.state]}${a.locked ? ` · ${t('locked')}` : ''}`,
     planner && a.state !== 'declined' ? [' ',
@@ -686,7 +711,147 @@ function sessionRow(c, x, held, unfilled, planner) {
       unfilled && missing ? h('div', { class: 'why' },
         `${t('eligible')} ${unfilled.eligible} · ${t('excludedBy')}：${Object.entries(unfilled.excluded_by).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join('，') || '—'}`,
         unfilled.near_misses.length ? h('ul', { class: 'near' }, unfilled.near_misses.map((m) => h('li', {}, `${m.instructor_name}：${m.detail}（${m.blocked_by}）`))) : null) : null),
-    h('td', {}, button(t('alternates'), (e) => alternates(e.target.closest('tr'), c, x, planner), { class: 'alternates' })));
+    h('td', {}, button(t('alternates'), (e) => alternates(e.target.closest('tr'), c, x, planner), { class: 'alternates' }), h('br', {}),
+      evaluationCell(x, form, held, planner)));
+}
+
+/** A session's evaluation on the board: its state and answers, or a way to open it. */
+function evaluationCell(x, form, held, planner) {
+  if (form) {
+    return h('span', { class: `chip evaluation ${form.state}`, 'data-evaluation': x.id },
+      `${t('evaluation')} · ${I18N[lang].formStates[form.state]} · ${t('responses', form.responses, form.trainees)}`,
+      planner ? [' ', h('a', { class: 'button mini', href: `#/sessions/${encodeURIComponent(x.id)}/codes`, 'data-action': 'codes' }, t('printCodes'))] : null);
+  }
+  if (!planner || !held.some((a) => a.state === 'confirmed')) return null;
+  return mini(t('openEvaluation'), (e) => evaluationForm(e.target.closest('tr'), x), 'open-evaluation');
+}
+
+function evaluationForm(row, x) {
+  const trainees = input('trainees', 30, { type: 'number', min: 1, max: 500, required: true });
+  const opens = input('opens_at', '', { type: 'datetime-local' });
+  const closes = input('closes_at', '', { type: 'datetime-local' });
+  row.after(h('tr', {}, h('td', { colspan: 4 }, h('form', { class: 'inline', id: 'evaluation-form', onsubmit: guard(async (e) => {
+    e.preventDefault();
+    const body = { trainees: Number(trainees.value) };
+    if (opens.value) body.opens_at = rfc3339(opens.value);
+    if (closes.value) body.closes_at = rfc3339(closes.value);
+    await api('POST', `/api/v1/sessions/${encodeURIComponent(x.id)}/evaluation`, body);
+    render();
+  }) }, field(t('trainees'), trainees), field(`${t('opensAt')}（${t('nothing')} = −15 min）`, opens), field(`${t('closesAt')}（+7 d）`, closes),
+  h('button', { type: 'submit' }, t('openEvaluation'))))));
+}
+
+function classEvaluationForm(where, c) {
+  const trainees = input('trainees', 30, { type: 'number', min: 1, max: 500, required: true });
+  where.after(h('form', { class: 'inline', id: 'class-evaluation-form', onsubmit: guard(async (e) => {
+    e.preventDefault();
+    const done = await api('POST', `/api/v1/classes/${encodeURIComponent(c.id)}/evaluations`, { trainees: Number(trainees.value) });
+    notice = done.skipped.length ? t('skipped', done.skipped.map((k) => `${k.title}（${I18N[lang].skipReasons[k.reason] || k.reason}）`).join('，')) : null;
+    render();
+  }) }, field(t('trainees'), trainees), h('button', { type: 'submit' }, t('openClassEvaluation'))));
+}
+
+/** A message shown once above the next page drawn. */
+let notice = null;
+
+/** Fetches `path` with the caller's token and saves it as `filename`. */
+async function download(path, filename) {
+  const response = await fetch(path, { headers: { authorization: `Bearer ${auth.token}` } });
+  if (!response.ok) {
+    const type = response.headers.get('content-type') || '';
+    throw new Problem(response.status, type.includes('json') ? await response.json() : { detail: await response.text() });
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = h('a', { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A QR symbol from its module path, with the quiet zone around it. */
+function qrSvg(qr) {
+  const n = qr.size + 8;
+  const svg = s('svg', { viewBox: `-4 -4 ${n} ${n}`, class: 'qr', role: 'img', 'aria-label': 'QR' });
+  svg.append(s('rect', { x: -4, y: -4, width: n, height: n, fill: '#fff' }), s('path', { d: qr.path, fill: '#000' }));
+  return svg;
+}
+
+/** A session's evaluation codes as cards to print and cut apart. */
+async function codesPage(id) {
+  const enc = encodeURIComponent(id);
+  const view = await api('GET', `/api/v1/sessions/${enc}/evaluation/codes`);
+  const f = view.form;
+  return h('section', { id: 'codes' },
+    h('div', { class: 'no-print' },
+      h('h1', {}, `${t('printCodes')}：${f.session_title}`),
+      h('p', {}, `${f.class_name} · ${fmt.time(f.start)} · ${t('opensAt')} ${fmt.time(f.opens_at)} · ${t('closesAt')} ${fmt.time(f.closes_at)} · `,
+        h('span', { id: 'form-state' }, `${I18N[lang].formStates[f.state]} · ${t('responses', f.responses, f.trainees)}`)),
+      h('p', {}, button(t('print'), () => window.print(), { id: 'print' }), ' ',
+        button(t('downloadSvg'), () => download(`/api/v1/sessions/${enc}/evaluation/sheet`, `${f.session_title}-测评码.svg`), { id: 'download-svg' }), ' ',
+        h('a', { class: 'button', href: `#/plans/${encodeURIComponent(f.plan)}/board` }, t('board')))),
+    h('div', { class: 'sheet' }, view.codes.map((c) => h('div', { class: 'card', 'data-code': c.code },
+      h('div', { class: 'card-head' }, h('strong', {}, t('evaluation')), h('span', {}, t('number', c.number))),
+      h('div', { class: 'card-title' }, f.session_title), h('div', { class: 'card-when' }, fmt.time(f.start)),
+      qrSvg(c.qr), h('div', { class: 'card-code' }, `${c.code.slice(0, 5)} ${c.code.slice(5)}`),
+      h('div', { class: 'card-hint' }, t('codeHint'))))));
+}
+
+/* teaching quality */
+
+const qualityQuery = { plan: null, threshold: 3.5, class: '' };
+
+async function qualityPage(id) {
+  const enc = encodeURIComponent(id);
+  if (qualityQuery.plan !== id) Object.assign(qualityQuery, { plan: id, threshold: 3.5, class: '' });
+  const params = new URLSearchParams({ threshold: String(qualityQuery.threshold) });
+  if (qualityQuery.class) params.set('class', qualityQuery.class);
+  const [q, plan] = await Promise.all([api('GET', `/api/v1/plans/${enc}/quality?${params}`), api('GET', `/api/v1/plans/${enc}`)]);
+  const threshold = input('threshold', qualityQuery.threshold, { type: 'number', min: 1, max: 5, step: 0.1 });
+  const cls = select('class', [['', t('all')], ...plan.classes.map((c) => [c.id, c.name])], qualityQuery.class);
+  const file = (format) => download(`/api/v1/plans/${enc}/quality/export?${params}&format=${format}`, `${q.plan_name}-${t('quality')}.${format}`);
+  const score = (x) => fmt.num(x, 2);
+  return h('section', { id: 'quality' },
+    h('h1', {}, `${t('quality')}：${q.plan_name}`, ' ', h('small', {}, h('a', { href: `#/plans/${enc}/board` }, t('board')))),
+    h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); Object.assign(qualityQuery, { threshold: Number(threshold.value), class: cls.value }); render(); } },
+      field(t('classes'), cls), field(t('threshold'), threshold), h('button', { type: 'submit' }, t('search')), ' ',
+      button(t('exportCsv'), () => file('csv'), { id: 'export-csv' }), ' ', button(t('exportXlsx'), () => file('xlsx'), { id: 'export-xlsx' })),
+    q.sessions.length ? null : h('p', {}, t('noData')),
+    h('table', { class: 'list', id: 'quality-sessions' },
+      h('tr', {}, [t('classes'), t('session'), t('when'), t('instructorId'), t('responseRate'), t('mean'), t('content'), t('teachingMethod'), t('usefulness')].map((x) => h('th', {}, x))),
+      q.sessions.map((x) => h('tr', { 'data-session': x.session, class: x.below_threshold ? 'low' : null },
+        h('td', {}, x.class_name), h('td', {}, x.title, x.below_threshold ? [' ', h('span', { class: 'tag low' }, t('below'))] : null), h('td', {}, fmt.time(x.start)),
+        h('td', {}, x.instructors.map((i) => h('div', {}, `${i.name} ${score(i.mean_score)}（${i.evaluation_count}）`))),
+        h('td', { class: 'num' }, x.trainees ? `${x.responses}/${x.trainees} · ${Math.round(100 * x.response_rate)}%` : '—'),
+        h('td', { class: 'num' }, score(x.mean_score)), h('td', { class: 'num' }, score(x.content)),
+        h('td', { class: 'num' }, score(x.method)), h('td', { class: 'num' }, score(x.usefulness))))),
+    h('h2', {}, t('instructorId')),
+    h('table', { class: 'list', id: 'quality-instructors' }, h('tr', {}, [t('name'), t('sessions'), t('evaluations'), t('mean')].map((x) => h('th', {}, x))),
+      q.instructors.map((i) => h('tr', {}, h('td', {}, h('a', { href: `#/instructors/${encodeURIComponent(i.instructor)}` }, i.name)),
+        h('td', { class: 'num' }, i.sessions), h('td', { class: 'num' }, i.evaluation_count), h('td', { class: 'num' }, score(i.mean_score))))),
+    comments(q.comments));
+}
+
+function comments(list) {
+  return [h('h2', {}, t('comments')), list.length ? h('ul', { class: 'comments' }, list.map((c) => h('li', {}, h('small', {}, `${c.date} · ${c.session_title}`), h('br', {}), c.text))) : h('p', {}, t('nothing'))];
+}
+
+/** An instructor's rating over the months, its trend, evaluated sessions and comments. */
+function qualitySummary(q) {
+  return [
+    h('h2', {}, t('ratingHistory')), sparkline(q.months),
+    h('p', { class: 'trend', 'data-trend': q.trend.direction },
+      `${t('rating')} ${fmt.num(q.rating.rating)}（${t('evaluations')} ${q.rating.evaluation_count}） · ${t('trend')}：${I18N[lang].trends[q.trend.direction]}（${q.trend.change >= 0 ? '+' : ''}${fmt.num(q.trend.change)}）`),
+    h('h2', {}, t('evaluatedSessions')),
+    h('table', { class: 'list', id: 'evaluated-sessions' }, h('tr', {}, [t('session'), t('classes'), t('delivered'), t('evaluations'), t('mean')].map((x) => h('th', {}, x))),
+      q.sessions.map((x) => h('tr', {}, h('td', {}, x.title), h('td', {}, x.class_name), h('td', {}, fmt.time(x.delivered_at)),
+        h('td', { class: 'num' }, x.evaluation_count), h('td', { class: 'num' }, fmt.num(x.mean_score, 2))))),
+    comments(q.comments)];
+}
+
+async function myQualityPage() {
+  const q = await api('GET', `/api/v1/instructors/${encodeURIComponent(auth.me.instructor.id)}/quality?months=12`);
+  return h('section', { id: 'my-quality' }, h('h1', {}, t('myQuality')), qualitySummary(q));
 }
 
 function mini(label, onclick, action) { return button(label, onclick, { class: 'mini', 'data-action': action }); }

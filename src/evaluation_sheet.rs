@@ -24,7 +24,11 @@ pub fn svg(view: &CodesView) -> String {
     let pages = view.codes.len().div_ceil(per_page).max(1);
     let height = PAGE_H * pages as f64;
     let form = &view.form;
-    let when = format!("{} – {}", china_time::format(form.start.naive_utc(), "%Y-%m-%d %H:%M"), china_time::format(form.end.naive_utc(), "%H:%M"));
+    let when = format!(
+        "{} – {}",
+        china_time::format(form.start.naive_utc(), "%Y-%m-%d %H:%M"),
+        china_time::format(form.end.naive_utc(), "%H:%M")
+    );
     let title: String = form.session_title.chars().take(18).collect();
     let markup = html! {
         svg xmlns="http://www.w3.org/2000/svg" width=(format!("{PAGE_W}mm")) height=(format!("{height}mm"))

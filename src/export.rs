@@ -155,7 +155,10 @@ mod tests {
         let table = Table {
             name: "测评".to_owned(),
             headers: vec!["课程", "平均分"],
-            rows: vec![vec!["办信, 实务".into(), 4.5.into()], vec!["接访".into(), Cell::Empty]],
+            rows: vec![
+                vec!["办信, 实务".into(), 4.5.into()],
+                vec!["接访".into(), Cell::Empty],
+            ],
         };
         let text = String::from_utf8(table.csv().unwrap()).unwrap();
         assert_eq!(text, "\u{feff}课程,平均分\n\"办信, 实务\",4.5\n接访,\n");

@@ -38,6 +38,9 @@ mod tests {
         let qr = path("https://example.cn/e/ABCDEFGHJK").unwrap();
         // Version 3 for a 31-byte URL at level M: 29 modules a side.
         assert_eq!(qr.size, 29);
-        assert!(qr.path.starts_with("M0 0h1v1h-1z"), "the finder pattern's corner");
+        assert!(
+            qr.path.starts_with("M0 0h1v1h-1z"),
+            "the finder pattern's corner"
+        );
     }
 }

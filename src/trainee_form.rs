@@ -16,7 +16,7 @@ use solver::FieldError;
 use crate::auth::throttle;
 use crate::china_time;
 use crate::error::AppError;
-use crate::store::evaluation_forms::{self, Answers, Ballot, Submitted, Window};
+use crate::store::evaluation_forms::{self, Answers, Ballot, BallotForm, Submitted, Window};
 use crate::store::{self, DbPool};
 
 /// Largest form body accepted: five instructors' scores and a 500-character
@@ -167,7 +167,8 @@ async fn submit(
     let outcome = store::run(&pool, move |conn| {
         throttle::check(conn, GUESSES, &client)?;
         if !evaluation_forms::is_code_shaped(&code) {
-            return lookup(conn, &code, &client).map(|b| (Submitted::Refused(b, Vec::new()), answers));
+            return lookup(conn, &code, &client)
+                .map(|b| (Submitted::Refused(b, Vec::new()), answers));
         }
         let outcome = evaluation_forms::submit(conn, &code, &answers, now)?;
         match &outcome {
@@ -243,13 +244,7 @@ fn ballot_page(
     errors: &[FieldError],
     now: NaiveDateTime,
 ) -> HttpResponse {
-    let Ballot::Form {
-        form,
-        session,
-        class,
-        instructors,
-    } = ballot
-    else {
+    let Ballot::Form(open) = ballot else {
         return match ballot {
             Ballot::Spent => notice(
                 StatusCode::GONE,
@@ -267,6 +262,12 @@ fn ballot_page(
             ),
         };
     };
+    let BallotForm {
+        form,
+        session,
+        class,
+        instructors,
+    } = open.as_ref();
     match form.window(now) {
         Window::NotYetOpen => {
             return notice(
@@ -282,7 +283,10 @@ fn ballot_page(
             return notice(
                 StatusCode::GONE,
                 "评价已结束",
-                &format!("本课程的评价已于 {} 截止。", china_time::format(form.closes_at, "%Y-%m-%d %H:%M")),
+                &format!(
+                    "本课程的评价已于 {} 截止。",
+                    china_time::format(form.closes_at, "%Y-%m-%d %H:%M")
+                ),
             )
         }
         Window::Open => {}
@@ -294,7 +298,11 @@ fn ballot_page(
     };
     let chosen = |field: &str| -> Option<i32> {
         match field.strip_prefix("score.") {
-            Some(id) => answers.scores.iter().find(|(i, _)| i == id).map(|(_, s)| *s),
+            Some(id) => answers
+                .scores
+                .iter()
+                .find(|(i, _)| i == id)
+                .map(|(_, s)| *s),
             None => match field {
                 "content" => answers.content,
                 "method" => answers.method,
@@ -368,10 +376,7 @@ fn error_text(e: &FieldError, instructors: &[(String, String)]) -> String {
         ("required", Some(name)) => format!("请为{name}打分"),
         ("instructor", _) => "评价表已更新，请重新为本课程的授课人员打分".to_owned(),
         ("score_range", _) => "评分应为 1 到 5 分".to_owned(),
-        ("max_length", _) => format!(
-            "意见和建议不超过 {} 字",
-            evaluation_forms::MAX_COMMENT
-        ),
+        ("max_length", _) => format!("意见和建议不超过 {} 字", evaluation_forms::MAX_COMMENT),
         ("control_characters", _) => "意见和建议只能包含普通文字".to_owned(),
         _ => e.detail.clone(),
     }

@@ -222,7 +222,9 @@ pub async fn codes(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<web::Json<CodesView>, AppError> {
-    Ok(web::Json(codes_view(&req, &public, &pool, id.into_inner()).await?))
+    Ok(web::Json(
+        codes_view(&req, &public, &pool, id.into_inner()).await?,
+    ))
 }
 
 async fn codes_view(
@@ -298,13 +300,14 @@ pub async fn open_class(
     JsonBody(input): JsonBody<ClassFormInput>,
 ) -> Result<HttpResponse, AppError> {
     let by = caller.user_id.clone();
-    let (opened, skipped) = store::run(&pool, move |conn| {
+    let done = store::run(&pool, move |conn| {
         evaluation_forms::open_class(conn, &id, &by, &input)
     })
     .await?;
     Ok(HttpResponse::Created().json(ClassOpened {
-        opened: opened.into_iter().map(FormView::from).collect(),
-        skipped: skipped
+        opened: done.opened.into_iter().map(FormView::from).collect(),
+        skipped: done
+            .skipped
             .into_iter()
             .map(|(session, reason)| Skipped {
                 session: session.id,

@@ -54,7 +54,13 @@ pub struct PlanScope {
     /// Sessions whose mean score is below this (1–5, default 3.5) are marked.
     #[param(minimum = 1, maximum = 5)]
     pub threshold: Option<f64>,
-    /// For the export: `csv` (default) or `xlsx`.
+}
+
+/// The file format of an export.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportAs {
+    /// `csv` (default) or `xlsx`.
     pub format: Option<ExportFormat>,
 }
 
@@ -142,10 +148,16 @@ pub async fn of_plan(
     id: web::Path<String>,
     scope: web::Query<PlanScope>,
 ) -> Result<web::Json<PlanQuality>, AppError> {
-    Ok(web::Json(plan_report(&pool, id.into_inner(), &scope).await?))
+    Ok(web::Json(
+        plan_report(&pool, id.into_inner(), &scope).await?,
+    ))
 }
 
-async fn plan_report(pool: &DbPool, id: String, scope: &PlanScope) -> Result<PlanQuality, AppError> {
+async fn plan_report(
+    pool: &DbPool,
+    id: String,
+    scope: &PlanScope,
+) -> Result<PlanQuality, AppError> {
     let threshold = scope.threshold()?;
     let class = scope.class.clone();
     store::run(pool, move |conn| {
@@ -157,10 +169,13 @@ async fn plan_report(pool: &DbPool, id: String, scope: &PlanScope) -> Result<Pla
 /// The plan's quality as a spreadsheet: one row per session and instructor.
 #[utoipa::path(
     tag = "quality",
-    params(("id" = String, Path), PlanScope),
+    params(("id" = String, Path), PlanScope, ExportAs),
     responses(
         (status = 200, description = "CSV (UTF-8 with a byte order mark) or XLSX",
-         content_type = "text/csv", body = String),
+         content(
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+         )),
         (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -171,9 +186,10 @@ pub async fn export(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
     scope: web::Query<PlanScope>,
+    export_as: web::Query<ExportAs>,
 ) -> Result<HttpResponse, AppError> {
     let report = plan_report(&pool, id.into_inner(), &scope).await?;
-    quality_table(&report).response(scope.format.unwrap_or_default())
+    quality_table(&report).response(export_as.format.unwrap_or_default())
 }
 
 /// The export's columns, in Chinese as an office's sheets have them.

@@ -128,12 +128,23 @@ pub fn open(
         created.map_err(|e| {
             super::conflict_if_duplicate(
                 e,
-                format!("the evaluation of session {session_id} is open already; change it with PUT"),
+                format!(
+                    "the evaluation of session {session_id} is open already; change it with PUT"
+                ),
             )
         })?;
         issue_codes(conn, session_id, 0, input.trainees)?;
         get(conn, session_id)
     })
+}
+
+/// What opening a class's evaluation did: the forms opened, and the
+/// sessions passed over with the reason (`already_open`,
+/// `no_confirmed_instructor`).
+#[derive(Debug, Clone)]
+pub struct ClassOpening {
+    pub opened: Vec<Form>,
+    pub skipped: Vec<(SessionRow, &'static str)>,
 }
 
 /// Opens the evaluation of every session of a class that has a confirmed
@@ -144,7 +155,7 @@ pub fn open_class(
     class_id: &str,
     by: &str,
     input: &ClassFormInput,
-) -> Result<(Vec<Form>, Vec<(SessionRow, &'static str)>), AppError> {
+) -> Result<ClassOpening, AppError> {
     check_trainees(input.trainees, 0)?;
     write(conn, |conn| {
         let found = classes::table
@@ -179,7 +190,7 @@ pub fn open_class(
                 opened.push(open(conn, &session.id, by, &each)?);
             }
         }
-        Ok((opened, skipped))
+        Ok(ClassOpening { opened, skipped })
     })
 }
 
@@ -209,7 +220,9 @@ pub fn get(conn: &mut Db, session_id: &str) -> Result<Form, AppError> {
         .first(conn)
         .optional()?
         .ok_or_else(|| {
-            AppError::NotFound(format!("the evaluation of session {session_id} is not open"))
+            AppError::NotFound(format!(
+                "the evaluation of session {session_id} is not open"
+            ))
         })?;
     let (trainees, responses) = counts(conn, session_id)?;
     Ok(Form {
@@ -268,14 +281,18 @@ pub enum Ballot {
     Unknown,
     /// The code was used.
     Spent,
-    /// The form of a valid code, with the session's confirmed instructors
-    /// (id and name) to score.
-    Form {
-        form: FormRow,
-        session: SessionRow,
-        class: ClassRow,
-        instructors: Vec<(String, String)>,
-    },
+    /// The form of a valid code.
+    Form(Box<BallotForm>),
+}
+
+/// A valid code's form, with the session's confirmed instructors (id and
+/// name) to score.
+#[derive(Debug, Clone)]
+pub struct BallotForm {
+    pub form: FormRow,
+    pub session: SessionRow,
+    pub class: ClassRow,
+    pub instructors: Vec<(String, String)>,
 }
 
 /// The ballot behind `code` (read only).
@@ -293,12 +310,12 @@ pub fn ballot(conn: &mut Db, code: &str) -> Result<Ballot, AppError> {
     }
     let form = get(conn, &session_id)?;
     let instructors = confirmed_instructors(conn, &session_id)?;
-    Ok(Ballot::Form {
+    Ok(Ballot::Form(Box::new(BallotForm {
         form: form.row,
         session: form.session,
         class: form.class,
         instructors,
-    })
+    })))
 }
 
 /// A trainee's answers.
@@ -335,15 +352,15 @@ pub fn submit(
 ) -> Result<Submitted, AppError> {
     write(conn, |conn| {
         let ballot = ballot(conn, code)?;
-        let Ballot::Form {
+        let Ballot::Form(open) = &ballot else {
+            return Ok(Submitted::Refused(ballot, Vec::new()));
+        };
+        let BallotForm {
             form,
             session,
             instructors,
             ..
-        } = &ballot
-        else {
-            return Ok(Submitted::Refused(ballot, Vec::new()));
-        };
+        } = open.as_ref();
         if form.window(now) != Window::Open {
             return Ok(Submitted::Refused(ballot, Vec::new()));
         }
@@ -580,7 +597,10 @@ mod tests {
 
     #[test]
     fn answers_are_checked_against_the_instructors() {
-        let instructors = vec![("a".to_owned(), "甲".to_owned()), ("b".to_owned(), "乙".to_owned())];
+        let instructors = vec![
+            ("a".to_owned(), "甲".to_owned()),
+            ("b".to_owned(), "乙".to_owned()),
+        ];
         let answers = Answers {
             scores: vec![("a".to_owned(), 6), ("x".to_owned(), 3)],
             comment: Some("好\u{7}".to_owned()),

@@ -278,7 +278,10 @@ pub fn of_plan(
     for (row, class_name) in &rows {
         let here: Vec<&(String, String, i32)> =
             scores.iter().filter(|(s, _, _)| *s == row.id).collect();
-        let answers: Vec<&Response> = responses.iter().filter(|r| r.session_id == row.id).collect();
+        let answers: Vec<&Response> = responses
+            .iter()
+            .filter(|r| r.session_id == row.id)
+            .collect();
         let trainees = issued.get(&row.id).copied();
         if trainees.is_none() && here.is_empty() {
             continue;
@@ -356,7 +359,11 @@ fn by_instructor<'a>(
             mean_score: mean(scores.into_iter()),
         })
         .collect();
-    grouped.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.instructor.cmp(&b.instructor)));
+    grouped.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then_with(|| a.instructor.cmp(&b.instructor))
+    });
     grouped
 }
 

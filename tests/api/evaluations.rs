@@ -63,7 +63,10 @@ pub fn add_session(
         );
         assert_eq!(a.status, 201, "{}", a.body);
         let confirmed = planner.post(
-            &format!("/api/v1/assignments/{}/confirm", a.body["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/assignments/{}/confirm",
+                a.body["id"].as_str().unwrap()
+            ),
             &json!(null),
         );
         assert_eq!(confirmed.status, 200, "{}", confirmed.body);
@@ -124,7 +127,12 @@ pub fn codes(planner: &Client, session: &str) -> Vec<Value> {
 fn decode_qr(qr: &Value) -> String {
     let size = qr["size"].as_u64().unwrap() as usize;
     let mut dark = vec![false; size * size];
-    for module in qr["path"].as_str().unwrap().split('M').filter(|m| !m.is_empty()) {
+    for module in qr["path"]
+        .as_str()
+        .unwrap()
+        .split('M')
+        .filter(|m| !m.is_empty())
+    {
         let xy = module.trim_end_matches("h1v1h-1z");
         let (x, y) = xy.split_once(' ').unwrap();
         let (x, y): (usize, usize) = (x.parse().unwrap(), y.parse().unwrap());
@@ -186,7 +194,10 @@ fn the_evaluation_loop(backend: Backend) {
     let r = planner.post(&evaluation, &json!({"trainees": 20}));
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["state"], "open");
-    assert_eq!((&r.body["trainees"], &r.body["responses"]), (&json!(20), &json!(0)));
+    assert_eq!(
+        (&r.body["trainees"], &r.body["responses"]),
+        (&json!(20), &json!(0))
+    );
     let opens: DateTime<Utc> = r.body["opens_at"].as_str().unwrap().parse().unwrap();
     let closes: DateTime<Utc> = r.body["closes_at"].as_str().unwrap().parse().unwrap();
     let end_s = end.timestamp();
@@ -214,9 +225,7 @@ fn the_evaluation_loop(backend: Backend) {
         assert_eq!(decode_qr(&c["qr"]), c["url"].as_str().unwrap());
         assert!(c.get("spent").is_none(), "spent codes are not given out");
     }
-    office
-        .get(&format!("{evaluation}/codes"))
-        .problem(403);
+    office.get(&format!("{evaluation}/codes")).problem(403);
     let sheet = planner.get(&format!("{evaluation}/sheet"));
     assert_eq!(sheet.status, 200);
     assert!(sheet
@@ -231,7 +240,8 @@ fn the_evaluation_loop(backend: Backend) {
     assert_eq!(svg.matches("<path ").count(), 20);
 
     // The trainee's form names the session and both instructors.
-    let rating_before = |id: &str| planner.get(&format!("/api/v1/instructors/{id}")).body["rating"].clone();
+    let rating_before =
+        |id: &str| planner.get(&format!("/api/v1/instructors/{id}")).body["rating"].clone();
     assert_eq!(rating_before(&li)["evaluation_count"], 0);
     let form = form_page(&app, first);
     assert_eq!(form.status, 200, "{}", form.text);
@@ -239,7 +249,13 @@ fn the_evaluation_loop(backend: Backend) {
         .to_str()
         .unwrap()
         .contains("default-src 'none'"));
-    for text in ["接访实务", "李明", "王芳", &format!("score.{li}"), &format!("score.{wang}")] {
+    for text in [
+        "接访实务",
+        "李明",
+        "王芳",
+        &format!("score.{li}"),
+        &format!("score.{wang}"),
+    ] {
         assert!(form.text.contains(text), "{text} in {}", form.text);
     }
     // Leaving one instructor unscored shows the form again; the code stays unspent.
@@ -265,10 +281,21 @@ fn the_evaluation_loop(backend: Backend) {
             .collect();
         posts.into_iter().map(|p| p.join().unwrap()).collect()
     });
-    assert_eq!(statuses.iter().filter(|&&s| s == 200).count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|&&s| s == 410).count(), 19, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 410).count(),
+        19,
+        "{statuses:?}"
+    );
     let count = |sql: &str| app.db().count(sql);
-    assert_eq!(count("SELECT count(*) AS count FROM evaluation_responses"), 1);
+    assert_eq!(
+        count("SELECT count(*) AS count FROM evaluation_responses"),
+        1
+    );
     assert_eq!(count("SELECT count(*) AS count FROM evaluations"), 2);
     let used = form_page(&app, first);
     assert_eq!(used.status, 410);
@@ -285,10 +312,16 @@ fn the_evaluation_loop(backend: Backend) {
                 "SELECT count(*) AS count FROM information_schema.columns WHERE table_name = '{table}'"
             ))
         } else {
-            count(&format!("SELECT count(*) AS count FROM pragma_table_info('{table}')"))
+            count(&format!(
+                "SELECT count(*) AS count FROM pragma_table_info('{table}')"
+            ))
         }
     };
-    assert_eq!(columns("evaluation_codes"), 4, "code, session, number, spent");
+    assert_eq!(
+        columns("evaluation_codes"),
+        4,
+        "code, session, number, spent"
+    );
     assert_eq!(columns("evaluation_responses"), 7);
     assert_eq!(columns("evaluations"), 4);
     for sql in [
@@ -325,7 +358,9 @@ fn the_evaluation_loop(backend: Backend) {
         .iter()
         .find(|e| e["instructor"] == li.as_str())
         .unwrap_or_else(|| panic!("{}", ranked.body));
-    assert!((entry["rating"].as_f64().unwrap() - li_rating["rating"].as_f64().unwrap()).abs() < 1e-6);
+    assert!(
+        (entry["rating"].as_f64().unwrap() - li_rating["rating"].as_f64().unwrap()).abs() < 1e-6
+    );
 
     // The plan's quality: response rate, means per instructor, aspects, comments.
     let quality = office.get(&format!("/api/v1/plans/{plan}/quality"));
@@ -336,13 +371,21 @@ fn the_evaluation_loop(backend: Backend) {
     assert_eq!((&s["trainees"], &s["responses"]), (&json!(20), &json!(1)));
     assert_eq!(s["response_rate"], 0.05);
     assert_eq!(s["mean_score"], 3.5);
-    assert_eq!((&s["content"], &s["method"], &s["usefulness"]), (&json!(4.0), &Value::Null, &json!(5.0)));
+    assert_eq!(
+        (&s["content"], &s["method"], &s["usefulness"]),
+        (&json!(4.0), &Value::Null, &json!(5.0))
+    );
     assert_eq!(s["below_threshold"], false);
     let by_name: Vec<(&str, f64)> = s["instructors"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| (i["name"].as_str().unwrap(), i["mean_score"].as_f64().unwrap()))
+        .map(|i| {
+            (
+                i["name"].as_str().unwrap(),
+                i["mean_score"].as_f64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(by_name, [("李明", 5.0), ("王芳", 2.0)]);
     assert_eq!(q["comments"][0]["text"], comment);
@@ -360,7 +403,10 @@ fn the_evaluation_loop(backend: Backend) {
 
     // Exported as CSV (with a BOM) and XLSX, one row per session and instructor.
     let csv = reqwest::blocking::Client::new()
-        .get(format!("{}/api/v1/plans/{plan}/quality/export?format=csv", app.base))
+        .get(format!(
+            "{}/api/v1/plans/{plan}/quality/export?format=csv",
+            app.base
+        ))
         .bearer_auth(office.token.as_deref().unwrap())
         .send()
         .unwrap();
@@ -375,9 +421,16 @@ fn the_evaluation_loop(backend: Backend) {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("班次,课程,开始时间,授课人员"));
-    assert!(lines[1].contains("接访实务") && lines[1].contains("李明") && lines[1].contains(",5,"), "{}", lines[1]);
+    assert!(
+        lines[1].contains("接访实务") && lines[1].contains("李明") && lines[1].contains(",5,"),
+        "{}",
+        lines[1]
+    );
     let xlsx = reqwest::blocking::Client::new()
-        .get(format!("{}/api/v1/plans/{plan}/quality/export?format=xlsx", app.base))
+        .get(format!(
+            "{}/api/v1/plans/{plan}/quality/export?format=xlsx",
+            app.base
+        ))
         .bearer_auth(office.token.as_deref().unwrap())
         .send()
         .unwrap()
@@ -437,7 +490,10 @@ fn evaluation_windows_and_classes(backend: Backend) {
     let evaluation = format!("/api/v1/sessions/{session}/evaluation");
     let r = planner.post(&evaluation, &json!({"trainees": 3}));
     assert_eq!(r.body["state"], "not_yet_open", "{}", r.body);
-    let code = codes(&planner, &session)[0]["code"].as_str().unwrap().to_owned();
+    let code = codes(&planner, &session)[0]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let early = form_page(&app, &code);
     assert_eq!(early.status, 403);
     assert!(early.text.contains("评价尚未开始"), "{}", early.text);
@@ -458,9 +514,16 @@ fn evaluation_windows_and_classes(backend: Backend) {
         None,
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!((&r.body["state"], &r.body["trainees"]), (&json!("open"), &json!(5)));
+    assert_eq!(
+        (&r.body["state"], &r.body["trainees"]),
+        (&json!("open"), &json!(5))
+    );
     assert_eq!(codes(&planner, &session).len(), 5);
-    assert_eq!(codes(&planner, &session)[0]["code"], code.as_str(), "printed codes stay");
+    assert_eq!(
+        codes(&planner, &session)[0]["code"],
+        code.as_str(),
+        "printed codes stay"
+    );
     // A typed code, in lower case with the printed space, finds its form.
     let typed = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -479,7 +542,10 @@ fn evaluation_windows_and_classes(backend: Backend) {
     assert_eq!(post_form(&app.base, &code, &score).status, 200);
 
     // Closed: the window is half-open, so a form closing now is closed.
-    let second = codes(&planner, &session)[1]["code"].as_str().unwrap().to_owned();
+    let second = codes(&planner, &session)[1]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let r = planner.put(
         &evaluation,
         &json!({"trainees": 5, "opens_at": at(start), "closes_at": at(start + Duration::minutes(1))}),
@@ -510,10 +576,21 @@ fn evaluation_windows_and_classes(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["session"].as_str().unwrap(), s["reason"].as_str().unwrap()))
+        .map(|s| {
+            (
+                s["session"].as_str().unwrap(),
+                s["reason"].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert!(skipped.contains(&(session.as_str(), "already_open")), "{skipped:?}");
-    assert!(skipped.contains(&(empty.as_str(), "no_confirmed_instructor")), "{skipped:?}");
+    assert!(
+        skipped.contains(&(session.as_str(), "already_open")),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped.contains(&(empty.as_str(), "no_confirmed_instructor")),
+        "{skipped:?}"
+    );
     assert_eq!(
         planner
             .post("/api/v1/classes/nope/evaluations", &json!({"trainees": 30}))
@@ -529,13 +606,21 @@ fn the_form_refuses_bad_input_and_guessing(backend: Backend) {
     let planner = app.client("planner", None);
     let li = create_instructor(&planner, "李明", json!({}));
     let now = Utc::now();
-    let (_, _, session) = taught_session(&planner, now - Duration::hours(2), now - Duration::hours(1), &[&li]);
+    let (_, _, session) = taught_session(
+        &planner,
+        now - Duration::hours(2),
+        now - Duration::hours(1),
+        &[&li],
+    );
     let r = planner.post(
         &format!("/api/v1/sessions/{session}/evaluation"),
         &json!({"trainees": 2}),
     );
     assert_eq!(r.status, 201, "{}", r.body);
-    let code = codes(&planner, &session)[0]["code"].as_str().unwrap().to_owned();
+    let code = codes(&planner, &session)[0]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let score = format!("score.{li}");
     let client = reqwest::blocking::Client::new();
     let url = format!("{}/e/{code}", app.base);
@@ -549,18 +634,42 @@ fn the_form_refuses_bad_input_and_guessing(backend: Backend) {
         .send()
         .unwrap();
     assert_eq!(huge.status(), 413);
-    let json_body = client.post(&url).json(&json!({score.clone(): 5})).send().unwrap();
+    let json_body = client
+        .post(&url)
+        .json(&json!({score.clone(): 5}))
+        .send()
+        .unwrap();
     assert_eq!(json_body.status(), 415);
-    let nul = post_form(&app.base, &code, &fields(&[(&score, "5"), ("comment", "a\u{0}b")]));
+    let nul = post_form(
+        &app.base,
+        &code,
+        &fields(&[(&score, "5"), ("comment", "a\u{0}b")]),
+    );
     assert_eq!(nul.status, 422);
     assert!(nul.text.contains("普通文字"), "{}", nul.text);
-    let wrong = post_form(&app.base, &code, &fields(&[(&score, "9"), ("content", "x")]));
+    let wrong = post_form(
+        &app.base,
+        &code,
+        &fields(&[(&score, "9"), ("content", "x")]),
+    );
     assert_eq!(wrong.status, 422);
-    let long = post_form(&app.base, &code, &fields(&[(&score, "5"), ("comment", &"好".repeat(501))]));
+    let long = post_form(
+        &app.base,
+        &code,
+        &fields(&[(&score, "5"), ("comment", &"好".repeat(501))]),
+    );
     assert_eq!(long.status, 422);
-    let stranger = post_form(&app.base, &code, &fields(&[(&score, "5"), ("score.someone", "5")]));
+    let stranger = post_form(
+        &app.base,
+        &code,
+        &fields(&[(&score, "5"), ("score.someone", "5")]),
+    );
     assert_eq!(stranger.status, 422);
-    assert_eq!(app.db().count("SELECT count(*) AS count FROM evaluation_responses"), 0);
+    assert_eq!(
+        app.db()
+            .count("SELECT count(*) AS count FROM evaluation_responses"),
+        0
+    );
     assert_eq!(form_page(&app, &code).status, 200);
 
     // Guessing codes from one address is slowed down; another address is not.

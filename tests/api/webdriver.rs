@@ -83,6 +83,11 @@ impl Browser {
         self.command(reqwest::Method::POST, path, Some(body))
     }
 
+    /// Resizes the window, as a phone's screen or a desk's.
+    pub fn resize(&self, width: u32, height: u32) {
+        self.post("/window/rect", json!({"width": width, "height": height}));
+    }
+
     pub fn goto(&self, url: &str) {
         self.post("/url", json!({ "url": url }));
     }
