@@ -268,28 +268,24 @@ fn ballot_page(
         class,
         instructors,
     } = open.as_ref();
-    match form.window(now) {
-        Window::NotYetOpen => {
-            return notice(
-                StatusCode::FORBIDDEN,
-                "评价尚未开始",
-                &format!(
-                    "本课程的评价将于 {} 开放，请届时再扫码。",
-                    china_time::format(form.opens_at, "%Y-%m-%d %H:%M")
-                ),
-            )
-        }
-        Window::Closed => {
-            return notice(
-                StatusCode::GONE,
-                "评价已结束",
-                &format!(
-                    "本课程的评价已于 {} 截止。",
-                    china_time::format(form.closes_at, "%Y-%m-%d %H:%M")
-                ),
-            )
-        }
-        Window::Open => {}
+    let shut = match form.window(now) {
+        Window::NotYetOpen => Some((
+            StatusCode::FORBIDDEN,
+            "评价尚未开始",
+            format!(
+                "本课程的评价将于 {} 开放，请届时再扫码。",
+                minute(form.opens_at)
+            ),
+        )),
+        Window::Closed => Some((
+            StatusCode::GONE,
+            "评价已结束",
+            format!("本课程的评价已于 {} 截止。", minute(form.closes_at)),
+        )),
+        Window::Open => None,
+    };
+    if let Some((status, title, text)) = shut {
+        return notice(status, title, &text);
     }
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -331,7 +327,7 @@ fn ballot_page(
             h1 { "课程评价" }
             p class="session" {
                 strong { (session.title) } br;
-                (class.name) " · " (china_time::format(session.start_at, "%Y-%m-%d %H:%M")) "–" (china_time::format(session.end_at, "%H:%M"))
+                (class.name) " · " (minute(session.start_at)) "–" (china_time::format(session.end_at, "%H:%M"))
             }
             @if !errors.is_empty() {
                 div class="errors" role="alert" {
@@ -414,4 +410,9 @@ fn headers(mut builder: HttpResponseBuilder) -> HttpResponseBuilder {
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .insert_header(CacheControl(vec![CacheDirective::NoStore]));
     builder
+}
+
+/// A stored time in China, to the minute.
+fn minute(utc: NaiveDateTime) -> String {
+    china_time::format(utc, "%Y-%m-%d %H:%M")
 }

@@ -63,7 +63,6 @@ pub struct ClassFormInput {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = evaluation_forms)]
 pub struct FormRow {
-    pub session_id: String,
     pub opens_at: NaiveDateTime,
     pub closes_at: NaiveDateTime,
     pub created_by: String,
@@ -224,14 +223,7 @@ pub fn get(conn: &mut Db, session_id: &str) -> Result<Form, AppError> {
                 "the evaluation of session {session_id} is not open"
             ))
         })?;
-    let (trainees, responses) = counts(conn, session_id)?;
-    Ok(Form {
-        row,
-        session,
-        class,
-        trainees,
-        responses,
-    })
+    Ok(Form::counted(conn, row, session, class)?)
 }
 
 /// The forms of a plan's sessions, in session time order.
@@ -248,16 +240,7 @@ pub fn of_plan(conn: &mut Db, plan_id: &str) -> Result<Vec<Form>, AppError> {
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(row, session, class)| {
-            let (trainees, responses) = counts(conn, &row.session_id)?;
-            Ok(Form {
-                row,
-                session,
-                class,
-                trainees,
-                responses,
-            })
-        })
+        .map(|(row, session, class)| Ok(Form::counted(conn, row, session, class)?))
         .collect()
 }
 
@@ -572,18 +555,28 @@ fn issue_codes(conn: &mut Db, session_id: &str, issued: i64, trainees: i32) -> Q
     Ok(())
 }
 
-/// Codes issued and spent.
-fn counts(conn: &mut Db, session_id: &str) -> QueryResult<(i64, i64)> {
-    let issued = evaluation_codes::table
-        .filter(evaluation_codes::session_id.eq(session_id))
-        .count()
-        .get_result(conn)?;
-    let spent = evaluation_codes::table
-        .filter(evaluation_codes::session_id.eq(session_id))
-        .filter(evaluation_codes::spent.eq(true))
-        .count()
-        .get_result(conn)?;
-    Ok((issued, spent))
+impl Form {
+    /// A form of `session` with its codes issued and spent counted.
+    fn counted(
+        conn: &mut Db,
+        row: FormRow,
+        session: SessionRow,
+        class: ClassRow,
+    ) -> QueryResult<Self> {
+        let codes = || evaluation_codes::table.filter(evaluation_codes::session_id.eq(&session.id));
+        let trainees = codes().count().get_result(conn)?;
+        let responses = codes()
+            .filter(evaluation_codes::spent.eq(true))
+            .count()
+            .get_result(conn)?;
+        Ok(Self {
+            row,
+            session,
+            class,
+            trainees,
+            responses,
+        })
+    }
 }
 
 /// Whether `code` has the form of an evaluation code (before any lookup).
@@ -629,7 +622,6 @@ mod tests {
                 .unwrap_or_default()
         };
         let form = FormRow {
-            session_id: "s".to_owned(),
             opens_at: at(0),
             closes_at: at(10),
             created_by: "p".to_owned(),

@@ -121,7 +121,7 @@ class Server:
 
 def seed(server):
     """A pool, a plan staffed by an applied run with one confirmed
-    assignment, and a token of each role."""
+    assignment whose session's evaluation is open, and a token of each role."""
     base = server.base
     tokens = {role: server.user(f"fuzz-{role}", role) for role in ["admin", "planner", "office"]}
     planner = tokens["planner"]
@@ -157,6 +157,8 @@ def seed(server):
     must(request(base, "POST", f"/api/v1/staffing-runs/{run}/apply", None, planner), 200)
     assignments = must(request(base, "GET", f"/api/v1/assignments?plan={plan}", None, planner), 200)
     must(request(base, "POST", f"/api/v1/assignments/{assignments[0]['id']}/confirm", None, planner), 200)
+    must(request(base, "POST", f"/api/v1/sessions/{assignments[0]['session']}/evaluation",
+                 {"trainees": 5}, planner), 201)
     tokens["instructor"] = server.user("fuzz-instructor", "instructor", assignments[0]["instructor"])
     return tokens
 
