@@ -333,24 +333,18 @@ pub fn submit(
     answers: &Answers,
     now: NaiveDateTime,
 ) -> Result<Submitted, AppError> {
+    // A refusal is decided by a plain read, so answers sent again and again
+    // on a spent code or a closed form never take the write lock (on
+    // SQLite, every other writer's); an acceptance is decided again under it.
+    if let Err(refused) = check(conn, code, answers, now)? {
+        return Ok(refused);
+    }
     write(conn, |conn| {
-        let ballot = ballot(conn, code)?;
-        let Ballot::Form(open) = &ballot else {
-            return Ok(Submitted::Refused(ballot, Vec::new()));
+        let open = match check(conn, code, answers, now)? {
+            Ok(open) => open,
+            Err(refused) => return Ok(refused),
         };
-        let BallotForm {
-            form,
-            session,
-            instructors,
-            ..
-        } = open.as_ref();
-        if form.window(now) != Window::Open {
-            return Ok(Submitted::Refused(ballot, Vec::new()));
-        }
-        let errors = answer_errors(answers, instructors);
-        if !errors.is_empty() {
-            return Ok(Submitted::Refused(ballot, errors));
-        }
+        let BallotForm { session, .. } = open.as_ref();
         // The row lock (PostgreSQL) or the write lock (SQLite) makes this
         // the one place a code is spent, once.
         let spent = diesel::update(
@@ -388,6 +382,29 @@ pub fn submit(
         }
         Ok(Submitted::Counted)
     })
+}
+
+/// Whether `answers` may spend `code` at `now`: the code's form, or the
+/// refusal.
+fn check(
+    conn: &mut Db,
+    code: &str,
+    answers: &Answers,
+    now: NaiveDateTime,
+) -> Result<Result<Box<BallotForm>, Submitted>, AppError> {
+    let open = match ballot(conn, code)? {
+        Ballot::Form(open) => open,
+        other => return Ok(Err(Submitted::Refused(other, Vec::new()))),
+    };
+    if open.form.window(now) != Window::Open {
+        return Ok(Err(Submitted::Refused(Ballot::Form(open), Vec::new())));
+    }
+    let errors = answer_errors(answers, &open.instructors);
+    if errors.is_empty() {
+        Ok(Ok(open))
+    } else {
+        Ok(Err(Submitted::Refused(Ballot::Form(open), errors)))
+    }
 }
 
 /// The rules a trainee's answers break: one score 1–5 per instructor, the

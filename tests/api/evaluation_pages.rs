@@ -56,6 +56,15 @@ fn the_evaluation_loop_in_the_browser(backend: Backend) {
     let issued = api.get(&format!("/api/v1/sessions/{session}/evaluation/codes"));
     assert_eq!(issued.body["codes"][0]["code"], cards[0].as_str());
     browser.screenshot("evaluation-codes");
+    // Printed, the twelve cards fill one A4 page and nothing else is on it.
+    let pdf = browser.print_a4();
+    let pages = String::from_utf8_lossy(&pdf).matches("/Type /Page").count()
+        - String::from_utf8_lossy(&pdf)
+            .matches("/Type /Pages")
+            .count();
+    assert_eq!(pages, 1, "twelve cards on one page");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/console-screenshots");
+    std::fs::write(dir.join("evaluation-codes.pdf"), &pdf).unwrap();
 
     // A trainee scans the first card: the form fits a phone's screen.
     browser.resize(390, 844);

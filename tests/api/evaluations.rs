@@ -233,6 +233,9 @@ fn the_evaluation_loop(backend: Backend) {
         .unwrap()
         .starts_with("image/svg+xml"));
     let svg = sheet.body.as_str().unwrap();
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/console-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(shots.join("evaluation-sheet.svg"), svg).unwrap();
     // Two A4 pages of twelve cards, each code printed in two groups of five.
     assert!(svg.contains("height=\"594mm\""), "{}", &svg[..300]);
     let first = issued[0]["code"].as_str().unwrap();
@@ -243,6 +246,11 @@ fn the_evaluation_loop(backend: Backend) {
     let rating_before =
         |id: &str| planner.get(&format!("/api/v1/instructors/{id}")).body["rating"].clone();
     assert_eq!(rating_before(&li)["evaluation_count"], 0);
+    assert_eq!(
+        rating_before(&li)["rating"],
+        spec_rating(&[]),
+        "the prior alone"
+    );
     let form = form_page(&app, first);
     assert_eq!(form.status, 200, "{}", form.text);
     assert!(form.headers["content-security-policy"]
@@ -671,6 +679,22 @@ fn the_form_refuses_bad_input_and_guessing(backend: Backend) {
         0
     );
     assert_eq!(form_page(&app, &code).status, 200);
+
+    // In English on request, and its answers keep the language.
+    let english = form_page(&app, &format!("{code}?lang=en"));
+    assert_eq!(english.status, 200);
+    assert!(
+        english.text.contains("<html lang=\"en\">")
+            && english.text.contains("Evaluate this session")
+    );
+    assert!(english.text.contains("action=\"?lang=en\""));
+    let again = post_form(
+        &app.base,
+        &format!("{code}?lang=en"),
+        &fields(&[("comment", "ok")]),
+    );
+    assert_eq!(again.status, 422);
+    assert!(again.text.contains("Please score 李明"), "{}", again.text);
 
     // Guessing codes from one address is slowed down; another address is not.
     let statuses: Vec<u16> = (0..6)

@@ -164,6 +164,20 @@ impl Browser {
         self.click(&self.find(&format!("{form} button[type=submit]")));
     }
 
+    /// The page printed on A4 without margins, as the browser's print
+    /// dialog would (print style sheets apply): a PDF.
+    pub fn print_a4(&self) -> Vec<u8> {
+        let data = self.post(
+            "/print",
+            json!({"page": {"width": 21.0, "height": 29.7},
+                   "margin": {"top": 0, "bottom": 0, "left": 0, "right": 0},
+                   "background": true}),
+        );
+        base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap_or_default())
+            .expect("a PDF")
+    }
+
     /// Saves a PNG of the page under `target/console-screenshots/`.
     pub fn screenshot(&self, name: &str) {
         let data = self.command(reqwest::Method::GET, "/screenshot", None);
