@@ -48,6 +48,8 @@ const I18N = {
     exportCsv: '导出 CSV', exportXlsx: '导出 Excel', trend: '走势', trends: { rising: '上升', steady: '平稳', falling: '下降' },
     evaluatedSessions: '测评课程', skipped: '未开放：{0}', codeHint: '手机扫码评价，匿名，限用一次', number: '第 {0} 号',
     skipReasons: { already_open: '已开放', no_confirmed_instructor: '无已确认的授课人员' }, noData: '尚无测评数据。',
+    externalId: '编号', importSheet: '导入表格', dryRun: '仅检查，不写入', imported: '新增 {0}，更新 {1}，未变 {2}',
+    ignoredColumns: '未识别的列（已忽略）：{0}', exportPool: '导出',
   },
   en: {
     app: 'Faculty pool · instructor matching', signin: 'Sign in', signout: 'Sign out', username: 'Username',
@@ -96,6 +98,8 @@ const I18N = {
     trend: 'Trend', trends: { rising: 'Rising', steady: 'Steady', falling: 'Falling' }, evaluatedSessions: 'Evaluated sessions',
     skipped: 'Not opened: {0}', codeHint: 'Scan to evaluate; anonymous, single use', number: 'No. {0}',
     skipReasons: { already_open: 'already open', no_confirmed_instructor: 'no confirmed instructor' }, noData: 'No evaluations yet.',
+    externalId: 'Office number', importSheet: 'Import a sheet', dryRun: 'Check only, write nothing',
+    imported: '{0} created, {1} updated, {2} unchanged', ignoredColumns: 'Columns not read: {0}', exportPool: 'Export',
   },
 };
 
@@ -158,10 +162,10 @@ async function api(method, path, body, extra = {}) {
   for (let attempt = 0; ; attempt++) {
     const headers = { accept: 'application/json' };
     if (auth.token) headers.authorization = `Bearer ${auth.token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-type'] = extra.raw ? (body.type || 'application/octet-stream') : 'application/json';
     if (extra.ifMatch !== undefined) headers['if-match'] = `"${extra.ifMatch}"`;
     const response = await fetch(path, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      method, headers, body: body === undefined || extra.raw ? body : JSON.stringify(body),
     });
     if (response.status === 401 && auth.token && attempt === 0) {
       await signInAgain();
@@ -388,7 +392,26 @@ async function poolPage() {
         h('td', {}, i.expertise.map((e) => `${topicName(e.topic)} ${e.level}`).join('；')),
         h('td', { class: 'num' }, fmt.num(i.rating.rating)))))),
     h('p', { class: 'pager' }, button(t('prev'), () => go(poolQuery.page - 1), { disabled: poolQuery.page <= 1 }),
-      ` ${t('page', list.page, list.total)} `, button(t('next'), () => go(poolQuery.page + 1), { disabled: poolQuery.page >= pages })));
+      ` ${t('page', list.page, list.total)} `, button(t('next'), () => go(poolQuery.page + 1), { disabled: poolQuery.page >= pages })),
+    poolSheets());
+}
+
+/** Export the pool as CSV or XLSX; planners import an office's sheet (checked first if asked). */
+function poolSheets() {
+  const file = h('input', { type: 'file', name: 'sheet', accept: '.csv,.xlsx,text/csv', required: true });
+  const dry = h('input', { type: 'checkbox', name: 'dry_run', checked: true });
+  const out = h('div', { id: 'import-report', role: 'status' });
+  const exporter = (format) => button(`${t('exportPool')} ${format.toUpperCase()}`, () => download(`/api/v1/instructors/export?active=true&format=${format}`, `${t('pool')}.${format}`), { id: `export-pool-${format}` });
+  return h('div', { class: 'panel' },
+    h('p', {}, exporter('csv'), ' ', exporter('xlsx')),
+    ['admin', 'planner'].includes(auth.me.role) ? h('form', { class: 'inline', id: 'import-form', onsubmit: guard(async (e) => {
+      e.preventDefault();
+      const sheet = file.files[0];
+      const report = await api('POST', `/api/v1/instructors/import?dry_run=${dry.checked}`, sheet, { raw: true });
+      out.replaceChildren(h('p', {}, `${report.dry_run ? t('dryRun') : t('saved')} ${t('imported', report.created, report.updated, report.unchanged)}`),
+        report.ignored_columns.length ? h('p', {}, t('ignoredColumns', report.ignored_columns.join('、'))) : null);
+    }) }, field(t('importSheet'), file), field(t('dryRun'), dry), h('button', { type: 'submit' }, t('importSheet'))) : null,
+    out);
 }
 
 async function instructorPage(id) {
@@ -480,6 +503,7 @@ async function instructorForm(id) {
   const path = id ? `/api/v1/instructors/${encodeURIComponent(id)}` : null;
   const i = id ? await api('GET', path) : { kind: 'cadre', expertise: [], methods: [], yearly_capacity: 12, remote_ok: false };
   const f = {
+    external_id: input('external_id', i.external_id, { maxlength: 64 }),
     name: input('name', i.name, { required: true, maxlength: 200 }),
     kind: select('kind', Object.keys(I18N[lang].kinds).map((k) => [k, kindName(k)]), i.kind),
     organisation: input('organisation', i.organisation), title: input('title', i.title),
@@ -494,7 +518,7 @@ async function instructorForm(id) {
     phone: input('phone', i.phone), email: input('email', i.email),
   };
   const body = () => ({
-    name: f.name.value, kind: f.kind.value, organisation: f.organisation.value, title: f.title.value,
+    external_id: f.external_id.value.trim() || null, name: f.name.value, kind: f.kind.value, organisation: f.organisation.value, title: f.title.value,
     tier: f.tier.value || null, city: f.city.value, lat: Number(f.lat.value), lon: Number(f.lon.value),
     expertise: topicLevels(f.expertise.value, 'level'),
     methods: f.methods.value.split(/[,，、]/).map((x) => x.trim()).filter(Boolean),
@@ -508,7 +532,7 @@ async function instructorForm(id) {
       const saved = id ? await api('PUT', path, body(), { ifMatch: i.version }) : await api('POST', '/api/v1/instructors', body());
       location.hash = `#/instructors/${encodeURIComponent(saved.id)}`;
     }) },
-    Object.entries(f).map(([k, el]) => field(t({ yearly_capacity: 'capacity', remote_ok: 'remoteOk', max_travel_km: 'maxTravel' }[k] || k), el)),
+    Object.entries(f).map(([k, el]) => field(t({ yearly_capacity: 'capacity', remote_ok: 'remoteOk', max_travel_km: 'maxTravel', external_id: 'externalId' }[k] || k), el)),
     h('button', { type: 'submit' }, t('save')), ' ', h('a', { href: id ? `#/instructors/${encodeURIComponent(id)}` : '#/pool' }, t('cancel'))));
 }
 

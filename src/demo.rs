@@ -279,6 +279,7 @@ fn seed_pool(pool: &DbPool, rng: &mut StdRng, count: usize) -> anyhow::Result<us
             )
         };
         let input = InstructorInput {
+            external_id: None,
             name: name(rng),
             kind,
             organisation,

@@ -20,6 +20,8 @@ use crate::vocabulary::{Kind, Tier};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InstructorView {
     pub id: String,
+    /// The office's own number (编号).
+    pub external_id: Option<String>,
     pub name: String,
     /// `cadre`, `expert` or `model_figure`.
     pub kind: String,
@@ -73,6 +75,7 @@ impl From<Profile> for InstructorView {
                 .and_then(Tier::from_code)
                 .map(Tier::name_zh),
             id: row.id,
+            external_id: row.external_id,
             name: row.name,
             kind: row.kind,
             organisation: row.organisation,

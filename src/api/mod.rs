@@ -13,6 +13,7 @@ pub mod json;
 pub mod me;
 pub mod pagination;
 pub mod plans;
+pub mod pool_sheets;
 pub mod quality;
 pub mod recommendations;
 pub mod request_target;
@@ -84,6 +85,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(users::change)
         .service(instructors::list)
         .service(instructors::create)
+        .service(pool_sheets::import)
+        .service(pool_sheets::export)
         .service(instructors::get)
         .service(quality::rating_history)
         .service(quality::of_instructor)

@@ -21,9 +21,14 @@ use crate::vocabulary::{Kind, Tier};
 
 /// An instructor's record as a planner writes it (create, or replace under a
 /// version).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstructorInput {
+    /// The office's own number for the instructor (编号), unique; spreadsheet
+    /// imports find the instructor by it.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 64)]
+    pub external_id: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub kind: Kind,
@@ -63,7 +68,7 @@ pub struct InstructorInput {
 }
 
 /// One topic and the level at which the instructor teaches it.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpertiseInput {
     pub topic: String,
@@ -122,6 +127,16 @@ impl InstructorInput {
     /// The rules that need no database.
     pub fn errors(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
+        if let Some(id) = &self.external_id {
+            let id = id.trim();
+            if id.is_empty() || id.chars().count() > 64 {
+                errors.push(FieldError::new(
+                    "external_id",
+                    "length",
+                    "1 to 64 characters when given",
+                ));
+            }
+        }
         rules::text(&mut errors, "name", &self.name);
         rules::text(&mut errors, "city", &self.city);
         rules::coordinates(&mut errors, self.lat, self.lon);
@@ -199,12 +214,14 @@ pub struct InstructorRow {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub external_id: Option<String>,
 }
 
 /// The columns a planner's write sets.
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = instructors, treat_none_as_null = true)]
 struct Editable<'a> {
+    external_id: Option<&'a str>,
     name: &'a str,
     kind: &'a str,
     organisation: &'a str,
@@ -223,6 +240,7 @@ struct Editable<'a> {
 impl<'a> From<&'a InstructorInput> for Editable<'a> {
     fn from(i: &'a InstructorInput) -> Self {
         Self {
+            external_id: i.external_id.as_deref().map(str::trim),
             name: i.name.trim(),
             kind: i.kind.code(),
             organisation: i.organisation.trim(),
@@ -274,10 +292,22 @@ pub fn create(conn: &mut Db, input: &InstructorInput) -> Result<Profile, AppErro
                 instructors::created_at.eq(now),
                 instructors::updated_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(|e| taken(e, input))?;
         replace_expertise_and_methods(conn, &id, input)?;
         profile(conn, &id, now)
     })
+}
+
+/// A duplicate office number is a 409.
+fn taken(e: diesel::result::Error, input: &InstructorInput) -> AppError {
+    super::conflict_if_duplicate(
+        e,
+        format!(
+            "another instructor has the number {}",
+            input.external_id.as_deref().unwrap_or_default()
+        ),
+    )
 }
 
 /// Replaces an instructor's record if `version` is still current (409 if not).
@@ -293,7 +323,8 @@ pub fn update(
         let now = next_version(conn, id, version)?;
         diesel::update(instructors::table.find(id))
             .set(Editable::from(input))
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(|e| taken(e, input))?;
         replace_expertise_and_methods(conn, id, input)?;
         profile(conn, id, now)
     })
@@ -638,4 +669,289 @@ fn stale(conn: &mut Db, id: &str, version: i32) -> AppError {
 /// The 404 of an unknown instructor.
 pub fn not_found(id: &str) -> AppError {
     AppError::NotFound(format!("no instructor {id}"))
+}
+
+/// A row of a spreadsheet import: the instructor it names by system id, if
+/// it does, and the record it gives.
+#[derive(Debug)]
+pub struct ImportRow {
+    pub id: Option<String>,
+    pub input: InstructorInput,
+}
+
+/// What an import does with a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportAction {
+    Created,
+    Updated,
+    /// The row says what is stored already: nothing is written.
+    Unchanged,
+}
+
+/// Why a row cannot be imported: its column (a field code) and the rule.
+#[derive(Debug, Clone)]
+pub struct RowRefusal {
+    pub column: &'static str,
+    pub rule: &'static str,
+    pub detail: String,
+}
+
+/// A row's fate: its action and instructor (none for a row a dry run would
+/// create), or why it cannot be imported.
+pub type RowOutcome = Result<(ImportAction, Option<String>), RowRefusal>;
+
+/// Imports `rows`: a row naming a system `id` updates that instructor, one
+/// whose `external_id` is known updates its instructor, any other creates
+/// one. An update keeps what the sheet has no column for (`given` lists the
+/// columns it has, by field code); a row that says what is stored changes
+/// nothing (no new version). Unless `dry_run`, every row is written in one
+/// transaction, and only if no row is refused: all or none.
+pub fn import(
+    conn: &mut Db,
+    rows: &[ImportRow],
+    given: &[&str],
+    dry_run: bool,
+) -> Result<Vec<RowOutcome>, AppError> {
+    let outcomes = |planned: Vec<Planned>| {
+        planned
+            .into_iter()
+            .map(|p| p.map(|(action, target, _)| (action, target.map(|(id, _)| id))))
+            .collect()
+    };
+    if dry_run {
+        return Ok(outcomes(plan_import(conn, rows, given)?));
+    }
+    for row in rows {
+        AppError::check(row.input.errors())?;
+    }
+    write(conn, |conn| {
+        let planned = plan_import(conn, rows, given)?;
+        if planned.iter().any(Result::is_err) {
+            return Ok(outcomes(planned));
+        }
+        let now = chrono::Utc::now().naive_utc();
+        let mut done = Vec::with_capacity(rows.len());
+        for (row, (action, target, merged)) in rows.iter().zip(planned.into_iter().flatten()) {
+            let input = merged.as_ref().unwrap_or(&row.input);
+            let id = match (action, target) {
+                (ImportAction::Created, _) => {
+                    let id = uuid::Uuid::new_v4().to_string();
+                    diesel::insert_into(instructors::table)
+                        .values((
+                            Editable::from(&row.input),
+                            instructors::id.eq(&id),
+                            instructors::active.eq(true),
+                            instructors::version.eq(1),
+                            instructors::created_at.eq(now),
+                            instructors::updated_at.eq(now),
+                        ))
+                        .execute(conn)
+                        .map_err(|e| taken(e, input))?;
+                    replace_expertise_and_methods(conn, &id, input)?;
+                    id
+                }
+                (ImportAction::Updated, Some((id, version))) => {
+                    next_version(conn, &id, version)?;
+                    diesel::update(instructors::table.find(&id))
+                        .set(Editable::from(input))
+                        .execute(conn)
+                        .map_err(|e| taken(e, input))?;
+                    replace_expertise_and_methods(conn, &id, input)?;
+                    id
+                }
+                (action, target) => {
+                    let (id, _) = target.ok_or_else(|| {
+                        AppError::Internal(anyhow::anyhow!("{action:?} without an instructor"))
+                    })?;
+                    id
+                }
+            };
+            done.push(Ok((action, Some(id))));
+        }
+        Ok(done)
+    })
+}
+
+/// A row's planned action, the instructor (id, version) it touches and,
+/// for one it updates, the record to write: the row with what its sheet has
+/// no column for kept from the stored record.
+type Planned = Result<(ImportAction, Option<(String, i32)>, Option<InstructorInput>), RowRefusal>;
+
+/// What importing `rows` would do, against the pool as it is.
+fn plan_import(
+    conn: &mut Db,
+    rows: &[ImportRow],
+    given: &[&str],
+) -> Result<Vec<Planned>, AppError> {
+    let stored: Vec<InstructorRow> = instructors::table
+        .select(InstructorRow::as_select())
+        .load(conn)?;
+    let by_id: HashMap<&str, &InstructorRow> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
+    let by_number: HashMap<&str, &InstructorRow> = stored
+        .iter()
+        .filter_map(|r| Some((r.external_id.as_deref()?, r)))
+        .collect();
+    let mut targets = Vec::with_capacity(rows.len());
+    let mut numbers: HashMap<&str, usize> = HashMap::new();
+    for (k, row) in rows.iter().enumerate() {
+        let number = row.input.external_id.as_deref().map(str::trim);
+        let target = match (&row.id, number) {
+            (Some(id), _) => match by_id.get(id.as_str()) {
+                Some(found) => Ok(Some(*found)),
+                None => Err(RowRefusal {
+                    column: "id",
+                    rule: "known",
+                    detail: format!("no instructor has the system id {id}"),
+                }),
+            },
+            (None, Some(number)) => Ok(by_number.get(number).copied()),
+            (None, None) => Ok(None),
+        };
+        let target = target.and_then(|target| {
+            let Some(number) = number else {
+                return Ok(target);
+            };
+            if let Some(first) = numbers.insert(number, k) {
+                return Err(RowRefusal {
+                    column: "external_id",
+                    rule: "unique",
+                    detail: format!(
+                        "the number {number} is given twice (row {} of the data)",
+                        first + 1
+                    ),
+                });
+            }
+            match by_number.get(number) {
+                Some(other) if target.is_none_or(|t| t.id != other.id) => Err(RowRefusal {
+                    column: "external_id",
+                    rule: "unique",
+                    detail: format!("{} has the number {number} already", other.name),
+                }),
+                _ => Ok(target),
+            }
+        });
+        targets.push(target);
+    }
+    let touched: Vec<InstructorRow> = targets
+        .iter()
+        .filter_map(|t| t.as_ref().ok().copied().flatten().cloned())
+        .collect();
+    let mut current: HashMap<String, Profile> = HashMap::new();
+    for chunk in touched.chunks(5_000) {
+        for profile in profiles(conn, chunk.to_vec(), chrono::Utc::now().naive_utc())? {
+            current.insert(profile.row.id.clone(), profile);
+        }
+    }
+    Ok(rows
+        .iter()
+        .zip(targets)
+        .map(|(row, target)| {
+            Ok(match target? {
+                None => (ImportAction::Created, None, None),
+                Some(found) => {
+                    let merged = current
+                        .get(&found.id)
+                        .map(|p| kept_where_not_given(&row.input, p, given));
+                    let same = merged
+                        .as_ref()
+                        .zip(current.get(&found.id))
+                        .is_some_and(|(m, p)| says_the_same(p, m));
+                    let action = if same {
+                        ImportAction::Unchanged
+                    } else {
+                        ImportAction::Updated
+                    };
+                    (action, Some((found.id.clone(), found.version)), merged)
+                }
+            })
+        })
+        .collect())
+}
+
+/// `input` with every field whose column (field code) is not `given` taken
+/// from `profile`.
+fn kept_where_not_given(
+    input: &InstructorInput,
+    profile: &Profile,
+    given: &[&str],
+) -> InstructorInput {
+    let row = &profile.row;
+    let keep = |code: &str| !given.contains(&code);
+    let mut merged = input.clone();
+    if keep("external_id") {
+        merged.external_id = row.external_id.clone();
+    }
+    if keep("organisation") {
+        merged.organisation = row.organisation.clone();
+    }
+    if keep("title") {
+        merged.title = row.title.clone();
+    }
+    if keep("tier") {
+        merged.tier = row.tier.as_deref().and_then(Tier::from_code);
+    }
+    if keep("expertise") {
+        merged.expertise = profile
+            .expertise
+            .iter()
+            .map(|e| ExpertiseInput {
+                topic: e.topic.clone(),
+                level: e.level,
+            })
+            .collect();
+    }
+    if keep("methods") {
+        merged.methods = profile.methods.iter().map(|(m, _)| m.clone()).collect();
+    }
+    if keep("remote_ok") {
+        merged.remote_ok = row.remote_ok;
+    }
+    if keep("max_travel_km") {
+        merged.max_travel_km = row.max_travel_km;
+    }
+    if keep("phone") {
+        merged.phone = row.phone.clone();
+    }
+    if keep("email") {
+        merged.email = row.email.clone();
+    }
+    merged
+}
+
+/// Whether `input` would write exactly what `profile` holds.
+fn says_the_same(profile: &Profile, input: &InstructorInput) -> bool {
+    let row = &profile.row;
+    let given = Editable::from(input);
+    let mut expertise: Vec<(&str, i32)> = input
+        .expertise
+        .iter()
+        .map(|e| (e.topic.as_str(), e.level))
+        .collect();
+    expertise.sort_unstable();
+    let mut stored: Vec<(&str, i32)> = profile
+        .expertise
+        .iter()
+        .map(|e| (e.topic.as_str(), e.level))
+        .collect();
+    stored.sort_unstable();
+    let mut methods: Vec<&str> = input.methods.iter().map(String::as_str).collect();
+    methods.sort_unstable();
+    let stored_methods: Vec<&str> = profile.methods.iter().map(|(m, _)| m.as_str()).collect();
+    given.external_id == row.external_id.as_deref()
+        && given.name == row.name
+        && given.kind == row.kind
+        && given.organisation == row.organisation
+        && given.title == row.title
+        && given.tier == row.tier.as_deref()
+        && given.city == row.city
+        && given.lat == row.lat
+        && given.lon == row.lon
+        && given.yearly_capacity == row.yearly_capacity
+        && given.remote_ok == row.remote_ok
+        && given.max_travel_km == row.max_travel_km
+        && given.phone == row.phone.as_deref()
+        && given.email == row.email.as_deref()
+        && expertise == stored
+        && methods == stored_methods
 }

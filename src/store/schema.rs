@@ -43,6 +43,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        external_id -> Nullable<Text>,
     }
 }
 

@@ -19,6 +19,7 @@ mod faults;
 mod hardening;
 mod instructors;
 mod operations;
+mod pool_sheets;
 mod queue;
 mod ratings;
 mod recommendations;

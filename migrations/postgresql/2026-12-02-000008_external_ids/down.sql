@@ -1,0 +1,2 @@
+DROP INDEX instructors_by_external_id;
+ALTER TABLE instructors DROP COLUMN external_id;

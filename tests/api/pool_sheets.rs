@@ -1,0 +1,263 @@
+//! The pool in and out as a spreadsheet: CSV in UTF-8 and in GBK, XLSX,
+//! dry runs, broken rows named at their cells, upserts by the office's own
+//! number, and export → import changing nothing.
+
+use serde_json::{json, Value};
+
+use crate::support::{create_instructor, Backend, Client, TestApp};
+
+/// Posts a sheet to the import as `content_type`.
+fn import(client: &Client, query: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/instructors/import{query}", client.base))
+        .bearer_auth(client.token.as_deref().unwrap())
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(Value::Null))
+}
+
+fn export(client: &Client, format: &str) -> Vec<u8> {
+    let r = reqwest::blocking::Client::new()
+        .get(format!(
+            "{}/api/v1/instructors/export?format={format}",
+            client.base
+        ))
+        .bearer_auth(client.token.as_deref().unwrap())
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.bytes().unwrap().to_vec()
+}
+
+fn rules(body: &Value) -> Vec<(String, String)> {
+    body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors in {body}"))
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+const SHEET: &str = "编号,姓名,类别,单位,职务,层级,城市,纬度,经度,专长,授课方式,年度课时上限,接受远程,最远出行公里,电话,邮箱,备注\n\
+HB-001,李明,信访干部,湖北省信访局,处长,省级,武汉,30.59,114.30,办信:4；接访:3,讲授式、案例式,8,是,800,027-8888 6666,li@example.cn,老教员\n\
+HB-002,王芳,专家,华中师范大学,教授,,武汉,30.52,114.36,法治信访:5,研讨式,4,否,,,,\n\
+,赵强,先进典型人物,襄阳市信访局,,市级,襄阳,32.01,112.12,接访:4,现场教学,2,否,300,,,\n";
+
+fn spreadsheets_in_and_out(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let office = app.client("office", None);
+    let count = || app.db().count("SELECT count(*) AS count FROM instructors");
+    let csv = "text/csv";
+
+    // A dry run reports every row and writes nothing.
+    let (status, report) = import(&planner, "?dry_run=true", csv, SHEET.as_bytes().to_vec());
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (&report["created"], &report["dry_run"]),
+        (&json!(3), &json!(true))
+    );
+    assert_eq!(report["ignored_columns"], json!(["备注"]));
+    assert_eq!(report["rows"][0]["row"], 2);
+    assert_eq!(count(), 0);
+    let (status, _) = import(&office, "", csv, SHEET.as_bytes().to_vec());
+    assert_eq!(status, 403);
+
+    // The import itself: Chinese names become codes.
+    let (status, report) = import(&planner, "", csv, SHEET.as_bytes().to_vec());
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["created"], 3);
+    assert_eq!(count(), 3);
+    let li = report["rows"][0]["instructor"].as_str().unwrap().to_owned();
+    let profile = planner.get(&format!("/api/v1/instructors/{li}")).body;
+    assert_eq!(profile["external_id"], "HB-001");
+    assert_eq!(
+        (&profile["kind"], &profile["tier"]),
+        (&json!("cadre"), &json!("provincial"))
+    );
+    let expertise: Vec<(&str, i64)> = profile["expertise"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["topic"].as_str().unwrap(), e["level"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        expertise,
+        [("letter-handling", 4), ("visitor-reception", 3)]
+    );
+    assert_eq!(profile["methods"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        (&profile["remote_ok"], &profile["max_travel_km"]),
+        (&json!(true), &json!(800.0))
+    );
+
+    // Broken rows: every broken cell named, nothing written.
+    let broken = "姓名,类别,城市,纬度,经度,年度课时上限,专长,编号\n\
+孙丽,信访干部,武汉,30.59,114.30,8,办信:4,HB-010\n\
+周杰,教授,武汉,30.59,114.30,8,办信:4,HB-011\n\
+吴敏,专家,武汉,95,114.30,8,办信:7；统计:2,HB-010\n";
+    let (status, problem) = import(&planner, "", csv, broken.as_bytes().to_vec());
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(
+        rules(&problem),
+        [
+            ("rows[3].kind".into(), "known".into()),
+            ("rows[4].expertise".into(), "topic_levels".into()),
+            ("rows[4].lat".into(), "latitude".into()),
+            ("rows[4].external_id".into(), "unique".into()),
+        ],
+        "{problem}"
+    );
+    let details: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert!(details[0].starts_with("B3 类别: "), "{details:?}");
+    assert!(details[2].starts_with("D4 纬度: "), "{details:?}");
+    assert_eq!(count(), 3);
+
+    // GBK, as Excel on Chinese Windows saves it: upserts by 编号.
+    let changed = "编号,姓名,类别,城市,纬度,经度,年度课时上限,专长\n\
+HB-001,李明,信访干部,武汉,30.59,114.30,10,办信:4；接访:3\n\
+HB-002,王芳,专家,武汉,30.52,114.36,4,法治信访:5\n\
+HB-003,钱伟,信访干部,宜昌,30.69,111.29,6,督查:3\n";
+    let (gbk, _, lossy) = encoding_rs::GBK.encode(changed);
+    assert!(!lossy);
+    let (status, problem) = import(&planner, "?encoding=utf-8", csv, gbk.to_vec());
+    assert_eq!(
+        rules(&problem),
+        [("encoding".into(), "decodable".into())],
+        "{status}"
+    );
+    let versions =
+        |id: &str| planner.get(&format!("/api/v1/instructors/{id}")).body["version"].clone();
+    let wang = planner.get("/api/v1/instructors?q=王芳").body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wang_version = versions(&wang);
+    let (status, report) = import(&planner, "", csv, gbk.to_vec());
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (&report["created"], &report["updated"], &report["unchanged"]),
+        (&json!(1), &json!(1), &json!(1)),
+        "{report}"
+    );
+    let li_now = planner.get(&format!("/api/v1/instructors/{li}")).body;
+    assert_eq!(li_now["yearly_capacity"], 10);
+    assert_eq!(
+        (
+            &li_now["organisation"],
+            &li_now["methods"].as_array().unwrap().len()
+        ),
+        (&json!("湖北省信访局"), &2),
+        "what the sheet has no column for is kept"
+    );
+    assert_eq!(count(), 4);
+    assert_eq!(
+        versions(&wang),
+        wang_version,
+        "an unchanged row writes nothing"
+    );
+
+    // A number taken by another instructor is refused, through the API too.
+    let clash = "系统编号,编号,姓名,类别,城市,纬度,经度,年度课时上限\n".to_owned()
+        + &format!("{wang},HB-001,王芳,专家,武汉,30.52,114.36,4\n");
+    let (status, problem) = import(&planner, "", csv, clash.into_bytes());
+    assert_eq!(status, 422);
+    assert_eq!(
+        rules(&problem),
+        [("rows[2].external_id".into(), "unique".into())]
+    );
+    let r = planner.post(
+        "/api/v1/instructors",
+        &crate::support::instructor("重号", json!({"external_id": "HB-001"})),
+    );
+    assert_eq!(r.problem(409)["type"], "/problems/duplicate");
+    create_instructor(&planner, "无编号", json!({}));
+
+    // Export → import changes nothing, in CSV and in XLSX.
+    let all_versions = || {
+        let mut v: Vec<(String, i64)> = planner.get("/api/v1/instructors?per_page=100").body
+            ["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["id"].as_str().unwrap().to_owned(),
+                    i["version"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = all_versions();
+    let exported = export(&office, "csv");
+    assert!(exported.starts_with(b"\xEF\xBB\xBF"));
+    assert!(String::from_utf8_lossy(&exported).contains("办信:4；接访:3"));
+    let (status, report) = import(&planner, "", csv, exported);
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (&report["unchanged"], &report["created"]),
+        (&json!(5), &json!(0)),
+        "{report}"
+    );
+    let xlsx = export(&office, "xlsx");
+    let (status, report) = import(
+        &planner,
+        "",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        xlsx,
+    );
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["unchanged"], 5, "{report}");
+    assert_eq!(all_versions(), before);
+
+    // An XLSX with a broken row: the row number the sheet shows.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, title) in ["姓名", "类别", "城市", "纬度", "经度", "年度课时上限"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *title).unwrap();
+    }
+    for (r, row) in [("郑好", "专家", "武汉", 30.5), ("冯晓", "专家", "", 30.5)]
+        .iter()
+        .enumerate()
+    {
+        let r = r as u32 + 1;
+        sheet.write_string(r, 0, row.0).unwrap();
+        sheet.write_string(r, 1, row.1).unwrap();
+        sheet.write_string(r, 2, row.2).unwrap();
+        sheet.write_number(r, 3, row.3).unwrap();
+        sheet.write_number(r, 4, 114.3).unwrap();
+        sheet.write_number(r, 5, 3).unwrap();
+    }
+    let (status, problem) = import(
+        &planner,
+        "",
+        "application/octet-stream",
+        book.save_to_buffer().unwrap(),
+    );
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(
+        rules(&problem),
+        [("rows[3].city".into(), "non_empty".into())]
+    );
+    assert_eq!(count(), 5);
+}
+
+crate::both_backends!(spreadsheets_in_and_out);
