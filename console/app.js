@@ -401,13 +401,13 @@ function poolSheets() {
   const file = h('input', { type: 'file', name: 'sheet', accept: '.csv,.xlsx,text/csv', required: true });
   const dry = h('input', { type: 'checkbox', name: 'dry_run', checked: true });
   const out = h('div', { id: 'import-report', role: 'status' });
-  const exporter = (format) => button(`${t('exportPool')} ${format.toUpperCase()}`, () => download(`/api/v1/instructors/export?active=true&format=${format}`, `${t('pool')}.${format}`), { id: `export-pool-${format}` });
+  const exporter = (format) => button(`${t('exportPool')} ${format.toUpperCase()}`, () => download(`/api/v1/pool/export?active=true&format=${format}`, `${t('pool')}.${format}`), { id: `export-pool-${format}` });
   return h('div', { class: 'panel' },
     h('p', {}, exporter('csv'), ' ', exporter('xlsx')),
     ['admin', 'planner'].includes(auth.me.role) ? h('form', { class: 'inline', id: 'import-form', onsubmit: guard(async (e) => {
       e.preventDefault();
       const sheet = file.files[0];
-      const report = await api('POST', `/api/v1/instructors/import?dry_run=${dry.checked}`, sheet, { raw: true });
+      const report = await api('POST', `/api/v1/pool/import?dry_run=${dry.checked}`, sheet, { raw: true });
       out.replaceChildren(h('p', {}, `${report.dry_run ? t('dryRun') : t('saved')} ${t('imported', report.created, report.updated, report.unchanged)}`),
         report.ignored_columns.length ? h('p', {}, t('ignoredColumns', report.ignored_columns.join('、'))) : null);
     }) }, field(t('importSheet'), file), field(t('dryRun'), dry), h('button', { type: 'submit' }, t('importSheet'))) : null,

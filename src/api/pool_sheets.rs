@@ -76,7 +76,7 @@ pub struct ImportReport {
     ),
     security(("bearer" = []))
 )]
-#[post("/api/v1/instructors/import")]
+#[post("/api/v1/pool/import")]
 pub async fn import(
     _caller: Planner,
     pool: web::Data<DbPool>,
@@ -156,7 +156,7 @@ pub async fn import(
     ),
     security(("bearer" = []))
 )]
-#[get("/api/v1/instructors/export")]
+#[get("/api/v1/pool/export")]
 pub async fn export(
     _caller: Reader,
     pool: web::Data<DbPool>,

@@ -732,23 +732,13 @@ pub fn import(
         }
         let now = chrono::Utc::now().naive_utc();
         let mut done = Vec::with_capacity(rows.len());
+        let mut created = Vec::new();
         for (row, (action, target, merged)) in rows.iter().zip(planned.into_iter().flatten()) {
             let input = merged.as_ref().unwrap_or(&row.input);
             let id = match (action, target) {
                 (ImportAction::Created, _) => {
                     let id = uuid::Uuid::new_v4().to_string();
-                    diesel::insert_into(instructors::table)
-                        .values((
-                            Editable::from(&row.input),
-                            instructors::id.eq(&id),
-                            instructors::active.eq(true),
-                            instructors::version.eq(1),
-                            instructors::created_at.eq(now),
-                            instructors::updated_at.eq(now),
-                        ))
-                        .execute(conn)
-                        .map_err(|e| taken(e, input))?;
-                    replace_expertise_and_methods(conn, &id, input)?;
+                    created.push((id.clone(), &row.input));
                     id
                 }
                 (ImportAction::Updated, Some((id, version))) => {
@@ -769,8 +759,81 @@ pub fn import(
             };
             done.push(Ok((action, Some(id))));
         }
+        insert_many(conn, &created, now)?;
         Ok(done)
     })
+}
+
+/// Runs `$body` with `$c` the backend's own connection: diesel's
+/// multi-backend connection cannot insert many rows in one statement.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            Db::Postgresql($c) => $body,
+            Db::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// Inserts new instructors with their expertise and methods, many rows a
+/// statement (each within both backends' limit of bound parameters).
+fn insert_many(
+    conn: &mut Db,
+    created: &[(String, &InstructorInput)],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    for chunk in created.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(id, input)| {
+                (
+                    Editable::from(*input),
+                    instructors::id.eq(id.as_str()),
+                    instructors::active.eq(true),
+                    instructors::version.eq(1),
+                    instructors::created_at.eq(now),
+                    instructors::updated_at.eq(now),
+                )
+            })
+            .collect();
+        on_backend!(conn, |c| diesel::insert_into(instructors::table)
+            .values(&rows)
+            .execute(c))?;
+        let expertise: Vec<_> = chunk
+            .iter()
+            .flat_map(|(id, input)| {
+                input.expertise.iter().map(move |e| {
+                    (
+                        instructor_expertise::instructor_id.eq(id.as_str()),
+                        instructor_expertise::topic.eq(e.topic.as_str()),
+                        instructor_expertise::level.eq(e.level),
+                    )
+                })
+            })
+            .collect();
+        if !expertise.is_empty() {
+            on_backend!(conn, |c| diesel::insert_into(instructor_expertise::table)
+                .values(&expertise)
+                .execute(c))?;
+        }
+        let methods: Vec<_> = chunk
+            .iter()
+            .flat_map(|(id, input)| {
+                input.methods.iter().map(move |m| {
+                    (
+                        instructor_methods::instructor_id.eq(id.as_str()),
+                        instructor_methods::method.eq(m.as_str()),
+                    )
+                })
+            })
+            .collect();
+        if !methods.is_empty() {
+            on_backend!(conn, |c| diesel::insert_into(instructor_methods::table)
+                .values(&methods)
+                .execute(c))?;
+        }
+    }
+    Ok(())
 }
 
 /// A row's planned action, the instructor (id, version) it touches and,

@@ -9,7 +9,7 @@ use crate::support::{create_instructor, Backend, Client, TestApp};
 /// Posts a sheet to the import as `content_type`.
 fn import(client: &Client, query: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
     let r = reqwest::blocking::Client::new()
-        .post(format!("{}/api/v1/instructors/import{query}", client.base))
+        .post(format!("{}/api/v1/pool/import{query}", client.base))
         .bearer_auth(client.token.as_deref().unwrap())
         .header("content-type", content_type)
         .body(body)
@@ -22,7 +22,7 @@ fn import(client: &Client, query: &str, content_type: &str, body: Vec<u8>) -> (u
 fn export(client: &Client, format: &str) -> Vec<u8> {
     let r = reqwest::blocking::Client::new()
         .get(format!(
-            "{}/api/v1/instructors/export?format={format}",
+            "{}/api/v1/pool/export?format={format}",
             client.base
         ))
         .bearer_auth(client.token.as_deref().unwrap())
