@@ -408,8 +408,10 @@ function poolSheets() {
       e.preventDefault();
       const sheet = file.files[0];
       const report = await api('POST', `/api/v1/pool/import?dry_run=${dry.checked}`, sheet, { raw: true });
-      out.replaceChildren(h('p', {}, `${report.dry_run ? t('dryRun') : t('saved')} ${t('imported', report.created, report.updated, report.unchanged)}`),
-        report.ignored_columns.length ? h('p', {}, t('ignoredColumns', report.ignored_columns.join('、'))) : null);
+      const summary = [t('imported', report.created, report.updated, report.unchanged),
+        report.ignored_columns.length ? t('ignoredColumns', report.ignored_columns.join('、')) : ''].join(' ');
+      if (report.dry_run) out.replaceChildren(`${t('dryRun')}：${summary}`);
+      else { notice = `${t('saved')} ${summary}`; render(); }
     }) }, field(t('importSheet'), file), field(t('dryRun'), dry), h('button', { type: 'submit' }, t('importSheet'))) : null,
     out);
 }

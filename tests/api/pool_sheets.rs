@@ -260,4 +260,34 @@ HB-003,钱伟,信访干部,宜昌,30.69,111.29,6,督查:3\n";
     assert_eq!(count(), 5);
 }
 
-crate::both_backends!(spreadsheets_in_and_out);
+/// A planner checks, then imports, a sheet from the pool page.
+fn importing_from_the_console(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    app.add_user("planner2", "planner", None);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("师资库.csv");
+    std::fs::write(&path, SHEET).unwrap();
+    let browser = crate::webdriver::Browser::start();
+    crate::console::sign_in(&browser, &app.base, "planner2", "#/pool");
+    browser.choose_file(&browser.find("#import-form input[name=sheet]"), &path);
+    browser.click(&browser.find("#import-form button[type=submit]"));
+    browser.wait_for("#import-report", |t| {
+        t.contains("仅检查") && t.contains("新增 3")
+    });
+    assert!(browser
+        .text(&browser.find("#import-report"))
+        .contains("备注"));
+    assert_eq!(
+        app.db().count("SELECT count(*) AS count FROM instructors"),
+        0
+    );
+    browser.click(&browser.find("#import-form input[name=dry_run]"));
+    browser.click(&browser.find("#import-form button[type=submit]"));
+    browser.wait_for("#notice", |t| t.contains("已保存") && t.contains("新增 3"));
+    browser.wait_for("#pool", |t| t.contains("李明") && t.contains("赵强"));
+    assert_eq!(planner.get("/api/v1/instructors").body["total"], 3);
+    browser.screenshot("pool-import");
+}
+
+crate::both_backends!(spreadsheets_in_and_out, importing_from_the_console);

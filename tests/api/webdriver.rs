@@ -155,6 +155,14 @@ impl Browser {
         );
     }
 
+    /// Chooses the file at `path` in a file input, as a user would.
+    pub fn choose_file(&self, element: &Element, path: &std::path::Path) {
+        self.post(
+            &format!("/element/{}/value", element.0),
+            json!({"text": path.to_string_lossy()}),
+        );
+    }
+
     /// Fills the named controls inside `form` and submits it.
     pub fn submit(&self, form: &str, values: &[(&str, &str)]) {
         for (name, value) in values {
