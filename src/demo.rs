@@ -135,6 +135,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         DbKind::Sqlite,
         config.clone(),
         doorbell.clone(),
+        crate::metrics::Metrics::new(crate::metrics::Access::Off)?,
     )?;
     doorbell.ring();
     let run = loop {

@@ -8,6 +8,7 @@ mod demo;
 mod error;
 mod evaluation_sheet;
 mod export;
+mod metrics;
 mod pool_sheet;
 mod problem_details;
 mod qr;

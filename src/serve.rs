@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::api;
 use crate::auth::{self, TokenKeys};
+use crate::metrics::{self, Metrics};
 use crate::staffing::recommend::PoolCache;
 use crate::staffing::runs::{self, Doorbell, WorkerConfig};
 use crate::store::{self, settings, DbKind};
@@ -63,6 +64,13 @@ pub struct ServeArgs {
     /// of the planner's own request.
     #[arg(long, env = "PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Serve `GET /metrics` (Prometheus); `off` answers 404 there.
+    #[arg(long, env = "METRICS", default_value = "on", value_parser = ["on", "off"])]
+    pub metrics: String,
+    /// A token `GET /metrics` requires as `Authorization: Bearer …`
+    /// (none: open to whoever reaches the port).
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// Where the data lives.
@@ -110,13 +118,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_time_limit_s: args.max_time_limit_s,
     };
     let doorbell = Arc::new(Doorbell::default());
-    runs::start_workers(pool.clone(), kind, workers.clone(), doorbell.clone())?;
+    let access = match (args.metrics.as_str(), args.metrics_token) {
+        ("off", _) => metrics::Access::Off,
+        (_, Some(token)) => metrics::Access::Token(token),
+        (_, None) => metrics::Access::Open,
+    };
+    let metrics = Metrics::new(access)?;
+    let http_metrics = metrics.http()?;
+    runs::start_workers(
+        pool.clone(),
+        kind,
+        workers.clone(),
+        doorbell.clone(),
+        metrics.clone(),
+    )?;
     record_delivered_sessions(pool.clone())?;
     let workers = web::Data::new(workers);
     let doorbell = web::Data::new(doorbell);
     let cache = web::Data::new(PoolCache::new(Duration::from_secs(args.pool_cache_ttl_s)));
     let pool = web::Data::new(pool);
     let public_url = web::Data::new(api::evaluations::PublicUrl(args.public_url));
+    let metrics = web::Data::new(metrics);
     let body_limit = args.body_limit_bytes;
     let document = api::document();
     let paths = web::Data::new(api::PathMethods::of(&document));
@@ -148,12 +170,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 }
             })
             .wrap(TracingLogger::default())
+            .wrap(http_metrics.clone())
             .app_data(pool.clone())
             .app_data(keys.clone())
             .app_data(workers.clone())
             .app_data(doorbell.clone())
             .app_data(cache.clone())
             .app_data(public_url.clone())
+            .app_data(metrics.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(api::json::query_config())
             .app_data(paths.clone())

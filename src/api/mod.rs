@@ -256,12 +256,13 @@ impl PathMethods {
 }
 
 /// Everything the service answers: the API of [`routes`], the web console,
-/// the trainees' evaluation form, the browsable `document`, and a problem
-/// body for every path or method it does not know.
+/// the trainees' evaluation form, the metrics, the browsable `document`, and
+/// a problem body for every path or method it does not know.
 pub fn configure(cfg: &mut web::ServiceConfig, document: Document) {
     routes(&mut ServiceConfig::new(cfg));
     crate::console::configure(cfg);
     crate::trainee_form::configure(cfg);
+    crate::metrics::configure(cfg);
     cfg.route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document))
         .default_service(web::to(unknown));

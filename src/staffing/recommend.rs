@@ -105,6 +105,11 @@ impl PoolCache {
         }
     }
 
+    /// How old the snapshot is, if one was built.
+    pub fn age(&self) -> Option<Duration> {
+        self.current().ok().flatten().map(|s| s.built.elapsed())
+    }
+
     fn current(&self) -> Result<Option<Arc<Snapshot>>, AppError> {
         Ok(self.shared.current.lock().map_err(|_| poisoned())?.clone())
     }

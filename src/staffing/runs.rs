@@ -16,6 +16,7 @@ use diesel::sql_types::{Text, Timestamp};
 
 use super::problem::{self, DroppedPin, RunRequest};
 use crate::error::AppError;
+use crate::metrics::Metrics;
 use crate::store::plans;
 use crate::store::schema::staffing_runs;
 use crate::store::{write, write_bookkeeping, Db, DbKind, DbPool};
@@ -327,7 +328,14 @@ fn finish(
 
 /// Builds the run's problem, solves it and stores the outcome, renewing the
 /// lease meanwhile.
-fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Result<(), AppError> {
+fn execute(
+    pool: &DbPool,
+    id: &str,
+    worker: &str,
+    config: &WorkerConfig,
+    metrics: &Metrics,
+) -> Result<(), AppError> {
+    let started = std::time::Instant::now();
     let mut conn = pool.get()?;
     let run = get(&mut conn, id)?;
     let request = run.request()?;
@@ -339,6 +347,7 @@ fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Resu
         Ok(built) => built,
         Err(AppError::Validation(errors)) => {
             let detail = serde_json::to_string(&errors).unwrap_or_default();
+            metrics.run_finished("failed", started.elapsed().as_secs_f64(), None);
             return finish(&mut conn, id, worker, Err(detail), &[]);
         }
         Err(e) => return Err(e),
@@ -371,6 +380,15 @@ fn execute(pool: &DbPool, id: &str, worker: &str, config: &WorkerConfig) -> Resu
         .lock()
         .map(|s| s.progress.clone())
         .unwrap_or_default();
+    let solved = solution.as_ref().ok().map(|s| {
+        let status = match s.status {
+            solver::Status::Optimal => "optimal",
+            solver::Status::TimeLimit => "time_limit",
+        };
+        (status, s.gap)
+    });
+    let outcome_name = if solved.is_some() { "done" } else { "failed" };
+    metrics.run_finished(outcome_name, started.elapsed().as_secs_f64(), solved);
     let outcome = solution.and_then(|solution| {
         serde_json::to_string(&solution)
             .map(|json| Solved {
@@ -488,11 +506,17 @@ pub fn start_workers(
     kind: DbKind,
     config: WorkerConfig,
     doorbell: Arc<Doorbell>,
+    metrics: Arc<Metrics>,
 ) -> anyhow::Result<()> {
     recover(&mut *pool.get()?, kind == DbKind::Sqlite)?;
     let process = uuid::Uuid::new_v4().simple().to_string();
     for n in 0..config.concurrency {
-        let (pool, config, doorbell) = (pool.clone(), config.clone(), doorbell.clone());
+        let (pool, config, doorbell, metrics) = (
+            pool.clone(),
+            config.clone(),
+            doorbell.clone(),
+            metrics.clone(),
+        );
         let worker = format!("{}-{n}", &process[..12]);
         std::thread::Builder::new()
             .name(format!("staffing-worker-{n}"))
@@ -506,7 +530,7 @@ pub fn start_workers(
                         tracing::info!(run = %id, %worker, "staffing run started");
                         let executed =
                             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                execute(&pool, &id, &worker, &config)
+                                execute(&pool, &id, &worker, &config, &metrics)
                             }));
                         match executed {
                             Ok(Ok(())) => tracing::info!(run = %id, "staffing run finished"),

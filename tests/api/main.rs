@@ -18,6 +18,7 @@ mod evaluations;
 mod faults;
 mod hardening;
 mod instructors;
+mod metrics;
 mod operations;
 mod pool_sheets;
 mod queue;
