@@ -20,6 +20,14 @@ pub enum ExportFormat {
     Xlsx,
 }
 
+/// The `?format=` of a download.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportAs {
+    /// `csv` (default) or `xlsx`.
+    pub format: Option<ExportFormat>,
+}
+
 /// One cell: text, a number, or nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {

@@ -6,9 +6,9 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::quality::ExportAs;
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
+use crate::export::ExportAs;
 use crate::pool_sheet::{self, Encoding, Vocabulary};
 use crate::problem_details::ProblemDetails;
 use crate::store::instructors::{self, ImportAction, InstructorFilter};

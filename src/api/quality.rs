@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use super::instructors::naive_or_now;
 use crate::auth::{Caller, Reader};
 use crate::error::AppError;
-use crate::export::{Cell, ExportFormat, Table};
+use crate::export::{Cell, ExportAs, Table};
 use crate::problem_details::ProblemDetails;
 use crate::store::quality::{self, InstructorQuality, PlanQuality, RatingPoint};
 use crate::store::{self, DbPool};
@@ -54,14 +54,6 @@ pub struct PlanScope {
     /// Sessions whose mean score is below this (1–5, default 3.5) are marked.
     #[param(minimum = 1, maximum = 5)]
     pub threshold: Option<f64>,
-}
-
-/// The file format of an export.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ExportAs {
-    /// `csv` (default) or `xlsx`.
-    pub format: Option<ExportFormat>,
 }
 
 impl PlanScope {
