@@ -49,7 +49,7 @@ const I18N = {
     evaluatedSessions: '测评课程', skipped: '未开放：{0}', codeHint: '手机扫码评价，匿名，限用一次', number: '第 {0} 号',
     skipReasons: { already_open: '已开放', no_confirmed_instructor: '无已确认的授课人员' }, noData: '尚无测评数据。',
     externalId: '编号', importSheet: '导入表格', dryRun: '仅检查，不写入', imported: '新增 {0}，更新 {1}，未变 {2}',
-    ignoredColumns: '未识别的列（已忽略）：{0}', exportPool: '导出',
+    ignoredColumns: '未识别的列（已忽略）：{0}', exportPool: '导出', exportPlan: '导出排课表',
   },
   en: {
     app: 'Faculty pool · instructor matching', signin: 'Sign in', signout: 'Sign out', username: 'Username',
@@ -100,6 +100,7 @@ const I18N = {
     skipReasons: { already_open: 'already open', no_confirmed_instructor: 'no confirmed instructor' }, noData: 'No evaluations yet.',
     externalId: 'Office number', importSheet: 'Import a sheet', dryRun: 'Check only, write nothing',
     imported: '{0} created, {1} updated, {2} unchanged', ignoredColumns: 'Columns not read: {0}', exportPool: 'Export',
+    exportPlan: 'Export the staffing',
   },
 };
 
@@ -637,7 +638,8 @@ async function boardPage(id) {
   const classes = [...plan.classes].sort((a, b) => a.start_date.localeCompare(b.start_date) || a.name.localeCompare(b.name));
   return h('section', { id: 'board' },
     h('h1', {}, `${t('board')}：${plan.name}`, ' ', h('small', {}, h('a', { href: `#/plans/${enc}` }, t('edit')), ' · ',
-      h('a', { href: `#/plans/${enc}/quality`, id: 'open-quality' }, t('quality')))),
+      h('a', { href: `#/plans/${enc}/quality`, id: 'open-quality' }, t('quality')), ' · ',
+      button(t('exportPlan'), () => download(`/api/v1/plans/${enc}/export?format=xlsx`, `${plan.name}-排课表.xlsx`), { class: 'mini', id: 'export-plan' }))),
     planner ? runPanel(id, latest) : runStatus(latest),
     h('div', { id: 'changes' }),
     exclusions.length ? h('details', {}, h('summary', {}, `${t('exclusions')} (${exclusions.length})`),

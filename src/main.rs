@@ -9,6 +9,7 @@ mod error;
 mod evaluation_sheet;
 mod export;
 mod metrics;
+mod plan_sheet;
 mod pool_sheet;
 mod problem_details;
 mod qr;

@@ -112,6 +112,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(plans::get_session)
         .service(plans::update_session)
         .service(plans::delete_session)
+        .service(plans::export)
         .service(evaluations::open)
         .service(evaluations::update)
         .service(evaluations::get)

@@ -8,12 +8,15 @@ use utoipa::ToSchema;
 use super::json::JsonBody;
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
+use crate::export::ExportAs;
+use crate::plan_sheet;
 use crate::problem_details::ProblemDetails;
+use crate::store::assignments::{self, AssignmentFilter};
 use crate::store::plans::{
     self, class_kind_name, ClassDetail, ClassInput, ClassRow, PlanInput, PlanRow, SessionDetail,
     SessionInput,
 };
-use crate::store::{self, DbPool};
+use crate::store::{self, instructors, DbPool};
 use crate::vocabulary::Tier;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -343,4 +346,44 @@ pub async fn delete_session(
 ) -> Result<HttpResponse, AppError> {
     store::run(&pool, move |conn| plans::delete_session(conn, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The staffed plan as a sheet to print (排课表): one row per session and
+/// instructor holding it (proposed or confirmed), with class, venue, time,
+/// topics, state and the great-circle km of the instructor's trip; a
+/// session short of instructors says how many are missing.
+#[utoipa::path(
+    tag = "plans",
+    params(("id" = String, Path), ExportAs),
+    responses(
+        (status = 200, description = "CSV (UTF-8 with a byte order mark) or XLSX",
+         content(
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+         )),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/plans/{id}/export")]
+pub async fn export(
+    _caller: Reader,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+    export_as: web::Query<ExportAs>,
+) -> Result<HttpResponse, AppError> {
+    let table = store::run(&pool, move |conn| {
+        let plan = plans::plan(conn, &id)?;
+        let classes = plans::classes_of(conn, &id, None)?;
+        let filter = AssignmentFilter {
+            plan: Some(id.clone()),
+            ..AssignmentFilter::default()
+        };
+        let held = assignments::list(conn, &filter)?;
+        let ids: Vec<&str> = held.iter().map(|a| a.instructor_id.as_str()).collect();
+        let homes = instructors::homes(conn, &ids)?;
+        Ok(plan_sheet::table(&plan, &classes, &held, &homes))
+    })
+    .await?;
+    table.response(export_as.format.unwrap_or_default())
 }

@@ -671,6 +671,20 @@ pub fn not_found(id: &str) -> AppError {
     AppError::NotFound(format!("no instructor {id}"))
 }
 
+/// The home coordinates (latitude, longitude) of the instructors `ids`.
+pub fn homes(conn: &mut Db, ids: &[&str]) -> QueryResult<HashMap<String, (f64, f64)>> {
+    let mut homes = HashMap::new();
+    for chunk in ids.chunks(5_000) {
+        homes.extend(
+            instructors::table
+                .filter(instructors::id.eq_any(chunk))
+                .select((instructors::id, (instructors::lat, instructors::lon)))
+                .load::<(String, (f64, f64))>(conn)?,
+        );
+    }
+    Ok(homes)
+}
+
 /// A row of a spreadsheet import: the instructor it names by system id, if
 /// it does, and the record it gives.
 #[derive(Debug)]

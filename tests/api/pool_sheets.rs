@@ -290,4 +290,101 @@ fn importing_from_the_console(backend: Backend) {
     browser.screenshot("pool-import");
 }
 
-crate::both_backends!(spreadsheets_in_and_out, importing_from_the_console);
+/// SPEC 5.2's distance, written out here: haversine on a 6371.0088 km sphere.
+fn great_circle_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let h = ((p2 - p1) / 2.0).sin().powi(2)
+        + p1.cos() * p2.cos() * ((lon2 - lon1).to_radians() / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * h.sqrt().asin()
+}
+
+/// A staffed plan printed as a sheet: every held place, who and how far.
+fn a_staffed_plan_as_a_sheet(backend: Backend) {
+    use calamine::{DataType, Reader};
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let office = app.client("office", None);
+    crate::staffing::seed_pool(&planner);
+    let (plan, class, _) = crate::staffing::seed_plan(&planner);
+    let run = crate::staffing::staff(&planner, &plan, json!({}));
+    crate::staffing::apply(&planner, &run);
+    // One more session nobody can teach: the sheet says it is short.
+    let short = planner.post(
+        &format!("/api/v1/classes/{class}/sessions"),
+        &json!({"title": "环保领域信访", "start": "2027-03-10T09:00:00+08:00",
+                "end": "2027-03-10T12:00:00+08:00", "needed": 2,
+                "topics": [{"topic": "environmental-protection", "min_level": 5}]}),
+    );
+    assert_eq!(short.status, 201, "{}", short.body);
+    let held = planner
+        .get(&format!("/api/v1/assignments?plan={plan}"))
+        .body;
+    let held = held.as_array().unwrap();
+    let r = reqwest::blocking::Client::new()
+        .get(format!(
+            "{}/api/v1/plans/{plan}/export?format=xlsx",
+            app.base
+        ))
+        .bearer_auth(office.token.as_deref().unwrap())
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().unwrap().to_vec();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[0][7], "授课人员");
+    assert_eq!(rows.len(), 1 + held.len() + 1, "{rows:?}");
+    for a in held {
+        let name = a["instructor_name"].as_str().unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r[7] == name && r[2] == a["session_title"].as_str().unwrap())
+            .unwrap_or_else(|| panic!("{name} not on the sheet: {rows:?}"));
+        assert_eq!(row[9], "拟定");
+        // The trip, great-circle (SPEC 5.2), rounded to the kilometre.
+        let home = planner
+            .get(&format!(
+                "/api/v1/instructors/{}",
+                a["instructor"].as_str().unwrap()
+            ))
+            .body;
+        let km = great_circle_km(
+            home["lat"].as_f64().unwrap(),
+            home["lon"].as_f64().unwrap(),
+            30.59,
+            114.30,
+        );
+        assert_eq!(row[10], format!("{}", km.round()), "{name}");
+    }
+    let missing = rows.iter().find(|r| r[2] == "环保领域信访").unwrap();
+    assert_eq!(
+        (missing[7].as_str(), missing[9].as_str()),
+        ("（缺 2 人）", "缺员")
+    );
+    assert!(sheet
+        .get((1, 3))
+        .is_some_and(|c| c.get_string() == Some("2027-03-08")));
+    let csv = reqwest::blocking::Client::new()
+        .get(format!("{}/api/v1/plans/{plan}/export", app.base))
+        .bearer_auth(office.token.as_deref().unwrap())
+        .send()
+        .unwrap();
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(String::from_utf8(csv.bytes().unwrap().to_vec())
+        .unwrap()
+        .contains("（缺 2 人）"));
+}
+
+crate::both_backends!(
+    spreadsheets_in_and_out,
+    importing_from_the_console,
+    a_staffed_plan_as_a_sheet
+);
