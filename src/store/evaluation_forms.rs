@@ -111,30 +111,42 @@ pub fn open(
 ) -> Result<Form, AppError> {
     write(conn, |conn| {
         let (session, _) = session_and_class(conn, session_id)?;
-        if confirmed_instructors(conn, session_id)?.is_empty() {
-            return Err(no_instructor(&session));
-        }
-        let (opens_at, closes_at) = checked_window(&session, input)?;
-        let created = diesel::insert_into(evaluation_forms::table)
-            .values((
-                evaluation_forms::session_id.eq(session_id),
-                evaluation_forms::opens_at.eq(opens_at),
-                evaluation_forms::closes_at.eq(closes_at),
-                evaluation_forms::created_by.eq(by),
-                evaluation_forms::created_at.eq(chrono::Utc::now().naive_utc()),
-            ))
-            .execute(conn);
-        created.map_err(|e| {
-            super::conflict_if_duplicate(
-                e,
-                format!(
-                    "the evaluation of session {session_id} is open already; change it with PUT"
-                ),
-            )
-        })?;
-        issue_codes(conn, session_id, 0, input.trainees)?;
-        get(conn, session_id)
+        open_for(conn, &session, by, input)?.ok_or_else(|| no_instructor(&session))
     })
+}
+
+/// Opens `session`'s evaluation, or gives `None` when it has no confirmed
+/// instructor to evaluate.
+fn open_for(
+    conn: &mut Db,
+    session: &SessionRow,
+    by: &str,
+    input: &FormInput,
+) -> Result<Option<Form>, AppError> {
+    if confirmed_instructors(conn, &session.id)?.is_empty() {
+        return Ok(None);
+    }
+    let (opens_at, closes_at) = checked_window(session, input)?;
+    let created = diesel::insert_into(evaluation_forms::table)
+        .values((
+            evaluation_forms::session_id.eq(&session.id),
+            evaluation_forms::opens_at.eq(opens_at),
+            evaluation_forms::closes_at.eq(closes_at),
+            evaluation_forms::created_by.eq(by),
+            evaluation_forms::created_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .execute(conn);
+    created.map_err(|e| {
+        super::conflict_if_duplicate(
+            e,
+            format!(
+                "the evaluation of session {} is open already; change it with PUT",
+                session.id
+            ),
+        )
+    })?;
+    issue_codes(conn, &session.id, 0, input.trainees)?;
+    Ok(Some(get(conn, &session.id)?))
 }
 
 /// What opening a class's evaluation did: the forms opened, and the
@@ -178,15 +190,16 @@ pub fn open_class(
                 > 0;
             if has_form {
                 skipped.push((session, "already_open"));
-            } else if confirmed_instructors(conn, &session.id)?.is_empty() {
-                skipped.push((session, "no_confirmed_instructor"));
-            } else {
-                let each = FormInput {
-                    trainees: input.trainees,
-                    opens_at: None,
-                    closes_at: None,
-                };
-                opened.push(open(conn, &session.id, by, &each)?);
+                continue;
+            }
+            let each = FormInput {
+                trainees: input.trainees,
+                opens_at: None,
+                closes_at: None,
+            };
+            match open_for(conn, &session, by, &each)? {
+                Some(form) => opened.push(form),
+                None => skipped.push((session, "no_confirmed_instructor")),
             }
         }
         Ok(ClassOpening { opened, skipped })
@@ -212,6 +225,12 @@ pub fn update(conn: &mut Db, session_id: &str, input: &FormInput) -> Result<Form
 
 /// A session's form (404 if the session or its form does not exist).
 pub fn get(conn: &mut Db, session_id: &str) -> Result<Form, AppError> {
+    let (row, session, class) = uncounted(conn, session_id)?;
+    Ok(Form::counted(conn, row, session, class)?)
+}
+
+/// A session's form with its session and class, without the counts.
+fn uncounted(conn: &mut Db, session_id: &str) -> Result<(FormRow, SessionRow, ClassRow), AppError> {
     let (session, class) = session_and_class(conn, session_id)?;
     let row = evaluation_forms::table
         .find(session_id)
@@ -223,7 +242,7 @@ pub fn get(conn: &mut Db, session_id: &str) -> Result<Form, AppError> {
                 "the evaluation of session {session_id} is not open"
             ))
         })?;
-    Ok(Form::counted(conn, row, session, class)?)
+    Ok((row, session, class))
 }
 
 /// The forms of a plan's sessions, in session time order.
@@ -291,12 +310,13 @@ pub fn ballot(conn: &mut Db, code: &str) -> Result<Ballot, AppError> {
     if spent {
         return Ok(Ballot::Spent);
     }
-    let form = get(conn, &session_id)?;
+    // A trainee's page needs no counts of codes.
+    let (form, session, class) = uncounted(conn, &session_id)?;
     let instructors = confirmed_instructors(conn, &session_id)?;
     Ok(Ballot::Form(Box::new(BallotForm {
-        form: form.row,
-        session: form.session,
-        class: form.class,
+        form,
+        session,
+        class,
         instructors,
     })))
 }
