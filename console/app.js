@@ -173,6 +173,7 @@ async function api(method, path, body, extra = {}) {
       continue;
     }
     if (response.status === 204) return null;
+    if (extra.blob && response.ok) return response.blob();
     const type = response.headers.get('content-type') || '';
     const data = type.includes('json') ? await response.json() : await response.text();
     if (!response.ok) throw new Problem(response.status, typeof data === 'object' ? data : { detail: data });
@@ -782,14 +783,9 @@ function classEvaluationForm(where, c) {
 /** A message shown once above the next page drawn. */
 let notice = null;
 
-/** Fetches `path` with the caller's token and saves it as `filename`. */
+/** Fetches `path` through api() (so an expired token signs in again) and saves it as `filename`. */
 async function download(path, filename) {
-  const response = await fetch(path, { headers: { authorization: `Bearer ${auth.token}` } });
-  if (!response.ok) {
-    const type = response.headers.get('content-type') || '';
-    throw new Problem(response.status, type.includes('json') ? await response.json() : { detail: await response.text() });
-  }
-  const url = URL.createObjectURL(await response.blob());
+  const url = URL.createObjectURL(await api('GET', path, undefined, { blob: true }));
   const link = h('a', { href: url, download: filename });
   document.body.append(link);
   link.click();

@@ -288,6 +288,25 @@ fn importing_from_the_console(backend: Backend) {
     browser.wait_for("#pool", |t| t.contains("李明") && t.contains("赵强"));
     assert_eq!(planner.get("/api/v1/instructors").body["total"], 3);
     browser.screenshot("pool-import");
+    // The export buttons' download goes through the console's api(), with its token.
+    browser.script(
+        "window.exported = null; api('GET', '/api/v1/pool/export?format=csv', undefined, { blob: true }) \
+         .then((b) => b.text()).then((t) => { window.exported = t; });",
+        json!([]),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let exported = loop {
+        let text = browser.script("return window.exported", json!([]));
+        if let Some(text) = text.as_str() {
+            break text.to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "no export");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(
+        exported.contains("HB-001") && exported.contains("赵强"),
+        "{exported}"
+    );
 }
 
 /// SPEC 5.2's distance, written out here: haversine on a 6371.0088 km sphere.
