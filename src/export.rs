@@ -4,10 +4,16 @@
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::HttpResponse;
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
+use utoipa::openapi::{RefOr, Response};
 use utoipa::ToSchema;
 
 use crate::error::AppError;
+
+/// The media type of an XLSX workbook.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The file format of an export.
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
@@ -26,6 +32,31 @@ pub enum ExportFormat {
 pub struct ExportAs {
     /// `csv` (default) or `xlsx`.
     pub format: Option<ExportFormat>,
+}
+
+/// A download's success response in the OpenAPI document: the file as CSV
+/// or as XLSX (`responses(Download, …)` in a handler's path).
+pub struct Download;
+
+impl utoipa::IntoResponses for Download {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        use utoipa::openapi::{ContentBuilder, ResponseBuilder};
+        use utoipa::PartialSchema;
+        let file = ResponseBuilder::new()
+            .description("CSV (UTF-8 with a byte order mark) or XLSX")
+            .content(
+                "text/csv",
+                ContentBuilder::new().schema(Some(String::schema())).build(),
+            )
+            .content(
+                XLSX,
+                ContentBuilder::new()
+                    .schema(Some(<Vec<u8>>::schema()))
+                    .build(),
+            )
+            .build();
+        BTreeMap::from([("200".to_owned(), file.into())])
+    }
 }
 
 /// One cell: text, a number, or nothing.
@@ -80,11 +111,7 @@ impl Table {
     pub fn response(&self, format: ExportFormat) -> Result<HttpResponse, AppError> {
         let (bytes, content_type, extension) = match format {
             ExportFormat::Csv => (self.csv()?, "text/csv; charset=utf-8", "csv"),
-            ExportFormat::Xlsx => (
-                self.xlsx()?,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "xlsx",
-            ),
+            ExportFormat::Xlsx => (self.xlsx()?, XLSX, "xlsx"),
         };
         let disposition = ContentDisposition {
             disposition: DispositionType::Attachment,

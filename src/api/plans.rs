@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::json::JsonBody;
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
-use crate::export::ExportAs;
+use crate::export::{Download, ExportAs};
 use crate::plan_sheet;
 use crate::problem_details::ProblemDetails;
 use crate::store::assignments::{self, AssignmentFilter};
@@ -356,11 +356,7 @@ pub async fn delete_session(
     tag = "plans",
     params(("id" = String, Path), ExportAs),
     responses(
-        (status = 200, description = "CSV (UTF-8 with a byte order mark) or XLSX",
-         content(
-            (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-         )),
+        Download,
         (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
-use crate::export::ExportAs;
+use crate::export::{Download, ExportAs};
 use crate::pool_sheet::{self, Encoding, Vocabulary};
 use crate::problem_details::ProblemDetails;
 use crate::store::instructors::{self, ImportAction, InstructorFilter};
@@ -147,11 +147,7 @@ pub async fn import(
     tag = "instructors",
     params(InstructorFilter, ExportAs),
     responses(
-        (status = 200, description = "CSV (UTF-8 with a byte order mark) or XLSX",
-         content(
-            (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-         )),
+        Download,
         (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use super::instructors::naive_or_now;
 use crate::auth::{Caller, Reader};
 use crate::error::AppError;
-use crate::export::{Cell, ExportAs, Table};
+use crate::export::{Cell, Download, ExportAs, Table};
 use crate::problem_details::ProblemDetails;
 use crate::store::quality::{self, InstructorQuality, PlanQuality, RatingPoint};
 use crate::store::{self, DbPool};
@@ -163,11 +163,7 @@ async fn plan_report(
     tag = "quality",
     params(("id" = String, Path), PlanScope, ExportAs),
     responses(
-        (status = 200, description = "CSV (UTF-8 with a byte order mark) or XLSX",
-         content(
-            (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-         )),
+        Download,
         (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
