@@ -673,16 +673,13 @@ pub fn not_found(id: &str) -> AppError {
 
 /// The home coordinates (latitude, longitude) of the instructors `ids`.
 pub fn homes(conn: &mut Db, ids: &[&str]) -> QueryResult<HashMap<String, (f64, f64)>> {
-    let mut homes = HashMap::new();
-    for chunk in ids.chunks(5_000) {
-        homes.extend(
-            instructors::table
-                .filter(instructors::id.eq_any(chunk))
-                .select((instructors::id, (instructors::lat, instructors::lon)))
-                .load::<(String, (f64, f64))>(conn)?,
-        );
-    }
-    Ok(homes)
+    let homes = super::chunked(ids, |chunk| {
+        instructors::table
+            .filter(instructors::id.eq_any(chunk))
+            .select((instructors::id, (instructors::lat, instructors::lon)))
+            .load::<(String, (f64, f64))>(conn)
+    })?;
+    Ok(homes.into_iter().collect())
 }
 
 /// A row of a spreadsheet import: the instructor it names by system id, if

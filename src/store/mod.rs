@@ -257,6 +257,19 @@ where
     actix_web::web::block(move || f(&mut *pool.get()?)).await?
 }
 
+/// `load` over `ids` 500 at a time (both backends bound the parameters of
+/// one query), the results together.
+pub fn chunked<T>(
+    ids: &[&str],
+    mut load: impl FnMut(&[&str]) -> diesel::QueryResult<Vec<T>>,
+) -> diesel::QueryResult<Vec<T>> {
+    let mut all = Vec::new();
+    for chunk in ids.chunks(500) {
+        all.extend(load(chunk)?);
+    }
+    Ok(all)
+}
+
 /// Whether the database answers a trivial query.
 pub fn ping(conn: &mut Db) -> diesel::QueryResult<()> {
     conn.batch_execute("SELECT 1")

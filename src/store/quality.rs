@@ -14,7 +14,7 @@ use super::schema::{
     classes, evaluation_codes, evaluation_forms, evaluation_responses, evaluations, sessions,
     teaching_records,
 };
-use super::{instructors, plans, teaching, Db};
+use super::{chunked, instructors, plans, teaching, Db};
 use crate::error::AppError;
 use crate::rating::{self, Rating};
 
@@ -399,18 +399,6 @@ fn comments_of(conn: &mut Db, session_ids: &[String]) -> Result<Vec<Comment>, Ap
         .collect();
     comments.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.text.cmp(&b.1.text)));
     Ok(comments.into_iter().map(|(_, c)| c).collect())
-}
-
-/// `load` over `ids` 500 at a time (the backends bound a query's parameters).
-fn chunked<T>(
-    ids: &[&str],
-    mut load: impl FnMut(&[&str]) -> QueryResult<Vec<T>>,
-) -> QueryResult<Vec<T>> {
-    let mut all = Vec::new();
-    for chunk in ids.chunks(500) {
-        all.extend(load(chunk)?);
-    }
-    Ok(all)
 }
 
 fn mean(scores: impl Iterator<Item = i32>) -> Option<f64> {
