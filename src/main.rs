@@ -22,6 +22,7 @@ mod summary;
 mod trainee_form;
 mod user_command;
 mod vocabulary;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,7 +50,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Seed a fresh SQLite database with a realistic pool and provincial
     /// plan, staff it through a staffing run, and print the report.
     Demo(demo::DemoArgs),
@@ -118,7 +119,7 @@ fn main() -> ExitCode {
             summary,
         } => return solve_command::run(&problem, time_limit, mip_gap, summary),
         Command::Demo(args) => demo::run(&args),
-        Command::Serve(args) => actix_web::rt::System::new().block_on(serve::run(args)),
+        Command::Serve(args) => actix_web::rt::System::new().block_on(serve::run(*args)),
         Command::User(UserCommand::Add {
             db,
             username,

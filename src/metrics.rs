@@ -3,7 +3,8 @@
 //! staffing runs by state (the queue, read from the database at each
 //! scrape, so every replica reports the same); how long this process's runs
 //! took by outcome and the final gap of its last one; the age of the
-//! recommendation snapshot. Open, behind a token, or off.
+//! recommendation snapshot; webhook deliveries stored by state and this
+//! process's attempts by outcome. Open, behind a token, or off.
 
 use std::sync::Arc;
 
@@ -12,7 +13,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use diesel::prelude::*;
 use prometheus::{
-    Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntGaugeVec, Opts, Registry,
+    Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts,
+    Registry,
 };
 use sha2::Digest;
 
@@ -24,6 +26,8 @@ use crate::store::{self, DbPool};
 const NAMESPACE: &str = "faculty_pool";
 /// Every state a staffing run can be in, reported even when none is.
 const RUN_STATES: [&str; 4] = ["queued", "running", "done", "failed"];
+/// Every state a webhook delivery can be in.
+const DELIVERY_STATES: [&str; 4] = ["pending", "sending", "succeeded", "failed"];
 
 /// Who may read the metrics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +48,8 @@ pub struct Metrics {
     run_seconds: HistogramVec,
     run_gap: GaugeVec,
     snapshot_age: Gauge,
+    deliveries: IntGaugeVec,
+    attempts: IntCounterVec,
 }
 
 impl Metrics {
@@ -77,6 +83,21 @@ impl Metrics {
             )
             .namespace(NAMESPACE),
         )?;
+        let deliveries = IntGaugeVec::new(
+            Opts::new("webhook_deliveries", "Webhook deliveries stored, by state")
+                .namespace(NAMESPACE),
+            &["state"],
+        )?;
+        let attempts = IntCounterVec::new(
+            Opts::new(
+                "webhook_attempts_total",
+                "Webhook delivery attempts this process made, by outcome (succeeded: a 2xx)",
+            )
+            .namespace(NAMESPACE),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(deliveries.clone()))?;
+        registry.register(Box::new(attempts.clone()))?;
         registry.register(Box::new(runs.clone()))?;
         registry.register(Box::new(run_seconds.clone()))?;
         registry.register(Box::new(run_gap.clone()))?;
@@ -88,6 +109,8 @@ impl Metrics {
             run_seconds,
             run_gap,
             snapshot_age,
+            deliveries,
+            attempts,
         }))
     }
 
@@ -112,6 +135,11 @@ impl Metrics {
             self.run_gap.reset();
             self.run_gap.with_label_values(&[status]).set(gap);
         }
+    }
+
+    /// Counts a webhook delivery attempt: `succeeded` or `failed`.
+    pub fn webhook_attempt(&self, outcome: &str) {
+        self.attempts.with_label_values(&[outcome]).inc();
     }
 }
 
@@ -145,20 +173,16 @@ async fn scrape(
         }
         Access::Open => {}
     }
-    let counts: Vec<(String, i64)> = store::run(&pool, |conn| {
-        Ok(staffing_runs::table
+    let (runs, deliveries) = store::run(&pool, |conn| {
+        let runs = staffing_runs::table
             .group_by(staffing_runs::state)
             .select((staffing_runs::state, diesel::dsl::count_star()))
-            .load(conn)?)
+            .load(conn)?;
+        Ok((runs, store::webhooks::counts(conn)?))
     })
     .await?;
-    for state in RUN_STATES {
-        let n = counts
-            .iter()
-            .find(|(s, _)| s == state)
-            .map_or(0, |(_, n)| *n);
-        metrics.runs.with_label_values(&[state]).set(n);
-    }
+    set_counts(&metrics.runs, &RUN_STATES, &runs);
+    set_counts(&metrics.deliveries, &DELIVERY_STATES, &deliveries);
     metrics
         .snapshot_age
         .set(cache.age().map_or(f64::NAN, |age| age.as_secs_f64()));
@@ -169,4 +193,15 @@ async fn scrape(
     Ok(HttpResponse::Ok()
         .content_type(prometheus::TEXT_FORMAT)
         .body(text))
+}
+
+/// Sets a gauge per state from stored counts, 0 for a state none is in.
+fn set_counts(gauge: &IntGaugeVec, states: &[&str], counts: &[(String, i64)]) {
+    for state in states {
+        let n = counts
+            .iter()
+            .find(|(s, _)| s == state)
+            .map_or(0, |(_, n)| *n);
+        gauge.with_label_values(&[state]).set(n);
+    }
 }

@@ -14,6 +14,7 @@ use crate::metrics::{self, Metrics};
 use crate::staffing::recommend::PoolCache;
 use crate::staffing::runs::{self, Doorbell, WorkerConfig};
 use crate::store::{self, settings, DbKind};
+use crate::webhooks::WebhookConfig;
 
 /// How the service runs; every flag also reads an environment variable.
 #[derive(Debug, clap::Args)]
@@ -71,6 +72,40 @@ pub struct ServeArgs {
     /// (none: open to whoever reaches the port).
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+}
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WebhookArgs {
+    /// Let webhook endpoints be on loopback or private networks (an
+    /// intranet receiver); by default only public addresses are accepted.
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+    /// Milliseconds before the first retry of a failed delivery; each
+    /// further retry waits twice as long (up to an hour), ±50 % jitter.
+    #[arg(long, env = "WEBHOOK_RETRY_BASE_MS", default_value_t = 5000)]
+    pub webhook_retry_base_ms: u64,
+    /// Seconds an endpoint may fail without a success before it is disabled.
+    #[arg(long, env = "WEBHOOK_DISABLE_AFTER_S", default_value_t = 86_400)]
+    pub webhook_disable_after_s: u64,
+    /// Seconds one delivery attempt may take.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_S", default_value_t = 10)]
+    pub webhook_timeout_s: u64,
+}
+
+impl WebhookArgs {
+    fn config(&self) -> WebhookConfig {
+        WebhookConfig {
+            allow_private: self.webhook_allow_private,
+            retry_base: Duration::from_millis(self.webhook_retry_base_ms.max(1)),
+            retry_cap: Duration::from_secs(3600),
+            disable_after: Duration::from_secs(self.webhook_disable_after_s),
+            timeout: Duration::from_secs(self.webhook_timeout_s.max(1)),
+            poll: Duration::from_millis(500),
+        }
+    }
 }
 
 /// Where the data lives.
@@ -133,6 +168,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         metrics.clone(),
     )?;
     record_delivered_sessions(pool.clone())?;
+    let webhooks = args.webhooks.config();
+    crate::webhooks::start(pool.clone(), kind, webhooks.clone(), metrics.clone())?;
+    let webhooks = web::Data::new(webhooks);
     let workers = web::Data::new(workers);
     let doorbell = web::Data::new(doorbell);
     let cache = web::Data::new(PoolCache::new(Duration::from_secs(args.pool_cache_ttl_s)));
@@ -178,6 +216,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .app_data(cache.clone())
             .app_data(public_url.clone())
             .app_data(metrics.clone())
+            .app_data(webhooks.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(api::json::query_config())
             .app_data(paths.clone())

@@ -23,6 +23,7 @@ pub mod teaching;
 pub mod topics;
 pub mod users;
 pub mod versioning;
+pub mod webhooks;
 
 use actix_web::http::header;
 use actix_web::{web, App, HttpRequest, HttpResponse};
@@ -145,7 +146,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(assignments::feed)
         .service(exclusions::create)
         .service(exclusions::list)
-        .service(exclusions::delete);
+        .service(exclusions::delete)
+        .service(webhooks::event_types)
+        .service(webhooks::list)
+        .service(webhooks::create)
+        .service(webhooks::get)
+        .service(webhooks::update)
+        .service(webhooks::remove)
+        .service(webhooks::ping)
+        .service(webhooks::deliveries)
+        .service(webhooks::redeliver);
 }
 
 /// The OpenAPI document of [`routes`], with what every operation can answer

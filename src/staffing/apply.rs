@@ -1,6 +1,6 @@
 //! Applying a staffing run: its assignments become the plan's proposals, in
 //! one transaction, only if nothing the run depended on changed since it
-//! started.
+//! started; the `assignments.proposed` event lists the new proposals.
 
 use std::collections::HashSet;
 
@@ -13,6 +13,7 @@ use super::runs::{self, Run};
 use crate::error::AppError;
 use crate::store::plans;
 use crate::store::schema::{assignments, staffing_runs};
+use crate::store::webhooks::{self, EventType};
 use crate::store::{write, Db};
 
 /// Writes run `id`'s assignments as proposals: unlocked proposals of the
@@ -73,13 +74,18 @@ pub fn apply(conn: &mut Db, id: &str, max_time_limit_s: f64) -> Result<Run, AppE
                     .load::<(String, String)>(conn)?,
             );
         }
+        let mut proposed = Vec::new();
         for a in &solution.assignments {
             if kept.contains(&(a.session.clone(), a.instructor.clone())) {
                 continue;
             }
+            let assignment = uuid::Uuid::new_v4().to_string();
+            proposed.push(serde_json::json!({
+                "assignment": assignment, "session": a.session, "instructor": a.instructor,
+            }));
             diesel::insert_into(assignments::table)
                 .values((
-                    assignments::id.eq(uuid::Uuid::new_v4().to_string()),
+                    assignments::id.eq(&assignment),
                     assignments::session_id.eq(&a.session),
                     assignments::instructor_id.eq(&a.instructor),
                     assignments::state.eq("proposed"),
@@ -93,6 +99,11 @@ pub fn apply(conn: &mut Db, id: &str, max_time_limit_s: f64) -> Result<Run, AppE
         diesel::update(staffing_runs::table.find(id))
             .set(staffing_runs::applied_at.eq(now))
             .execute(conn)?;
+        webhooks::emit(
+            conn,
+            EventType::AssignmentsProposed,
+            serde_json::json!({ "run": id, "plan": run.plan_id, "proposed": proposed }),
+        )?;
         runs::get(conn, id)
     })
 }

@@ -19,7 +19,7 @@ use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::store::plans;
 use crate::store::schema::staffing_runs;
-use crate::store::{write, write_bookkeeping, Db, DbKind, DbPool};
+use crate::store::{webhooks, write, write_bookkeeping, Db, DbKind, DbPool};
 use solver::ProgressPoint;
 
 /// Executions of one run before it is given up.
@@ -245,6 +245,16 @@ struct Solved {
     problem: String,
     solution: String,
     dropped_pins: String,
+    summary: Summary,
+}
+
+/// What the `staffing_run.done` event says of a solution.
+struct Summary {
+    status: &'static str,
+    objective: f64,
+    gap: f64,
+    assignments: usize,
+    unfilled: usize,
 }
 
 /// The query of one run held by one worker.
@@ -283,7 +293,8 @@ fn publish(
 }
 
 /// Finishes `worker`'s run with a result or an error, and the solver's
-/// whole progress.
+/// whole progress; the `staffing_run.done` or `.failed` event goes to the
+/// outbox in the same transaction.
 fn finish(
     conn: &mut Db,
     id: &str,
@@ -292,38 +303,56 @@ fn finish(
     progress: &[ProgressPoint],
 ) -> Result<(), AppError> {
     let now = Utc::now().naive_utc();
-    let mine = mine(id, worker);
     let progress = progress_json(progress)?;
-    let updated = match outcome {
-        Ok(solved) => diesel::update(mine)
-            .set((
-                staffing_runs::state.eq("done"),
-                staffing_runs::inputs_digest.eq(solved.digest),
-                staffing_runs::problem.eq(solved.problem),
-                staffing_runs::result.eq(solved.solution),
-                staffing_runs::dropped_pins.eq(solved.dropped_pins),
-                staffing_runs::progress.eq(progress),
-                staffing_runs::finished_at.eq(now),
-                staffing_runs::lease_until.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn)?,
-        Err(error) => diesel::update(mine)
-            .set((
-                staffing_runs::state.eq("failed"),
-                staffing_runs::error.eq(error),
-                staffing_runs::progress.eq(progress),
-                staffing_runs::finished_at.eq(now),
-                staffing_runs::lease_until.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn)?,
-    };
-    if updated == 0 {
-        tracing::warn!(
-            run = id,
-            "the run was taken over before it finished; result dropped"
-        );
-    }
-    Ok(())
+    write_bookkeeping(conn, |conn| {
+        let plan_id: Option<String> = mine(id, worker)
+            .select(staffing_runs::plan_id)
+            .first(conn)
+            .optional()?;
+        let Some(plan_id) = plan_id else {
+            tracing::warn!(
+                run = id,
+                "the run was taken over before it finished; result dropped"
+            );
+            return Ok(());
+        };
+        let event = match outcome {
+            Ok(solved) => {
+                diesel::update(mine(id, worker))
+                    .set((
+                        staffing_runs::state.eq("done"),
+                        staffing_runs::inputs_digest.eq(&solved.digest),
+                        staffing_runs::problem.eq(&solved.problem),
+                        staffing_runs::result.eq(&solved.solution),
+                        staffing_runs::dropped_pins.eq(&solved.dropped_pins),
+                        staffing_runs::progress.eq(&progress),
+                        staffing_runs::finished_at.eq(now),
+                        staffing_runs::lease_until.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(conn)?;
+                let s = &solved.summary;
+                let data = serde_json::json!({
+                    "run": id, "plan": plan_id, "status": s.status, "objective": s.objective,
+                    "gap": s.gap, "assignments": s.assignments, "unfilled": s.unfilled,
+                });
+                (webhooks::EventType::RunDone, data)
+            }
+            Err(error) => {
+                diesel::update(mine(id, worker))
+                    .set((
+                        staffing_runs::state.eq("failed"),
+                        staffing_runs::error.eq(&error),
+                        staffing_runs::progress.eq(&progress),
+                        staffing_runs::finished_at.eq(now),
+                        staffing_runs::lease_until.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(conn)?;
+                let data = serde_json::json!({ "run": id, "plan": plan_id, "error": error });
+                (webhooks::EventType::RunFailed, data)
+            }
+        };
+        webhooks::emit(conn, event.0, event.1)
+    })
 }
 
 /// Builds the run's problem, solves it and stores the outcome, renewing the
@@ -380,22 +409,31 @@ fn execute(
         .lock()
         .map(|s| s.progress.clone())
         .unwrap_or_default();
-    let solved = solution.as_ref().ok().map(|s| {
-        let status = match s.status {
+    let summary = solution.as_ref().ok().map(|s| Summary {
+        status: match s.status {
             solver::Status::Optimal => "optimal",
             solver::Status::TimeLimit => "time_limit",
-        };
-        (status, s.gap)
+        },
+        objective: s.objective,
+        gap: s.gap,
+        assignments: s.assignments.len(),
+        unfilled: s.unfilled.len(),
     });
-    let outcome_name = if solved.is_some() { "done" } else { "failed" };
-    metrics.run_finished(outcome_name, started.elapsed().as_secs_f64(), solved);
+    let outcome_name = if summary.is_some() { "done" } else { "failed" };
+    metrics.run_finished(
+        outcome_name,
+        started.elapsed().as_secs_f64(),
+        summary.as_ref().map(|s| (s.status, s.gap)),
+    );
     let outcome = solution.and_then(|solution| {
+        let summary = summary.ok_or_else(String::new)?;
         serde_json::to_string(&solution)
             .map(|json| Solved {
                 digest,
                 problem: problem_json,
                 solution: json,
                 dropped_pins,
+                summary,
             })
             .map_err(|e| e.to_string())
     });

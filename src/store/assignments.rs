@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::schema::{assignments, classes, instructors, sessions};
+use super::webhooks::{self, EventType};
 use super::{write, Backend, Db};
 use crate::error::AppError;
 
@@ -188,7 +189,11 @@ pub fn change(
                 ))
                 .execute(conn)?,
         };
-        get(conn, id, None)
+        let changed = get(conn, id, None)?;
+        if matches!(change, Change::Confirm) && current.state != "confirmed" {
+            webhooks::emit(conn, EventType::AssignmentConfirmed, event_data(&changed))?;
+        }
+        Ok(changed)
     })
 }
 
@@ -222,6 +227,20 @@ pub fn decline(
                 assignments::updated_at.eq(chrono::Utc::now().naive_utc()),
             ))
             .execute(conn)?;
-        get(conn, id, Some(instructor))
+        let declined = get(conn, id, Some(instructor))?;
+        let mut data = event_data(&declined);
+        data["reason"] = reason.trim().into();
+        webhooks::emit(conn, EventType::AssignmentDeclined, data)?;
+        Ok(declined)
+    })
+}
+
+/// What an assignment's events say of it.
+fn event_data(a: &Listed) -> serde_json::Value {
+    serde_json::json!({
+        "assignment": a.id, "plan": a.plan_id, "class": a.class_id, "session": a.session_id,
+        "instructor": a.instructor_id, "instructor_name": a.instructor_name,
+        "session_title": a.session_title, "class_name": a.class_name,
+        "start_at": a.start_at.and_utc(), "end_at": a.end_at.and_utc(),
     })
 }

@@ -400,6 +400,9 @@ pub fn submit(
             )?;
             teaching::insert_scores(conn, &record, &[*score], at)?;
         }
+        // Which session, never who or what: the answers stay anonymous.
+        let data = serde_json::json!({ "session": session.id, "class": session.class_id });
+        super::webhooks::emit(conn, super::webhooks::EventType::EvaluationSubmitted, data)?;
         Ok(Submitted::Counted)
     })
 }

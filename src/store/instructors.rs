@@ -771,6 +771,17 @@ pub fn import(
             done.push(Ok((action, Some(id))));
         }
         insert_many(conn, &created, now)?;
+        let count = |wanted: ImportAction| {
+            done.iter()
+                .filter(|d| matches!(d, Ok((action, _)) if *action == wanted))
+                .count()
+        };
+        let data = serde_json::json!({
+            "created": count(ImportAction::Created),
+            "updated": count(ImportAction::Updated),
+            "unchanged": count(ImportAction::Unchanged),
+        });
+        super::webhooks::emit(conn, super::webhooks::EventType::PoolImported, data)?;
         Ok(done)
     })
 }

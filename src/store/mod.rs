@@ -18,6 +18,7 @@ pub mod settings;
 pub mod teaching;
 pub mod topics;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

@@ -1,0 +1,425 @@
+//! Webhook endpoints, the outbox of events and the log of their deliveries.
+//!
+//! An event is written by [`emit`] inside the transaction of the change that
+//! causes it, with one pending delivery for each enabled endpoint that
+//! subscribes to its type; the delivery worker (`crate::webhooks`) sends it.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints, webhook_events};
+use super::{write, Db};
+use crate::error::AppError;
+
+/// What an endpoint can subscribe to; stored and sent as the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub enum EventType {
+    #[serde(rename = "staffing_run.done")]
+    RunDone,
+    #[serde(rename = "staffing_run.failed")]
+    RunFailed,
+    #[serde(rename = "assignments.proposed")]
+    AssignmentsProposed,
+    #[serde(rename = "assignment.confirmed")]
+    AssignmentConfirmed,
+    #[serde(rename = "assignment.declined")]
+    AssignmentDeclined,
+    #[serde(rename = "evaluation.submitted")]
+    EvaluationSubmitted,
+    #[serde(rename = "pool.imported")]
+    PoolImported,
+    /// Sent to one endpoint on request, whatever it subscribes to.
+    #[serde(rename = "webhook.ping")]
+    Ping,
+}
+
+impl EventType {
+    /// Every type an endpoint may subscribe to.
+    pub const SUBSCRIBABLE: [Self; 7] = [
+        Self::RunDone,
+        Self::RunFailed,
+        Self::AssignmentsProposed,
+        Self::AssignmentConfirmed,
+        Self::AssignmentDeclined,
+        Self::EvaluationSubmitted,
+        Self::PoolImported,
+    ];
+
+    /// The stable code, as sent in the payload's `type`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::RunDone => "staffing_run.done",
+            Self::RunFailed => "staffing_run.failed",
+            Self::AssignmentsProposed => "assignments.proposed",
+            Self::AssignmentConfirmed => "assignment.confirmed",
+            Self::AssignmentDeclined => "assignment.declined",
+            Self::EvaluationSubmitted => "evaluation.submitted",
+            Self::PoolImported => "pool.imported",
+            Self::Ping => "webhook.ping",
+        }
+    }
+
+    /// The Chinese name shown in the console.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RunDone => "排课运行完成",
+            Self::RunFailed => "排课运行失败",
+            Self::AssignmentsProposed => "排课方案已采用",
+            Self::AssignmentConfirmed => "授课安排已确认",
+            Self::AssignmentDeclined => "教师婉拒授课",
+            Self::EvaluationSubmitted => "学员提交测评",
+            Self::PoolImported => "师资库导入",
+            Self::Ping => "测试推送",
+        }
+    }
+
+    /// The subscribable type with this code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::SUBSCRIBABLE.into_iter().find(|t| t.code() == code)
+    }
+}
+
+/// A registered endpoint.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_endpoints)]
+pub struct Endpoint {
+    pub id: String,
+    pub url: String,
+    pub description: String,
+    pub event_types: String,
+    pub secret: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub failing_since: Option<NaiveDateTime>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl Endpoint {
+    /// The codes of the types it subscribes to.
+    pub fn event_types(&self) -> Vec<String> {
+        serde_json::from_str(&self.event_types).unwrap_or_default()
+    }
+}
+
+/// An endpoint's settings as an admin gives them (already checked).
+pub struct EndpointSettings<'a> {
+    pub url: &'a str,
+    pub description: &'a str,
+    pub event_types: &'a [EventType],
+}
+
+fn codes(types: &[EventType]) -> Result<String, AppError> {
+    let codes: Vec<&str> = types.iter().map(|t| t.code()).collect();
+    serde_json::to_string(&codes).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Registers an endpoint with `secret`.
+pub fn create(
+    conn: &mut Db,
+    settings: &EndpointSettings,
+    secret: &str,
+    created_by: &str,
+) -> Result<Endpoint, AppError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    write(conn, |conn| {
+        diesel::insert_into(webhook_endpoints::table)
+            .values((
+                webhook_endpoints::id.eq(&id),
+                webhook_endpoints::url.eq(settings.url),
+                webhook_endpoints::description.eq(settings.description),
+                webhook_endpoints::event_types.eq(codes(settings.event_types)?),
+                webhook_endpoints::secret.eq(secret),
+                webhook_endpoints::enabled.eq(true),
+                webhook_endpoints::created_by.eq(created_by),
+                webhook_endpoints::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(conn)?;
+        get(conn, &id)
+    })
+}
+
+/// Every endpoint, oldest first.
+pub fn list(conn: &mut Db) -> Result<Vec<Endpoint>, AppError> {
+    Ok(webhook_endpoints::table
+        .order((webhook_endpoints::created_at, webhook_endpoints::id))
+        .select(Endpoint::as_select())
+        .load(conn)?)
+}
+
+/// One endpoint (404 if unknown).
+pub fn get(conn: &mut Db, id: &str) -> Result<Endpoint, AppError> {
+    webhook_endpoints::table
+        .find(id)
+        .select(Endpoint::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("no webhook endpoint {id}")))
+}
+
+/// Replaces an endpoint's settings; `enabled: true` also forgets its
+/// failures, so it gets a fresh day before it is disabled again.
+pub fn update(
+    conn: &mut Db,
+    id: &str,
+    settings: &EndpointSettings,
+    enabled: bool,
+) -> Result<Endpoint, AppError> {
+    write(conn, |conn| {
+        let current = get(conn, id)?;
+        let target = webhook_endpoints::table.find(id);
+        diesel::update(target)
+            .set((
+                webhook_endpoints::url.eq(settings.url),
+                webhook_endpoints::description.eq(settings.description),
+                webhook_endpoints::event_types.eq(codes(settings.event_types)?),
+                webhook_endpoints::enabled.eq(enabled),
+            ))
+            .execute(conn)?;
+        if enabled && !current.enabled {
+            diesel::update(target)
+                .set((
+                    webhook_endpoints::disabled_reason.eq(None::<String>),
+                    webhook_endpoints::failing_since.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
+        } else if !enabled && current.enabled {
+            diesel::update(target)
+                .set(webhook_endpoints::disabled_reason.eq("disabled by an admin"))
+                .execute(conn)?;
+        }
+        get(conn, id)
+    })
+}
+
+/// Removes an endpoint with its deliveries and their log.
+pub fn delete(conn: &mut Db, id: &str) -> Result<(), AppError> {
+    write(conn, |conn| {
+        get(conn, id)?;
+        diesel::delete(webhook_endpoints::table.find(id)).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The body every event is sent as (Standard Webhooks' payload shape).
+#[derive(Serialize)]
+struct Payload<'a> {
+    r#type: &'static str,
+    timestamp: String,
+    data: &'a serde_json::Value,
+}
+
+/// Writes an event to the outbox for every enabled endpoint subscribed to
+/// its type; call it inside the transaction of the change it reports.
+pub fn emit(conn: &mut Db, event: EventType, data: serde_json::Value) -> Result<(), AppError> {
+    let targets: Vec<String> = webhook_endpoints::table
+        .filter(webhook_endpoints::enabled.eq(true))
+        .select(Endpoint::as_select())
+        .load(conn)?
+        .into_iter()
+        .filter(|e| e.event_types().iter().any(|t| t == event.code()))
+        .map(|e| e.id)
+        .collect();
+    emit_to(conn, event, &data, &targets)
+}
+
+/// Writes an event to the outbox for `endpoints`.
+fn emit_to(
+    conn: &mut Db,
+    event: EventType,
+    data: &serde_json::Value,
+    endpoints: &[String],
+) -> Result<(), AppError> {
+    if endpoints.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now().naive_utc();
+    let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+    let payload = serde_json::to_string(&Payload {
+        r#type: event.code(),
+        timestamp: now
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        data,
+    })
+    .map_err(|e| AppError::Internal(e.into()))?;
+    diesel::insert_into(webhook_events::table)
+        .values((
+            webhook_events::id.eq(&id),
+            webhook_events::event_type.eq(event.code()),
+            webhook_events::payload.eq(payload),
+            webhook_events::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    for endpoint in endpoints {
+        diesel::insert_into(webhook_deliveries::table)
+            .values((
+                webhook_deliveries::id.eq(uuid::Uuid::new_v4().to_string()),
+                webhook_deliveries::event_id.eq(&id),
+                webhook_deliveries::endpoint_id.eq(endpoint),
+                webhook_deliveries::state.eq("pending"),
+                webhook_deliveries::attempts.eq(0),
+                webhook_deliveries::next_attempt_at.eq(now),
+                webhook_deliveries::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Queues a `webhook.ping` for one enabled endpoint (409 if disabled).
+pub fn ping(conn: &mut Db, id: &str) -> Result<(), AppError> {
+    write(conn, |conn| {
+        let endpoint = get(conn, id)?;
+        if !endpoint.enabled {
+            return Err(disabled(id));
+        }
+        let data = serde_json::json!({ "endpoint": id });
+        emit_to(conn, EventType::Ping, &data, &[endpoint.id])
+    })
+}
+
+fn disabled(id: &str) -> AppError {
+    AppError::Conflict {
+        kind: "/problems/endpoint-disabled",
+        detail: format!("webhook endpoint {id} is disabled; enable it first"),
+    }
+}
+
+/// A delivery of an event to an endpoint.
+#[derive(Debug, Clone, Queryable)]
+pub struct Delivery {
+    pub id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_attempts)]
+pub struct Attempt {
+    pub delivery_id: String,
+    pub attempted_at: NaiveDateTime,
+    pub status_code: Option<i32>,
+    pub duration_ms: i32,
+    pub error: Option<String>,
+    pub response_excerpt: Option<String>,
+}
+
+type DeliveryColumns = (
+    webhook_deliveries::id,
+    webhook_deliveries::event_id,
+    webhook_events::event_type,
+    webhook_deliveries::state,
+    webhook_deliveries::attempts,
+    webhook_deliveries::next_attempt_at,
+    webhook_deliveries::created_at,
+    webhook_deliveries::finished_at,
+);
+
+const DELIVERY_COLUMNS: DeliveryColumns = (
+    webhook_deliveries::id,
+    webhook_deliveries::event_id,
+    webhook_events::event_type,
+    webhook_deliveries::state,
+    webhook_deliveries::attempts,
+    webhook_deliveries::next_attempt_at,
+    webhook_deliveries::created_at,
+    webhook_deliveries::finished_at,
+);
+
+/// An endpoint's newest `limit` deliveries (in `state` when given), each
+/// with its attempts in order.
+pub fn deliveries(
+    conn: &mut Db,
+    endpoint: &str,
+    state: Option<&str>,
+    limit: i64,
+) -> Result<Vec<(Delivery, Vec<Attempt>)>, AppError> {
+    get(conn, endpoint)?;
+    let mut query = webhook_deliveries::table
+        .inner_join(webhook_events::table)
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint))
+        .into_boxed();
+    if let Some(state) = state {
+        query = query.filter(webhook_deliveries::state.eq(state.to_owned()));
+    }
+    let found: Vec<Delivery> = query
+        .order((
+            webhook_deliveries::created_at.desc(),
+            webhook_deliveries::id.desc(),
+        ))
+        .limit(limit)
+        .select(DELIVERY_COLUMNS)
+        .load(conn)?;
+    let ids: Vec<&str> = found.iter().map(|d| d.id.as_str()).collect();
+    let attempts = super::chunked(&ids, |chunk| {
+        webhook_attempts::table
+            .filter(webhook_attempts::delivery_id.eq_any(chunk))
+            .order((webhook_attempts::attempted_at, webhook_attempts::id))
+            .select(Attempt::as_select())
+            .load(conn)
+    })?;
+    Ok(found
+        .into_iter()
+        .map(|d| {
+            let own = attempts
+                .iter()
+                .filter(|a| a.delivery_id == d.id)
+                .cloned()
+                .collect();
+            (d, own)
+        })
+        .collect())
+}
+
+/// Sends a finished delivery again, with the same `webhook-id` (409 while it
+/// is still pending or sending, or when its endpoint is disabled).
+pub fn redeliver(conn: &mut Db, endpoint: &str, delivery: &str) -> Result<Delivery, AppError> {
+    write(conn, |conn| {
+        if !get(conn, endpoint)?.enabled {
+            return Err(disabled(endpoint));
+        }
+        let of_endpoint = webhook_deliveries::table
+            .find(delivery)
+            .filter(webhook_deliveries::endpoint_id.eq(endpoint));
+        let state: String = of_endpoint
+            .select(webhook_deliveries::state)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::NotFound(format!("no delivery {delivery} to {endpoint}")))?;
+        if !matches!(state.as_str(), "succeeded" | "failed") {
+            return Err(AppError::Conflict {
+                kind: "/problems/delivery-in-progress",
+                detail: format!("delivery {delivery} is {state}; it is being sent already"),
+            });
+        }
+        diesel::update(of_endpoint)
+            .set((
+                webhook_deliveries::state.eq("pending"),
+                webhook_deliveries::next_attempt_at.eq(Utc::now().naive_utc()),
+                webhook_deliveries::finished_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        Ok(webhook_deliveries::table
+            .inner_join(webhook_events::table)
+            .filter(webhook_deliveries::id.eq(delivery))
+            .select(DELIVERY_COLUMNS)
+            .first(conn)?)
+    })
+}
+
+/// The number of stored deliveries in each state.
+pub fn counts(conn: &mut Db) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(webhook_deliveries::table
+        .group_by(webhook_deliveries::state)
+        .select((webhook_deliveries::state, diesel::dsl::count_star()))
+        .load(conn)?)
+}

@@ -1,0 +1,142 @@
+//! Where webhooks may go: an `http` or `https` URL without credentials whose
+//! host resolves only to public addresses (loopback, private, link-local,
+//! shared and other special ranges are refused unless allowed). Delivery
+//! connects to the addresses checked, so a name that changes its answer
+//! after the check cannot redirect a delivery inward.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+
+use url::Url;
+
+/// A checked destination.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub url: Url,
+    /// The host name as written (for TLS and the `Host` header).
+    pub host: String,
+    /// What the host resolved to.
+    pub addrs: Vec<SocketAddr>,
+}
+
+/// The longest URL accepted.
+pub const MAX_URL_CHARS: usize = 2000;
+
+/// Checks `raw` and resolves its host (blocking: DNS); the error says which
+/// rule it breaks.
+pub fn check(raw: &str, allow_private: bool) -> Result<Target, String> {
+    if raw.chars().count() > MAX_URL_CHARS {
+        return Err(format!("at most {MAX_URL_CHARS} characters"));
+    }
+    let url = Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("the scheme must be http or https".to_owned());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry a user name or password".to_owned());
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| "must name a host".to_owned())?
+        .to_owned();
+    let port = url
+        .port_or_known_default()
+        .ok_or_else(|| "must name a port".to_owned())?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = (bare, port)
+        .to_socket_addrs()
+        .map_err(|_| format!("the host {host} cannot be resolved"))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(format!("the host {host} cannot be resolved"));
+    }
+    if !allow_private {
+        if let Some(inner) = addrs.iter().find(|a| !is_public(a.ip())) {
+            return Err(format!(
+                "{host} is {}, a loopback or private address; webhooks go to public addresses \
+                 (WEBHOOK_ALLOW_PRIVATE=true allows others)",
+                inner.ip()
+            ));
+        }
+    }
+    Ok(Target { url, host, addrs })
+}
+
+/// Whether an address is reachable on the public internet.
+fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public_v4(v4),
+            None => is_public_v6(v6),
+        },
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0
+        // Shared address space (carrier-grade NAT), 100.64.0.0/10.
+        || (a == 100 && (64..128).contains(&b))
+        // Benchmarking, 198.18.0.0/15, and reserved, 240.0.0.0/4.
+        || (a == 198 && (b == 18 || b == 19))
+        || a >= 240)
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        // Unique local, fc00::/7, and link-local, fe80::/10.
+        || (first & 0xfe00) == 0xfc00
+        || (first & 0xffc0) == 0xfe80
+        // Documentation, 2001:db8::/32.
+        || (first == 0x2001 && ip.segments()[1] == 0x0db8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_inner_addresses_unless_allowed() {
+        for url in [
+            "http://127.0.0.1:9000/hook",
+            "http://localhost/hook",
+            "http://10.1.2.3/",
+            "http://172.16.0.1/",
+            "http://192.168.1.1/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://100.64.0.1/",
+            "http://[::1]/",
+            "http://[fd00::1]/",
+            "http://[fe80::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://0.0.0.0/",
+        ] {
+            let refused = check(url, false);
+            assert!(refused.is_err(), "{url} was accepted");
+        }
+        assert!(check("http://127.0.0.1:9000/hook", true).is_ok());
+        assert!(check("https://93.184.216.34/hook", false).is_ok());
+    }
+
+    #[test]
+    fn refuses_other_schemes_and_credentials() {
+        for url in [
+            "ftp://93.184.216.34/",
+            "file:///etc/passwd",
+            "https://user:pw@93.184.216.34/",
+            "not a url",
+        ] {
+            assert!(check(url, true).is_err(), "{url} was accepted");
+        }
+    }
+}
