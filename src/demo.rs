@@ -121,6 +121,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         lease: Duration::from_secs(30),
         poll: Duration::from_millis(200),
         max_time_limit_s: args.time_limit,
+        routing: None,
     };
     let run = runs::create(
         &mut *pool.get()?,

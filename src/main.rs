@@ -14,6 +14,7 @@ mod pool_sheet;
 mod problem_details;
 mod qr;
 mod rating;
+mod routing;
 mod serve;
 mod solve_command;
 mod staffing;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::api;
 use crate::auth::{self, TokenKeys};
 use crate::metrics::{self, Metrics};
+use crate::routing::RoutingConfig;
 use crate::staffing::recommend::PoolCache;
 use crate::staffing::runs::{self, Doorbell, WorkerConfig};
 use crate::store::{self, settings, DbKind};
@@ -74,6 +75,41 @@ pub struct ServeArgs {
     pub metrics_token: Option<String>,
     #[command(flatten)]
     pub webhooks: WebhookArgs,
+    #[command(flatten)]
+    pub routing: RoutingArgs,
+}
+
+/// Where road distances come from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RoutingArgs {
+    /// An OSRM server (`http://osrm.internal:5000`) whose `table` service
+    /// gives staffing runs road distances; without one, great-circle
+    /// distances are used.
+    #[arg(long, env = "ROUTING_URL")]
+    pub routing_url: Option<String>,
+    /// The OSRM profile the server was built with.
+    #[arg(long, env = "ROUTING_PROFILE", default_value = "driving")]
+    pub routing_profile: String,
+    /// The most coordinates one `table` request may carry: the server's
+    /// `--max-table-size` (OSRM's default is 100).
+    #[arg(long, env = "ROUTING_MAX_LOCATIONS", default_value_t = 100)]
+    pub routing_max_locations: usize,
+    /// Seconds one routing request may take.
+    #[arg(long, env = "ROUTING_TIMEOUT_S", default_value_t = 10)]
+    pub routing_timeout_s: u64,
+}
+
+impl RoutingArgs {
+    fn config(&self) -> Option<RoutingConfig> {
+        Some(RoutingConfig {
+            url: self.routing_url.clone()?,
+            profile: self.routing_profile.clone(),
+            max_locations: self.routing_max_locations.max(2),
+            timeout: Duration::from_secs(self.routing_timeout_s.max(1)),
+            in_flight: 4,
+            retries: 2,
+        })
+    }
 }
 
 /// How webhooks are delivered.
@@ -151,6 +187,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         lease: Duration::from_secs(args.run_lease_s.max(1)),
         poll: Duration::from_secs(1),
         max_time_limit_s: args.max_time_limit_s,
+        routing: args.routing.config(),
     };
     let doorbell = Arc::new(Doorbell::default());
     let access = match (args.metrics.as_str(), args.metrics_token) {
@@ -173,7 +210,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let webhooks = web::Data::new(webhooks);
     let workers = web::Data::new(workers);
     let doorbell = web::Data::new(doorbell);
-    let cache = web::Data::new(PoolCache::new(Duration::from_secs(args.pool_cache_ttl_s)));
+    let cache = web::Data::new(PoolCache::new(
+        Duration::from_secs(args.pool_cache_ttl_s),
+        workers.routing.as_ref().map(|r| r.profile.clone()),
+    ));
     let pool = web::Data::new(pool);
     let public_url = web::Data::new(api::evaluations::PublicUrl(args.public_url));
     let metrics = web::Data::new(metrics);

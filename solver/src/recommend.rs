@@ -6,11 +6,13 @@
 //! ("who should teach this?") and one instructor against the open sessions
 //! ("where else could this expert teach?").
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::geo::haversine_km;
 use crate::index::{Index, Inst, Sess};
-use crate::problem::{Class, Instructor, Pair, Problem, Session, Weights};
+use crate::problem::{Class, Distance, Instructor, Pair, Problem, Session, Weights};
 use crate::solve::checked_index;
 use crate::solve_error::SolveError;
 
@@ -127,18 +129,29 @@ fn entry(index: &Index, i: Inst, s: Sess, reasons: Vec<Reason>) -> Recommendatio
 /// read straight from the instructors), then runs [`recommend`] on growing
 /// prefixes of that order until the best `limit` are settled: until no
 /// instructor left out could score as high as the last one returned.
+/// `distances` override the great-circle distance to the class as in SPEC 5.1.
+#[allow(clippy::too_many_arguments)]
 pub fn recommend_for_session<'a>(
     weights: Weights,
     pool: impl IntoIterator<Item = &'a Instructor>,
     class: &Class,
     session: &Session,
     exclusions: &[Pair],
+    distances: &[Distance],
     include_unavailable: bool,
     limit: usize,
 ) -> Result<Vec<Recommendation>, SolveError> {
+    let road: HashMap<&str, f64> = distances
+        .iter()
+        .filter(|d| d.class == class.id)
+        .map(|d| (d.instructor.as_str(), d.km))
+        .collect();
     let mut order: Vec<(f64, &Instructor)> = pool
         .into_iter()
-        .map(|i| (quick_score(&weights, i, class, session), i))
+        .map(|i| {
+            let km = road.get(i.id.as_str()).copied();
+            (quick_score(&weights, i, class, session, km), i)
+        })
         .collect();
     order.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
     let mut take = (2 * limit).max(16);
@@ -153,7 +166,16 @@ pub fn recommend_for_session<'a>(
             pins: Vec::new(),
             exclusions: exclusions.to_vec(),
             previous: Vec::new(),
-            distances: Vec::new(),
+            distances: prefix
+                .iter()
+                .filter_map(|(_, i)| {
+                    Some(Distance {
+                        instructor: i.id.clone(),
+                        class: class.id.clone(),
+                        km: *road.get(i.id.as_str())?,
+                    })
+                })
+                .collect(),
         };
         let ranked = recommend(&problem, include_unavailable, limit)?;
         let settled = match (ranked.last(), order.get(prefix.len())) {
@@ -169,10 +191,17 @@ pub fn recommend_for_session<'a>(
     }
 }
 
-/// SPEC 6's score computed from the instructor and session directly (no
-/// distance overrides): the order in which [`recommend_for_session`]
-/// considers instructors. Equal to `Index::recommendation_score`.
-fn quick_score(w: &Weights, i: &Instructor, class: &Class, session: &Session) -> f64 {
+/// SPEC 6's score computed from the instructor and session directly (with
+/// the pair's distance override `km`, if any): the order in which
+/// [`recommend_for_session`] considers instructors. Equal to
+/// `Index::recommendation_score`.
+fn quick_score(
+    w: &Weights,
+    i: &Instructor,
+    class: &Class,
+    session: &Session,
+    km: Option<f64>,
+) -> f64 {
     let levels: f64 = session
         .topics
         .iter()
@@ -182,7 +211,8 @@ fn quick_score(w: &Weights, i: &Instructor, class: &Class, session: &Session) ->
     let travel = if session.remote {
         0.0
     } else {
-        w.travel_per_1000km * haversine_km(i.lat, i.lon, class.lat, class.lon) / 1000.0
+        let km = km.unwrap_or_else(|| haversine_km(i.lat, i.lon, class.lat, class.lon));
+        w.travel_per_1000km * km / 1000.0
     };
     w.expertise * expertise + w.rating * i.rating - travel
 }
@@ -211,9 +241,28 @@ mod tests {
             single.pins.clear();
             single.previous.clear();
             single.exclusions.retain(|p| p.session == session.id);
+            // Every third instructor has a road distance, longer or shorter
+            // than the great circle.
+            single.distances = single
+                .instructors
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| k % 3 == 0)
+                .map(|(k, i)| Distance {
+                    instructor: i.id.clone(),
+                    class: class.id.clone(),
+                    km: haversine_km(i.lat, i.lon, class.lat, class.lon)
+                        * (0.8 + (k % 7) as f64 / 10.0),
+                })
+                .collect();
             let index = Index::new(&single);
             for (k, i) in single.instructors.iter().enumerate() {
-                let quick = quick_score(&single.weights, i, class, session);
+                let km = single
+                    .distances
+                    .iter()
+                    .find(|d| d.instructor == i.id)
+                    .map(|d| d.km);
+                let quick = quick_score(&single.weights, i, class, session, km);
                 assert!((quick - index.recommendation_score(k, 0)).abs() < 1e-12);
             }
             for include in [false, true] {
@@ -225,6 +274,7 @@ mod tests {
                         class,
                         session,
                         &single.exclusions,
+                        &single.distances,
                         include,
                         limit,
                     )

@@ -15,6 +15,7 @@ use super::json::JsonBody;
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
+use crate::routing::DistanceReport;
 use crate::staffing::apply as applying;
 use crate::staffing::changes as changing;
 use crate::staffing::problem::{DroppedPin, RunRequest};
@@ -54,6 +55,8 @@ pub struct RunView {
     /// instructor became unavailable, for example); it treated them as
     /// current proposals instead.
     pub dropped_pins: Vec<DroppedPin>,
+    /// How the distances were measured, when a routing provider is set.
+    pub distances: Option<DistanceReport>,
     /// The solver's progress, one point each time its best staffing or its
     /// bound improved: while the run solves, the latest figures and the
     /// history so far.
@@ -67,6 +70,7 @@ impl RunView {
     fn new(run: Run, solution: Option<SolutionView>) -> Result<Self, AppError> {
         let request = run.request()?;
         let dropped_pins = run.dropped_pins()?;
+        let distances = run.distances()?;
         let progress = run.progress()?;
         let errors: Vec<FieldError> = run
             .error
@@ -95,6 +99,7 @@ impl RunView {
             error,
             errors,
             dropped_pins,
+            distances,
             progress,
             solution,
         })

@@ -39,7 +39,14 @@ pub fn apply(conn: &mut Db, id: &str, max_time_limit_s: f64) -> Result<Run, AppE
         let plan = plans::plan(conn, &run.plan_id)?;
         let request = run.request()?;
         let parameters = request.parameters(max_time_limit_s)?;
-        let built = problem::for_run(conn, &plan, &request, parameters, run.as_of)?;
+        let mut built = problem::for_run(conn, &plan, &request, parameters, run.as_of)?;
+        // The road distances are the run's own measurement, not an input
+        // that can change: they are taken as the run stored them.
+        if let Some(stored) = &run.problem {
+            let stored: solver::Problem =
+                serde_json::from_str(stored).map_err(|e| AppError::Internal(e.into()))?;
+            built.problem.distances = stored.distances;
+        }
         if &problem::digest(&built.problem)? != digest {
             return Err(conflict(
                 "/problems/inputs-changed",

@@ -115,6 +115,7 @@ pub fn assign(conn: &mut Db, session_id: &str, instructor_id: &str) -> Result<Li
             &class_of(&class),
             &session_of(&detail),
             &excluded,
+            &[],
             true,
             1,
         )

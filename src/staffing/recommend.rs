@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
-use solver::problem::{Class, Instructor, Pair, Session, TopicRequirement};
+use solver::problem::{Class, Distance, Instructor, Pair, Session, TopicRequirement};
 use solver::{FieldError, Recommendation};
 use utoipa::ToSchema;
 
@@ -20,12 +20,14 @@ use super::problem::{class_of, session_of};
 use crate::error::AppError;
 use crate::store::plans::{self, ClassRow, SessionDetail};
 use crate::store::schema::{assignments, classes, plans as plan_table, sessions};
-use crate::store::{self, exclusions, rules, Db, DbPool};
+use crate::store::{self, exclusions, road_distances, rules, Db, DbPool};
 
 /// The pool as last read, shared by the request threads.
 pub struct PoolCache {
     ttl: Duration,
     shared: Arc<Shared>,
+    /// The routing profile whose cached road distances recommendations use.
+    road_profile: Option<String>,
 }
 
 #[derive(Default)]
@@ -98,11 +100,30 @@ impl Snapshot {
 }
 
 impl PoolCache {
-    pub fn new(ttl: Duration) -> Self {
+    pub fn new(ttl: Duration, road_profile: Option<String>) -> Self {
         Self {
             ttl,
             shared: Arc::default(),
+            road_profile,
         }
+    }
+
+    /// The cached road distances in km to the venues at `points`, by
+    /// (origin, venue) point key (none without a routing provider).
+    fn road_km(
+        &self,
+        conn: &mut Db,
+        points: &[(f64, f64)],
+    ) -> Result<HashMap<(String, String), f64>, AppError> {
+        let Some(profile) = &self.road_profile else {
+            return Ok(HashMap::new());
+        };
+        let venues: Vec<String> = points
+            .iter()
+            .map(|&(lat, lon)| road_distances::point(lat, lon))
+            .collect();
+        let venues: Vec<&str> = venues.iter().map(String::as_str).collect();
+        road_distances::cached(conn, &venues, profile)
     }
 
     /// How old the snapshot is, if one was built.
@@ -208,11 +229,13 @@ pub fn limit(requested: Option<usize>) -> Result<usize, AppError> {
 /// Ranks the pool for one problem session. `assigned` instructors (already
 /// on the session) are left out; `exclusions` (declines and planners'
 /// exclusions) fail that rule.
+#[allow(clippy::too_many_arguments)]
 fn rank(
     snapshot: &Snapshot,
     class: Class,
     session: Session,
     exclusions: Vec<Pair>,
+    road: &HashMap<(String, String), f64>,
     assigned: &HashSet<String>,
     include_unavailable: bool,
     limit: usize,
@@ -239,15 +262,19 @@ fn rank(
             .collect(),
         _ => (0..views.len()).collect(),
     };
+    let candidates: Vec<&Instructor> = candidates
+        .into_iter()
+        .filter(|&k| !assigned.contains(&views[k].id))
+        .map(|k| &views[k])
+        .collect();
+    let distances = road_distances_to(&class, &candidates, road);
     let ranked = solver::recommend_for_session(
         Default::default(),
-        candidates
-            .into_iter()
-            .filter(|&k| !assigned.contains(&views[k].id))
-            .map(|k| &views[k]),
+        candidates,
         &class,
         &session,
         &exclusions,
+        &distances,
         include_unavailable,
         limit,
     )
@@ -266,6 +293,29 @@ fn rank(
             recommendation: r,
         })
         .collect())
+}
+
+/// The cached road distances from `instructors` to `class`.
+fn road_distances_to(
+    class: &Class,
+    instructors: &[&Instructor],
+    road: &HashMap<(String, String), f64>,
+) -> Vec<Distance> {
+    if road.is_empty() {
+        return Vec::new();
+    }
+    let venue = road_distances::point(class.lat, class.lon);
+    instructors
+        .iter()
+        .filter_map(|i| {
+            let km = road.get(&(road_distances::point(i.lat, i.lon), venue.clone()))?;
+            Some(Distance {
+                instructor: i.id.clone(),
+                class: class.id.clone(),
+                km: *km,
+            })
+        })
+        .collect()
 }
 
 /// The pool ranked for a stored session.
@@ -302,6 +352,7 @@ pub fn for_session(
     }
     let mut seen = HashSet::new();
     exclusions.retain(|p| seen.insert(p.instructor.clone()));
+    let road = cache.road_km(&mut conn, &[(class.lat, class.lon)])?;
     drop(conn);
     let snapshot = cache.snapshot(pool)?;
     let ranked = rank(
@@ -309,6 +360,7 @@ pub fn for_session(
         class_of(&class),
         session_of(&detail),
         exclusions,
+        &road,
         &assigned,
         include_unavailable,
         limit,
@@ -340,6 +392,7 @@ pub fn for_query(pool: &DbPool, cache: &PoolCache, query: &Query) -> Result<Vec<
         query.topics.iter().map(|t| t.topic.as_str()),
     )?;
     AppError::check(errors)?;
+    let road = cache.road_km(&mut *pool.get()?, &[(query.lat, query.lon)])?;
     let snapshot = cache.snapshot(pool)?;
     let session = Session {
         id: "query".to_owned(),
@@ -368,6 +421,7 @@ pub fn for_query(pool: &DbPool, cache: &PoolCache, query: &Query) -> Result<Vec<
         class,
         session,
         Vec::new(),
+        &road,
         &HashSet::new(),
         query.include_unavailable,
         limit,
@@ -412,6 +466,8 @@ pub fn opportunities(
     let excluded = exclusions::sessions_of(&mut conn, instructor)?;
     let mut open = open_sessions(&mut conn, instructor, now)?;
     open.retain(|(detail, _)| !excluded.contains(&detail.row.id));
+    let venues: Vec<(f64, f64)> = open.iter().map(|(_, c)| (c.lat, c.lon)).collect();
+    let road = cache.road_km(&mut conn, &venues)?;
     drop(conn);
     let snapshot = cache.snapshot(pool)?;
     let Some(&k) = snapshot.position.get(instructor) else {
@@ -421,12 +477,14 @@ pub fn opportunities(
     for (detail, class) in open {
         let session = session_of(&detail);
         let views = snapshot.in_year(session.start.naive_utc().year())?;
+        let class_view = class_of(&class);
         let ranked = solver::recommend_for_session(
             Default::default(),
             [&views[k]],
-            &class_of(&class),
+            &class_view,
             &session,
             &[],
+            &road_distances_to(&class_view, &[&views[k]], &road),
             false,
             1,
         )

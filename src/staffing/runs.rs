@@ -17,6 +17,7 @@ use diesel::sql_types::{Text, Timestamp};
 use super::problem::{self, DroppedPin, RunRequest};
 use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::routing::{self, DistanceReport, RoutingConfig};
 use crate::store::plans;
 use crate::store::schema::staffing_runs;
 use crate::store::{webhooks, write, write_bookkeeping, Db, DbKind, DbPool};
@@ -48,6 +49,7 @@ pub struct Run {
     pub applied_at: Option<NaiveDateTime>,
     pub dropped_pins: Option<String>,
     pub progress: Option<String>,
+    pub distances: Option<String>,
 }
 
 impl Run {
@@ -63,6 +65,15 @@ impl Run {
     /// The pins the run could not keep.
     pub fn dropped_pins(&self) -> Result<Vec<DroppedPin>, AppError> {
         json_list(self.dropped_pins.as_deref())
+    }
+
+    /// How its distances were measured, when a routing provider is set.
+    pub fn distances(&self) -> Result<Option<DistanceReport>, AppError> {
+        self.distances
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| AppError::Internal(e.into()))
     }
 }
 
@@ -84,6 +95,8 @@ pub struct WorkerConfig {
     pub poll: Duration,
     /// Cap on a run's `time_limit_s`.
     pub max_time_limit_s: f64,
+    /// Where road distances come from (great-circle distances without one).
+    pub routing: Option<RoutingConfig>,
 }
 
 /// Queues a run of `plan_id` (404 if the plan is unknown, 422 if the
@@ -121,6 +134,7 @@ pub fn create(
             applied_at: None,
             dropped_pins: None,
             progress: None,
+            distances: None,
         };
         diesel::insert_into(staffing_runs::table)
             .values((
@@ -372,7 +386,7 @@ fn execute(
     let built = request
         .parameters(config.max_time_limit_s)
         .and_then(|parameters| problem::for_run(&mut conn, &plan, &request, parameters, run.as_of));
-    let built = match built {
+    let mut built = match built {
         Ok(built) => built,
         Err(AppError::Validation(errors)) => {
             let detail = serde_json::to_string(&errors).unwrap_or_default();
@@ -382,6 +396,13 @@ fn execute(
         Err(e) => return Err(e),
     };
     drop(conn);
+    if let Some(routing) = &config.routing {
+        let report = routing::fill(pool, routing, &mut built.problem)?;
+        let report = serde_json::to_string(&report).map_err(|e| AppError::Internal(e.into()))?;
+        diesel::update(mine(id, worker))
+            .set(staffing_runs::distances.eq(report))
+            .execute(&mut *pool.get()?)?;
+    }
     let problem_json =
         serde_json::to_string(&built.problem).map_err(|e| AppError::Internal(e.into()))?;
     let digest = problem::digest(&built.problem)?;
@@ -633,6 +654,7 @@ mod tests {
             lease: Duration::from_secs(30),
             poll: Duration::from_secs(1),
             max_time_limit_s: 60.0,
+            routing: None,
         };
         let claimed = claim(&mut pool.get().unwrap(), "w", config.lease).unwrap();
         assert_eq!(claimed.as_deref(), Some("r"));

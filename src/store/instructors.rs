@@ -786,17 +786,6 @@ pub fn import(
     })
 }
 
-/// Runs `$body` with `$c` the backend's own connection: diesel's
-/// multi-backend connection cannot insert many rows in one statement.
-macro_rules! on_backend {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            Db::Postgresql($c) => $body,
-            Db::Sqlite($c) => $body,
-        }
-    };
-}
-
 /// Inserts new instructors with their expertise and methods, many rows a
 /// statement (each within both backends' limit of bound parameters).
 fn insert_many(

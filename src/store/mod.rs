@@ -4,6 +4,17 @@
 //! Each module holds one resource's rows and queries. Every write runs in
 //! [`write`], one transaction that takes the write lock first.
 
+/// Runs `$body` with `$c` the backend's own connection: diesel's
+/// multi-backend connection cannot insert many rows in one statement.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            Db::Postgresql($c) => $body,
+            Db::Sqlite($c) => $body,
+        }
+    };
+}
+
 pub mod assignments;
 pub mod availability;
 pub mod evaluation_forms;
@@ -12,6 +23,7 @@ pub mod instructors;
 pub mod names;
 pub mod plans;
 pub mod quality;
+pub mod road_distances;
 pub mod rules;
 pub mod schema;
 pub mod settings;

@@ -186,6 +186,7 @@ diesel::table! {
         applied_at -> Nullable<Timestamp>,
         dropped_pins -> Nullable<Text>,
         progress -> Nullable<Text>,
+        distances -> Nullable<Text>,
     }
 }
 
@@ -243,6 +244,16 @@ diesel::table! {
         method -> Nullable<Integer>,
         usefulness -> Nullable<Integer>,
         comment -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    road_distances (venue, profile, origin) {
+        origin -> Text,
+        venue -> Text,
+        profile -> Text,
+        km -> Double,
+        fetched_at -> Timestamp,
     }
 }
 
@@ -344,6 +355,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluation_forms,
     evaluation_codes,
     evaluation_responses,
+    road_distances,
     webhook_endpoints,
     webhook_events,
     webhook_deliveries,

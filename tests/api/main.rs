@@ -25,6 +25,7 @@ mod pool_sheets;
 mod queue;
 mod ratings;
 mod recommendations;
+mod routing;
 mod staffing;
 mod webdriver;
 mod webhooks;
