@@ -6,12 +6,11 @@
 //! `办信:4；接访:3`. Every broken rule is reported at its cell (`E7`), with
 //! the row number the spreadsheet shows.
 
-use std::collections::HashMap;
-
 use solver::FieldError;
 
 use crate::error::AppError;
 use crate::export::{Cell, Table};
+use crate::sheet::{items, Header};
 use crate::store::instructors::{ExpertiseInput, ImportRow, InstructorInput, Profile};
 use crate::store::topics::{Method, Topic};
 use crate::vocabulary::{Kind, Tier};
@@ -39,102 +38,6 @@ pub const COLUMNS: [(&str, &str); 17] = [
 /// Columns a sheet must have.
 const REQUIRED: [&str; 6] = ["name", "kind", "city", "lat", "lon", "yearly_capacity"];
 
-/// How a CSV file is encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Encoding {
-    #[serde(rename = "utf-8")]
-    Utf8,
-    /// GB18030, a superset of GBK and GB2312.
-    Gb18030,
-    Gbk,
-}
-
-/// The cells of a sheet, row by row, as text (the first row is the header).
-pub fn read(bytes: &[u8], encoding: Option<Encoding>) -> Result<Vec<Vec<String>>, AppError> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
-    } else {
-        read_csv(&decode(bytes, encoding)?)
-    }
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
-    use calamine::Reader;
-    let unreadable = |_| AppError::field("file", "xlsx", "not a readable XLSX workbook");
-    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(unreadable)?;
-    let sheet = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| AppError::field("file", "xlsx", "the workbook has no sheet"))?
-        .map_err(unreadable)?;
-    // The range starts at its first used cell; rows and columns before it
-    // are empty, and the row numbers must be the sheet's.
-    let (top, left) = sheet.start().unwrap_or((0, 0));
-    let mut rows = vec![Vec::new(); top as usize];
-    for row in sheet.rows() {
-        let mut cells = vec![String::new(); left as usize];
-        cells.extend(row.iter().map(cell_text));
-        rows.push(cells);
-    }
-    Ok(rows)
-}
-
-/// A cell as the office typed it: whole numbers without `.0`.
-fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::Data;
-    match cell {
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => if *b { "是" } else { "否" }.to_owned(),
-        Data::String(s) => s.clone(),
-        Data::DateTime(d) => d.to_string(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(_) | Data::Empty => String::new(),
-    }
-}
-
-/// The text of a CSV file: UTF-8 (a byte order mark is dropped) unless it
-/// is not valid UTF-8 or `encoding` says otherwise, then GB18030.
-fn decode(bytes: &[u8], encoding: Option<Encoding>) -> Result<String, AppError> {
-    let utf8 = || {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        std::str::from_utf8(bytes).ok().map(str::to_owned)
-    };
-    let gb18030 = || {
-        encoding_rs::GB18030
-            .decode_without_bom_handling_and_without_replacement(bytes)
-            .map(|text| text.into_owned())
-    };
-    let text = match encoding {
-        Some(Encoding::Utf8) => utf8(),
-        Some(Encoding::Gb18030 | Encoding::Gbk) => gb18030(),
-        None => utf8().or_else(gb18030),
-    };
-    text.ok_or_else(|| {
-        AppError::field(
-            "encoding",
-            "decodable",
-            "the file is neither UTF-8 nor GB18030/GBK text; save it as CSV UTF-8 or XLSX",
-        )
-    })
-}
-
-fn read_csv(text: &str) -> Result<Vec<Vec<String>>, AppError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|record| {
-            record
-                .map(|r| r.iter().map(str::to_owned).collect())
-                .map_err(|e| AppError::field("file", "csv", format!("not readable as CSV: {e}")))
-        })
-        .collect()
-}
-
 /// Rows parsed from a sheet, with their spreadsheet row numbers.
 #[derive(Debug)]
 pub struct Parsed {
@@ -146,33 +49,18 @@ pub struct Parsed {
     pub ignored_columns: Vec<String>,
     /// The rules the rows break, with their row numbers.
     pub errors: Vec<(usize, FieldError)>,
-    /// Where each column is: field code → column letters.
-    letters: HashMap<&'static str, String>,
+    header: Header,
 }
 
 impl Parsed {
     /// The field codes of the columns the sheet has.
     pub fn columns(&self) -> Vec<&'static str> {
-        self.letters.keys().copied().collect()
+        self.header.columns()
     }
-}
 
-impl Parsed {
     /// The error of a row's `column`: `rows[7].expertise`, "E7 专长: …".
     pub fn error(&self, row: usize, column: &str, rule: &str, detail: &str) -> FieldError {
-        let cell = self
-            .letters
-            .get(column)
-            .map_or_else(String::new, |l| format!("{l}{row} "));
-        let header = COLUMNS
-            .iter()
-            .find(|(code, _)| *code == column)
-            .map_or(column, |(_, zh)| zh);
-        FieldError::new(
-            format!("rows[{row}].{column}"),
-            rule,
-            format!("{cell}{header}: {detail}"),
-        )
+        self.header.error(row, column, rule, detail)
     }
 }
 
@@ -185,50 +73,13 @@ pub struct Vocabulary {
 /// Reads the rows of a sheet into instructor records, with every rule a
 /// row breaks at its cell; a sheet without the columns it needs is an error.
 pub fn parse(cells: &[Vec<String>], vocabulary: &Vocabulary) -> Result<Parsed, AppError> {
-    let Some((header, data)) = cells.split_first() else {
-        return Err(AppError::field("file", "non_empty", "the sheet is empty"));
-    };
-    let mut errors = Vec::new();
-    let mut at: HashMap<&'static str, usize> = HashMap::new();
-    let mut ignored_columns = Vec::new();
-    for (k, title) in header.iter().enumerate() {
-        let title = title.trim().trim_start_matches('\u{feff}');
-        let known = COLUMNS
-            .iter()
-            .find(|(code, zh)| title.eq_ignore_ascii_case(code) || title == *zh);
-        match known {
-            Some((code, _)) if at.contains_key(code) => errors.push(FieldError::new(
-                format!("columns.{code}"),
-                "unique",
-                format!("{}1: the column {title} is there twice", letters(k)),
-            )),
-            Some((code, _)) => {
-                at.insert(code, k);
-            }
-            None if title.is_empty() => {}
-            None => ignored_columns.push(title.to_owned()),
-        }
-    }
-    for code in REQUIRED {
-        if !at.contains_key(code) {
-            let zh = COLUMNS
-                .iter()
-                .find(|(c, _)| *c == code)
-                .map_or(code, |(_, z)| z);
-            errors.push(FieldError::new(
-                format!("columns.{code}"),
-                "required",
-                format!("the sheet needs a column {zh} ({code})"),
-            ));
-        }
-    }
-    AppError::check(errors)?;
+    let (header, data) = Header::read(cells, &COLUMNS, &REQUIRED)?;
     let mut parsed = Parsed {
         rows: Vec::new(),
         numbers: Vec::new(),
         errors: Vec::new(),
-        ignored_columns,
-        letters: at.iter().map(|(code, k)| (*code, letters(*k))).collect(),
+        ignored_columns: header.ignored.clone(),
+        header,
     };
     let mut errors = Vec::new();
     for (k, cells) in data.iter().enumerate() {
@@ -236,11 +87,7 @@ pub fn parse(cells: &[Vec<String>], vocabulary: &Vocabulary) -> Result<Parsed, A
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let get = |code: &str| -> &str {
-            at.get(code)
-                .and_then(|&k| cells.get(k))
-                .map_or("", |c| c.trim())
-        };
+        let get = |code: &str| parsed.header.cell(cells, code);
         let mut fail = |column: &str, rule: &str, detail: &str| {
             errors.push((row, parsed.error(row, column, rule, detail)));
         };
@@ -389,27 +236,6 @@ fn methods(text: &str, methods: &[Method]) -> Result<Vec<String>, String> {
         .collect()
 }
 
-/// The items of a list cell, split at Chinese or Western separators.
-fn items(text: &str) -> impl Iterator<Item = &str> {
-    text.split(['；', ';', '，', ',', '、', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
-/// `A`, `B`, …, `Z`, `AA`, … for the 0-based column `k`.
-fn letters(mut k: usize) -> String {
-    let mut name = Vec::new();
-    loop {
-        name.push(b'A' + (k % 26) as u8);
-        if k < 26 {
-            break;
-        }
-        k = k / 26 - 1;
-    }
-    name.reverse();
-    String::from_utf8(name).unwrap_or_default()
-}
-
 /// The pool as a table with the columns of [`COLUMNS`], which [`parse`]
 /// reads back to the same records.
 pub fn table(profiles: &[Profile]) -> Table {
@@ -481,15 +307,6 @@ mod tests {
         rows.iter()
             .map(|r| r.iter().map(|c| (*c).to_owned()).collect())
             .collect()
-    }
-
-    #[test]
-    fn column_letters_run_past_z() {
-        assert_eq!(letters(0), "A");
-        assert_eq!(letters(25), "Z");
-        assert_eq!(letters(26), "AA");
-        assert_eq!(letters(27), "AB");
-        assert_eq!(letters(702), "AAA");
     }
 
     #[test]
@@ -579,15 +396,5 @@ mod tests {
             "{}",
             errors[1].detail
         );
-    }
-
-    #[test]
-    fn gbk_text_is_recognised() {
-        let (gbk, _, _) = encoding_rs::GBK.encode("姓名,城市\n李明,武汉\n");
-        let text = decode(&gbk, None).unwrap();
-        assert!(text.starts_with("姓名,城市"));
-        assert!(decode(&gbk, Some(Encoding::Utf8)).is_err());
-        let bom = [b"\xEF\xBB\xBF".as_slice(), "姓名".as_bytes()].concat();
-        assert_eq!(decode(&bom, None).unwrap(), "姓名");
     }
 }

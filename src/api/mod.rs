@@ -12,6 +12,7 @@ pub mod instructors;
 pub mod json;
 pub mod me;
 pub mod pagination;
+pub mod plan_import;
 pub mod plans;
 pub mod pool_sheets;
 pub mod quality;
@@ -114,6 +115,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(plans::update_session)
         .service(plans::delete_session)
         .service(plans::export)
+        .service(plan_import::import)
         .service(evaluations::open)
         .service(evaluations::update)
         .service(evaluations::get)

@@ -9,13 +9,28 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::export::{Download, ExportAs};
-use crate::pool_sheet::{self, Encoding, Vocabulary};
+use crate::pool_sheet::{self, Vocabulary};
 use crate::problem_details::ProblemDetails;
+use crate::sheet::{self, Encoding};
 use crate::store::instructors::{self, ImportAction, InstructorFilter};
 use crate::store::{self, topics, DbPool};
 
 /// Largest sheet accepted: 10,000 instructors take about 2 MB as CSV.
 const IMPORT_LIMIT: usize = 32 * 1024 * 1024;
+
+/// The cells of a sheet sent as a request body (CSV or XLSX).
+pub async fn cells(
+    body: web::Payload,
+    encoding: Option<Encoding>,
+) -> Result<Vec<Vec<String>>, AppError> {
+    match body.to_bytes_limited(IMPORT_LIMIT).await {
+        Ok(Ok(bytes)) => sheet::read(&bytes, encoding),
+        Ok(Err(_)) => Err(AppError::BadRequest(
+            "the request body could not be read".to_owned(),
+        )),
+        Err(_) => Err(AppError::PayloadTooLarge),
+    }
+}
 
 /// How to read an import.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -83,16 +98,7 @@ pub async fn import(
     options: web::Query<ImportOptions>,
     body: web::Payload,
 ) -> Result<web::Json<ImportReport>, AppError> {
-    let bytes = match body.to_bytes_limited(IMPORT_LIMIT).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => {
-            return Err(AppError::BadRequest(
-                "the request body could not be read".to_owned(),
-            ))
-        }
-        Err(_) => return Err(AppError::PayloadTooLarge),
-    };
-    let cells = pool_sheet::read(&bytes, options.encoding)?;
+    let cells = cells(body, options.encoding).await?;
     let dry_run = options.dry_run.unwrap_or(false);
     let report = store::run(&pool, move |conn| {
         let vocabulary = Vocabulary {

@@ -669,3 +669,127 @@ pub fn lock_plan(conn: &mut Db, id: &str) -> Result<(), AppError> {
         Ok(())
     }
 }
+
+/// A class of an imported sheet with its sessions, each with the row number
+/// the spreadsheet shows.
+#[derive(Debug)]
+pub struct ClassRows {
+    pub row: usize,
+    pub input: ClassInput,
+    pub sessions: Vec<(usize, SessionInput)>,
+}
+
+/// A rule an imported row breaks: its row, its field (a column code of the
+/// sheet) and the rule.
+#[derive(Debug)]
+pub struct RowError {
+    pub row: usize,
+    pub column: String,
+    pub rule: String,
+    pub detail: String,
+}
+
+/// What an import made (or with `dry_run` would make): each class's id
+/// and its sessions' ids with their rows.
+pub type Imported = Vec<(String, Vec<(usize, String)>)>;
+
+/// Why an import transaction ended without committing.
+enum Stop {
+    Failed(AppError),
+    RolledBack(Result<Imported, Vec<RowError>>),
+}
+
+impl From<diesel::result::Error> for Stop {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+/// Adds a sheet's classes and their sessions to a plan by the rules of
+/// `POST …/classes` and `POST …/sessions`, in one transaction: all rows or,
+/// if any breaks a rule (every one is listed) or `dry_run`, none. A class
+/// the plan has already (same name and start date) is refused, so that a
+/// sheet imported twice does not double the plan.
+pub fn import(
+    conn: &mut Db,
+    plan_id: &str,
+    sheet: &[ClassRows],
+    dry_run: bool,
+) -> Result<Result<Imported, Vec<RowError>>, AppError> {
+    let outcome = write(conn, |conn| {
+        lock_plan(conn, plan_id).map_err(Stop::Failed)?;
+        let existing: Vec<(String, NaiveDate)> = classes::table
+            .filter(classes::plan_id.eq(plan_id))
+            .select((classes::name, classes::start_date))
+            .load(conn)?;
+        let mut errors = Vec::new();
+        let mut made = Vec::new();
+        let mut refuse = |row: usize, column: &str, e: FieldError| {
+            errors.push(RowError {
+                row,
+                column: column.to_owned(),
+                rule: e.rule,
+                detail: e.detail,
+            })
+        };
+        for class in sheet {
+            let key = (class.input.name.trim().to_owned(), class.input.start_date);
+            if existing.contains(&key) {
+                let detail = "the plan has this class (same name and start date) already";
+                refuse(
+                    class.row,
+                    "class",
+                    FieldError::new("class", "new_class", detail),
+                );
+                continue;
+            }
+            let row = match create_class(conn, plan_id, &class.input) {
+                Ok(row) => row,
+                Err(AppError::Validation(found)) => {
+                    for e in found {
+                        let column = match e.field.as_str() {
+                            "name" => "class",
+                            "kind" => "class_kind",
+                            other => other,
+                        }
+                        .to_owned();
+                        refuse(class.row, &column, e);
+                    }
+                    continue;
+                }
+                Err(e) => return Err(Stop::Failed(e)),
+            };
+            let mut sessions = Vec::new();
+            for (at, input) in &class.sessions {
+                match create_session(conn, &row.id, input) {
+                    Ok(detail) => sessions.push((*at, detail.row.id)),
+                    Err(AppError::Validation(found)) => {
+                        for e in found {
+                            let column = match e.field.split(['[', '.']).next() {
+                                Some("start") => "date",
+                                Some("end") => "time",
+                                Some(other) => other,
+                                None => "title",
+                            }
+                            .to_owned();
+                            refuse(*at, &column, e);
+                        }
+                    }
+                    Err(e) => return Err(Stop::Failed(e)),
+                }
+            }
+            made.push((row.id, sessions));
+        }
+        if !errors.is_empty() {
+            Err(Stop::RolledBack(Err(errors)))
+        } else if dry_run {
+            Err(Stop::RolledBack(Ok(made)))
+        } else {
+            Ok(Ok(made))
+        }
+    });
+    match outcome {
+        Ok(done) | Err(Stop::RolledBack(done)) => Ok(done),
+        Err(Stop::Failed(e)) => Err(e),
+    }
+}

@@ -21,6 +21,7 @@ mod instructors;
 mod local_http;
 mod metrics;
 mod operations;
+mod plan_import;
 mod pool_sheets;
 mod queue;
 mod ratings;
