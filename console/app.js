@@ -49,6 +49,7 @@ const I18N = {
     evaluatedSessions: '测评课程', skipped: '未开放：{0}', codeHint: '手机扫码评价，匿名，限用一次', number: '第 {0} 号',
     skipReasons: { already_open: '已开放', no_confirmed_instructor: '无已确认的授课人员' }, noData: '尚无测评数据。',
     externalId: '编号', importSheet: '导入表格', dryRun: '仅检查，不写入', imported: '新增 {0}，更新 {1}，未变 {2}',
+    importPlan: '从表格导入班次和课程', importPlanHint: '每行一门课程：班次名称、城市、纬度、经度、课程名称、日期、时间（如 09:00-12:00 或 上午/下午）、专题（如 办信:3）', importedPlan: '班次 {0} 个，课程 {1} 门',
     ignoredColumns: '未识别的列（已忽略）：{0}', exportPool: '导出', exportPlan: '导出排课表',
   },
   en: {
@@ -99,7 +100,8 @@ const I18N = {
     skipped: 'Not opened: {0}', codeHint: 'Scan to evaluate; anonymous, single use', number: 'No. {0}',
     skipReasons: { already_open: 'already open', no_confirmed_instructor: 'no confirmed instructor' }, noData: 'No evaluations yet.',
     externalId: 'Office number', importSheet: 'Import a sheet', dryRun: 'Check only, write nothing',
-    imported: '{0} created, {1} updated, {2} unchanged', ignoredColumns: 'Columns not read: {0}', exportPool: 'Export',
+    imported: '{0} created, {1} updated, {2} unchanged',
+    importPlan: 'Import classes and sessions from a sheet', importPlanHint: 'One session a row: class, city, latitude, longitude, title, date, time (09:00-12:00 or 上午/下午), topics (办信:3)', importedPlan: '{0} classes, {1} sessions', ignoredColumns: 'Columns not read: {0}', exportPool: 'Export',
     exportPlan: 'Export the staffing',
   },
 };
@@ -400,22 +402,25 @@ async function poolPage() {
 
 /** Export the pool as CSV or XLSX; planners import an office's sheet (checked first if asked). */
 function poolSheets() {
-  const file = h('input', { type: 'file', name: 'sheet', accept: '.csv,.xlsx,text/csv', required: true });
-  const dry = h('input', { type: 'checkbox', name: 'dry_run', checked: true });
-  const out = h('div', { id: 'import-report', role: 'status' });
   const exporter = (format) => button(`${t('exportPool')} ${format.toUpperCase()}`, () => download(`/api/v1/pool/export?active=true&format=${format}`, `${t('pool')}.${format}`), { id: `export-pool-${format}` });
   return h('div', { class: 'panel' },
     h('p', {}, exporter('csv'), ' ', exporter('xlsx')),
-    ['admin', 'planner'].includes(auth.me.role) ? h('form', { class: 'inline', id: 'import-form', onsubmit: guard(async (e) => {
-      e.preventDefault();
-      const sheet = file.files[0];
-      const report = await api('POST', `/api/v1/pool/import?dry_run=${dry.checked}`, sheet, { raw: true });
-      const summary = [t('imported', report.created, report.updated, report.unchanged),
-        report.ignored_columns.length ? t('ignoredColumns', report.ignored_columns.join('、')) : ''].join(' ');
-      if (report.dry_run) out.replaceChildren(`${t('dryRun')}：${summary}`);
-      else { notice = `${t('saved')} ${summary}`; render(); }
-    }) }, field(t('importSheet'), file), field(t('dryRun'), dry), h('button', { type: 'submit' }, t('importSheet'))) : null,
-    out);
+    ['admin', 'planner'].includes(auth.me.role) ? sheetForm('import', '/api/v1/pool/import', (r) => t('imported', r.created, r.updated, r.unchanged)) : null);
+}
+
+/** An office's sheet sent to `path`: checked only (a dry run, ticked by default) or imported; `summarize` words the report. */
+function sheetForm(id, path, summarize) {
+  const file = h('input', { type: 'file', name: 'sheet', accept: '.csv,.xlsx,text/csv', required: true });
+  const dry = h('input', { type: 'checkbox', name: 'dry_run', checked: true });
+  const out = h('div', { id: `${id}-report`, role: 'status' });
+  return [h('form', { class: 'inline', id: `${id}-form`, onsubmit: guard(async (e) => {
+    e.preventDefault();
+    const report = await api('POST', `${path}?dry_run=${dry.checked}`, file.files[0], { raw: true });
+    const summary = [summarize(report),
+      report.ignored_columns.length ? t('ignoredColumns', report.ignored_columns.join('、')) : ''].join(' ');
+    if (report.dry_run) out.replaceChildren(`${t('dryRun')}：${summary}`);
+    else { notice = `${t('saved')} ${summary}`; render(); }
+  }) }, field(t('importSheet'), file), field(t('dryRun'), dry), h('button', { type: 'submit' }, t('importSheet'))), out];
 }
 
 async function instructorPage(id) {
@@ -580,7 +585,10 @@ async function planPage(id) {
         planner ? h('td', {}, button(t('edit'), (e) => e.target.closest('tr').after(h('tr', {}, h('td', { colspan: 6 }, sessionForm(c, x))))), ' ',
           button(t('remove'), async () => { if (confirm(t('confirmRemove'))) { await api('DELETE', `/api/v1/sessions/${x.id}`); render(); } }, { class: 'remove-session' })) : null))),
       planner ? sessionForm(c, null) : null)),
-    planner ? [h('h3', {}, `${t('create')}：${t('classes')}`), classForm(id, null)] : null);
+    planner ? [h('h3', {}, `${t('create')}：${t('classes')}`), classForm(id, null),
+      h('h3', {}, t('importPlan')), h('p', {}, t('importPlanHint')),
+      sheetForm('plan-import', `/api/v1/plans/${encodeURIComponent(id)}/import`,
+        (r) => t('importedPlan', r.classes.length, r.classes.reduce((n, c) => n + c.sessions.length, 0)))] : null);
 }
 
 function classForm(planId, c) {

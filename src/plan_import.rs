@@ -14,7 +14,7 @@ use solver::FieldError;
 
 use crate::china_time;
 use crate::error::AppError;
-use crate::sheet::{items, Header};
+use crate::sheet::{items, numbered, yes_or_no, Header};
 use crate::store::plans::{ClassInput, ClassKind, ClassRows, SessionInput, TopicRequirementInput};
 use crate::store::topics::{Method, Topic};
 
@@ -77,11 +77,7 @@ pub fn parse(
     let mut errors = Vec::new();
     let mut class_at: HashMap<String, usize> = HashMap::new();
     let mut dates: Vec<(NaiveDate, NaiveDate)> = Vec::new();
-    for (k, cells) in data.iter().enumerate() {
-        let row = k + 2;
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
+    for (row, cells) in numbered(data) {
         let get = |code: &str| parsed.header.cell(cells, code);
         let mut fail = |column: &str, rule: &str, detail: &str| {
             errors.push((row, parsed.error(row, column, rule, detail)));
@@ -295,14 +291,6 @@ fn parse_times(text: &str) -> Option<(NaiveTime, NaiveTime)> {
     let (from, to) = text.split_once(['-', '－', '—', '–', '~', '～', '至'])?;
     let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
     Some((time(from)?, time(to)?))
-}
-
-fn yes_or_no(text: &str) -> Option<bool> {
-    match text {
-        "" | "否" | "false" | "FALSE" | "no" | "N" | "n" | "0" | "×" => Some(false),
-        "是" | "true" | "TRUE" | "yes" | "Y" | "y" | "1" | "√" => Some(true),
-        _ => None,
-    }
 }
 
 /// `办信:3；接访:4` (or codes; a bare topic asks for level 3).

@@ -10,7 +10,7 @@ use solver::FieldError;
 
 use crate::error::AppError;
 use crate::export::{Cell, Table};
-use crate::sheet::{items, Header};
+use crate::sheet::{items, numbered, yes_or_no, Header};
 use crate::store::instructors::{ExpertiseInput, ImportRow, InstructorInput, Profile};
 use crate::store::topics::{Method, Topic};
 use crate::vocabulary::{Kind, Tier};
@@ -82,11 +82,7 @@ pub fn parse(cells: &[Vec<String>], vocabulary: &Vocabulary) -> Result<Parsed, A
         header,
     };
     let mut errors = Vec::new();
-    for (k, cells) in data.iter().enumerate() {
-        let row = k + 2;
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
+    for (row, cells) in numbered(data) {
         let get = |code: &str| parsed.header.cell(cells, code);
         let mut fail = |column: &str, rule: &str, detail: &str| {
             errors.push((row, parsed.error(row, column, rule, detail)));
@@ -145,14 +141,10 @@ pub fn parse(cells: &[Vec<String>], vocabulary: &Vocabulary) -> Result<Parsed, A
                 "a whole number of sessions",
             );
         }
-        let remote_ok = match get("remote_ok") {
-            "" | "否" | "false" | "FALSE" | "no" | "N" | "n" | "0" | "×" => false,
-            "是" | "true" | "TRUE" | "yes" | "Y" | "y" | "1" | "√" => true,
-            _ => {
-                fail("remote_ok", "yes_or_no", "是 or 否");
-                false
-            }
-        };
+        let remote_ok = yes_or_no(get("remote_ok")).unwrap_or_else(|| {
+            fail("remote_ok", "yes_or_no", "是 or 否");
+            false
+        });
         let expertise = expertise(get("expertise"), &vocabulary.topics).unwrap_or_else(|detail| {
             fail("expertise", "topic_levels", &detail);
             Vec::new()

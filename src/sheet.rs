@@ -111,6 +111,25 @@ fn read_csv(text: &str) -> Result<Vec<Vec<String>>, AppError> {
         .collect()
 }
 
+/// The data rows that are not blank, each with the row number the
+/// spreadsheet shows (the header is row 1).
+pub fn numbered(data: &[Vec<String>]) -> impl Iterator<Item = (usize, &[String])> {
+    data.iter()
+        .enumerate()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
+        .map(|(k, cells)| (k + 2, cells.as_slice()))
+}
+
+/// 是/否 as an office types it (true/false, y/n, 1/0, √/× too); an empty
+/// cell is 否.
+pub fn yes_or_no(text: &str) -> Option<bool> {
+    match text {
+        "" | "否" | "false" | "FALSE" | "no" | "N" | "n" | "0" | "×" => Some(false),
+        "是" | "true" | "TRUE" | "yes" | "Y" | "y" | "1" | "√" => Some(true),
+        _ => None,
+    }
+}
+
 /// Where a sheet's known columns are, from its header row (row 1).
 #[derive(Debug)]
 pub struct Header {

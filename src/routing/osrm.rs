@@ -312,6 +312,6 @@ mod tests {
             steps += 1;
         }
         assert_eq!((block.origins.len(), block.venues.len()), (1, 1));
-        assert_eq!(steps, 3);
+        assert_eq!(steps, 2);
     }
 }

@@ -288,11 +288,13 @@ fn disabled(id: &str) -> AppError {
     }
 }
 
-/// A delivery of an event to an endpoint.
-#[derive(Debug, Clone, Queryable)]
+/// A delivery of an event to an endpoint, with its event's type.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries)]
 pub struct Delivery {
     pub id: String,
     pub event_id: String,
+    #[diesel(select_expression = webhook_events::event_type)]
     pub event_type: String,
     pub state: String,
     pub attempts: i32,
@@ -312,28 +314,6 @@ pub struct Attempt {
     pub error: Option<String>,
     pub response_excerpt: Option<String>,
 }
-
-type DeliveryColumns = (
-    webhook_deliveries::id,
-    webhook_deliveries::event_id,
-    webhook_events::event_type,
-    webhook_deliveries::state,
-    webhook_deliveries::attempts,
-    webhook_deliveries::next_attempt_at,
-    webhook_deliveries::created_at,
-    webhook_deliveries::finished_at,
-);
-
-const DELIVERY_COLUMNS: DeliveryColumns = (
-    webhook_deliveries::id,
-    webhook_deliveries::event_id,
-    webhook_events::event_type,
-    webhook_deliveries::state,
-    webhook_deliveries::attempts,
-    webhook_deliveries::next_attempt_at,
-    webhook_deliveries::created_at,
-    webhook_deliveries::finished_at,
-);
 
 /// An endpoint's newest `limit` deliveries (in `state` when given), each
 /// with its attempts in order.
@@ -357,7 +337,7 @@ pub fn deliveries(
             webhook_deliveries::id.desc(),
         ))
         .limit(limit)
-        .select(DELIVERY_COLUMNS)
+        .select(Delivery::as_select())
         .load(conn)?;
     let ids: Vec<&str> = found.iter().map(|d| d.id.as_str()).collect();
     let attempts = super::chunked(&ids, |chunk| {
@@ -411,7 +391,7 @@ pub fn redeliver(conn: &mut Db, endpoint: &str, delivery: &str) -> Result<Delive
         Ok(webhook_deliveries::table
             .inner_join(webhook_events::table)
             .filter(webhook_deliveries::id.eq(delivery))
-            .select(DELIVERY_COLUMNS)
+            .select(Delivery::as_select())
             .first(conn)?)
     })
 }

@@ -297,7 +297,42 @@ fn an_xlsx_plan_with_excel_dates(backend: Backend) {
     );
 }
 
+fn importing_a_plan_from_the_console(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let plan = plan(&planner);
+    app.add_user("planner2", "planner", None);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("2027年度培训计划.csv");
+    std::fs::write(&path, SHEET).unwrap();
+    let browser = crate::webdriver::Browser::start();
+    crate::console::sign_in(&browser, &app.base, "planner2", &format!("#/plans/{plan}"));
+    browser.choose_file(&browser.find("#plan-import-form input[name=sheet]"), &path);
+    browser.click(&browser.find("#plan-import-form button[type=submit]"));
+    browser.wait_for("#plan-import-report", |t| {
+        t.contains("仅检查") && t.contains("班次 2 个，课程 4 门")
+    });
+    assert!(classes(&planner, &plan).is_empty());
+    browser.click(&browser.find("#plan-import-form input[name=dry_run]"));
+    browser.click(&browser.find("#plan-import-form button[type=submit]"));
+    browser.wait_for("#notice", |t| {
+        t.contains("已保存") && t.contains("班次 2 个，课程 4 门")
+    });
+    browser.wait_for("main", |t| {
+        t.contains("基层信访干部轮训班") && t.contains("疑难信件办理")
+    });
+    browser.screenshot("plan-import");
+    assert_eq!(classes(&planner, &plan).len(), 2);
+    // The same sheet again: the refusal names the cell.
+    browser.click(&browser.find("#plan-import-form input[name=dry_run]"));
+    browser.choose_file(&browser.find("#plan-import-form input[name=sheet]"), &path);
+    browser.click(&browser.find("#plan-import-form button[type=submit]"));
+    browser.wait_for("#problem", |t| t.contains("A2 班次名称"));
+    assert_eq!(classes(&planner, &plan).len(), 2);
+}
+
 crate::both_backends!(
+    importing_a_plan_from_the_console,
     a_plan_sheet_becomes_classes_and_sessions,
     broken_rows_are_named_and_nothing_is_stored,
     an_xlsx_plan_with_excel_dates,
