@@ -9,10 +9,19 @@
 //! model written in good_lp (`tests/common/full_model.rs`, every eligible
 //! pair, HiGHS) at the same time limit and gap, for comparison in the same
 //! run; `--no-full-model` leaves it out.
+//!
+//! `cargo bench -p staffing-solver --bench scale -- seeds` runs each
+//! provincial case on seeds 1–5 (`--seeds=N` for more): at 5 s, at 5 s
+//! beside two busy loops, and until proved within the default gap (0.01%,
+//! at most `--proof-limit=S`, 60 s by default), and prints each seed and the
+//! worst and median over the seeds. The gap at 5 s is measured against the
+//! lowest bound any of the three runs proved, so it can only overstate the
+//! distance to the optimum.
 
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
 use solver::synthetic::{generate, Shape};
 
 /// One benchmark case.
@@ -31,6 +40,9 @@ fn cases() -> Vec<Case> {
         prune,
         time_limit_s,
     };
+    // The provincial cases of the seed sweep: 150 classes starting within
+    // ten weeks (three for the conflict-heavy one), as offices plan them.
+    let overlapping = |seed| Shape::overlapping(2000, 1000, 10, seed);
     vec![
         case("small-200x120", Shape::new(200, 120, 1), None, 60.0),
         // The target: within 0.01% of the unpruned optimum in 5 s.
@@ -44,23 +56,30 @@ fn cases() -> Vec<Case> {
             Some(40),
             5.0,
         ),
+        case("overlap-2000x1000", overlapping(6), None, 5.0),
+        case(
+            "conflict-2000x1000",
+            Shape::overlapping(2000, 1000, 3, 7),
+            None,
+            5.0,
+        ),
         case(
             "scarce-2000x1000",
             Shape {
                 capacity: (1, 2),
-                ..Shape::new(2000, 1000, 3)
+                ..overlapping(3)
             },
             None,
-            30.0,
+            5.0,
         ),
         case(
             "buffer240-2000x1000",
             Shape {
                 travel_buffer_minutes: 240.0,
-                ..Shape::new(2000, 1000, 4)
+                ..overlapping(4)
             },
             None,
-            30.0,
+            5.0,
         ),
         case(
             "national-10000x5000",
@@ -78,26 +97,51 @@ mod common;
 #[path = "../tests/common/full_model.rs"]
 mod full_model;
 
+/// The cases of the seed sweep.
+const SWEPT: [&str; 5] = [
+    "province-2000x1000",
+    "overlap-2000x1000",
+    "conflict-2000x1000",
+    "scarce-2000x1000",
+    "buffer240-2000x1000",
+];
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| {
         args.iter()
             .find_map(|a| a.strip_prefix(name)?.strip_prefix('=')?.parse::<f64>().ok())
     };
+    let has = |name: &str| args.iter().any(|a| a == name);
     let cases = cases();
-    if let Some(name) = args.iter().find(|a| !a.starts_with("--")) {
-        match cases.iter().find(|c| c.name == name) {
+    match args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .map(String::as_str)
+    {
+        Some("busy-loop") => busy_loop(),
+        Some("seeds") => sweep(
+            &cases,
+            flag("--seeds").map_or(5, |n| n as u64),
+            flag("--proof-limit").unwrap_or(60.0),
+        ),
+        Some(name) => match cases.iter().find(|c| c.name == name) {
             Some(case) => run(
                 case,
                 flag("--time-limit"),
                 flag("--mip-gap"),
                 flag("--seed"),
-                !args.iter().any(|a| a == "--no-full-model"),
+                !has("--no-full-model"),
+                has("--json"),
             ),
             None => eprintln!("unknown case {name}"),
-        }
-        return;
+        },
+        None => table(&cases, &args),
     }
+}
+
+/// Every case once, one row each, with the full model beside it.
+fn table(cases: &[Case], args: &[String]) {
     println!(
         "{:<22} {:>9} {:>8} {:>7} {:>7} {:>9} {:>9} {:>8} {:>8} {:>10} {:>13} {:>13} {:>9} {:>13} {:>8} {:>7} {:>8} {:>11} {:>14} {:>11}",
         "case",
@@ -121,10 +165,9 @@ fn main() {
         "full_objective",
         "full_wall_s"
     );
-    let exe = std::env::current_exe().unwrap_or_default();
     let passed: Vec<&String> = args.iter().filter(|a| a.starts_with("--")).collect();
-    for case in &cases {
-        let status = Command::new(&exe).arg(case.name).args(&passed).status();
+    for case in cases {
+        let status = Command::new(exe()).arg(case.name).args(&passed).status();
         if !status.as_ref().is_ok_and(|s| s.success()) {
             println!("{:<22} failed: {status:?}", case.name);
         }
@@ -137,6 +180,7 @@ fn run(
     mip_gap: Option<f64>,
     seed: Option<f64>,
     with_full_model: bool,
+    json: bool,
 ) {
     let mut problem = generate(Shape {
         seed: seed.map_or(case.shape.seed, |s| s as u64),
@@ -149,7 +193,14 @@ fn run(
     }
     let greedy = solver::greedy_objective(&problem);
     let started = Instant::now();
-    match solver::solve(&problem) {
+    let gap = problem.options.mip_gap;
+    let mut proved_at = None;
+    let solved = solver::solve_with_progress(&problem, |p| {
+        if proved_at.is_none() && (p.bound - p.objective) / p.objective.abs().max(1.0) <= gap {
+            proved_at = Some(p.elapsed_s);
+        }
+    });
+    match solved {
         Ok(s) => {
             let wall = started.elapsed().as_secs_f64();
             // The independent checker of the tests, on every benchmark solution.
@@ -158,6 +209,18 @@ fn run(
                 eprintln!("{}: {rule}", case.name);
             }
             let peak = peak_mib();
+            if json {
+                let outcome = Outcome {
+                    status: format!("{:?}", s.status),
+                    objective: s.objective,
+                    bound: s.bound,
+                    wall_s: wall,
+                    proved_at_s: proved_at,
+                    checked: broken.is_empty(),
+                };
+                println!("{}", serde_json::to_string(&outcome).unwrap_or_default());
+                return;
+            }
             let (full_status, full_objective, full_wall) = if with_full_model {
                 full_model_column(&problem)
             } else {
@@ -227,4 +290,166 @@ fn peak_mib() -> u64 {
                 .and_then(|kb| kb.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb / 1024)
+}
+
+/// One solve of the seed sweep, as its child process reports it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Outcome {
+    status: String,
+    objective: f64,
+    bound: f64,
+    wall_s: f64,
+    /// When the progress first showed the gap within `mip_gap`.
+    proved_at_s: Option<f64>,
+    /// Whether the independent checker found the staffing valid.
+    checked: bool,
+}
+
+fn exe() -> std::path::PathBuf {
+    std::env::current_exe().unwrap_or_default()
+}
+
+/// Solves one case and seed in a child process of its own.
+fn solve_in_child(case: &str, seed: u64, time_limit_s: f64) -> Option<Outcome> {
+    let output = Command::new(exe())
+        .args([
+            case,
+            &format!("--seed={seed}"),
+            &format!("--time-limit={time_limit_s}"),
+            "--no-full-model",
+            "--json",
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(text.lines().last()?).ok()
+}
+
+/// Spins until killed: load beside a solve.
+fn busy_loop() {
+    let mut x: u64 = 1;
+    loop {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+    }
+}
+
+/// Two busy loops, killed when dropped.
+struct Load(Vec<Child>);
+
+impl Load {
+    fn start() -> Self {
+        Self(
+            (0..2)
+                .filter_map(|_| Command::new(exe()).arg("busy-loop").spawn().ok())
+                .collect(),
+        )
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Each swept case on `seeds` seeds: 5 s, 5 s under load, and the proof;
+/// a row per seed, then the worst and the median of each case. `short` is
+/// how far a 5-second staffing is below the best staffing any of the three
+/// runs found, `gap` how far below the lowest bound any of them proved: the
+/// distance to the optimum lies between the two.
+fn sweep(cases: &[Case], seeds: u64, proof_limit_s: f64) {
+    println!(
+        "{:<22} {:>6} {:>13} {:>13} {:>8} {:>8} {:>8} {:>8} {:>7} {:>10} {:>8} {:>8}",
+        "case",
+        "seed",
+        "best",
+        "bound",
+        "short5%",
+        "gap5%",
+        "shortL%",
+        "gapL%",
+        "wall5_s",
+        "proof",
+        "proof_s",
+        "checker"
+    );
+    for case in cases.iter().filter(|c| SWEPT.contains(&c.name)) {
+        let mut rows = Vec::new();
+        for seed in 1..=seeds {
+            let quick = solve_in_child(case.name, seed, 5.0);
+            let loaded = {
+                let _load = Load::start();
+                solve_in_child(case.name, seed, 5.0)
+            };
+            let proof = solve_in_child(case.name, seed, proof_limit_s);
+            let (Some(quick), Some(loaded), Some(proof)) = (quick, loaded, proof) else {
+                println!("{:<22} {seed:>6} failed", case.name);
+                continue;
+            };
+            let runs = [&quick, &loaded, &proof];
+            let bound = runs.iter().map(|o| o.bound).fold(f64::INFINITY, f64::min);
+            let best = runs
+                .iter()
+                .map(|o| o.objective)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let below =
+                |to: f64, o: &Outcome| 100.0 * (to - o.objective) / o.objective.abs().max(1.0);
+            let proved = proof.status == "Optimal";
+            let row = [
+                below(best, &quick),
+                below(bound, &quick),
+                below(best, &loaded),
+                below(bound, &loaded),
+                quick.wall_s,
+                if proved { proof.wall_s } else { f64::INFINITY },
+            ];
+            let checked = runs.iter().all(|o| o.checked);
+            println!(
+                "{:<22} {seed:>6} {best:>13.3} {bound:>13.3} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>7.2} {:>10} {:>8.1} {:>8}",
+                case.name,
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                proof.status,
+                row[5],
+                if checked { "ok" } else { "BROKEN" }
+            );
+            rows.push(row);
+        }
+        for (label, pick) in [("worst", worst as fn(Vec<f64>) -> f64), ("median", median)] {
+            let column = |c: usize| pick(rows.iter().map(|r| r[c]).collect());
+            println!(
+                "{:<22} {label:>6} {:>13} {:>13} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>7.2} {:>10} {:>8.1}",
+                case.name,
+                "",
+                "",
+                column(0),
+                column(1),
+                column(2),
+                column(3),
+                column(4),
+                "",
+                column(5)
+            );
+        }
+    }
+}
+
+fn worst(values: Vec<f64>) -> f64 {
+    values.into_iter().fold(f64::NEG_INFINITY, f64::max)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }

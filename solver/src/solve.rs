@@ -17,11 +17,12 @@ use crate::solution::{Solution, Stats, Status};
 use crate::solve_error::SolveError;
 use crate::validate::validate;
 
-/// Share of the time limit the optimisation may take, and share after which
-/// the call stops waiting for it: the rest is for the report (seconds on a
-/// national plan).
-const OPTIMISATION_SHARE: f64 = 0.85;
-const WAIT_SHARE: f64 = 0.93;
+/// The time kept back from the optimisation for the report and for HiGHS
+/// to stop: twice the model's build time (the report walks the same data)
+/// and a little more, within these shares of the time limit; the call
+/// stops waiting for the optimisation halfway through it.
+const RESERVE_SHARES: (f64, f64) = (0.05, 0.15);
+const RESERVE_EXTRA_S: f64 = 0.1;
 
 /// Solves a staffing problem (SPEC 5).
 pub fn solve(problem: &Problem) -> Result<Solution, SolveError> {
@@ -56,12 +57,15 @@ pub fn solve_with_progress(
 ) -> Result<Solution, SolveError> {
     let started = Instant::now();
     let seconds = problem.options.time_limit_s.max(0.0);
-    let deadline = after(started, seconds * OPTIMISATION_SHARE);
-    let end = after(started, seconds * WAIT_SHARE);
     let index = checked_index(problem)?;
     let candidates = Candidates::build(&index);
     let warm = greedy(&index, &candidates.per_session);
     let model = Model::build(&index, &candidates);
+    let built = started.elapsed().as_secs_f64();
+    let reserve = (2.0 * built + RESERVE_EXTRA_S)
+        .clamp(seconds * RESERVE_SHARES.0, seconds * RESERVE_SHARES.1);
+    let deadline = after(started, seconds - reserve);
+    let end = after(started, seconds - reserve / 2.0);
     let mut stats = Stats {
         candidate_pairs: candidates.eligible_pairs,
         pruned_pairs: candidates.pruned_pairs,

@@ -1,6 +1,10 @@
 //! Seeded generator of realistic staffing problems, for benchmarks and tests:
 //! instructors living in Chinese cities (about 60% cadres, 30% outside
-//! experts, 10% model figures), classes of 3–5 days with half-day sessions.
+//! experts, 10% model figures), classes of 3–5 days with half-day sessions
+//! (15% needing two instructors, 30% two topics, 10% remote), most classes
+//! asking for a cadre share of one half. A shorter season packs the classes
+//! into fewer weeks, so that more of them run at once and compete for the
+//! same instructors.
 
 use std::collections::BTreeMap;
 
@@ -84,18 +88,36 @@ pub struct Shape {
     /// Yearly capacity range, inclusive.
     pub capacity: (i64, i64),
     pub travel_buffer_minutes: f64,
+    /// Weeks (from March) in which classes start.
+    pub season_weeks: i64,
+    /// Sessions per class on average.
+    pub sessions_per_class: f64,
     pub seed: u64,
 }
 
 impl Shape {
-    /// A shape with the usual capacities (2–12) and no travel buffer.
+    /// A shape with the usual capacities (2–12), no travel buffer, classes
+    /// of 6.25 sessions on average starting over 40 weeks.
     pub fn new(instructors: usize, sessions: usize, seed: u64) -> Self {
         Self {
             instructors,
             sessions,
             capacity: (2, 12),
             travel_buffer_minutes: 0.0,
+            season_weeks: 40,
+            sessions_per_class: 6.25,
             seed,
+        }
+    }
+
+    /// Classes of 6.67 sessions (150 to 1,000 sessions) starting within
+    /// `season_weeks`: about `150 / season_weeks` new classes a week, most
+    /// of them overlapping in time.
+    pub fn overlapping(instructors: usize, sessions: usize, season_weeks: i64, seed: u64) -> Self {
+        Self {
+            season_weeks,
+            sessions_per_class: 1000.0 / 150.0,
+            ..Self::new(instructors, sessions, seed)
         }
     }
 }
@@ -130,8 +152,7 @@ pub fn generate(shape: Shape) -> Problem {
     let instructors = (0..shape.instructors)
         .map(|k| instructor(&mut rng, k, shape.capacity, year_start))
         .collect();
-    // About 6.25 sessions per class, as in the national plan (5,000 in 800).
-    let class_count = (shape.sessions * 4).div_ceil(25).max(1);
+    let class_count = ((shape.sessions as f64 / shape.sessions_per_class).ceil() as usize).max(1);
     let mut classes = Vec::with_capacity(class_count);
     let mut sessions = Vec::with_capacity(shape.sessions);
     for c in 0..class_count {
@@ -143,7 +164,14 @@ pub fn generate(shape: Shape) -> Problem {
             min_cadre_share: if rng.random_bool(0.8) { 0.5 } else { 0.0 },
         });
         let share = shape.sessions / class_count + usize::from(c < shape.sessions % class_count);
-        class_sessions(&mut rng, c, share, year_start, &mut sessions);
+        class_sessions(
+            &mut rng,
+            c,
+            share,
+            shape.season_weeks,
+            year_start,
+            &mut sessions,
+        );
     }
     Problem {
         weights: Weights::default(),
@@ -229,13 +257,14 @@ fn class_sessions(
     rng: &mut StdRng,
     c: usize,
     count: usize,
+    season_weeks: i64,
     year_start: DateTime<FixedOffset>,
     out: &mut Vec<Session>,
 ) {
     let days = rng.random_range(3..=5i64).max((count as i64 + 1) / 2);
-    // Classes start on weekdays between March and December.
+    // Classes start on weekdays of the season, from March.
     let first_day = year_start
-        + Duration::weeks(rng.random_range(8..48))
+        + Duration::weeks(rng.random_range(8..8 + season_weeks.max(1)))
         + Duration::days(rng.random_range(0..3));
     let comprehensive = rng.random_bool(0.5);
     let mut slots: Vec<i64> = (0..days * 2).collect();
@@ -254,13 +283,15 @@ fn class_sessions(
             min_level: rng.random_range(2..=4),
         }];
         if rng.random_bool(0.3) {
-            let second = topics_from[rng.random_range(0..topics_from.len())];
-            if second != first {
-                topics.push(TopicRequirement {
-                    topic: second.to_owned(),
-                    min_level: rng.random_range(1..=3),
-                });
-            }
+            let others: Vec<&str> = topics_from
+                .iter()
+                .copied()
+                .filter(|&t| t != first)
+                .collect();
+            topics.push(TopicRequirement {
+                topic: others[rng.random_range(0..others.len())].to_owned(),
+                min_level: rng.random_range(1..=3),
+            });
         }
         out.push(Session {
             id: format!("s{}", out.len()),
