@@ -14,9 +14,10 @@
 //! provincial case on seeds 1–5 (`--seeds=N` for more): at 5 s, at 5 s
 //! beside two busy loops, and until proved within the default gap (0.01%,
 //! at most `--proof-limit=S`, 60 s by default), and prints each seed and the
-//! worst and median over the seeds. The gap at 5 s is measured against the
-//! lowest bound any of the three runs proved, so it can only overstate the
-//! distance to the optimum.
+//! worst and median over the seeds. A 5-second staffing's distance to the
+//! optimum lies between its shortfall from the best staffing any of the
+//! three runs found and its gap to the lowest bound any of them proved;
+//! both are printed.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
