@@ -95,8 +95,8 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Solved to the last unit, without a log: what the tests compare.
-    #[cfg(test)]
+    /// Solved to the last unit, without a log: what the tests compare, and
+    /// the small LPs of [`small_lp`].
     pub const EXACT: Settings = Settings {
         mip_gap: 0.0,
         log: None,
@@ -343,6 +343,35 @@ impl<'m> HighsPart<'m> {
         self.highs = solved.into();
         Ok((answer, self))
     }
+}
+
+/// A row `Σ a_j · x_j ≤ rhs` over some columns: its terms `(j, a_j)` and
+/// `rhs`.
+pub type AtMostRow = (Vec<(usize, f64)>, f64);
+
+/// A small LP outside the model, maximised: columns `(cost, lower,
+/// upper)` and rows `Σ a_j · x_j ≤ rhs`. Returns its optimal columns, or
+/// `None` when HiGHS proves no optimum.
+pub fn small_lp(
+    columns: &[(f64, f64, f64)],
+    rows: &[AtMostRow],
+) -> Result<Option<Vec<f64>>, SolveError> {
+    let mut highs = highs::RowProblem::default()
+        .try_optimise(Sense::Maximise)
+        .map_err(|e| SolveError::Solver(format!("cannot create a HiGHS model: {e:?}")))?;
+    configure(&mut highs, ModelType::Lp, &Settings::EXACT)?;
+    let cols: Vec<highs::Col> = columns
+        .iter()
+        .map(|&(cost, lower, upper)| highs.add_col(cost, lower..=upper, []))
+        .collect();
+    for (terms, rhs) in rows {
+        highs.add_row(..=*rhs, terms.iter().map(|&(j, a)| (cols[j], a)));
+    }
+    let solved = highs
+        .try_solve()
+        .map_err(|e| SolveError::Solver(format!("{e:?}")))?;
+    Ok((solved.status() == HighsModelStatus::Optimal)
+        .then(|| solved.get_solution().columns().to_vec()))
 }
 
 fn configure(

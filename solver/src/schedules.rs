@@ -16,13 +16,26 @@
 //! fraction of each trip and so exceed `best`: the row then cuts that point
 //! off. Rounds of such cuts move the LP's bound towards the bound of whole
 //! schedules (Kelley's cutting planes on the Lagrangian dual).
+//!
+//! Prices that leave every session of an instructor at zero gain see
+//! nothing, though the LP point may still lie outside the hull of the
+//! instructor's schedules. So each instructor the LP splits also gets the
+//! deepest cut between its point and that hull over the columns the LP
+//! takes ([`hull_cut`]: a small LP over every schedule of those columns).
 
+use crate::highs_part::{small_lp, AtMostRow};
 use crate::model::Model;
 use crate::row_activity::RowActivity;
+use crate::solve_error::SolveError;
 use crate::sparse::Sparse;
 
 /// Gains below this count as zero; a cut must be violated by more.
 const TOLERANCE: f64 = 1e-6;
+/// Most assignment columns the LP may take of one instructor for its hull
+/// to be searched (every subset is a candidate schedule).
+const HULL_SUPPORT: usize = 10;
+/// Cut weights below this are dropped.
+const WEIGHT_FLOOR: f64 = 1e-9;
 /// Search nodes one instructor's schedule may take; an instructor whose
 /// search takes more gets no cut this round.
 const NODE_LIMIT: usize = 20_000;
@@ -50,7 +63,12 @@ impl Cuts {
     /// The cuts the LP point `values` violates at the row multipliers `y`
     /// (of the right signs, as [`crate::pricing::Prices`] makes them); adds
     /// them and returns how many it added.
-    pub fn separate(&mut self, model: &Model, y: &[f64], values: &[f64]) -> usize {
+    pub fn separate(
+        &mut self,
+        model: &Model,
+        y: &[f64],
+        values: &[f64],
+    ) -> Result<usize, SolveError> {
         let gain = gains(model, y);
         let mut tally = RowActivity::new(model);
         let before = self.len();
@@ -64,6 +82,10 @@ impl Cuts {
             });
             if !fractional {
                 continue;
+            }
+            if let Some((entries, rhs)) = hull_cut(model, &mut tally, columns, values)? {
+                self.rows.push(entries);
+                self.rhs.push(rhs);
             }
             let Some(best) = best_schedule(model, &mut tally, i, &gain) else {
                 continue;
@@ -88,8 +110,141 @@ impl Cuts {
                 self.rhs.push(best);
             }
         }
-        self.len() - before
+        Ok(self.len() - before)
     }
+}
+
+/// The deepest cut between the LP point and the schedules of one
+/// instructor (assignment columns `columns`) over the columns the LP takes,
+/// if the point lies outside their hull. Every staffing's part in those
+/// columns is such a schedule (capacity, overlaps and buffers only forbid,
+/// so a part of a schedule is one), with covers at least as high; the cut
+/// has no positive weight on a cover, so it holds for the whole model.
+///
+/// The LP may have an instructor teach one session in full and half of
+/// each of two sessions of a class for half the trip, which no mixture of
+/// schedules does within capacity two: the Lagrangian cut above misses it
+/// when every session of the instructor prices at zero.
+fn hull_cut(
+    model: &Model,
+    tally: &mut RowActivity,
+    columns: &[usize],
+    values: &[f64],
+) -> Result<Option<AtMostRow>, SolveError> {
+    let support: Vec<usize> = columns
+        .iter()
+        .copied()
+        .filter(|&k| values[k] > TOLERANCE)
+        .collect();
+    if support.len() < 2 || support.len() > HULL_SUPPORT {
+        return Ok(None);
+    }
+    let mut covers: Vec<usize> = support.iter().flat_map(|&k| model.covers_of(k)).collect();
+    covers.sort_unstable();
+    covers.dedup();
+    let at: Vec<usize> = support
+        .iter()
+        .copied()
+        .chain(covers.iter().map(|&g| model.covers[g].column))
+        .collect();
+    let schedules = schedules_of(model, tally, &support, &covers);
+    // Columns: the weights of `at`, then the right-hand side; the weights
+    // of assignments in [0, 1], of covers in [-1, 0], their sizes at most 1.
+    let n = at.len();
+    let lp_columns: Vec<(f64, f64, f64)> = at
+        .iter()
+        .enumerate()
+        .map(|(p, &j)| {
+            if p < support.len() {
+                (values[j], 0.0, 1.0)
+            } else {
+                (values[j], -1.0, 0.0)
+            }
+        })
+        .chain([(-1.0, 0.0, n as f64)])
+        .collect();
+    let mut rows: Vec<AtMostRow> = schedules
+        .iter()
+        .map(|point| {
+            let mut terms: Vec<(usize, f64)> = point.iter().map(|&p| (p, 1.0)).collect();
+            terms.push((n, -1.0));
+            (terms, 0.0)
+        })
+        .collect();
+    rows.push((
+        (0..n)
+            .map(|p| (p, if p < support.len() { 1.0 } else { -1.0 }))
+            .collect(),
+        1.0,
+    ));
+    let Some(solution) = small_lp(&lp_columns, &rows)? else {
+        return Ok(None);
+    };
+    let weights: Vec<f64> = (0..n)
+        .map(|p| {
+            let w = solution[p];
+            let w = if p < support.len() {
+                w.max(0.0)
+            } else {
+                w.min(0.0)
+            };
+            if w.abs() < WEIGHT_FLOOR {
+                0.0
+            } else {
+                w
+            }
+        })
+        .collect();
+    // The right-hand side recomputed from the schedules themselves, so the
+    // cut holds exactly whatever HiGHS's tolerances.
+    let rhs = schedules
+        .iter()
+        .map(|point| point.iter().map(|&p| weights[p]).sum::<f64>())
+        .fold(0.0, f64::max);
+    let lhs: f64 = at.iter().zip(&weights).map(|(&j, w)| w * values[j]).sum();
+    if lhs <= rhs + TOLERANCE {
+        return Ok(None);
+    }
+    let entries = at
+        .iter()
+        .zip(&weights)
+        .filter(|(_, &w)| w != 0.0)
+        .map(|(&j, &w)| (j, w))
+        .collect();
+    Ok(Some((entries, rhs)))
+}
+
+/// Every schedule over the `support` assignment columns, as the positions
+/// (in `support` then `covers`) of the columns it sets to 1.
+fn schedules_of(
+    model: &Model,
+    tally: &mut RowActivity,
+    support: &[usize],
+    covers: &[usize],
+) -> Vec<Vec<usize>> {
+    let mut schedules = Vec::new();
+    for mask in 0u32..1 << support.len() {
+        let chosen: Vec<usize> = (0..support.len()).filter(|b| mask >> b & 1 == 1).collect();
+        for &b in &chosen {
+            tally.add(support[b]);
+        }
+        let feasible = chosen.iter().all(|&b| tally.holds(support[b]));
+        for &b in &chosen {
+            tally.remove(support[b]);
+        }
+        if !feasible {
+            continue;
+        }
+        let opened = covers.iter().enumerate().filter(|&(_, &g)| {
+            chosen
+                .iter()
+                .any(|&b| model.covers_of(support[b]).any(|h| h == g))
+        });
+        let mut point = chosen.clone();
+        point.extend(opened.map(|(c, _)| support.len() + c));
+        schedules.push(point);
+    }
+    schedules
 }
 
 /// Each assignment's gain at the multipliers of the shared rows; covers
@@ -269,6 +424,62 @@ mod tests {
     }
 
     #[test]
+    fn hull_cuts_cut_the_lp_and_keep_every_schedule() {
+        let mut made = 0;
+        for problem in [23, 29, 37]
+            .into_iter()
+            .flat_map(|seed| test_plans(240, seed))
+        {
+            let index = checked_index(&problem).unwrap();
+            let model = Model::build(&index, &Candidates::build(&index));
+            let rows = model.columns.transpose(model.row_count());
+            let far = Instant::now() + Duration::from_secs(600);
+            let all: Vec<usize> = (0..model.pairs.len()).collect();
+            let (lp, _) = HighsPart::new(&model, ModelType::Lp, all, &Settings::EXACT)
+                .unwrap()
+                .solve(far, None)
+                .unwrap();
+            let values = lp.values.unwrap();
+            let mut tally = RowActivity::new(&model);
+            for (i, columns) in model.by_instructor.iter().enumerate() {
+                let Some((entries, rhs)) = hull_cut(&model, &mut tally, columns, &values).unwrap()
+                else {
+                    continue;
+                };
+                let at = |values: &[f64]| entries.iter().map(|&(j, a)| a * values[j]).sum::<f64>();
+                assert!(at(&values) > rhs + TOLERANCE, "instructor {i}: no cut");
+                // Every schedule of the instructor when there are few
+                // columns, else every schedule of the columns the LP takes
+                // (a part of a schedule is a schedule).
+                let checked: Vec<usize> = if columns.len() <= 14 {
+                    columns.clone()
+                } else {
+                    columns
+                        .iter()
+                        .copied()
+                        .filter(|&k| values[k] > 0.0)
+                        .collect()
+                };
+                for mask in 0u32..1 << checked.len() {
+                    let mut chosen = vec![false; model.pairs.len()];
+                    for (bit, &k) in checked.iter().enumerate() {
+                        chosen[k] = mask >> bit & 1 == 1;
+                    }
+                    if keeps_own_rows(&model, &rows, i, &chosen) {
+                        let staffing = model.column_values(&chosen);
+                        assert!(
+                            at(&staffing) <= rhs + 1e-9,
+                            "instructor {i}: the cut cuts off a schedule"
+                        );
+                    }
+                }
+                made += 1;
+            }
+        }
+        assert!(made > 5, "only {made} hull cuts checked");
+    }
+
+    #[test]
     fn cuts_cut_the_lp_and_keep_every_integral_staffing() {
         let mut made = 0;
         for problem in test_plans(240, 21) {
@@ -289,7 +500,9 @@ mod tests {
             let mut cuts = Cuts::new();
             let prices = Prices::new(&model, &cuts, lp.duals.as_ref().unwrap(), |_| true);
             let lp_values = lp.values.unwrap();
-            made += cuts.separate(&model, &prices.multipliers, &lp_values);
+            made += cuts
+                .separate(&model, &prices.multipliers, &lp_values)
+                .unwrap();
             let mut greedy_chosen = vec![false; model.pairs.len()];
             for pair in greedy(&index, &candidates.per_session) {
                 greedy_chosen[model.pairs.binary_search(&pair).unwrap()] = true;
