@@ -351,15 +351,13 @@ pub type AtMostRow = (Vec<(usize, f64)>, f64);
 
 /// A small LP outside the model, maximised: columns `(cost, lower,
 /// upper)` and rows `Σ a_j · x_j ≤ rhs`. Returns its optimal columns, or
-/// `None` when HiGHS proves no optimum.
-pub fn small_lp(
-    columns: &[(f64, f64, f64)],
-    rows: &[AtMostRow],
-) -> Result<Option<Vec<f64>>, SolveError> {
+/// `None` when HiGHS finds no optimum (or fails: a caller that only looks
+/// for a cut does without it).
+pub fn small_lp(columns: &[(f64, f64, f64)], rows: &[AtMostRow]) -> Option<Vec<f64>> {
     let mut highs = highs::RowProblem::default()
         .try_optimise(Sense::Maximise)
-        .map_err(|e| SolveError::Solver(format!("cannot create a HiGHS model: {e:?}")))?;
-    configure(&mut highs, ModelType::Lp, &Settings::EXACT)?;
+        .ok()?;
+    configure(&mut highs, ModelType::Lp, &Settings::EXACT).ok()?;
     let cols: Vec<highs::Col> = columns
         .iter()
         .map(|&(cost, lower, upper)| highs.add_col(cost, lower..=upper, []))
@@ -367,11 +365,8 @@ pub fn small_lp(
     for (terms, rhs) in rows {
         highs.add_row(..=*rhs, terms.iter().map(|&(j, a)| (cols[j], a)));
     }
-    let solved = highs
-        .try_solve()
-        .map_err(|e| SolveError::Solver(format!("{e:?}")))?;
-    Ok((solved.status() == HighsModelStatus::Optimal)
-        .then(|| solved.get_solution().columns().to_vec()))
+    let solved = highs.try_solve().ok()?;
+    (solved.status() == HighsModelStatus::Optimal).then(|| solved.get_solution().columns().to_vec())
 }
 
 fn configure(

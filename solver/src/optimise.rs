@@ -394,7 +394,7 @@ fn relax(
                 < CUT_TIME_SHARE * deadline.saturating_duration_since(started).as_secs_f64();
             if rounds == CUT_ROUNDS
                 || !affordable
-                || cuts.separate(model, &prices.multipliers, &values)? == 0
+                || cuts.separate(model, &prices.multipliers, &values) == 0
             {
                 last = Some((prices, values));
                 break;

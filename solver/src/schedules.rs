@@ -26,7 +26,6 @@
 use crate::highs_part::{small_lp, AtMostRow};
 use crate::model::Model;
 use crate::row_activity::RowActivity;
-use crate::solve_error::SolveError;
 use crate::sparse::Sparse;
 
 /// Gains below this count as zero; a cut must be violated by more.
@@ -63,12 +62,7 @@ impl Cuts {
     /// The cuts the LP point `values` violates at the row multipliers `y`
     /// (of the right signs, as [`crate::pricing::Prices`] makes them); adds
     /// them and returns how many it added.
-    pub fn separate(
-        &mut self,
-        model: &Model,
-        y: &[f64],
-        values: &[f64],
-    ) -> Result<usize, SolveError> {
+    pub fn separate(&mut self, model: &Model, y: &[f64], values: &[f64]) -> usize {
         let gain = gains(model, y);
         let mut tally = RowActivity::new(model);
         let before = self.len();
@@ -83,7 +77,7 @@ impl Cuts {
             if !fractional {
                 continue;
             }
-            if let Some((entries, rhs)) = hull_cut(model, &mut tally, columns, values)? {
+            if let Some((entries, rhs)) = hull_cut(model, &mut tally, columns, values) {
                 self.rows.push(entries);
                 self.rhs.push(rhs);
             }
@@ -110,7 +104,7 @@ impl Cuts {
                 self.rhs.push(best);
             }
         }
-        Ok(self.len() - before)
+        self.len() - before
     }
 }
 
@@ -130,14 +124,14 @@ fn hull_cut(
     tally: &mut RowActivity,
     columns: &[usize],
     values: &[f64],
-) -> Result<Option<AtMostRow>, SolveError> {
+) -> Option<AtMostRow> {
     let support: Vec<usize> = columns
         .iter()
         .copied()
         .filter(|&k| values[k] > TOLERANCE)
         .collect();
     if support.len() < 2 || support.len() > HULL_SUPPORT {
-        return Ok(None);
+        return None;
     }
     let mut covers: Vec<usize> = support.iter().flat_map(|&k| model.covers_of(k)).collect();
     covers.sort_unstable();
@@ -177,9 +171,7 @@ fn hull_cut(
             .collect(),
         1.0,
     ));
-    let Some(solution) = small_lp(&lp_columns, &rows)? else {
-        return Ok(None);
-    };
+    let solution = small_lp(&lp_columns, &rows)?;
     let weights: Vec<f64> = (0..n)
         .map(|p| {
             let w = solution[p];
@@ -203,7 +195,7 @@ fn hull_cut(
         .fold(0.0, f64::max);
     let lhs: f64 = at.iter().zip(&weights).map(|(&j, w)| w * values[j]).sum();
     if lhs <= rhs + TOLERANCE {
-        return Ok(None);
+        return None;
     }
     let entries = at
         .iter()
@@ -211,7 +203,7 @@ fn hull_cut(
         .filter(|(_, &w)| w != 0.0)
         .map(|(&j, &w)| (j, w))
         .collect();
-    Ok(Some((entries, rhs)))
+    Some((entries, rhs))
 }
 
 /// Every schedule over the `support` assignment columns, as the positions
@@ -442,8 +434,7 @@ mod tests {
             let values = lp.values.unwrap();
             let mut tally = RowActivity::new(&model);
             for (i, columns) in model.by_instructor.iter().enumerate() {
-                let Some((entries, rhs)) = hull_cut(&model, &mut tally, columns, &values).unwrap()
-                else {
+                let Some((entries, rhs)) = hull_cut(&model, &mut tally, columns, &values) else {
                     continue;
                 };
                 let at = |values: &[f64]| entries.iter().map(|&(j, a)| a * values[j]).sum::<f64>();
@@ -500,9 +491,7 @@ mod tests {
             let mut cuts = Cuts::new();
             let prices = Prices::new(&model, &cuts, lp.duals.as_ref().unwrap(), |_| true);
             let lp_values = lp.values.unwrap();
-            made += cuts
-                .separate(&model, &prices.multipliers, &lp_values)
-                .unwrap();
+            made += cuts.separate(&model, &prices.multipliers, &lp_values);
             let mut greedy_chosen = vec![false; model.pairs.len()];
             for pair in greedy(&index, &candidates.per_session) {
                 greedy_chosen[model.pairs.binary_search(&pair).unwrap()] = true;
