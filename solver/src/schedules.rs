@@ -365,6 +365,20 @@ mod tests {
             })
     }
 
+    /// The column values of every subset of instructor `i`'s `columns`
+    /// that keeps its own rows.
+    fn own_schedules(model: &Model, rows: &Sparse, i: usize, columns: &[usize]) -> Vec<Vec<f64>> {
+        (0u32..1 << columns.len())
+            .filter_map(|mask| {
+                let mut chosen = vec![false; model.pairs.len()];
+                for (bit, &k) in columns.iter().enumerate() {
+                    chosen[k] = mask >> bit & 1 == 1;
+                }
+                keeps_own_rows(model, rows, i, &chosen).then(|| model.column_values(&chosen))
+            })
+            .collect()
+    }
+
     #[test]
     fn the_search_finds_the_best_subset_of_sessions() {
         let mut rng = StdRng::seed_from_u64(7);
@@ -384,24 +398,16 @@ mod tests {
                         continue;
                     }
                     let mut best = 0.0_f64;
-                    for mask in 0u32..1 << columns.len() {
-                        let mut chosen = vec![false; model.pairs.len()];
-                        for (bit, &k) in columns.iter().enumerate() {
-                            chosen[k] = mask >> bit & 1 == 1;
-                        }
-                        if keeps_own_rows(&model, &rows, i, &chosen) {
-                            let values = model.column_values(&chosen);
-                            let value: f64 = values
-                                .iter()
-                                .enumerate()
-                                .filter(|&(j, _)| {
-                                    model.is_assignment(j)
-                                        || model.covers.iter().any(|c| c.column == j)
-                                })
-                                .map(|(j, v)| v * gain[j])
-                                .sum();
-                            best = best.max(value);
-                        }
+                    for values in own_schedules(&model, &rows, i, columns) {
+                        let value: f64 = values
+                            .iter()
+                            .enumerate()
+                            .filter(|&(j, _)| {
+                                model.is_assignment(j) || model.covers.iter().any(|c| c.column == j)
+                            })
+                            .map(|(j, v)| v * gain[j])
+                            .sum();
+                        best = best.max(value);
                     }
                     let found = best_schedule(&model, &mut tally, i, &gain).unwrap();
                     assert!(
@@ -451,18 +457,11 @@ mod tests {
                         .filter(|&k| values[k] > 0.0)
                         .collect()
                 };
-                for mask in 0u32..1 << checked.len() {
-                    let mut chosen = vec![false; model.pairs.len()];
-                    for (bit, &k) in checked.iter().enumerate() {
-                        chosen[k] = mask >> bit & 1 == 1;
-                    }
-                    if keeps_own_rows(&model, &rows, i, &chosen) {
-                        let staffing = model.column_values(&chosen);
-                        assert!(
-                            at(&staffing) <= rhs + 1e-9,
-                            "instructor {i}: the cut cuts off a schedule"
-                        );
-                    }
+                for staffing in own_schedules(&model, &rows, i, &checked) {
+                    assert!(
+                        at(&staffing) <= rhs + 1e-9,
+                        "instructor {i}: the cut cuts off a schedule"
+                    );
                 }
                 made += 1;
             }
