@@ -141,7 +141,18 @@ fn hull_cut(
         .copied()
         .chain(covers.iter().map(|&g| model.covers[g].column))
         .collect();
-    let schedules = schedules_of(model, tally, &support, &covers);
+    // Where in `at` the covers of each support column are.
+    let opens: Vec<Vec<usize>> = support
+        .iter()
+        .map(|&k| {
+            model
+                .covers_of(k)
+                .filter_map(|g| covers.binary_search(&g).ok())
+                .map(|c| support.len() + c)
+                .collect()
+        })
+        .collect();
+    let schedules = schedules_of(tally, &support, &opens);
     // Columns: the weights of `at`, then the right-hand side; the weights
     // of assignments in [0, 1], of covers in [-1, 0], their sizes at most 1.
     let n = at.len();
@@ -207,12 +218,12 @@ fn hull_cut(
 }
 
 /// Every schedule over the `support` assignment columns, as the positions
-/// (in `support` then `covers`) of the columns it sets to 1.
+/// of the columns it sets to 1: its assignments' own (their places in
+/// `support`) and the covers they open (`opens` of each).
 fn schedules_of(
-    model: &Model,
     tally: &mut RowActivity,
     support: &[usize],
-    covers: &[usize],
+    opens: &[Vec<usize>],
 ) -> Vec<Vec<usize>> {
     let mut schedules = Vec::new();
     for mask in 0u32..1 << support.len() {
@@ -227,13 +238,14 @@ fn schedules_of(
         if !feasible {
             continue;
         }
-        let opened = covers.iter().enumerate().filter(|&(_, &g)| {
-            chosen
-                .iter()
-                .any(|&b| model.covers_of(support[b]).any(|h| h == g))
-        });
-        let mut point = chosen.clone();
-        point.extend(opened.map(|(c, _)| support.len() + c));
+        let mut opened: Vec<usize> = chosen
+            .iter()
+            .flat_map(|&b| opens[b].iter().copied())
+            .collect();
+        opened.sort_unstable();
+        opened.dedup();
+        let mut point = chosen;
+        point.append(&mut opened);
         schedules.push(point);
     }
     schedules
@@ -344,7 +356,7 @@ mod tests {
     use super::*;
     use crate::candidates::Candidates;
     use crate::greedy::greedy;
-    use crate::highs_part::{HighsPart, ModelType, Settings};
+    use crate::highs_part::{HighsAnswer, HighsPart, ModelType, Settings};
     use crate::model::Limit;
     use crate::pricing::Prices;
     use crate::solve::checked_index;
@@ -363,6 +375,17 @@ mod tests {
                     Limit::AtLeast(l) => activity >= l - 1e-9,
                 }
             })
+    }
+
+    /// The whole model's LP or MIP, solved exactly.
+    fn whole(model: &Model, kind: ModelType) -> HighsAnswer {
+        let far = Instant::now() + Duration::from_secs(600);
+        let all = 0..model.pairs.len();
+        let (answer, _) = HighsPart::new(model, kind, all, &Settings::EXACT)
+            .unwrap()
+            .solve(far, None)
+            .unwrap();
+        answer
     }
 
     /// The column values of every subset of instructor `i`'s `columns`
@@ -431,13 +454,7 @@ mod tests {
             let index = checked_index(&problem).unwrap();
             let model = Model::build(&index, &Candidates::build(&index));
             let rows = model.columns.transpose(model.row_count());
-            let far = Instant::now() + Duration::from_secs(600);
-            let all: Vec<usize> = (0..model.pairs.len()).collect();
-            let (lp, _) = HighsPart::new(&model, ModelType::Lp, all, &Settings::EXACT)
-                .unwrap()
-                .solve(far, None)
-                .unwrap();
-            let values = lp.values.unwrap();
+            let values = whole(&model, ModelType::Lp).values.unwrap();
             let mut tally = RowActivity::new(&model);
             for (i, columns) in model.by_instructor.iter().enumerate() {
                 let Some((entries, rhs)) = hull_cut(&model, &mut tally, columns, &values) else {
@@ -476,17 +493,8 @@ mod tests {
             let index = checked_index(&problem).unwrap();
             let candidates = Candidates::build(&index);
             let model = Model::build(&index, &candidates);
-            let far = Instant::now() + Duration::from_secs(600);
-            let all: Vec<usize> = (0..model.pairs.len()).collect();
-            let (lp, _) =
-                HighsPart::new(&model, ModelType::Lp, all.iter().copied(), &Settings::EXACT)
-                    .unwrap()
-                    .solve(far, None)
-                    .unwrap();
-            let (optimum, _) = HighsPart::new(&model, ModelType::Mip, all, &Settings::EXACT)
-                .unwrap()
-                .solve(far, None)
-                .unwrap();
+            let lp = whole(&model, ModelType::Lp);
+            let optimum = whole(&model, ModelType::Mip);
             let mut cuts = Cuts::new();
             let prices = Prices::new(&model, &cuts, lp.duals.as_ref().unwrap(), |_| true);
             let lp_values = lp.values.unwrap();
