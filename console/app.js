@@ -984,11 +984,15 @@ async function profilePage() {
   if (me.instructor) {
     const phone = input('phone', me.instructor.phone);
     const email = input('email', me.instructor.email);
+    const contactDone = h('p', { role: 'status' });
+    // Saved in place, not by drawing the page again, which would wipe what
+    // is being typed into the password form.
     contact = h('form', { class: 'inline', id: 'contact-form', onsubmit: guard(async (e) => {
       e.preventDefault();
-      await api('PUT', '/api/v1/me/contact', { phone: phone.value || null, email: email.value || null }, { ifMatch: me.instructor.version });
-      render();
-    }) }, h('h2', {}, t('contact')), field(t('phone'), phone), field(t('email'), email), h('button', { type: 'submit' }, t('save')));
+      const saved = await api('PUT', '/api/v1/me/contact', { phone: phone.value || null, email: email.value || null }, { ifMatch: me.instructor.version });
+      me.instructor.version = saved.version;
+      contactDone.textContent = t('saved');
+    }) }, h('h2', {}, t('contact')), field(t('phone'), phone), field(t('email'), email), h('button', { type: 'submit' }, t('save')), contactDone);
   }
   return h('section', {}, h('h1', {}, t('profile')), h('p', {}, `${me.username} · ${I18N[lang].roles[me.role]}`), contact,
     h('form', { class: 'inline', id: 'password-form', onsubmit: guard(async (e) => {

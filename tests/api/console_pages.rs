@@ -240,7 +240,7 @@ fn the_consoles_other_pages(backend: Backend) {
         "#contact-form",
         &[("phone", "027-5555 1234"), ("email", "teacher@example.cn")],
     );
-    browser.wait_for("#contact-form", |_| true);
+    browser.wait_for("#contact-form", |t| t.contains("已保存"));
     eventually("the contact is saved", || {
         api.get(&format!("/api/v1/instructors/{teacher}")).body["phone"] == "027-5555 1234"
     });
