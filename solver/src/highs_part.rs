@@ -1,15 +1,23 @@
 //! A part of the [`Model`] in HiGHS: the assignment columns a stage takes,
 //! the covers and slacks they need, the rows they touch, and the links
 //! `assignment ≤ cover` between them, and the LP's schedule cuts
-//! ([`crate::schedules`]). The LP stage grows one part column by column and
-//! cut by cut (HiGHS keeps its basis between solves); each MIP stage builds
-//! one.
+//! ([`crate::schedules`]). The LP stage grows one part batch by batch of
+//! columns and cuts (HiGHS keeps its basis between solves); each MIP stage
+//! builds one.
+//!
+//! Rows with entries reach HiGHS a batch at a time: HiGHS stores its matrix
+//! by column, so appending a row with entries moves every entry it holds,
+//! and links added one by one took 5 s of a national LP's set-up.
 
 use std::collections::HashMap;
+use std::os::raw::c_int;
 use std::time::Instant;
 
 use highs::{HighsModelStatus, HighsSolutionStatus, Sense};
-use highs_sys::{kHighsStatusOk, Highs_changeObjectiveOffset};
+use highs_sys::{
+    kHighsStatusOk, kHighsVarTypeInteger, Highs_addCol, Highs_addRow, Highs_addRows,
+    Highs_changeColBounds, Highs_changeColIntegrality, Highs_changeObjectiveOffset,
+};
 
 use crate::deadline::Deadline;
 use crate::model::{Limit, Model};
@@ -38,17 +46,20 @@ pub struct HighsPart<'m> {
     kind: ModelType,
     highs: highs::Model,
     /// HiGHS column of each model column in the part.
-    col_of: Vec<Option<highs::Col>>,
+    col_of: Vec<Option<c_int>>,
     /// Model column of each HiGHS column.
     columns: Vec<usize>,
     /// HiGHS row of each model row in the part.
-    row_of: Vec<Option<highs::Row>>,
+    row_of: Vec<Option<c_int>>,
     /// What each HiGHS row is.
     rows: Vec<RowOf>,
+    /// Links of the columns added since the last batch: HiGHS column of the
+    /// assignment, of the cover, and what the row is.
+    links: Vec<(c_int, c_int, RowOf)>,
     /// Cuts in the part.
     cuts: usize,
     /// Entries of the part's cuts in columns it does not hold yet.
-    pending: HashMap<usize, Vec<(highs::Row, f64)>>,
+    pending: HashMap<usize, Vec<(c_int, f64)>>,
     /// What HiGHS's interrupt callbacks read: declared after `highs`, so it
     /// outlives it.
     deadline: Deadline,
@@ -140,52 +151,70 @@ impl<'m> HighsPart<'m> {
             columns: Vec::new(),
             row_of: vec![None; model.row_count()],
             rows: Vec::new(),
+            links: Vec::new(),
             cuts: 0,
             pending: HashMap::new(),
             deadline: Deadline::default(),
         };
         for j in model.slack_columns() {
-            part.column(j);
+            part.column(j)?;
         }
-        part.extend(assignments);
+        part.extend(assignments)?;
         Ok(part)
     }
 
     /// Adds assignment columns (and what they need) to the part.
-    pub fn extend(&mut self, assignments: impl IntoIterator<Item = usize>) {
+    pub fn extend(
+        &mut self,
+        assignments: impl IntoIterator<Item = usize>,
+    ) -> Result<(), SolveError> {
         for k in assignments {
-            self.column(k);
+            self.column(k)?;
         }
+        self.add_links()
+    }
+
+    /// Adds the links of the columns added since the last call.
+    fn add_links(&mut self) -> Result<(), SolveError> {
+        let mut batch = RowBatch::default();
+        for (assignment, cover, row) in self.links.drain(..) {
+            batch.push(f64::NEG_INFINITY, 0.0, [(assignment, 1.0), (cover, -1.0)]);
+            self.rows.push(row);
+        }
+        batch.add_to(&mut self.highs)
     }
 
     /// Adds the cuts the part lacks: their entries in the part's columns
     /// now, the others as the columns come.
-    pub fn add_cuts(&mut self, cuts: &Cuts) {
+    pub fn add_cuts(&mut self, cuts: &Cuts) -> Result<(), SolveError> {
+        self.add_links()?;
+        let mut batch = RowBatch::default();
         for c in self.cuts..cuts.len() {
+            let row = c_int_of(self.rows.len());
             let mut factors = Vec::new();
-            let mut later = Vec::new();
             for (j, a) in cuts.rows.list(c) {
                 match self.col_of[j] {
                     Some(col) => factors.push((col, a)),
-                    None => later.push((j, a)),
+                    None => self.pending.entry(j).or_default().push((row, a)),
                 }
             }
-            let row = self.highs.add_row(f64::NEG_INFINITY..=cuts.rhs[c], factors);
-            for (j, a) in later {
-                self.pending.entry(j).or_default().push((row, a));
-            }
+            batch.push(f64::NEG_INFINITY, cuts.rhs[c], factors);
             self.rows.push(RowOf::Cut(c));
         }
         self.cuts = cuts.len();
+        batch.add_to(&mut self.highs)
     }
 
     /// Holds the part's assignment columns `fixed` at 1 (a MIP over the
     /// rest of the part).
-    pub fn fix(&mut self, fixed: impl IntoIterator<Item = usize>) {
+    pub fn fix(&mut self, fixed: impl IntoIterator<Item = usize>) -> Result<(), SolveError> {
         for k in fixed {
-            let col = self.column(k);
-            self.highs.change_column_bounds(col, 1.0..=1.0);
+            let col = self.column(k)?;
+            // SAFETY: the pointer is the live HiGHS instance the part owns.
+            let status = unsafe { Highs_changeColBounds(self.highs.as_mut_ptr(), col, 1.0, 1.0) };
+            checked(status, "fixing a column")?;
         }
+        self.add_links()
     }
 
     /// Whether model column `j` is in the part.
@@ -202,60 +231,87 @@ impl<'m> HighsPart<'m> {
     }
 
     /// The HiGHS column of model column `j`, added with what it needs when
-    /// the part lacks it.
-    fn column(&mut self, j: usize) -> highs::Col {
+    /// the part lacks it (its links wait for [`Self::extend`]'s batch).
+    fn column(&mut self, j: usize) -> Result<c_int, SolveError> {
         if let Some(col) = self.col_of[j] {
-            return col;
+            return Ok(col);
         }
         let model = self.model;
-        let mut factors: Vec<(highs::Row, f64)> = model
-            .columns
-            .list(j)
-            .map(|(r, v)| (self.row(r), v))
-            .collect();
+        let mut factors = Vec::new();
+        for (r, v) in model.columns.list(j) {
+            factors.push((self.row(r)?, v));
+        }
         factors.extend(self.pending.remove(&j).unwrap_or_default());
+        let (index, value): (Vec<c_int>, Vec<f64>) = factors.into_iter().unzip();
         let assignment = model.is_assignment(j);
         let lower = if assignment && model.pinned[j] {
             1.0
         } else {
             0.0
         };
-        let integer = assignment && self.kind == ModelType::Mip;
-        let col = self.highs.add_column_with_integrality(
-            model.cost[j],
-            lower..=model.upper[j],
-            factors,
-            integer,
-        );
+        let col = c_int_of(self.columns.len());
+        let highs = self.highs.as_mut_ptr();
+        // SAFETY: the pointer is the live HiGHS instance the part owns; the
+        // entries are `index.len()` long and name rows it holds.
+        let status = unsafe {
+            Highs_addCol(
+                highs,
+                model.cost[j],
+                lower,
+                model.upper[j],
+                c_int_of(index.len()),
+                index.as_ptr(),
+                value.as_ptr(),
+            )
+        };
+        checked(status, "adding a column")?;
+        if assignment && self.kind == ModelType::Mip {
+            // SAFETY: as above; `col` is the column just added.
+            let status = unsafe { Highs_changeColIntegrality(highs, col, kHighsVarTypeInteger) };
+            checked(status, "making a column integral")?;
+        }
         self.col_of[j] = Some(col);
         self.columns.push(j);
         if assignment {
             for g in model.covers_of(j) {
-                let z = self.column(model.covers[g].column);
-                self.highs
-                    .add_row(f64::NEG_INFINITY..=0.0, [(col, 1.0), (z, -1.0)]);
-                self.rows.push(RowOf::Link {
+                let z = self.column(model.covers[g].column)?;
+                let row = RowOf::Link {
                     assignment: j,
                     cover: g,
-                });
+                };
+                self.links.push((col, z, row));
             }
         }
-        col
+        Ok(col)
     }
 
-    /// The HiGHS row of model row `r`, added (empty) when the part lacks it.
-    fn row(&mut self, r: usize) -> highs::Row {
+    /// The HiGHS row of model row `r`, added (empty, which HiGHS appends
+    /// without moving its matrix) when the part lacks it.
+    fn row(&mut self, r: usize) -> Result<c_int, SolveError> {
         if let Some(row) = self.row_of[r] {
-            return row;
+            return Ok(row);
         }
         let (lower, upper) = match self.model.limits[r] {
             Limit::AtMost(u) => (f64::NEG_INFINITY, u),
             Limit::AtLeast(l) => (l, f64::INFINITY),
         };
-        let row = self.highs.add_row(lower..=upper, []);
+        let row = c_int_of(self.rows.len());
+        // SAFETY: the pointer is the live HiGHS instance the part owns; the
+        // row has no entries.
+        let status = unsafe {
+            Highs_addRow(
+                self.highs.as_mut_ptr(),
+                lower,
+                upper,
+                0,
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        checked(status, "adding a row")?;
         self.row_of[r] = Some(row);
         self.rows.push(RowOf::Model(r));
-        row
+        Ok(row)
     }
 
     /// Solves the part until `deadline`, starting a MIP from `start` (values
@@ -367,6 +423,67 @@ pub fn small_lp(columns: &[(f64, f64, f64)], rows: &[AtMostRow]) -> Option<Vec<f
     }
     let solved = highs.try_solve().ok()?;
     (solved.status() == HighsModelStatus::Optimal).then(|| solved.get_solution().columns().to_vec())
+}
+
+/// Rows waiting to be handed to HiGHS in one call.
+#[derive(Default)]
+struct RowBatch {
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    starts: Vec<c_int>,
+    index: Vec<c_int>,
+    value: Vec<f64>,
+}
+
+impl RowBatch {
+    fn push(&mut self, lower: f64, upper: f64, entries: impl IntoIterator<Item = (c_int, f64)>) {
+        self.starts.push(c_int_of(self.index.len()));
+        self.lower.push(lower);
+        self.upper.push(upper);
+        for (col, a) in entries {
+            self.index.push(col);
+            self.value.push(a);
+        }
+    }
+
+    /// Appends the rows to `highs` after its last row.
+    fn add_to(self, highs: &mut highs::Model) -> Result<(), SolveError> {
+        if self.lower.is_empty() {
+            return Ok(());
+        }
+        // SAFETY: the pointer is the live HiGHS instance `highs` owns; the
+        // arrays are as long as the counts say, and name columns it holds.
+        let status = unsafe {
+            Highs_addRows(
+                highs.as_mut_ptr(),
+                c_int_of(self.lower.len()),
+                self.lower.as_ptr(),
+                self.upper.as_ptr(),
+                c_int_of(self.index.len()),
+                self.starts.as_ptr(),
+                self.index.as_ptr(),
+                self.value.as_ptr(),
+            )
+        };
+        checked(status, "adding rows")
+    }
+}
+
+/// An index or count as HiGHS takes it (a part holds far fewer than 2³¹
+/// columns and entries).
+fn c_int_of(n: usize) -> c_int {
+    c_int::try_from(n).unwrap_or(c_int::MAX)
+}
+
+/// HiGHS's status as a result, naming what failed.
+fn checked(status: c_int, what: &str) -> Result<(), SolveError> {
+    if status == kHighsStatusOk {
+        Ok(())
+    } else {
+        Err(SolveError::Solver(format!(
+            "HiGHS failed {what} ({status})"
+        )))
+    }
 }
 
 fn configure(

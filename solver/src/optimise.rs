@@ -386,7 +386,7 @@ fn relax(
         )
         .collect();
         if !entering.is_empty() {
-            lp.extend(entering);
+            lp.extend(entering)?;
         } else {
             uncut.get_or_insert_with(|| (prices.reduced.clone(), values.clone()));
             // The LP of the model and the cuts so far is solved: cut it.
@@ -400,7 +400,7 @@ fn relax(
                 break;
             }
             rounds += 1;
-            lp.add_cuts(&cuts);
+            lp.add_cuts(&cuts)?;
         }
         last = Some((prices, values));
     }
@@ -427,7 +427,7 @@ fn mip(
 ) -> Result<HighsAnswer, SolveError> {
     let part = || -> Result<HighsPart, SolveError> {
         let mut part = HighsPart::new(model, ModelType::Mip, columns.iter().copied(), settings)?;
-        part.fix(fixed.iter().copied());
+        part.fix(fixed.iter().copied())?;
         Ok(part)
     };
     let start = model.column_values(&best.chosen);
