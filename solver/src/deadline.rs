@@ -10,8 +10,7 @@ use std::time::Instant;
 
 use highs_sys::{
     kHighsCallbackIpmInterrupt, kHighsCallbackMipInterrupt, kHighsCallbackSimplexInterrupt,
-    kHighsStatusOk, HighsCallbackDataIn, HighsCallbackDataOut, Highs_setCallback,
-    Highs_startCallback,
+    HighsCallbackDataIn, HighsCallbackDataOut, Highs_setCallback, Highs_startCallback,
 };
 
 use crate::solve_error::SolveError;
@@ -43,7 +42,7 @@ impl Deadline {
         // into this box, which outlives the model (see the type's doc) and
         // which the callback only reads.
         let status = unsafe { Highs_setCallback(highs, Some(on_callback), user) };
-        check(status, "register the interrupt callback")?;
+        SolveError::unless_highs_ok(status, "register the interrupt callback")?;
         for kind in [
             kHighsCallbackSimplexInterrupt,
             kHighsCallbackIpmInterrupt,
@@ -51,19 +50,9 @@ impl Deadline {
         ] {
             // SAFETY: as above.
             let status = unsafe { Highs_startCallback(highs, kind) };
-            check(status, "start an interrupt callback")?;
+            SolveError::unless_highs_ok(status, "start an interrupt callback")?;
         }
         Ok(())
-    }
-}
-
-fn check(status: c_int, what: &str) -> Result<(), SolveError> {
-    if status == kHighsStatusOk {
-        Ok(())
-    } else {
-        Err(SolveError::Solver(format!(
-            "HiGHS could not {what} (status {status})"
-        )))
     }
 }
 

@@ -15,8 +15,8 @@ use std::time::Instant;
 
 use highs::{HighsModelStatus, HighsSolutionStatus, Sense};
 use highs_sys::{
-    kHighsStatusOk, kHighsVarTypeInteger, Highs_addCol, Highs_addRow, Highs_addRows,
-    Highs_changeColBounds, Highs_changeColIntegrality, Highs_changeObjectiveOffset,
+    kHighsVarTypeInteger, Highs_addCol, Highs_addRow, Highs_addRows, Highs_changeColBounds,
+    Highs_changeColIntegrality, Highs_changeObjectiveOffset,
 };
 
 use crate::deadline::Deadline;
@@ -138,11 +138,7 @@ impl<'m> HighsPart<'m> {
         // the model's constant (−w_unfilled · Σ needed) too.
         // SAFETY: the pointer is the live HiGHS instance `highs` owns.
         let status = unsafe { Highs_changeObjectiveOffset(highs.as_mut_ptr(), model.offset) };
-        if status != kHighsStatusOk {
-            return Err(SolveError::Solver(format!(
-                "HiGHS refused the objective offset ({status})"
-            )));
-        }
+        SolveError::unless_highs_ok(status, "take the objective offset")?;
         let mut part = Self {
             model,
             kind,
@@ -212,7 +208,7 @@ impl<'m> HighsPart<'m> {
             let col = self.column(k)?;
             // SAFETY: the pointer is the live HiGHS instance the part owns.
             let status = unsafe { Highs_changeColBounds(self.highs.as_mut_ptr(), col, 1.0, 1.0) };
-            checked(status, "fixing a column")?;
+            SolveError::unless_highs_ok(status, "fix a column")?;
         }
         self.add_links()
     }
@@ -264,11 +260,11 @@ impl<'m> HighsPart<'m> {
                 value.as_ptr(),
             )
         };
-        checked(status, "adding a column")?;
+        SolveError::unless_highs_ok(status, "add a column")?;
         if assignment && self.kind == ModelType::Mip {
             // SAFETY: as above; `col` is the column just added.
             let status = unsafe { Highs_changeColIntegrality(highs, col, kHighsVarTypeInteger) };
-            checked(status, "making a column integral")?;
+            SolveError::unless_highs_ok(status, "make a column integral")?;
         }
         self.col_of[j] = Some(col);
         self.columns.push(j);
@@ -308,7 +304,7 @@ impl<'m> HighsPart<'m> {
                 std::ptr::null(),
             )
         };
-        checked(status, "adding a row")?;
+        SolveError::unless_highs_ok(status, "add a row")?;
         self.row_of[r] = Some(row);
         self.rows.push(RowOf::Model(r));
         Ok(row)
@@ -465,7 +461,7 @@ impl RowBatch {
                 self.value.as_ptr(),
             )
         };
-        checked(status, "adding rows")
+        SolveError::unless_highs_ok(status, "add rows")
     }
 }
 
@@ -473,17 +469,6 @@ impl RowBatch {
 /// columns and entries).
 fn c_int_of(n: usize) -> c_int {
     c_int::try_from(n).unwrap_or(c_int::MAX)
-}
-
-/// HiGHS's status as a result, naming what failed.
-fn checked(status: c_int, what: &str) -> Result<(), SolveError> {
-    if status == kHighsStatusOk {
-        Ok(())
-    } else {
-        Err(SolveError::Solver(format!(
-            "HiGHS failed {what} ({status})"
-        )))
-    }
 }
 
 fn configure(
