@@ -511,13 +511,15 @@ mod tests {
     use crate::solve::checked_index;
     use crate::synthetic::test_plans;
 
-    fn lp_objective(part: HighsPart) -> f64 {
+    fn solved(part: HighsPart) -> HighsAnswer {
         let far = Instant::now() + Duration::from_secs(600);
-        part.solve(far, None).unwrap().0.objective
+        part.solve(far, None).unwrap().0
     }
 
     /// A part grown in batches, its cuts added before some of their
-    /// columns, is the same LP as one built with every column first.
+    /// columns, is the same LP as one built with every column first, and
+    /// its duals land on their own rows: priced with them, the whole model's
+    /// bound is the LP's optimum.
     #[test]
     fn a_part_grown_in_batches_is_the_part_built_at_once() {
         let (mut held_back, mut cut) = (0, 0);
@@ -543,8 +545,12 @@ mod tests {
             assert!(grown.pending.is_empty());
             assert_eq!(grown.rows.len(), at_once.rows.len());
 
-            let expected = lp_objective(at_once);
-            assert!((lp_objective(grown) - expected).abs() <= 1e-6 * expected.abs().max(1.0));
+            let expected = solved(at_once).objective;
+            let tolerance = 1e-6 * expected.abs().max(1.0);
+            let answer = solved(grown);
+            assert!((answer.objective - expected).abs() <= tolerance);
+            let priced = Prices::new(&model, &cuts, answer.duals.as_ref().unwrap(), |_| true);
+            assert!((priced.bound - expected).abs() <= tolerance);
             cut += usize::from(expected < lp.objective - 1e-6);
         }
         assert!(cut > 0, "no plan's cuts cut its LP");
