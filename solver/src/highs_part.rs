@@ -528,9 +528,7 @@ mod tests {
             let model = Model::build(&index, &Candidates::build(&index));
             let all = || 0..model.pairs.len();
             let settings = &Settings::EXACT;
-            let uncut = HighsPart::new(&model, ModelType::Lp, all(), settings).unwrap();
-            let far = Instant::now() + Duration::from_secs(600);
-            let (lp, _) = uncut.solve(far, None).unwrap();
+            let lp = solved(HighsPart::new(&model, ModelType::Lp, all(), settings).unwrap());
             let mut cuts = Cuts::new();
             let prices = Prices::new(&model, &cuts, lp.duals.as_ref().unwrap(), |_| true);
             cuts.separate(&model, &prices.multipliers, &lp.values.unwrap());
