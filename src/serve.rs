@@ -129,6 +129,10 @@ pub struct WebhookArgs {
     /// Seconds one delivery attempt may take.
     #[arg(long, env = "WEBHOOK_TIMEOUT_S", default_value_t = 10)]
     pub webhook_timeout_s: u64,
+    /// Milliseconds the delivery worker waits before looking again for
+    /// due deliveries when it found none.
+    #[arg(long, env = "WEBHOOK_POLL_MS", default_value_t = 500)]
+    pub webhook_poll_ms: u64,
 }
 
 impl WebhookArgs {
@@ -139,7 +143,7 @@ impl WebhookArgs {
             retry_cap: Duration::from_secs(3600),
             disable_after: Duration::from_secs(self.webhook_disable_after_s),
             timeout: Duration::from_secs(self.webhook_timeout_s.max(1)),
-            poll: Duration::from_millis(500),
+            poll: Duration::from_millis(self.webhook_poll_ms.max(1)),
         }
     }
 }

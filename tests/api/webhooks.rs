@@ -449,6 +449,9 @@ fn staffing_events_are_signed_and_retried(backend: Backend) {
 fn failing_endpoint_is_disabled_and_deliveries_survive_a_restart(backend: Backend) {
     let mut env = ENV.to_vec();
     env.push(("WEBHOOK_DISABLE_AFTER_S", "2"));
+    // Attempts follow their waits closely (not the default 500 ms polls,
+    // which can make the third wait look as short as the first).
+    env.push(("WEBHOOK_POLL_MS", "20"));
     let app = TestApp::start_on(TestDb::new(backend), &env);
     let admin = app.client("admin", None);
     let receiver = Receiver::start();
