@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime};
 use solver::FieldError;
 
 use crate::china_time;
@@ -245,7 +245,8 @@ fn class_input<'a>(
     let mut day = |code: &str| match get(code) {
         "" => NaiveDate::MIN,
         text => parse_date(text).unwrap_or_else(|| {
-            fail(code, "date", "a date such as 2027-03-08");
+            let rule = solver::time_range::rule();
+            fail(code, "date", &format!("a date such as 2027-03-08 ({rule})"));
             NaiveDate::MIN
         }),
     };
@@ -273,6 +274,7 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
     ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(day, f).ok())
+        .filter(|d| solver::time_range::in_range(d.year()))
 }
 
 /// A session's time range, or a half day by name.
@@ -341,6 +343,8 @@ mod tests {
             assert_eq!(parse_date(text), Some(d), "{text}");
         }
         assert_eq!(parse_date("3/8/2027"), None);
+        assert_eq!(parse_date("0001-01-01"), None, "before the years of a plan");
+        assert_eq!(parse_date("9999-12-31"), None, "after them");
         let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
         assert_eq!(parse_times("09:00-12:00"), Some((t(9, 0), t(12, 0))));
         assert_eq!(parse_times("9：00～11:30"), Some((t(9, 0), t(11, 30))));

@@ -188,6 +188,9 @@ fn in_our_words(parent: &str, message: &str) -> FieldError {
              (2027-03-01T09:00:00+08:00)",
         );
     }
+    if message.starts_with(crate::time_range::OUT_OF_RANGE) {
+        return FieldError::new(parent, "date_range", crate::time_range::rule());
+    }
     FieldError::new(parent, "invalid", "this value is not valid here")
 }
 

@@ -32,6 +32,7 @@ mod solve;
 mod solve_error;
 mod sparse;
 pub mod synthetic;
+pub mod time_range;
 mod validate;
 
 pub use json_input::{control_character_error, parse_json, parse_json_value};

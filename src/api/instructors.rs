@@ -117,6 +117,7 @@ impl From<Profile> for InstructorView {
 #[into_params(parameter_in = Query)]
 pub struct RatingAt {
     /// RFC 3339; default now. Evaluations given later do not count.
+    #[serde(default, deserialize_with = "solver::time_range::optional_time")]
     pub at: Option<DateTime<FixedOffset>>,
 }
 

@@ -28,6 +28,7 @@ pub struct HistoryRange {
     #[param(minimum = 1, maximum = 60)]
     pub months: Option<u32>,
     /// RFC 3339; default now. The last month's point is at this time.
+    #[serde(default, deserialize_with = "solver::time_range::optional_time")]
     pub until: Option<DateTime<FixedOffset>>,
 }
 

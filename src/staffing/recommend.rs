@@ -198,7 +198,9 @@ pub struct Query {
     /// Venue coordinates.
     pub lat: f64,
     pub lon: f64,
+    #[serde(deserialize_with = "solver::time_range::time")]
     pub start: DateTime<FixedOffset>,
+    #[serde(deserialize_with = "solver::time_range::time")]
     pub end: DateTime<FixedOffset>,
     #[serde(default)]
     pub remote: bool,

@@ -17,8 +17,10 @@ use crate::error::AppError;
 #[serde(deny_unknown_fields)]
 pub struct BlockInput {
     /// RFC 3339 with an offset, e.g. `2027-03-02T00:00:00+08:00`.
+    #[serde(deserialize_with = "solver::time_range::time")]
     pub start: DateTime<FixedOffset>,
     /// Exclusive end.
+    #[serde(deserialize_with = "solver::time_range::time")]
     pub end: DateTime<FixedOffset>,
     #[serde(default)]
     #[schema(max_length = 500)]

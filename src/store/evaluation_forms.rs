@@ -44,10 +44,10 @@ pub struct FormInput {
     pub trainees: i32,
     /// When the form opens (RFC 3339); by default 15 minutes before the
     /// session ends. Not before the session starts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "solver::time_range::optional_time")]
     pub opens_at: Option<DateTime<FixedOffset>>,
     /// When it closes; by default 7 days after the session ends.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "solver::time_range::optional_time")]
     pub closes_at: Option<DateTime<FixedOffset>>,
 }
 

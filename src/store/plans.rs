@@ -67,7 +67,9 @@ pub struct ClassInput {
     pub lat: f64,
     #[schema(minimum = -180, maximum = 180)]
     pub lon: f64,
+    #[serde(deserialize_with = "solver::time_range::date")]
     pub start_date: NaiveDate,
+    #[serde(deserialize_with = "solver::time_range::date")]
     pub end_date: NaiveDate,
     /// Least share of the class's places taught by cadres (default 0.5).
     #[serde(default = "default_cadre_share")]
@@ -86,7 +88,9 @@ pub struct SessionInput {
     #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// RFC 3339 with an offset; the session's local dates lie within the class's.
+    #[serde(deserialize_with = "solver::time_range::time")]
     pub start: DateTime<FixedOffset>,
+    #[serde(deserialize_with = "solver::time_range::time")]
     pub end: DateTime<FixedOffset>,
     /// Taught over video.
     #[serde(default)]

@@ -21,6 +21,7 @@ pub struct RecordInput {
     #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// When the session was delivered (RFC 3339 with an offset).
+    #[serde(deserialize_with = "solver::time_range::time")]
     pub delivered_at: DateTime<FixedOffset>,
     /// Trainees' scores, each 1–5; may be empty and added later.
     #[serde(default)]
@@ -35,7 +36,7 @@ pub struct EvaluationInput {
     #[schema(min_items = 1)]
     pub scores: Vec<i32>,
     /// When they were given; defaults to the session's delivery time.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "solver::time_range::optional_time")]
     pub evaluated_at: Option<DateTime<FixedOffset>>,
 }
 

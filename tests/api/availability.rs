@@ -65,6 +65,26 @@ fn blocks_are_half_open_and_never_overlap(backend: Backend) {
         no_offset.field_errors(),
         [("end".to_owned(), "date_time".to_owned())]
     );
+    // A year RFC 3339 cannot write once in UTC (10000, 0) is refused, not
+    // stored to be shown as `+10000-01-01T04:00:00Z`.
+    for (start, end, field) in [
+        (
+            "2027-03-09T00:00:00+08:00",
+            "9999-12-31T20:00:00-08:00",
+            "end",
+        ),
+        (
+            "0001-01-01T01:00:00+09:00",
+            "2027-03-10T00:00:00+08:00",
+            "start",
+        ),
+    ] {
+        let far = planner.post(&path, &block(start, end));
+        assert_eq!(
+            far.field_errors(),
+            [(field.to_owned(), "date_range".to_owned())]
+        );
+    }
     let list = planner.get(&path);
     assert_eq!(list.body.as_array().unwrap().len(), 2);
     assert_eq!(

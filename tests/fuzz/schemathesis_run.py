@@ -203,8 +203,19 @@ def schemathesis(st, base, token, mode, phases, checks, examples, report, select
         *selection,
     ]
     result = subprocess.run(args, capture_output=True, text=True)
-    tail = "\n".join(result.stdout.splitlines()[-25:])
+    lines = result.stdout.splitlines()
+    tail = "\n".join(failures_section(lines) + lines[-25:])
     return result.returncode, result.stdout, tail
+
+
+def failures_section(lines):
+    """The lines of schemathesis's FAILURES section (each failing case, its
+    check and its curl command), so a failed CI run shows what failed."""
+    start = next((i for i, l in enumerate(lines) if "FAILURES" in l and l.startswith("=")), None)
+    if start is None:
+        return []
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("=")), len(lines))
+    return lines[start:end]
 
 
 def backend_url(backend, directory):
