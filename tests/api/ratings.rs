@@ -129,7 +129,7 @@ fn evaluations_are_validated(backend: Backend) {
     let records = format!("/api/v1/instructors/{id}/teaching-records");
     let r = planner.post(
         &records,
-        &json!({"title": " ", "delivered_at": "2999-01-01T00:00:00Z", "scores": [0, 3, 6]}),
+        &json!({"title": " ", "delivered_at": "2099-01-01T00:00:00Z", "scores": [0, 3, 6]}),
     );
     let mut errors = r.field_errors();
     errors.sort();
