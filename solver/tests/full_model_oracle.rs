@@ -1,7 +1,8 @@
 //! Price and fix against an independent oracle: the whole SPEC 5 model
 //! written in good_lp (`common/full_model.rs`), solved by HiGHS with every
 //! eligible pair, on random plans of 100 to 400 instructors (usual,
-//! capacity-scarce, with a travel buffer, with pins and previous pairs).
+//! capacity-scarce, with a travel buffer, with classes overlapping in time,
+//! with pins and previous pairs).
 //! Both must prove the same optimum to the MIP gap, and both staffings pass
 //! the independent checker.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -17,7 +18,7 @@ use solver::Status;
 
 const GAP: f64 = 1e-6;
 
-/// The plans: (instructors, sessions, seed), shaped three ways.
+/// The plans: (instructors, sessions, seed), shaped four ways.
 fn plans() -> Vec<(String, Problem)> {
     let mut plans = Vec::new();
     for (instructors, sessions, seed) in [(100, 50, 11), (200, 100, 12), (400, 160, 13)] {
@@ -33,6 +34,12 @@ fn plans() -> Vec<(String, Problem)> {
             ..usual
         };
         plans.push((format!("buffer {instructors}x{sessions}"), generate(buffer)));
+        // Every class starting within three weeks: most overlap in time.
+        let overlap = Shape::overlapping(instructors, sessions, 3, seed);
+        plans.push((
+            format!("overlap {instructors}x{sessions}"),
+            generate(overlap),
+        ));
     }
     plans
 }
