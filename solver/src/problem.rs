@@ -125,9 +125,7 @@ pub struct Instructor {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Interval {
-    #[serde(deserialize_with = "crate::time_range::time")]
     pub start: DateTime<FixedOffset>,
-    #[serde(deserialize_with = "crate::time_range::time")]
     pub end: DateTime<FixedOffset>,
 }
 
@@ -148,9 +146,7 @@ pub struct Class {
 pub struct Session {
     pub id: String,
     pub class: String,
-    #[serde(deserialize_with = "crate::time_range::time")]
     pub start: DateTime<FixedOffset>,
-    #[serde(deserialize_with = "crate::time_range::time")]
     pub end: DateTime<FixedOffset>,
     #[serde(default)]
     pub remote: bool,

@@ -3,6 +3,9 @@
 //! (or `optional_time`, `date`) on a field. Outside them a time would be
 //! stored and shown as a year RFC 3339 cannot write (`+10000-01-01`, or year
 //! 0 once taken to UTC), and no plan, block or record of ours lies there.
+//! The solver's own problem JSON (SPEC 5.1) is not checked: no time of it
+//! comes back in a solution, and a run's stored problem must always read
+//! back.
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use serde::{de::Error, Deserialize, Deserializer};
