@@ -262,7 +262,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .app_data(metrics.clone())
             .app_data(webhooks.clone())
             .app_data(web::PayloadConfig::new(body_limit))
-            .app_data(api::json::query_config())
             .app_data(paths.clone())
             .configure(|cfg| api::configure(cfg, document))
     })

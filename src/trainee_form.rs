@@ -13,6 +13,7 @@ use chrono::{NaiveDateTime, Utc};
 use maud::{html, Markup, DOCTYPE};
 use solver::FieldError;
 
+use crate::api::query::QueryParams;
 use crate::auth::throttle;
 use crate::china_time;
 use crate::error::AppError;
@@ -189,7 +190,7 @@ async fn style() -> HttpResponse {
 }
 
 /// A code typed by hand: `/e?code=abcde-fghjk` goes to its form.
-async fn enter_code(options: web::Query<Options>) -> HttpResponse {
+async fn enter_code(options: QueryParams<Options>) -> HttpResponse {
     let lang = options.lang.unwrap_or_default();
     let w = lang.words();
     match options.code.as_deref().map(normalise) {
@@ -232,7 +233,7 @@ async fn show(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     code: web::Path<String>,
-    options: web::Query<Options>,
+    options: QueryParams<Options>,
 ) -> Result<HttpResponse, AppError> {
     let lang = options.lang.unwrap_or_default();
     let code = normalise(&code);
@@ -273,7 +274,7 @@ async fn submit(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     code: web::Path<String>,
-    options: web::Query<Options>,
+    options: QueryParams<Options>,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
     let lang = options.lang.unwrap_or_default();

@@ -44,7 +44,7 @@ pub fn parse_json_value<T: DeserializeOwned>(value: Value) -> Result<T, Vec<Fiel
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let parent = if path == "." { String::new() } else { path };
-        vec![in_our_words(&parent, &e.into_inner().to_string())]
+        vec![deserialize_error(&parent, &e.into_inner().to_string())]
     })
 }
 
@@ -129,8 +129,9 @@ fn quoted_list(text: &str) -> String {
         .join(", ")
 }
 
-/// A type error of the deserializer, as a rule of ours at its field.
-fn in_our_words(parent: &str, message: &str) -> FieldError {
+/// A deserializer's error at the field `parent` (a JSON body's or a query
+/// string's), as a rule of ours.
+pub fn deserialize_error(parent: &str, message: &str) -> FieldError {
     if let Some(rest) = message.strip_prefix("missing field ") {
         return FieldError::new(
             join(parent, quoted(rest)),
@@ -188,11 +189,28 @@ fn in_our_words(parent: &str, message: &str) -> FieldError {
              (2027-03-01T09:00:00+08:00)",
         );
     }
+    // A number or a yes/no read from text (a query string's parameters).
+    if NUMBER_FROM_TEXT.iter().any(|m| message.starts_with(m)) {
+        return FieldError::new(parent, "type", "expected a number");
+    }
+    if message.starts_with("provided string was not `true` or `false`") {
+        return FieldError::new(parent, "type", "expected true or false");
+    }
     if message.starts_with(crate::time_range::OUT_OF_RANGE) {
         return FieldError::new(parent, "date_range", crate::time_range::rule());
     }
     FieldError::new(parent, "invalid", "this value is not valid here")
 }
+
+/// How the standard library says a text is not a number of the type asked.
+const NUMBER_FROM_TEXT: [&str; 6] = [
+    "invalid digit found in string",
+    "cannot parse integer from empty string",
+    "number too large to fit in target type",
+    "number too small to fit in target type",
+    "invalid float literal",
+    "cannot parse float from empty string",
+];
 
 /// What the deserializer expected, as a person says it.
 fn expected_noun(expected: &str) -> String {

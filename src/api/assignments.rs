@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::json::JsonBody;
+use super::query::QueryParams;
 use crate::auth::{Caller, Planner, Reader};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
@@ -83,9 +84,9 @@ fn views(found: Vec<Listed>) -> web::Json<Vec<AssignmentView>> {
 pub async fn list(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    filter: web::Query<AssignmentFilter>,
+    filter: QueryParams<AssignmentFilter>,
 ) -> Result<web::Json<Vec<AssignmentView>>, AppError> {
-    let filter = filter.into_inner();
+    let filter = filter.0;
     Ok(views(
         store::run(&pool, move |conn| assignments::list(conn, &filter)).await?,
     ))

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::json::JsonBody;
 use super::pagination::{Page, Paginated};
+use super::query::QueryParams;
 use super::versioning::{etag, if_match};
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
@@ -154,16 +155,12 @@ pub fn profile_response(status: actix_web::http::StatusCode, profile: Profile) -
 pub async fn list(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    filter: web::Query<InstructorFilter>,
-    page: web::Query<Page>,
-    at: web::Query<RatingAt>,
+    filter: QueryParams<InstructorFilter>,
+    page: QueryParams<Page>,
+    at: QueryParams<RatingAt>,
 ) -> Result<web::Json<Paginated<InstructorView>>, AppError> {
     page.check()?;
-    let (filter, at, window) = (
-        filter.into_inner(),
-        at.time(),
-        (page.limit(), page.offset()),
-    );
+    let (filter, at, window) = (filter.0, at.time(), (page.limit(), page.offset()));
     let (profiles, total) = store::run(&pool, move |conn| {
         instructors::list(conn, &filter, window, at)
     })
@@ -210,7 +207,7 @@ pub async fn get(
     _caller: Reader,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    at: web::Query<RatingAt>,
+    at: QueryParams<RatingAt>,
 ) -> Result<HttpResponse, AppError> {
     let at = at.time();
     let profile = store::run(&pool, move |conn| instructors::profile(conn, &id, at)).await?;

@@ -58,9 +58,3 @@ fn is_json(req: &HttpRequest) -> bool {
             v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
         })
 }
-
-/// Query strings that do not parse are 422s too.
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|e, _| AppError::field("query", "invalid", e.to_string()).into())
-}

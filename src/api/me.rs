@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::auth::TokenView;
 use super::instructors::{profile_response, InstructorView, RatingAt};
 use super::json::JsonBody;
+use super::query::QueryParams;
 use super::versioning::if_match;
 use crate::auth::token::Subject;
 use crate::auth::{password, Caller, Role, TokenKeys};
@@ -39,7 +40,7 @@ pub struct MeView {
 pub async fn get(
     caller: Caller,
     pool: web::Data<DbPool>,
-    at: web::Query<RatingAt>,
+    at: QueryParams<RatingAt>,
 ) -> Result<web::Json<MeView>, AppError> {
     let at = at.time();
     let instructor = match caller.instructor_id.clone() {

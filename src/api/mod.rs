@@ -16,6 +16,7 @@ pub mod plan_import;
 pub mod plans;
 pub mod pool_sheets;
 pub mod quality;
+pub mod query;
 pub mod recommendations;
 pub mod request_target;
 pub mod runs;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::pool_sheets::{cells, ImportOptions};
+use super::query::QueryParams;
 use crate::auth::Planner;
 use crate::error::AppError;
 use crate::plan_import;
@@ -72,7 +73,7 @@ pub async fn import(
     _caller: Planner,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    options: web::Query<ImportOptions>,
+    options: QueryParams<ImportOptions>,
     body: web::Payload,
 ) -> Result<web::Json<PlanImportReport>, AppError> {
     let cells = cells(body, options.encoding).await?;

@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::json::JsonBody;
+use super::query::QueryParams;
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::export::{Download, ExportAs};
@@ -366,7 +367,7 @@ pub async fn export(
     _caller: Reader,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    export_as: web::Query<ExportAs>,
+    export_as: QueryParams<ExportAs>,
 ) -> Result<HttpResponse, AppError> {
     let table = store::run(&pool, move |conn| {
         let plan = plans::plan(conn, &id)?;

@@ -6,6 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::query::QueryParams;
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::export::{Download, ExportAs};
@@ -95,7 +96,7 @@ pub struct ImportReport {
 pub async fn import(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    options: web::Query<ImportOptions>,
+    options: QueryParams<ImportOptions>,
     body: web::Payload,
 ) -> Result<web::Json<ImportReport>, AppError> {
     let cells = cells(body, options.encoding).await?;
@@ -162,10 +163,10 @@ pub async fn import(
 pub async fn export(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    filter: web::Query<InstructorFilter>,
-    export_as: web::Query<ExportAs>,
+    filter: QueryParams<InstructorFilter>,
+    export_as: QueryParams<ExportAs>,
 ) -> Result<HttpResponse, AppError> {
-    let filter = filter.into_inner();
+    let filter = filter.0;
     let (profiles, _) = store::run(&pool, move |conn| {
         let now = chrono::Utc::now().naive_utc();
         instructors::list(conn, &filter, (i64::MAX, 0), now)

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::instructors::naive_or_now;
+use super::query::QueryParams;
 use crate::auth::{Caller, Reader};
 use crate::error::AppError;
 use crate::export::{Cell, Download, ExportAs, Table};
@@ -84,7 +85,7 @@ pub async fn rating_history(
     caller: Caller,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    range: web::Query<HistoryRange>,
+    range: QueryParams<HistoryRange>,
 ) -> Result<web::Json<Vec<RatingPoint>>, AppError> {
     caller.may_read_instructor(&id)?;
     let (months, until) = range.checked()?;
@@ -111,7 +112,7 @@ pub async fn of_instructor(
     caller: Caller,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    range: web::Query<HistoryRange>,
+    range: QueryParams<HistoryRange>,
 ) -> Result<web::Json<InstructorQuality>, AppError> {
     caller.may_read_instructor(&id)?;
     let (months, until) = range.checked()?;
@@ -139,7 +140,7 @@ pub async fn of_plan(
     _caller: Reader,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    scope: web::Query<PlanScope>,
+    scope: QueryParams<PlanScope>,
 ) -> Result<web::Json<PlanQuality>, AppError> {
     Ok(web::Json(
         plan_report(&pool, id.into_inner(), &scope).await?,
@@ -174,8 +175,8 @@ pub async fn export(
     _caller: Reader,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    scope: web::Query<PlanScope>,
-    export_as: web::Query<ExportAs>,
+    scope: QueryParams<PlanScope>,
+    export_as: QueryParams<ExportAs>,
 ) -> Result<HttpResponse, AppError> {
     let report = plan_report(&pool, id.into_inner(), &scope).await?;
     quality_table(&report).response(export_as.format.unwrap_or_default())

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::json::JsonBody;
 use super::plans::SessionView;
+use super::query::QueryParams;
 use crate::auth::Reader;
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
@@ -90,7 +91,7 @@ pub async fn for_session(
     pool: web::Data<DbPool>,
     cache: web::Data<PoolCache>,
     id: web::Path<String>,
-    listing: web::Query<Listing>,
+    listing: QueryParams<Listing>,
 ) -> Result<web::Json<SessionRecommendations>, AppError> {
     let limit = recommend::limit(listing.limit)?;
     let include = listing.include_unavailable;
@@ -152,7 +153,7 @@ pub async fn opportunities(
     pool: web::Data<DbPool>,
     cache: web::Data<PoolCache>,
     id: web::Path<String>,
-    limit: web::Query<Limit>,
+    limit: QueryParams<Limit>,
 ) -> Result<web::Json<Vec<OpportunityView>>, AppError> {
     let limit = recommend::limit(limit.limit)?;
     let found = web::block(move || recommend::opportunities(&pool, &cache, &id, limit)).await??;

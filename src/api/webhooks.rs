@@ -8,6 +8,7 @@ use solver::FieldError;
 use utoipa::{IntoParams, ToSchema};
 
 use super::json::JsonBody;
+use super::query::QueryParams;
 use crate::auth::Admin;
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
@@ -338,9 +339,9 @@ pub async fn deliveries(
     _caller: Admin,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
-    filter: web::Query<DeliveryFilter>,
+    filter: QueryParams<DeliveryFilter>,
 ) -> Result<web::Json<Vec<DeliveryView>>, AppError> {
-    let filter = filter.into_inner();
+    let filter = filter.0;
     let limit = filter.limit.unwrap_or(50);
     let mut errors = Vec::new();
     if !(1..=200).contains(&limit) {

@@ -1,0 +1,44 @@
+//! The query-string extractor: a parameter that does not parse is a 422
+//! naming the parameter (`at`, `page`) and the rule, in the words the JSON
+//! body's fields get, never actix's plain-text 400.
+
+use std::future::{ready, Ready};
+use std::ops::Deref;
+
+use actix_web::{FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// The request's query string parsed as `T`.
+pub struct QueryParams<T>(pub T);
+
+impl<T> Deref for QueryParams<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(parse(req.query_string()).map(QueryParams))
+    }
+}
+
+/// Reads `query` as a `T`, or names the first parameter that does not fit.
+fn parse<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let parameters = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(parameters).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { "" } else { &path };
+        AppError::Validation(vec![solver::deserialize_error(
+            field,
+            &e.into_inner().to_string(),
+        )])
+    })
+}
