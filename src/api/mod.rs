@@ -156,6 +156,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(webhooks::get)
         .service(webhooks::update)
         .service(webhooks::remove)
+        .service(webhooks::rotate_secret)
         .service(webhooks::ping)
         .service(webhooks::deliveries)
         .service(webhooks::redeliver);

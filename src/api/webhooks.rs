@@ -52,9 +52,12 @@ pub struct EndpointView {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     /// The signing secret (`whsec_…`): in the answer to the registration
-    /// only, never again.
+    /// or to a rotation only, never again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+    /// Until when the secret the last rotation replaced still signs beside
+    /// the current one.
+    pub previous_secret_until: Option<DateTime<Utc>>,
 }
 
 impl EndpointView {
@@ -70,6 +73,10 @@ impl EndpointView {
             failing_since: e.failing_since.map(|t| t.and_utc()),
             created_by: e.created_by,
             created_at: e.created_at.and_utc(),
+            previous_secret_until: e
+                .previous_secret_until
+                .filter(|&until| until > Utc::now().naive_utc())
+                .map(|t| t.and_utc()),
         }
     }
 }
@@ -297,6 +304,27 @@ pub async fn update(
     })
     .await?;
     Ok(web::Json(EndpointView::new(changed, false)))
+}
+
+/// Give the endpoint a new signing secret, shown in this answer only. The
+/// secret it replaces still signs every event beside the new one for 24
+/// hours (two signatures in `webhook-signature`), so the receiver can
+/// switch without failing an event.
+#[utoipa::path(tag = "webhooks", params(("id" = String, Path)),
+    responses((status = 200, body = EndpointView),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/api/v1/webhooks/{id}/secret")]
+pub async fn rotate_secret(
+    _caller: Admin,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<web::Json<EndpointView>, AppError> {
+    let rotated = store::run(&pool, move |conn| {
+        webhooks::rotate_secret(conn, &id, &signing::new_secret())
+    })
+    .await?;
+    Ok(web::Json(EndpointView::new(rotated, true)))
 }
 
 /// Remove an endpoint with its deliveries and their log.

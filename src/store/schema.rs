@@ -269,6 +269,8 @@ diesel::table! {
         failing_since -> Nullable<Timestamp>,
         created_by -> Text,
         created_at -> Timestamp,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
     }
 }
 

@@ -13,6 +13,9 @@ use super::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints, web
 use super::{write, Db};
 use crate::error::AppError;
 
+/// How long a secret replaced by a rotation still signs beside the new one.
+pub const ROTATION_OVERLAP_HOURS: i64 = 24;
+
 /// What an endpoint can subscribe to; stored and sent as the code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 pub enum EventType {
@@ -95,9 +98,24 @@ pub struct Endpoint {
     pub failing_since: Option<NaiveDateTime>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    /// The secret the last rotation replaced, while it still signs.
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<NaiveDateTime>,
 }
 
 impl Endpoint {
+    /// The secrets that sign an event sent at `now`: the endpoint's, and
+    /// the one its last rotation replaced until that one's time is up.
+    pub fn signing_secrets(&self, now: NaiveDateTime) -> Vec<&str> {
+        let previous = self
+            .previous_secret
+            .as_deref()
+            .filter(|_| self.previous_secret_until.is_some_and(|until| now < until));
+        std::iter::once(self.secret.as_str())
+            .chain(previous)
+            .collect()
+    }
+
     /// The codes of the types it subscribes to.
     pub fn event_types(&self) -> Vec<String> {
         serde_json::from_str(&self.event_types).unwrap_or_default()
@@ -190,6 +208,24 @@ pub fn update(
                 .set(webhook_endpoints::disabled_reason.eq("disabled by an admin"))
                 .execute(conn)?;
         }
+        get(conn, id)
+    })
+}
+
+/// Gives an endpoint the new `secret`; the one it replaces still signs
+/// beside it for [`ROTATION_OVERLAP_HOURS`], so that its receiver can
+/// switch without failing an event.
+pub fn rotate_secret(conn: &mut Db, id: &str, secret: &str) -> Result<Endpoint, AppError> {
+    write(conn, |conn| {
+        let current = get(conn, id)?;
+        let until = Utc::now().naive_utc() + chrono::TimeDelta::hours(ROTATION_OVERLAP_HOURS);
+        diesel::update(webhook_endpoints::table.find(id))
+            .set((
+                webhook_endpoints::secret.eq(secret),
+                webhook_endpoints::previous_secret.eq(Some(current.secret)),
+                webhook_endpoints::previous_secret_until.eq(Some(until)),
+            ))
+            .execute(conn)?;
         get(conn, id)
     })
 }

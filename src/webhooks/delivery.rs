@@ -224,7 +224,12 @@ fn send(endpoint: &Endpoint, event_id: &str, payload: &str, config: &WebhookConf
         Err(e) => return failed(format!("refused: {e}")),
     };
     let timestamp = Utc::now().timestamp();
-    let signature = match signing::sign(&endpoint.secret, event_id, timestamp, payload) {
+    let signed: anyhow::Result<Vec<String>> = endpoint
+        .signing_secrets(Utc::now().naive_utc())
+        .into_iter()
+        .map(|secret| signing::sign(secret, event_id, timestamp, payload))
+        .collect();
+    let signature = match signed.map(|signatures| signatures.join(" ")) {
         Ok(signature) => signature,
         Err(e) => return failed(format!("cannot sign: {e}")),
     };

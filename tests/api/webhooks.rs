@@ -1,8 +1,9 @@
 //! Webhooks: admins register endpoints, changes write events to the outbox,
 //! a worker delivers them signed (Standard Webhooks) to a local receiver
 //! that checks every signature, retries a receiver that fails until it
-//! recovers, disables one that keeps failing, survives a restart, and two
-//! replicas deliver each event once.
+//! recovers, disables one that keeps failing, survives a restart, signs
+//! with both secrets for a day after a rotation, and two replicas deliver
+//! each event once.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -583,10 +584,57 @@ fn endpoints_on_private_addresses_are_refused_by_default(backend: Backend) {
     );
 }
 
+/// A rotated secret is shown once; for a day both secrets sign every
+/// event, so a receiver holding either accepts it; then only the new one.
+fn secrets_rotate_without_failing_an_event(backend: Backend) {
+    let app = TestApp::start_on(TestDb::new(backend), &ENV);
+    let admin = app.client("admin", None);
+    let receiver = Receiver::start();
+    let (endpoint, old) = register(&admin, &receiver.url(), json!(["staffing_run.done"]));
+    let rotate = format!("/api/v1/webhooks/{endpoint}/secret");
+    let rotated = admin.post(&rotate, &json!(null));
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let new = rotated.body["secret"].as_str().unwrap().to_owned();
+    assert!(new.starts_with("whsec_") && new != old, "{new}");
+    assert!(rotated.body["previous_secret_until"].is_string());
+    let shown = admin.get(&format!("/api/v1/webhooks/{endpoint}")).body;
+    assert!(shown.get("secret").is_none(), "{shown}");
+    let ping = || {
+        let pinged = admin.post(&format!("/api/v1/webhooks/{endpoint}/ping"), &json!(null));
+        assert_eq!(pinged.status, 202, "{}", pinged.body);
+    };
+    let signatures = |r: &Request| r.header("webhook-signature").unwrap().split(' ').count();
+
+    ping();
+    let got = receiver.wait_for("a ping after the rotation", |got| !got.is_empty());
+    assert_eq!(signatures(&got[0]), 2);
+    assert_eq!(verified(&new, &got[0])["type"], "webhook.ping");
+    assert_eq!(verified(&old, &got[0])["type"], "webhook.ping");
+
+    // Once the old secret's day is over, only the new one signs.
+    app.db()
+        .execute("UPDATE webhook_endpoints SET previous_secret_until = '2026-01-01 00:00:00'");
+    ping();
+    let got = receiver.wait_for("a ping a day later", |got| got.len() == 2);
+    assert_eq!(signatures(&got[1]), 1);
+    assert_eq!(verified(&new, &got[1])["type"], "webhook.ping");
+    let shown = admin.get(&format!("/api/v1/webhooks/{endpoint}")).body;
+    assert!(shown["previous_secret_until"].is_null(), "{shown}");
+
+    // Only an admin rotates, and only a known endpoint.
+    app.client("planner", None)
+        .post(&rotate, &json!(null))
+        .problem(403);
+    admin
+        .post("/api/v1/webhooks/nobody/secret", &json!(null))
+        .problem(404);
+}
+
 crate::both_backends!(
     staffing_events_are_signed_and_retried,
     failing_endpoint_is_disabled_and_deliveries_survive_a_restart,
     endpoints_on_private_addresses_are_refused_by_default,
+    secrets_rotate_without_failing_an_event,
 );
 
 /// Two replicas on one PostgreSQL database share the outbox: every event
