@@ -8,15 +8,19 @@ use std::collections::HashMap;
 use crate::export::{Cell, Table};
 use crate::store::assignments::Listed;
 use crate::store::plans::{ClassDetail, PlanRow};
+use crate::store::road_distances::point;
 use crate::vocabulary::Kind;
 
 /// The sheet of `plan`: its classes with their sessions, the assignments of
-/// the plan, and each assigned instructor's home (latitude, longitude).
+/// the plan, each assigned instructor's home (latitude, longitude), and the
+/// cached road distances by (origin, venue) point key; a trip without one
+/// is a great circle (SPEC 5.2).
 pub fn table(
     plan: &PlanRow,
     classes: &[ClassDetail],
     assignments: &[Listed],
     homes: &HashMap<String, (f64, f64)>,
+    road: &HashMap<(String, String), f64>,
 ) -> Table {
     let mut rows = Vec::new();
     for class in classes {
@@ -55,7 +59,12 @@ pub fn table(
             for a in &held {
                 let km = match (s.remote, homes.get(&a.instructor_id)) {
                     (false, Some(&(lat, lon))) => {
-                        Cell::Number(solver::geo::haversine_km(lat, lon, c.lat, c.lon).round())
+                        let key = (point(lat, lon), point(c.lat, c.lon));
+                        let km = road
+                            .get(&key)
+                            .copied()
+                            .unwrap_or_else(|| solver::geo::haversine_km(lat, lon, c.lat, c.lon));
+                        Cell::Number(km.round())
                     }
                     _ => Cell::Empty,
                 };

@@ -16,6 +16,7 @@ use crate::auth::{Caller, Planner, Reader};
 use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::staffing::assign;
+use crate::staffing::recommend::PoolCache;
 use crate::store::assignments::{self, AssignmentFilter, Change, Listed};
 use crate::store::{self, users, Db, DbPool};
 
@@ -112,10 +113,11 @@ pub struct ManualAssignment {
 pub async fn create(
     _caller: Planner,
     pool: web::Data<DbPool>,
+    cache: web::Data<PoolCache>,
     JsonBody(body): JsonBody<ManualAssignment>,
 ) -> Result<HttpResponse, AppError> {
     let made = store::run(&pool, move |conn| {
-        assign::assign(conn, &body.session, &body.instructor)
+        assign::assign(conn, &cache, &body.session, &body.instructor)
     })
     .await?;
     Ok(HttpResponse::Created().json(AssignmentView::from(made)))

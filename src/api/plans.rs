@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::export::{Download, ExportAs};
 use crate::plan_sheet;
 use crate::problem_details::ProblemDetails;
+use crate::staffing::recommend::PoolCache;
 use crate::store::assignments::{self, AssignmentFilter};
 use crate::store::plans::{
     self, class_kind_name, ClassDetail, ClassInput, ClassRow, PlanInput, PlanRow, SessionDetail,
@@ -366,6 +367,7 @@ pub async fn delete_session(
 pub async fn export(
     _caller: Reader,
     pool: web::Data<DbPool>,
+    cache: web::Data<PoolCache>,
     id: web::Path<String>,
     export_as: QueryParams<ExportAs>,
 ) -> Result<HttpResponse, AppError> {
@@ -379,7 +381,9 @@ pub async fn export(
         let held = assignments::list(conn, &filter)?;
         let ids: Vec<&str> = held.iter().map(|a| a.instructor_id.as_str()).collect();
         let homes = instructors::homes(conn, &ids)?;
-        Ok(plan_sheet::table(&plan, &classes, &held, &homes))
+        let venues: Vec<(f64, f64)> = classes.iter().map(|c| (c.row.lat, c.row.lon)).collect();
+        let road = cache.road_km(conn, &venues)?;
+        Ok(plan_sheet::table(&plan, &classes, &held, &homes, &road))
     })
     .await?;
     table.response(export_as.format.unwrap_or_default())

@@ -12,6 +12,7 @@ use solver::FieldError;
 
 use super::pool::{self, Scope};
 use super::problem::{class_of, session_of};
+use super::recommend::{road_distances_to, PoolCache};
 use crate::error::AppError;
 use crate::store::assignments::{self, Listed};
 use crate::store::schema::{assignments as table, sessions};
@@ -23,8 +24,15 @@ use crate::store::{exclusions, instructors, plans, write, Db};
 /// at that time), `remote`, `travel`, `exclusion` (declined, or excluded by a
 /// planner), `capacity` (confirmed and locked sessions of the year) and
 /// `conflict` (a locked session at that time); 409 when the pair is held
-/// already or the session has all it needs confirmed or locked.
-pub fn assign(conn: &mut Db, session_id: &str, instructor_id: &str) -> Result<Listed, AppError> {
+/// already or the session has all it needs confirmed or locked. The
+/// distance to the class is the cached road distance, as a run's and a
+/// recommendation's, where one is cached.
+pub fn assign(
+    conn: &mut Db,
+    cache: &PoolCache,
+    session_id: &str,
+    instructor_id: &str,
+) -> Result<Listed, AppError> {
     write(conn, |conn| {
         let (detail, class) = plans::session(conn, session_id)
             .map_err(|_| AppError::field("session", "exists", "no such session"))?;
@@ -109,13 +117,15 @@ pub fn assign(conn: &mut Db, session_id: &str, instructor_id: &str) -> Result<Li
         // A decline and a planner's exclusion may both name the pair; the
         // solver takes each pair once, and once is enough.
         excluded.truncate(1);
+        let venue = class_of(&class);
+        let road = cache.road_km(conn, &[(venue.lat, venue.lon)])?;
         let ranked = solver::recommend_for_session(
             Default::default(),
             [&view],
-            &class_of(&class),
+            &venue,
             &session_of(&detail),
             &excluded,
-            &[],
+            &road_distances_to(&venue, &[&view], &road),
             true,
             1,
         )

@@ -110,7 +110,7 @@ impl PoolCache {
 
     /// The cached road distances in km to the venues at `points`, by
     /// (origin, venue) point key (none without a routing provider).
-    fn road_km(
+    pub fn road_km(
         &self,
         conn: &mut Db,
         points: &[(f64, f64)],
@@ -298,7 +298,7 @@ fn rank(
 }
 
 /// The cached road distances from `instructors` to `class`.
-fn road_distances_to(
+pub fn road_distances_to(
     class: &Class,
     instructors: &[&Instructor],
     road: &HashMap<(String, String), f64>,

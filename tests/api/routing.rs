@@ -3,7 +3,8 @@
 //! pairs without a route, its `TooBig` error beyond a table size) stands in
 //! for OSRM. Runs fill their distances from it, cache them, ask again only
 //! for what is new, fall back to great-circle distances when it fails, and
-//! recommendations use the cached distances.
+//! recommendations, a planner's own assignments and the staffed plan's
+//! sheet use the cached distances.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::local_http::{self, LocalServer};
 use crate::staffing::{seed_plan, seed_pool, staff};
-use crate::support::{Backend, Client, TestApp, TestDb, SECRET};
+use crate::support::{create_instructor, Backend, Client, TestApp, TestDb, SECRET};
 
 /// The stand-in's `--max-table-size`: fewer coordinates than the service is
 /// configured to send, so that it must halve its requests.
@@ -167,7 +168,7 @@ fn runs_use_cached_road_distances_and_survive_a_failing_provider(backend: Backen
     );
     let planner = app.client("planner", None);
     let ids = seed_pool(&planner);
-    let (plan, _, _) = seed_plan(&planner);
+    let (plan, class, _) = seed_plan(&planner);
 
     // Five instructors qualify; two live at the venue (one origin), one in
     // Beijing has no road: four origins to ask for, three answered.
@@ -276,6 +277,63 @@ fn runs_use_cached_road_distances_and_survive_a_failing_provider(backend: Backen
     // Each request was tried three times (two retries).
     assert_eq!(report["requests"].as_u64().unwrap() % 3, 0, "{report}");
     check_distances(&problem(&planner, &third));
+
+    // A planner's own assignment goes by the road too: from 刘洋's home,
+    // 261 km from 武汉 as the crow flies and 326 km by road, an instructor
+    // who travels at most 300 km cannot be put into a session there.
+    let session = planner.post(
+        &format!("/api/v1/classes/{class}/sessions"),
+        &json!({"title": "来信分类", "start": "2027-03-10T09:00:00+08:00", "end": "2027-03-10T12:00:00+08:00",
+                "method": "lecture", "needed": 1, "topics": [{"topic": "letter-handling", "min_level": 3}]}),
+    );
+    assert_eq!(session.status, 201, "{}", session.body);
+    let session = session.body["id"].as_str().unwrap().to_owned();
+    let letter = json!([{"topic": "letter-handling", "level": 4}]);
+    let near = create_instructor(
+        &planner,
+        "周敏",
+        json!({"lat": 32.01, "lon": 112.12, "expertise": letter, "max_travel_km": 300}),
+    );
+    let by_hand = |instructor: &str| {
+        planner.post(
+            "/api/v1/assignments",
+            &json!({"session": session, "instructor": instructor}),
+        )
+    };
+    assert_eq!(
+        by_hand(&near).field_errors(),
+        [("instructor".to_owned(), "travel".to_owned())]
+    );
+    // From 王芳's home, put in by hand: the plan's sheet gives the road's km.
+    let far = create_instructor(
+        &planner,
+        "吴刚",
+        json!({"lat": 30.69, "lon": 111.29, "expertise": letter, "max_travel_km": null}),
+    );
+    let held = by_hand(&far);
+    assert_eq!(held.status, 201, "{}", held.body);
+    let sheet = reqwest::blocking::Client::new()
+        .get(format!(
+            "{}/api/v1/plans/{plan}/export?format=csv",
+            app.base
+        ))
+        .bearer_auth(planner.token.as_deref().unwrap())
+        .send()
+        .unwrap();
+    assert_eq!(sheet.status(), 200);
+    let text = sheet.text().unwrap();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    let km_at = lines[0].split(',').position(|h| h == "出行公里").unwrap();
+    let row = lines
+        .iter()
+        .find(|l| l.contains("来信分类") && l.contains("吴刚"))
+        .unwrap();
+    let km: f64 = row.split(',').nth(km_at).unwrap().parse().unwrap();
+    assert_eq!(
+        km,
+        road_km(30.69, 111.29, 30.59, 114.30).unwrap().round(),
+        "{row}"
+    );
 }
 
 crate::both_backends!(runs_use_cached_road_distances_and_survive_a_failing_provider);
