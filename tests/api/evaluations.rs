@@ -410,14 +410,7 @@ fn the_evaluation_loop(backend: Backend) {
     assert_eq!(other_class.body["sessions"], json!([]));
 
     // Exported as CSV (with a BOM) and XLSX, one row per session and instructor.
-    let csv = reqwest::blocking::Client::new()
-        .get(format!(
-            "{}/api/v1/plans/{plan}/quality/export?format=csv",
-            app.base
-        ))
-        .bearer_auth(office.token.as_deref().unwrap())
-        .send()
-        .unwrap();
+    let csv = office.download(&format!("/api/v1/plans/{plan}/quality/export?format=csv"));
     assert_eq!(csv.status(), 200);
     assert!(csv.headers()["content-disposition"]
         .to_str()
@@ -434,14 +427,8 @@ fn the_evaluation_loop(backend: Backend) {
         "{}",
         lines[1]
     );
-    let xlsx = reqwest::blocking::Client::new()
-        .get(format!(
-            "{}/api/v1/plans/{plan}/quality/export?format=xlsx",
-            app.base
-        ))
-        .bearer_auth(office.token.as_deref().unwrap())
-        .send()
-        .unwrap()
+    let xlsx = office
+        .download(&format!("/api/v1/plans/{plan}/quality/export?format=xlsx"))
         .bytes()
         .unwrap();
     use calamine::{DataType, Reader};

@@ -20,14 +20,7 @@ fn import(client: &Client, query: &str, content_type: &str, body: Vec<u8>) -> (u
 }
 
 fn export(client: &Client, format: &str) -> Vec<u8> {
-    let r = reqwest::blocking::Client::new()
-        .get(format!(
-            "{}/api/v1/pool/export?format={format}",
-            client.base
-        ))
-        .bearer_auth(client.token.as_deref().unwrap())
-        .send()
-        .unwrap();
+    let r = client.download(&format!("/api/v1/pool/export?format={format}"));
     assert_eq!(r.status(), 200);
     r.bytes().unwrap().to_vec()
 }
@@ -339,14 +332,7 @@ fn a_staffed_plan_as_a_sheet(backend: Backend) {
         .get(&format!("/api/v1/assignments?plan={plan}"))
         .body;
     let held = held.as_array().unwrap();
-    let r = reqwest::blocking::Client::new()
-        .get(format!(
-            "{}/api/v1/plans/{plan}/export?format=xlsx",
-            app.base
-        ))
-        .bearer_auth(office.token.as_deref().unwrap())
-        .send()
-        .unwrap();
+    let r = office.download(&format!("/api/v1/plans/{plan}/export?format=xlsx"));
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().unwrap().to_vec();
     let mut book: calamine::Xlsx<_> =
@@ -388,11 +374,7 @@ fn a_staffed_plan_as_a_sheet(backend: Backend) {
     assert!(sheet
         .get((1, 3))
         .is_some_and(|c| c.get_string() == Some("2027-03-08")));
-    let csv = reqwest::blocking::Client::new()
-        .get(format!("{}/api/v1/plans/{plan}/export", app.base))
-        .bearer_auth(office.token.as_deref().unwrap())
-        .send()
-        .unwrap();
+    let csv = office.download(&format!("/api/v1/plans/{plan}/export"));
     assert!(csv.headers()["content-type"]
         .to_str()
         .unwrap()

@@ -312,14 +312,7 @@ fn runs_use_cached_road_distances_and_survive_a_failing_provider(backend: Backen
     );
     let held = by_hand(&far);
     assert_eq!(held.status, 201, "{}", held.body);
-    let sheet = reqwest::blocking::Client::new()
-        .get(format!(
-            "{}/api/v1/plans/{plan}/export?format=csv",
-            app.base
-        ))
-        .bearer_auth(planner.token.as_deref().unwrap())
-        .send()
-        .unwrap();
+    let sheet = planner.download(&format!("/api/v1/plans/{plan}/export?format=csv"));
     assert_eq!(sheet.status(), 200);
     let text = sheet.text().unwrap();
     let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();

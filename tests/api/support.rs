@@ -430,6 +430,15 @@ impl Client {
         self.send(self.http.delete(self.url(path)))
     }
 
+    /// A GET whose answer is a file (a sheet, a CSV): the raw response.
+    pub fn download(&self, path: &str) -> reqwest::blocking::Response {
+        let mut request = self.http.get(self.url(path));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        request.send().expect("HTTP request")
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
