@@ -139,6 +139,13 @@ pub fn deserialize_error(parent: &str, message: &str) -> FieldError {
             "this field is required",
         );
     }
+    if let Some(rest) = message.strip_prefix("duplicate field ") {
+        return FieldError::new(
+            join(parent, quoted(rest)),
+            "duplicate",
+            "given more than once",
+        );
+    }
     if let Some(rest) = message.strip_prefix("unknown field ") {
         // The path already ends at the unknown field.
         let (_, expected) = rest.split_once(", expected").unwrap_or((rest, ""));

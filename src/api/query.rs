@@ -42,3 +42,39 @@ fn parse<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
         )])
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Filter {
+        page: Option<i64>,
+        active: Option<bool>,
+    }
+
+    fn broken(query: &str) -> Vec<(String, String)> {
+        match parse::<Filter>(query) {
+            Err(AppError::Validation(errors)) => {
+                errors.into_iter().map(|e| (e.field, e.rule)).collect()
+            }
+            other => panic!("{query}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_parameter_is_named_with_its_rule() {
+        let read = parse::<Filter>("page=2&active=true&other=x").unwrap();
+        assert_eq!((read.page, read.active), (Some(2), Some(true)));
+        assert_eq!(broken("page=two"), [("page".into(), "type".into())]);
+        assert_eq!(broken("page="), [("page".into(), "type".into())]);
+        assert_eq!(broken("active=maybe"), [("active".into(), "type".into())]);
+        assert_eq!(
+            broken("page=1&page=2"),
+            [("page".into(), "duplicate".into())]
+        );
+    }
+}
