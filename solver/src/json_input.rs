@@ -41,11 +41,15 @@ pub fn parse_json_value<T: DeserializeOwned>(value: Value) -> Result<T, Vec<Fiel
     if !errors.is_empty() {
         return Err(errors);
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let parent = if path == "." { String::new() } else { path };
-        vec![deserialize_error(&parent, &e.into_inner().to_string())]
-    })
+    serde_path_to_error::deserialize(value).map_err(|e| vec![path_error(e)])
+}
+
+/// A deserializer's error (a JSON body's, a query string's) as a rule of
+/// ours at the field where it arose.
+pub fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> FieldError {
+    let path = e.path().to_string();
+    let parent = if path == "." { "" } else { &path };
+    deserialize_error(parent, &e.into_inner().to_string())
 }
 
 /// Whether `text` holds a character that no text of ours may hold: C0 and C1
@@ -129,9 +133,8 @@ fn quoted_list(text: &str) -> String {
         .join(", ")
 }
 
-/// A deserializer's error at the field `parent` (a JSON body's or a query
-/// string's), as a rule of ours.
-pub fn deserialize_error(parent: &str, message: &str) -> FieldError {
+/// A deserializer's error at the field `parent`, as a rule of ours.
+fn deserialize_error(parent: &str, message: &str) -> FieldError {
     if let Some(rest) = message.strip_prefix("missing field ") {
         return FieldError::new(
             join(parent, quoted(rest)),

@@ -35,7 +35,7 @@ pub mod synthetic;
 pub mod time_range;
 mod validate;
 
-pub use json_input::{control_character_error, deserialize_error, parse_json, parse_json_value};
+pub use json_input::{control_character_error, parse_json, parse_json_value, path_error};
 pub use pins::broken_pins;
 pub use problem::Problem;
 pub use recommend::{recommend, recommend_for_session, Reason, Recommendation};

@@ -33,14 +33,8 @@ impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
 /// Reads `query` as a `T`, or names the first parameter that does not fit.
 fn parse<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
     let parameters = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-    serde_path_to_error::deserialize(parameters).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { "" } else { &path };
-        AppError::Validation(vec![solver::deserialize_error(
-            field,
-            &e.into_inner().to_string(),
-        )])
-    })
+    serde_path_to_error::deserialize(parameters)
+        .map_err(|e| AppError::Validation(vec![solver::path_error(e)]))
 }
 
 #[cfg(test)]

@@ -64,6 +64,9 @@ impl EndpointView {
     fn new(e: Endpoint, show_secret: bool) -> Self {
         Self {
             event_types: e.event_types(),
+            previous_secret_until: e
+                .previous_signs_until(Utc::now().naive_utc())
+                .map(|t| t.and_utc()),
             secret: show_secret.then_some(e.secret),
             id: e.id,
             url: e.url,
@@ -73,10 +76,6 @@ impl EndpointView {
             failing_since: e.failing_since.map(|t| t.and_utc()),
             created_by: e.created_by,
             created_at: e.created_at.and_utc(),
-            previous_secret_until: e
-                .previous_secret_until
-                .filter(|&until| until > Utc::now().naive_utc())
-                .map(|t| t.and_utc()),
         }
     }
 }

@@ -104,13 +104,20 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// Until when the secret the last rotation replaced signs, if it still
+    /// does at `now`.
+    pub fn previous_signs_until(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        self.previous_secret_until
+            .filter(|&until| self.previous_secret.is_some() && now < until)
+    }
+
     /// The secrets that sign an event sent at `now`: the endpoint's, and
-    /// the one its last rotation replaced until that one's time is up.
+    /// the one its last rotation replaced while it still signs.
     pub fn signing_secrets(&self, now: NaiveDateTime) -> Vec<&str> {
         let previous = self
             .previous_secret
             .as_deref()
-            .filter(|_| self.previous_secret_until.is_some_and(|until| now < until));
+            .filter(|_| self.previous_signs_until(now).is_some());
         std::iter::once(self.secret.as_str())
             .chain(previous)
             .collect()
