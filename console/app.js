@@ -51,6 +51,11 @@ const I18N = {
     externalId: '编号', importSheet: '导入表格', dryRun: '仅检查，不写入', imported: '新增 {0}，更新 {1}，未变 {2}',
     importPlan: '从表格导入班次和课程', importPlanHint: '每行一门课程：班次名称、城市、纬度、经度、课程名称、日期、时间（如 09:00-12:00 或 上午/下午）、专题（如 办信:3）', importedPlan: '班次 {0} 个，课程 {1} 门',
     ignoredColumns: '未识别的列（已忽略）：{0}', exportPool: '导出', exportPlan: '导出排课表',
+    webhooks: '消息推送', url: '接收地址', eventTypes: '推送事件', description: '说明', ping: '发送测试',
+    rotate: '更换密钥', confirmRotate: '更换签名密钥？旧密钥在 24 小时内仍会一并签名。', secretHint: '签名密钥（只显示这一次，请交给接收方保存）：',
+    previousUntil: '旧密钥签名至 {0}', failingSince: '自 {0} 起投递失败', deliveries: '投递记录', attempts: '尝试次数',
+    lastAttempt: '最近一次', redeliver: '重新投递', createdAt: '产生时间', finishedAt: '结束时间', pinged: '测试消息已排队。', enabled: '启用中', pingEvent: '测试推送',
+    deliveryStates: { pending: '待投递', sending: '投递中', succeeded: '成功', failed: '失败' }, noDeliveries: '尚无投递。',
   },
   en: {
     app: 'Faculty pool · instructor matching', signin: 'Sign in', signout: 'Sign out', username: 'Username',
@@ -103,6 +108,12 @@ const I18N = {
     imported: '{0} created, {1} updated, {2} unchanged',
     importPlan: 'Import classes and sessions from a sheet', importPlanHint: 'One session a row: class, city, latitude, longitude, title, date, time (09:00-12:00 or 上午/下午), topics (办信:3)', importedPlan: '{0} classes, {1} sessions', ignoredColumns: 'Columns not read: {0}', exportPool: 'Export',
     exportPlan: 'Export the staffing',
+    webhooks: 'Webhooks', url: 'URL', eventTypes: 'Events', description: 'Description', ping: 'Send a test',
+    rotate: 'Rotate secret', confirmRotate: 'Rotate the signing secret? The old one keeps signing beside it for 24 hours.',
+    secretHint: 'Signing secret (shown this once; give it to the receiver):', previousUntil: 'Old secret signs until {0}',
+    failingSince: 'Failing since {0}', deliveries: 'Deliveries', attempts: 'Attempts', lastAttempt: 'Last attempt',
+    redeliver: 'Redeliver', createdAt: 'Created', finishedAt: 'Finished', pinged: 'Test event queued.', enabled: 'Enabled', pingEvent: 'Test ping',
+    deliveryStates: { pending: 'Pending', sending: 'Sending', succeeded: 'Succeeded', failed: 'Failed' }, noDeliveries: 'No deliveries yet.',
   },
 };
 
@@ -316,6 +327,8 @@ const ROUTES = [
   [/^#\/sessions\/([^/]+)\/codes$/, ['admin', 'planner'], codesPage],
   [/^#\/recommend$/, ['admin', 'planner', 'office'], recommendPage],
   [/^#\/accounts$/, ['admin'], accountsPage],
+  [/^#\/webhooks$/, ['admin'], webhooksPage],
+  [/^#\/webhooks\/([^/]+)$/, ['admin'], deliveriesPage],
   [/^#\/mine$/, ['instructor'], minePage],
   [/^#\/blocks$/, ['instructor'], blocksPage],
   [/^#\/quality$/, ['instructor'], () => myQualityPage()],
@@ -327,7 +340,7 @@ const HOME = { admin: '#/plans', planner: '#/plans', office: '#/recommend', inst
 function nav() {
   const role = auth.me?.role;
   const links = {
-    admin: [['#/plans', 'plans'], ['#/pool', 'pool'], ['#/recommend', 'recommend'], ['#/accounts', 'accounts']],
+    admin: [['#/plans', 'plans'], ['#/pool', 'pool'], ['#/recommend', 'recommend'], ['#/accounts', 'accounts'], ['#/webhooks', 'webhooks']],
     planner: [['#/plans', 'plans'], ['#/pool', 'pool'], ['#/recommend', 'recommend']],
     office: [['#/recommend', 'recommend'], ['#/pool', 'pool'], ['#/plans', 'plans']],
     instructor: [['#/mine', 'mine'], ['#/blocks', 'myBlocks'], ['#/quality', 'myQuality']],
@@ -1020,6 +1033,74 @@ async function accountsPage() {
       await api('POST', '/api/v1/users', { username: f.username.value, password: f.password.value, role: f.role.value, instructor: f.instructor.value || null });
       render();
     }) }, Object.entries(f).map(([k, el]) => field(t(k === 'instructor' ? 'linked' : k), el)), h('button', { type: 'submit' }, t('create'))));
+}
+
+/** The signing secret of an answer that shows one, as the next page's notice. */
+function showSecret(endpoint) {
+  notice = [t('secretHint'), ' ', h('code', { id: 'secret' }, endpoint.secret)];
+}
+
+/** An endpoint's URL, description and events; `send` gets the input. */
+function endpointForm(types, endpoint, send) {
+  const url = input('url', endpoint?.url, { type: 'url', required: true, maxlength: 2000, size: 48 });
+  const description = input('description', endpoint?.description, { maxlength: 200 });
+  const boxes = types.map((x) => h('input', { type: 'checkbox', name: x.code, checked: endpoint ? endpoint.event_types.includes(x.code) : true }));
+  return h('form', { class: 'inline', id: 'endpoint-form', onsubmit: guard(async (e) => {
+    e.preventDefault();
+    const chosen = types.filter((_, k) => boxes[k].checked).map((x) => x.code);
+    await send({ url: url.value, description: description.value, event_types: chosen, enabled: endpoint ? endpoint.enabled : true });
+  }) }, field(t('url'), url), field(t('description'), description),
+  h('fieldset', {}, h('legend', {}, t('eventTypes')), types.map((x, k) => h('label', { class: 'check' }, boxes[k], ' ', eventName(types, x.code)))),
+  h('button', { type: 'submit' }, endpoint ? t('save') : t('create')));
+}
+
+/** An event type's name in Chinese (the API's), its code in English. */
+const eventName = (types, code) => (code === 'webhook.ping' ? t('pingEvent') : (lang === 'zh' && types.find((x) => x.code === code)?.name) || code);
+
+/** An endpoint's state: enabled, or disabled and why; failing since when; the old secret's last day. */
+function endpointState(e) {
+  return [e.enabled ? t('enabled') : `${t('inactive')}（${e.disabled_reason || ''}）`,
+    e.failing_since ? [h('br', {}), h('small', { class: 'error' }, t('failingSince', fmt.time(e.failing_since)))] : null,
+    e.previous_secret_until ? [h('br', {}), h('small', {}, t('previousUntil', fmt.time(e.previous_secret_until)))] : null];
+}
+
+/** The endpoint's input as it stands, with `enabled` set. */
+const endpointInput = (e, enabled) => ({ url: e.url, description: e.description, event_types: e.event_types, enabled });
+
+async function webhooksPage() {
+  const [endpoints, types] = await Promise.all([api('GET', '/api/v1/webhooks'), api('GET', '/api/v1/webhook-event-types')]);
+  return h('section', {}, h('h1', {}, t('webhooks')),
+    h('table', { class: 'list', id: 'webhooks' }, h('tr', {}, [t('url'), t('eventTypes'), t('state'), ''].map((v) => h('th', {}, v))),
+      endpoints.map((e) => h('tr', { 'data-endpoint': e.id },
+        h('td', {}, h('a', { href: `#/webhooks/${encodeURIComponent(e.id)}` }, e.url), e.description ? [h('br', {}), h('small', {}, e.description)] : null),
+        h('td', {}, e.event_types.map((c) => eventName(types, c)).join('、')), h('td', {}, endpointState(e)),
+        h('td', {}, button(t('ping'), async () => { await api('POST', `/api/v1/webhooks/${e.id}/ping`); notice = t('pinged'); render(); }, { class: 'ping', disabled: !e.enabled }), ' ',
+          button(e.enabled ? t('disable') : t('enable'), async () => { await api('PUT', `/api/v1/webhooks/${e.id}`, endpointInput(e, !e.enabled)); render(); }, { class: 'toggle' }), ' ',
+          button(t('rotate'), async () => { if (confirm(t('confirmRotate'))) { showSecret(await api('POST', `/api/v1/webhooks/${e.id}/secret`)); render(); } }, { class: 'rotate' }), ' ',
+          button(t('remove'), async () => { if (confirm(t('confirmRemove'))) { await api('DELETE', `/api/v1/webhooks/${e.id}`); render(); } }, { class: 'remove' }))))),
+    h('h2', {}, t('create')),
+    endpointForm(types, null, async (body) => { showSecret(await api('POST', '/api/v1/webhooks', body)); render(); }));
+}
+
+async function deliveriesPage(id) {
+  const enc = encodeURIComponent(id);
+  const [endpoint, types, deliveries] = await Promise.all([api('GET', `/api/v1/webhooks/${enc}`), api('GET', '/api/v1/webhook-event-types'),
+    api('GET', `/api/v1/webhooks/${enc}/deliveries?limit=100`)]);
+  const last = (d) => {
+    const a = d.log[d.log.length - 1];
+    return a ? [a.status ?? '—', a.error ? ` ${a.error}` : '', ` · ${a.duration_ms} ms`] : '';
+  };
+  return h('section', {}, h('h1', {}, `${t('webhooks')}：${endpoint.url}`, ' ', h('small', {}, h('a', { href: '#/webhooks' }, t('webhooks')))),
+    h('p', {}, endpointState(endpoint)),
+    endpointForm(types, endpoint, async (body) => { await api('PUT', `/api/v1/webhooks/${enc}`, body); notice = t('saved'); render(); }),
+    h('h2', {}, t('deliveries')),
+    deliveries.length === 0 ? h('p', {}, t('noDeliveries')) : h('table', { class: 'list', id: 'deliveries' },
+      h('tr', {}, [t('createdAt'), t('eventTypes'), t('state'), t('attempts'), t('lastAttempt'), t('finishedAt'), ''].map((v) => h('th', {}, v))),
+      deliveries.map((d) => h('tr', { 'data-delivery': d.id, 'data-state': d.state }, h('td', {}, fmt.time(d.created_at)),
+        h('td', {}, eventName(types, d.event_type), h('br', {}), h('small', {}, d.event)),
+        h('td', {}, I18N[lang].deliveryStates[d.state] || d.state, d.next_attempt_at ? [h('br', {}), h('small', {}, fmt.time(d.next_attempt_at))] : null),
+        h('td', { class: 'num' }, d.attempts), h('td', {}, last(d)), h('td', {}, fmt.time(d.finished_at)),
+        h('td', {}, ['succeeded', 'failed'].includes(d.state) ? button(t('redeliver'), async () => { await api('POST', `/api/v1/webhooks/${enc}/deliveries/${d.id}/redeliver`); render(); }, { class: 'redeliver', disabled: !endpoint.enabled }) : null)))));
 }
 
 window.addEventListener('hashchange', () => { clearProblem(); render(); });

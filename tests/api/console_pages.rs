@@ -12,7 +12,7 @@ use crate::webdriver::Browser;
 
 /// Makes the page's `confirm()` say yes and its `prompt()` answer `answer`
 /// (until the page next loads).
-fn answer_dialogs(browser: &Browser, answer: &str) {
+pub fn answer_dialogs(browser: &Browser, answer: &str) {
     browser.script(
         "const [answer] = arguments; window.confirm = () => true; window.prompt = () => answer;",
         json!([answer]),
@@ -20,7 +20,7 @@ fn answer_dialogs(browser: &Browser, answer: &str) {
 }
 
 /// Waits up to 20 s for `done` (a change the page sends without showing it).
-fn eventually(what: &str, done: impl Fn() -> bool) {
+pub fn eventually(what: &str, done: impl Fn() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !done() {
         assert!(std::time::Instant::now() < deadline, "not so: {what}");

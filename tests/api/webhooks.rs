@@ -3,7 +3,7 @@
 //! that checks every signature, retries a receiver that fails until it
 //! recovers, disables one that keeps failing, survives a restart, signs
 //! with both secrets for a day after a rotation, and two replicas deliver
-//! each event once.
+//! each event once; admins do all of it from the console's 消息推送 pages.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -15,9 +15,12 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+use crate::console::sign_in;
+use crate::console_pages::{answer_dialogs, eventually};
 use crate::local_http::{self, LocalServer, Request};
 use crate::staffing::{seed_plan, seed_pool, staff};
 use crate::support::{Backend, Client, TestApp, TestDb, SECRET};
+use crate::webdriver::Browser;
 
 /// The server settings of these tests: a receiver on 127.0.0.1, quick retries.
 const ENV: [(&str, &str); 3] = [
@@ -630,11 +633,109 @@ fn secrets_rotate_without_failing_an_event(backend: Backend) {
         .problem(404);
 }
 
+/// The console's webhook pages, in headless Chromium: an admin registers an
+/// endpoint for two events and is shown its secret once, sends a test that
+/// the receiver verifies with that secret, reads the delivery and sends it
+/// again, changes the events, rotates the secret (the next test is signed
+/// with both), pauses the endpoint and removes it.
+fn the_console_manages_endpoints(backend: Backend) {
+    let app = TestApp::start_on(TestDb::new(backend), &ENV);
+    let admin = app.client("admin", None);
+    app.add_user("admin-console", "admin", None);
+    let receiver = Receiver::start();
+    let browser = Browser::start();
+    sign_in(&browser, &app.base, "admin-console", "#/webhooks");
+    for unchecked in [
+        "assignment.confirmed",
+        "assignment.declined",
+        "evaluation.submitted",
+        "pool.imported",
+        "staffing_run.failed",
+    ] {
+        browser.click(&browser.find(&format!("#endpoint-form [name=\"{unchecked}\"]")));
+    }
+    browser.submit(
+        "#endpoint-form",
+        &[
+            ("url", &receiver.url()),
+            ("description", "省委组织部干部信息系统"),
+        ],
+    );
+    let secret = browser.text(&browser.wait_for("#notice #secret", |t| t.starts_with("whsec_")));
+    let listed = admin.get("/api/v1/webhooks").body;
+    let endpoint = listed[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        listed[0]["event_types"],
+        json!(["staffing_run.done", "assignments.proposed"])
+    );
+    assert_eq!(listed[0]["description"], "省委组织部干部信息系统");
+    let row = format!("tr[data-endpoint=\"{endpoint}\"]");
+    browser.wait_for(&row, |t| {
+        t.contains("排课运行完成、排课方案已采用") && t.contains("启用中")
+    });
+
+    // A test the receiver verifies with the secret the page showed.
+    browser.click(&browser.find(&format!("{row} .ping")));
+    browser.wait_for("#notice", |t| t.contains("测试消息已排队"));
+    let got = receiver.wait_for("the console's ping", |got| got.len() == 1);
+    assert_eq!(verified(&secret, &got[0])["type"], "webhook.ping");
+
+    // Its delivery, read and sent again with the same webhook-id.
+    browser.goto(&format!("{}/#/webhooks/{endpoint}", app.base));
+    let delivered = "#deliveries tr[data-state=succeeded]";
+    browser.wait_for(delivered, |t| t.contains("测试推送") && t.contains("200"));
+    browser.click(&browser.find(&format!("{delivered} .redeliver")));
+    let got = receiver.wait_for("the redelivery", |got| got.len() == 2);
+    assert_eq!(got[1].header("webhook-id"), got[0].header("webhook-id"));
+    verified(&secret, &got[1]);
+
+    // The events changed on the endpoint's page.
+    browser.click(&browser.find("#endpoint-form [name=\"assignments.proposed\"]"));
+    browser.click(&browser.find("#endpoint-form [name=\"assignment.declined\"]"));
+    browser.submit("#endpoint-form", &[("description", "干部信息系统（测试）")]);
+    browser.wait_for("#notice", |t| t.contains("已保存"));
+    let shown = admin.get(&format!("/api/v1/webhooks/{endpoint}")).body;
+    assert_eq!(
+        shown["event_types"],
+        json!(["staffing_run.done", "assignment.declined"])
+    );
+    assert_eq!(shown["description"], "干部信息系统（测试）");
+
+    // A rotation shows the new secret; the next test carries both signatures.
+    browser.goto(&format!("{}/#/webhooks", app.base));
+    answer_dialogs(&browser, "");
+    browser.click(&browser.find(&format!("{row} .rotate")));
+    let new = browser.text(&browser.wait_for("#notice #secret", |t| {
+        t.starts_with("whsec_") && t != secret
+    }));
+    browser.wait_for(&row, |t| t.contains("旧密钥签名至"));
+    browser.click(&browser.find(&format!("{row} .ping")));
+    let got = receiver.wait_for("a ping after the rotation", |got| got.len() == 3);
+    assert_eq!(verified(&new, &got[2])["type"], "webhook.ping");
+    verified(&secret, &got[2]);
+
+    // Paused, then removed.
+    browser.click(&browser.find(&format!("{row} .toggle")));
+    browser.wait_for(&row, |t| t.contains("已停用"));
+    assert_eq!(
+        admin.get(&format!("/api/v1/webhooks/{endpoint}")).body["enabled"],
+        false
+    );
+    browser.screenshot("webhooks");
+    answer_dialogs(&browser, "");
+    browser.click(&browser.find(&format!("{row} .remove")));
+    browser.find("#webhooks");
+    eventually("the endpoint is removed", || {
+        admin.get(&format!("/api/v1/webhooks/{endpoint}")).status == 404
+    });
+}
+
 crate::both_backends!(
     staffing_events_are_signed_and_retried,
     failing_endpoint_is_disabled_and_deliveries_survive_a_restart,
     endpoints_on_private_addresses_are_refused_by_default,
     secrets_rotate_without_failing_an_event,
+    the_console_manages_endpoints,
 );
 
 /// Two replicas on one PostgreSQL database share the outbox: every event
