@@ -17,6 +17,7 @@ use crate::error::AppError;
 use crate::problem_details::ProblemDetails;
 use crate::staffing::assign;
 use crate::staffing::recommend::PoolCache;
+use crate::staffing::runs::WorkerConfig;
 use crate::store::assignments::{self, AssignmentFilter, Change, Listed};
 use crate::store::{self, users, Db, DbPool};
 
@@ -104,7 +105,9 @@ pub struct ManualAssignment {
 /// Put an instructor into a session by hand. The assignment is locked, so
 /// the next staffing run keeps it; 422 at `instructor` naming every rule the
 /// instructor fails (not eligible, unavailable or busy, over capacity), 409
-/// when the session already has all it needs confirmed or locked.
+/// when the session already has all it needs confirmed or locked. With a
+/// routing provider, the road to an in-person session is measured first
+/// where no run has (the great circle stands in if the provider fails).
 #[utoipa::path(tag = "assignments", request_body = ManualAssignment,
     responses((status = 201, body = AssignmentView),
               (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
@@ -114,8 +117,14 @@ pub async fn create(
     _caller: Planner,
     pool: web::Data<DbPool>,
     cache: web::Data<PoolCache>,
+    config: web::Data<WorkerConfig>,
     JsonBody(body): JsonBody<ManualAssignment>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(routing) = config.routing.clone() {
+        let (pool, session, instructor) =
+            (pool.clone(), body.session.clone(), body.instructor.clone());
+        web::block(move || assign::measure_road(&pool, &routing, &session, &instructor)).await??;
+    }
     let made = store::run(&pool, move |conn| {
         assign::assign(conn, &cache, &body.session, &body.instructor)
     })

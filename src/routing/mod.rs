@@ -1,8 +1,9 @@
-//! Road distances for staffing runs from a routing provider (an OSRM
-//! server's `table` service). The pairs a run can use are measured once,
-//! kept in the database by (origin, venue, profile), and asked again only
-//! when new; a pair the provider cannot measure keeps the great-circle
-//! distance of SPEC 5.2, and the run reports how many pairs used which.
+//! Road distances for staffing runs and a planner's own assignments from a
+//! routing provider (an OSRM server's `table` service). The pairs a run can
+//! use are measured once, kept in the database by (origin, venue, profile),
+//! and asked again only when new; a pair the provider cannot measure keeps
+//! the great-circle distance of SPEC 5.2, and the run reports how many
+//! pairs used which.
 
 pub mod osrm;
 
@@ -79,14 +80,7 @@ pub fn fill(
         .map(|&(i, c)| (origin(i), venue(c)))
         .filter(|key| !cached.contains_key(key))
         .collect();
-    let fetched = osrm::distances(config, &missing);
-    let now = chrono::Utc::now().naive_utc();
-    let keep: Vec<(String, String, f64)> = fetched
-        .km
-        .iter()
-        .map(|((o, v), km)| (o.clone(), v.clone(), *km))
-        .collect();
-    road_distances::keep(&mut *pool.get()?, &config.profile, &keep, now)?;
+    let fetched = fetch(pool, config, &missing)?;
     let mut report = DistanceReport {
         profile: config.profile.clone(),
         pairs: pairs.len(),
@@ -116,6 +110,56 @@ pub fn fill(
     distances.sort_by(|a, b| (&a.instructor, &a.class).cmp(&(&b.instructor, &b.class)));
     problem.distances = distances;
     Ok(report)
+}
+
+/// How long a planner's own assignment waits for its one road at most.
+const MEASURE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Measures the road from `origin` to `venue` (lat, lon) unless it is
+/// cached: a planner's own assignment asks for the one pair no run has
+/// measured, once, waiting at most [`MEASURE_TIMEOUT`]. A provider that
+/// fails leaves it at the great-circle distance.
+pub fn measure(
+    pool: &DbPool,
+    config: &RoutingConfig,
+    origin: (f64, f64),
+    venue: (f64, f64),
+) -> Result<(), AppError> {
+    let key = (
+        road_distances::point(origin.0, origin.1),
+        road_distances::point(venue.0, venue.1),
+    );
+    let cached = road_distances::cached(&mut *pool.get()?, &[&key.1], &config.profile)?;
+    if !cached.contains_key(&key) {
+        let once = RoutingConfig {
+            timeout: config.timeout.min(MEASURE_TIMEOUT),
+            retries: 0,
+            ..config.clone()
+        };
+        let fetched = fetch(pool, &once, &BTreeSet::from([key]))?;
+        if !fetched.failures.is_empty() {
+            tracing::warn!(failures = ?fetched.failures, "road distance not measured; the great circle stands in");
+        }
+    }
+    Ok(())
+}
+
+/// Asks the provider for the `missing` (origin, venue) pairs and caches
+/// what it answers; no database connection is held while it asks.
+fn fetch(
+    pool: &DbPool,
+    config: &RoutingConfig,
+    missing: &BTreeSet<(String, String)>,
+) -> Result<osrm::Fetched, AppError> {
+    let fetched = osrm::distances(config, missing);
+    let now = chrono::Utc::now().naive_utc();
+    let keep: Vec<(String, String, f64)> = fetched
+        .km
+        .iter()
+        .map(|((o, v), km)| (o.clone(), v.clone(), *km))
+        .collect();
+    road_distances::keep(&mut *pool.get()?, &config.profile, &keep, now)?;
+    Ok(fetched)
 }
 
 /// The (instructor, class) index pairs whose distance a run can use: the

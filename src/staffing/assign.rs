@@ -14,9 +14,38 @@ use super::pool::{self, Scope};
 use super::problem::{class_of, session_of};
 use super::recommend::{road_distances_to, PoolCache};
 use crate::error::AppError;
+use crate::routing::{self, RoutingConfig};
 use crate::store::assignments::{self, Listed};
 use crate::store::schema::{assignments as table, sessions};
-use crate::store::{exclusions, instructors, plans, write, Db};
+use crate::store::{exclusions, instructors, plans, write, Db, DbPool};
+
+/// Measures the road from the instructor's home to the venue of an
+/// in-person session, where no run has, before [`assign`] reads it: a
+/// blocking call to the routing provider, made outside any transaction.
+/// Nothing is measured for a remote session or an unknown id ([`assign`]
+/// answers those).
+pub fn measure_road(
+    pool: &DbPool,
+    routing: &RoutingConfig,
+    session_id: &str,
+    instructor_id: &str,
+) -> Result<(), AppError> {
+    let ends = {
+        let conn = &mut *pool.get()?;
+        let Ok((detail, class)) = plans::session(conn, session_id) else {
+            return Ok(());
+        };
+        let homes = instructors::homes(conn, &[instructor_id])?;
+        match homes.get(instructor_id) {
+            Some(&home) if !detail.row.remote => Some((home, (class.lat, class.lon))),
+            _ => None,
+        }
+    };
+    match ends {
+        Some((home, venue)) => routing::measure(pool, routing, home, venue),
+        None => Ok(()),
+    }
+}
 
 /// Assigns `instructor` to `session`, locked. An existing proposal of the
 /// pair is locked instead. 422 at `instructor` naming every rule the
@@ -26,7 +55,7 @@ use crate::store::{exclusions, instructors, plans, write, Db};
 /// `conflict` (a locked session at that time); 409 when the pair is held
 /// already or the session has all it needs confirmed or locked. The
 /// distance to the class is the cached road distance, as a run's and a
-/// recommendation's, where one is cached.
+/// recommendation's, where one is cached ([`measure_road`] caches it).
 pub fn assign(
     conn: &mut Db,
     cache: &PoolCache,

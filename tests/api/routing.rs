@@ -4,7 +4,8 @@
 //! for OSRM. Runs fill their distances from it, cache them, ask again only
 //! for what is new, fall back to great-circle distances when it fails, and
 //! recommendations, a planner's own assignments and the staffed plan's
-//! sheet use the cached distances.
+//! sheet use the cached distances; a planner's own assignment measures the
+//! one road no run has, and goes through when the provider is down.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -327,6 +328,51 @@ fn runs_use_cached_road_distances_and_survive_a_failing_provider(backend: Backen
         road_km(30.69, 111.29, 30.59, 114.30).unwrap().round(),
         "{row}"
     );
+
+    // A home no run has measured: the planner's own assignment asks the
+    // provider for that one road (197 km as the crow flies, 246 km by road,
+    // against 220 km at most), once; the answer is cached.
+    osrm.failing.store(false, Ordering::Release);
+    osrm.taken();
+    let session = planner.post(
+        &format!("/api/v1/classes/{class}/sessions"),
+        &json!({"title": "来信摘要", "start": "2027-03-10T14:00:00+08:00", "end": "2027-03-10T17:00:00+08:00",
+                "method": "lecture", "needed": 2, "topics": [{"topic": "letter-handling", "min_level": 3}]}),
+    );
+    assert_eq!(session.status, 201, "{}", session.body);
+    let session = session.body["id"].as_str().unwrap().to_owned();
+    let by_hand = |instructor: &str| {
+        planner.post(
+            "/api/v1/assignments",
+            &json!({"session": session, "instructor": instructor}),
+        )
+    };
+    let new_home = create_instructor(
+        &planner,
+        "郑华",
+        json!({"lat": 31.6, "lon": 112.6, "expertise": letter, "max_travel_km": 220}),
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            by_hand(&new_home).field_errors(),
+            [("instructor".to_owned(), "travel".to_owned())]
+        );
+    }
+    assert_eq!(osrm.taken(), [vec![(31.6, 112.6), (30.59, 114.3)]]);
+    // The provider down, a home it never measured: the great circle (230 km)
+    // stands in, within 260 km, and the planner's action goes through.
+    osrm.failing.store(true, Ordering::Release);
+    let unmeasured = create_instructor(
+        &planner,
+        "孙红",
+        json!({"lat": 31.2, "lon": 112.0, "expertise": letter, "max_travel_km": 260}),
+    );
+    let held = by_hand(&unmeasured);
+    assert_eq!(held.status, 201, "{}", held.body);
+    assert!(osrm
+        .taken()
+        .iter()
+        .all(|r| r == &[(31.2, 112.0), (30.59, 114.3)]));
 }
 
 crate::both_backends!(runs_use_cached_road_distances_and_survive_a_failing_provider);
