@@ -52,7 +52,7 @@ const I18N = {
     importPlan: '从表格导入班次和课程', importPlanHint: '每行一门课程：班次名称、城市、纬度、经度、课程名称、日期、时间（如 09:00-12:00 或 上午/下午）、专题（如 办信:3）', importedPlan: '班次 {0} 个，课程 {1} 门',
     ignoredColumns: '未识别的列（已忽略）：{0}', exportPool: '导出', exportPlan: '导出排课表',
     webhooks: '消息推送', url: '接收地址', eventTypes: '推送事件', description: '说明', ping: '发送测试',
-    rotate: '更换密钥', confirmRotate: '更换签名密钥？旧密钥在 24 小时内仍会一并签名。', secretHint: '签名密钥（只显示这一次，请交给接收方保存）：',
+    rotate: '更换密钥', rotateHours: '更换签名密钥。旧密钥继续一并签名的小时数（0–168；密钥泄露时填 0，立即停用）：', secretHint: '签名密钥（只显示这一次，请交给接收方保存）：',
     previousUntil: '旧密钥签名至 {0}', failingSince: '自 {0} 起投递失败', deliveries: '投递记录', attempts: '尝试次数',
     lastAttempt: '最近一次', redeliver: '重新投递', createdAt: '产生时间', finishedAt: '结束时间', pinged: '测试消息已排队。', enabled: '启用中', pingEvent: '测试推送',
     deliveryStates: { pending: '待投递', sending: '投递中', succeeded: '成功', failed: '失败' }, noDeliveries: '尚无投递。',
@@ -109,7 +109,7 @@ const I18N = {
     importPlan: 'Import classes and sessions from a sheet', importPlanHint: 'One session a row: class, city, latitude, longitude, title, date, time (09:00-12:00 or 上午/下午), topics (办信:3)', importedPlan: '{0} classes, {1} sessions', ignoredColumns: 'Columns not read: {0}', exportPool: 'Export',
     exportPlan: 'Export the staffing',
     webhooks: 'Webhooks', url: 'URL', eventTypes: 'Events', description: 'Description', ping: 'Send a test',
-    rotate: 'Rotate secret', confirmRotate: 'Rotate the signing secret? The old one keeps signing beside it for 24 hours.',
+    rotate: 'Rotate secret', rotateHours: 'Rotate the signing secret. Hours the old one keeps signing beside it (0–168; 0 stops it at once, for a leaked secret):',
     secretHint: 'Signing secret (shown this once; give it to the receiver):', previousUntil: 'Old secret signs until {0}',
     failingSince: 'Failing since {0}', deliveries: 'Deliveries', attempts: 'Attempts', lastAttempt: 'Last attempt',
     redeliver: 'Redeliver', createdAt: 'Created', finishedAt: 'Finished', pinged: 'Test event queued.', enabled: 'Enabled', pingEvent: 'Test ping',
@@ -1076,16 +1076,25 @@ async function webhooksPage() {
         h('td', {}, e.event_types.map((c) => eventName(types, c)).join('、')), h('td', {}, endpointState(e)),
         h('td', {}, button(t('ping'), async () => { await api('POST', `/api/v1/webhooks/${e.id}/ping`); notice = t('pinged'); render(); }, { class: 'ping', disabled: !e.enabled }), ' ',
           button(e.enabled ? t('disable') : t('enable'), async () => { await api('PUT', `/api/v1/webhooks/${e.id}`, endpointInput(e, !e.enabled)); render(); }, { class: 'toggle' }), ' ',
-          button(t('rotate'), async () => { if (confirm(t('confirmRotate'))) { showSecret(await api('POST', `/api/v1/webhooks/${e.id}/secret`)); render(); } }, { class: 'rotate' }), ' ',
+          button(t('rotate'), async () => {
+            const hours = prompt(t('rotateHours'), '24');
+            if (hours !== null) { showSecret(await api('POST', `/api/v1/webhooks/${e.id}/secret?overlap_hours=${encodeURIComponent(hours.trim() || '24')}`)); render(); }
+          }, { class: 'rotate' }), ' ',
           button(t('remove'), async () => { if (confirm(t('confirmRemove'))) { await api('DELETE', `/api/v1/webhooks/${e.id}`); render(); } }, { class: 'remove' }))))),
     h('h2', {}, t('create')),
     endpointForm(types, null, async (body) => { showSecret(await api('POST', '/api/v1/webhooks', body)); render(); }));
 }
 
+/** The state the deliveries page lists ('' for all). */
+let deliveryState = '';
+
 async function deliveriesPage(id) {
   const enc = encodeURIComponent(id);
+  const query = new URLSearchParams({ limit: '100', ...(deliveryState ? { state: deliveryState } : {}) });
   const [endpoint, types, deliveries] = await Promise.all([api('GET', `/api/v1/webhooks/${enc}`), api('GET', '/api/v1/webhook-event-types'),
-    api('GET', `/api/v1/webhooks/${enc}/deliveries?limit=100`)]);
+    api('GET', `/api/v1/webhooks/${enc}/deliveries?${query}`)]);
+  const filter = select('state', [['', t('all')], ...Object.entries(I18N[lang].deliveryStates)], deliveryState);
+  filter.addEventListener('change', () => { deliveryState = filter.value; render(); });
   const last = (d) => {
     const a = d.log[d.log.length - 1];
     return a ? [a.status ?? '—', a.error ? ` ${a.error}` : '', ` · ${a.duration_ms} ms`] : '';
@@ -1093,7 +1102,7 @@ async function deliveriesPage(id) {
   return h('section', {}, h('h1', {}, `${t('webhooks')}：${endpoint.url}`, ' ', h('small', {}, h('a', { href: '#/webhooks' }, t('webhooks')))),
     h('p', {}, endpointState(endpoint)),
     endpointForm(types, endpoint, async (body) => { await api('PUT', `/api/v1/webhooks/${enc}`, body); notice = t('saved'); render(); }),
-    h('h2', {}, t('deliveries')),
+    h('h2', {}, t('deliveries'), ' ', filter),
     deliveries.length === 0 ? h('p', {}, t('noDeliveries')) : h('table', { class: 'list', id: 'deliveries' },
       h('tr', {}, [t('createdAt'), t('eventTypes'), t('state'), t('attempts'), t('lastAttempt'), t('finishedAt'), ''].map((v) => h('th', {}, v))),
       deliveries.map((d) => h('tr', { 'data-delivery': d.id, 'data-state': d.state }, h('td', {}, fmt.time(d.created_at)),

@@ -155,6 +155,16 @@ pub struct DeliveryFilter {
     pub limit: Option<i64>,
 }
 
+/// How a rotation treats the secret it replaces.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RotationOptions {
+    /// Hours the replaced secret still signs beside the new one, 0–168
+    /// (default 24); 0 stops it at once, for a secret that leaked.
+    #[param(minimum = 0, maximum = 168)]
+    pub overlap_hours: Option<i64>,
+}
+
 /// Checks an endpoint input (the URL's host is resolved: blocking).
 fn settings(
     input: &EndpointInput,
@@ -306,10 +316,11 @@ pub async fn update(
 }
 
 /// Give the endpoint a new signing secret, shown in this answer only. The
-/// secret it replaces still signs every event beside the new one for 24
-/// hours (two signatures in `webhook-signature`), so the receiver can
-/// switch without failing an event.
-#[utoipa::path(tag = "webhooks", params(("id" = String, Path)),
+/// secret it replaces still signs every event beside the new one for
+/// `overlap_hours` (24 by default; two signatures in `webhook-signature`),
+/// so the receiver can switch without failing an event; with 0 it stops at
+/// once. A secret replaced by an earlier rotation stops signing now.
+#[utoipa::path(tag = "webhooks", params(("id" = String, Path), RotationOptions),
     responses((status = 200, body = EndpointView),
               (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -318,9 +329,21 @@ pub async fn rotate_secret(
     _caller: Admin,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
+    options: QueryParams<RotationOptions>,
 ) -> Result<web::Json<EndpointView>, AppError> {
+    let overlap = options
+        .0
+        .overlap_hours
+        .unwrap_or(webhooks::DEFAULT_OVERLAP_HOURS);
+    if !(0..=webhooks::MAX_OVERLAP_HOURS).contains(&overlap) {
+        return Err(AppError::field(
+            "overlap_hours",
+            "range",
+            format!("from 0 to {} hours", webhooks::MAX_OVERLAP_HOURS),
+        ));
+    }
     let rotated = store::run(&pool, move |conn| {
-        webhooks::rotate_secret(conn, &id, &signing::new_secret())
+        webhooks::rotate_secret(conn, &id, &signing::new_secret(), overlap)
     })
     .await?;
     Ok(web::Json(EndpointView::new(rotated, true)))

@@ -13,8 +13,11 @@ use super::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints, web
 use super::{write, Db};
 use crate::error::AppError;
 
-/// How long a secret replaced by a rotation still signs beside the new one.
-pub const ROTATION_OVERLAP_HOURS: i64 = 24;
+/// How long a secret replaced by a rotation still signs beside the new
+/// one, unless the rotation says otherwise.
+pub const DEFAULT_OVERLAP_HOURS: i64 = 24;
+/// The longest a rotation may let the replaced secret sign.
+pub const MAX_OVERLAP_HOURS: i64 = 168;
 
 /// What an endpoint can subscribe to; stored and sent as the code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -220,17 +223,28 @@ pub fn update(
 }
 
 /// Gives an endpoint the new `secret`; the one it replaces still signs
-/// beside it for [`ROTATION_OVERLAP_HOURS`], so that its receiver can
-/// switch without failing an event.
-pub fn rotate_secret(conn: &mut Db, id: &str, secret: &str) -> Result<Endpoint, AppError> {
+/// beside it for `overlap_hours`, so that its receiver can switch without
+/// failing an event (0: it stops at once). Only the secret it replaces
+/// does: one replaced before stops now.
+pub fn rotate_secret(
+    conn: &mut Db,
+    id: &str,
+    secret: &str,
+    overlap_hours: i64,
+) -> Result<Endpoint, AppError> {
     write(conn, |conn| {
         let current = get(conn, id)?;
-        let until = Utc::now().naive_utc() + chrono::TimeDelta::hours(ROTATION_OVERLAP_HOURS);
+        let (previous, until) = if overlap_hours > 0 {
+            let until = Utc::now().naive_utc() + chrono::TimeDelta::hours(overlap_hours);
+            (Some(current.secret), Some(until))
+        } else {
+            (None, None)
+        };
         diesel::update(webhook_endpoints::table.find(id))
             .set((
                 webhook_endpoints::secret.eq(secret),
-                webhook_endpoints::previous_secret.eq(Some(current.secret)),
-                webhook_endpoints::previous_secret_until.eq(Some(until)),
+                webhook_endpoints::previous_secret.eq(previous),
+                webhook_endpoints::previous_secret_until.eq(until),
             ))
             .execute(conn)?;
         get(conn, id)

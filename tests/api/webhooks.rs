@@ -624,6 +624,42 @@ fn secrets_rotate_without_failing_an_event(backend: Backend) {
     let shown = admin.get(&format!("/api/v1/webhooks/{endpoint}")).body;
     assert!(shown["previous_secret_until"].is_null(), "{shown}");
 
+    // The overlap is the admin's to choose, within a week; a refused
+    // rotation changes nothing.
+    for hours in ["169", "-1"] {
+        let refused = admin.post(&format!("{rotate}?overlap_hours={hours}"), &json!(null));
+        refused.problem(422);
+        assert_eq!(
+            refused.field_errors(),
+            [("overlap_hours".to_owned(), "range".to_owned())]
+        );
+    }
+    ping();
+    let got = receiver.wait_for("a ping after refused rotations", |got| got.len() == 3);
+    assert_eq!(signatures(&got[2]), 1);
+    verified(&new, &got[2]);
+    let rotated = admin.post(&format!("{rotate}?overlap_hours=2"), &json!(null));
+    let until = rotated.body["previous_secret_until"].as_str().unwrap();
+    let until = chrono::DateTime::parse_from_rfc3339(until).unwrap();
+    let minutes = (until.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes();
+    assert!((119..=120).contains(&minutes), "{}", rotated.body);
+    // A leaked secret stops at once: 0 hours, and the next event carries
+    // the new signature alone.
+    let rotated = admin.post(&format!("{rotate}?overlap_hours=0"), &json!(null));
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    assert!(
+        rotated.body["previous_secret_until"].is_null(),
+        "{}",
+        rotated.body
+    );
+    let newest = rotated.body["secret"].as_str().unwrap().to_owned();
+    ping();
+    let got = receiver.wait_for("a ping after a rotation without overlap", |got| {
+        got.len() == 4
+    });
+    assert_eq!(signatures(&got[3]), 1);
+    verified(&newest, &got[3]);
+
     // Only an admin rotates, and only a known endpoint.
     app.client("planner", None)
         .post(&rotate, &json!(null))
@@ -688,6 +724,13 @@ fn the_console_manages_endpoints(backend: Backend) {
     let got = receiver.wait_for("the redelivery", |got| got.len() == 2);
     assert_eq!(got[1].header("webhook-id"), got[0].header("webhook-id"));
     verified(&secret, &got[1]);
+    // Only the failed ones: none.
+    let state = browser.find("h2 select[name=state]");
+    browser.fill(&state, "failed");
+    browser.wait_for("section", |t| t.contains("尚无投递"));
+    let state = browser.find("h2 select[name=state]");
+    browser.fill(&state, "");
+    browser.find("#deliveries tr[data-delivery]");
 
     // The events changed on the endpoint's page.
     browser.click(&browser.find("#endpoint-form [name=\"assignments.proposed\"]"));
@@ -701,9 +744,10 @@ fn the_console_manages_endpoints(backend: Backend) {
     );
     assert_eq!(shown["description"], "干部信息系统（测试）");
 
-    // A rotation shows the new secret; the next test carries both signatures.
+    // A rotation with a day's overlap shows the new secret; the next test
+    // carries both signatures.
     browser.goto(&format!("{}/#/webhooks", app.base));
-    answer_dialogs(&browser, "");
+    answer_dialogs(&browser, "24");
     browser.click(&browser.find(&format!("{row} .rotate")));
     let new = browser.text(&browser.wait_for("#notice #secret", |t| {
         t.starts_with("whsec_") && t != secret
