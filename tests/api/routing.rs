@@ -282,27 +282,31 @@ fn runs_use_cached_road_distances_and_survive_a_failing_provider(backend: Backen
     // A planner's own assignment goes by the road too: from 刘洋's home,
     // 261 km from 武汉 as the crow flies and 326 km by road, an instructor
     // who travels at most 300 km cannot be put into a session there.
-    let session = planner.post(
-        &format!("/api/v1/classes/{class}/sessions"),
-        &json!({"title": "来信分类", "start": "2027-03-10T09:00:00+08:00", "end": "2027-03-10T12:00:00+08:00",
-                "method": "lecture", "needed": 1, "topics": [{"topic": "letter-handling", "min_level": 3}]}),
-    );
-    assert_eq!(session.status, 201, "{}", session.body);
-    let session = session.body["id"].as_str().unwrap().to_owned();
+    let letter_session = |title: &str, half_day: [&str; 2], needed: u32| {
+        let made = planner.post(
+            &format!("/api/v1/classes/{class}/sessions"),
+            &json!({"title": title, "start": format!("2027-03-10T{}:00+08:00", half_day[0]),
+                    "end": format!("2027-03-10T{}:00+08:00", half_day[1]), "method": "lecture",
+                    "needed": needed, "topics": [{"topic": "letter-handling", "min_level": 3}]}),
+        );
+        assert_eq!(made.status, 201, "{}", made.body);
+        made.body["id"].as_str().unwrap().to_owned()
+    };
+    let by_hand = |session: &str, instructor: &str| {
+        planner.post(
+            "/api/v1/assignments",
+            &json!({"session": session, "instructor": instructor}),
+        )
+    };
+    let session = letter_session("来信分类", ["09:00", "12:00"], 1);
     let letter = json!([{"topic": "letter-handling", "level": 4}]);
     let near = create_instructor(
         &planner,
         "周敏",
         json!({"lat": 32.01, "lon": 112.12, "expertise": letter, "max_travel_km": 300}),
     );
-    let by_hand = |instructor: &str| {
-        planner.post(
-            "/api/v1/assignments",
-            &json!({"session": session, "instructor": instructor}),
-        )
-    };
     assert_eq!(
-        by_hand(&near).field_errors(),
+        by_hand(&session, &near).field_errors(),
         [("instructor".to_owned(), "travel".to_owned())]
     );
     // From 王芳's home, put in by hand: the plan's sheet gives the road's km.
@@ -311,7 +315,7 @@ fn runs_use_cached_road_distances_and_survive_a_failing_provider(backend: Backen
         "吴刚",
         json!({"lat": 30.69, "lon": 111.29, "expertise": letter, "max_travel_km": null}),
     );
-    let held = by_hand(&far);
+    let held = by_hand(&session, &far);
     assert_eq!(held.status, 201, "{}", held.body);
     let sheet = planner.download(&format!("/api/v1/plans/{plan}/export?format=csv"));
     assert_eq!(sheet.status(), 200);
@@ -334,19 +338,7 @@ fn runs_use_cached_road_distances_and_survive_a_failing_provider(backend: Backen
     // against 220 km at most), once; the answer is cached.
     osrm.failing.store(false, Ordering::Release);
     osrm.taken();
-    let session = planner.post(
-        &format!("/api/v1/classes/{class}/sessions"),
-        &json!({"title": "来信摘要", "start": "2027-03-10T14:00:00+08:00", "end": "2027-03-10T17:00:00+08:00",
-                "method": "lecture", "needed": 2, "topics": [{"topic": "letter-handling", "min_level": 3}]}),
-    );
-    assert_eq!(session.status, 201, "{}", session.body);
-    let session = session.body["id"].as_str().unwrap().to_owned();
-    let by_hand = |instructor: &str| {
-        planner.post(
-            "/api/v1/assignments",
-            &json!({"session": session, "instructor": instructor}),
-        )
-    };
+    let session = letter_session("来信摘要", ["14:00", "17:00"], 2);
     let new_home = create_instructor(
         &planner,
         "郑华",
@@ -354,7 +346,7 @@ fn runs_use_cached_road_distances_and_survive_a_failing_provider(backend: Backen
     );
     for _ in 0..2 {
         assert_eq!(
-            by_hand(&new_home).field_errors(),
+            by_hand(&session, &new_home).field_errors(),
             [("instructor".to_owned(), "travel".to_owned())]
         );
     }
@@ -367,7 +359,7 @@ fn runs_use_cached_road_distances_and_survive_a_failing_provider(backend: Backen
         "孙红",
         json!({"lat": 31.2, "lon": 112.0, "expertise": letter, "max_travel_km": 260}),
     );
-    let held = by_hand(&unmeasured);
+    let held = by_hand(&session, &unmeasured);
     assert_eq!(held.status, 201, "{}", held.body);
     assert!(osrm
         .taken()
