@@ -731,6 +731,7 @@ fn the_console_manages_endpoints(backend: Backend) {
     let state = browser.find("h2 select[name=state]");
     browser.fill(&state, "");
     browser.find("#deliveries tr[data-delivery]");
+    browser.screenshot("webhook-deliveries");
 
     // The events changed on the endpoint's page.
     browser.click(&browser.find("#endpoint-form [name=\"assignments.proposed\"]"));
