@@ -3,7 +3,7 @@
 //! that checks every signature, retries a receiver that fails until it
 //! recovers, disables one that keeps failing, survives a restart, signs
 //! with both secrets for a day after a rotation, and two replicas deliver
-//! each event once; admins do all of it from the console's 消息推送 pages.
+//! each event once; admins manage endpoints from the console's 消息推送 pages.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
