@@ -673,9 +673,12 @@ fn secrets_rotate_without_failing_an_event(backend: Backend) {
 /// endpoint for two events and is shown its secret once, sends a test that
 /// the receiver verifies with that secret, reads the delivery and sends it
 /// again, changes the events, rotates the secret (the next test is signed
-/// with both), pauses the endpoint and removes it.
+/// with both), pauses and enables the endpoint, sees it disabled after a
+/// receiver keeps failing, and removes it.
 fn the_console_manages_endpoints(backend: Backend) {
-    let app = TestApp::start_on(TestDb::new(backend), &ENV);
+    let mut env = ENV.to_vec();
+    env.push(("WEBHOOK_DISABLE_AFTER_S", "2"));
+    let app = TestApp::start_on(TestDb::new(backend), &env);
     let admin = app.client("admin", None);
     app.add_user("admin-console", "admin", None);
     let receiver = Receiver::start();
@@ -759,14 +762,32 @@ fn the_console_manages_endpoints(backend: Backend) {
     assert_eq!(verified(&new, &got[2])["type"], "webhook.ping");
     verified(&secret, &got[2]);
 
-    // Paused, then removed.
+    // Paused by the admin, and enabled again.
     browser.click(&browser.find(&format!("{row} .toggle")));
-    browser.wait_for(&row, |t| t.contains("已停用"));
+    browser.wait_for(&row, |t| t.contains("已停用（管理员停用）"));
     assert_eq!(
         admin.get(&format!("/api/v1/webhooks/{endpoint}")).body["enabled"],
         false
     );
+    browser.click(&browser.find(&format!("{row} .toggle")));
+    browser.wait_for(&row, |t| t.contains("启用中"));
+
+    // A receiver that keeps failing: the page says, in Chinese, that the
+    // endpoint was disabled after its failures, and the log shows them.
+    receiver.fail_next(1000, 503);
+    browser.click(&browser.find(&format!("{row} .ping")));
+    wait_deliveries(&admin, &endpoint, |d| d[0]["state"] == "failed");
+    browser.goto(&format!("{}/#/webhooks", app.base));
+    browser.script("location.reload()", json!([]));
+    browser.wait_for(&row, |t| t.contains("投递全部失败，已自动停用"));
     browser.screenshot("webhooks");
+    browser.goto(&format!("{}/#/webhooks/{endpoint}", app.base));
+    browser.wait_for("#deliveries tr[data-state=failed]", |t| {
+        t.contains("失败") && t.contains("503")
+    });
+
+    // Removed.
+    browser.goto(&format!("{}/#/webhooks", app.base));
     answer_dialogs(&browser, "");
     browser.click(&browser.find(&format!("{row} .remove")));
     browser.find("#webhooks");
