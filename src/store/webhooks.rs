@@ -118,9 +118,8 @@ impl Endpoint {
     /// the one its last rotation replaced while it still signs.
     pub fn signing_secrets(&self, now: NaiveDateTime) -> Vec<&str> {
         let previous = self
-            .previous_secret
-            .as_deref()
-            .filter(|_| self.previous_signs_until(now).is_some());
+            .previous_signs_until(now)
+            .and(self.previous_secret.as_deref());
         std::iter::once(self.secret.as_str())
             .chain(previous)
             .collect()
