@@ -54,7 +54,7 @@ const I18N = {
     webhooks: '消息推送', url: '接收地址', eventTypes: '推送事件', description: '说明', ping: '发送测试',
     rotate: '更换密钥', rotateHours: '更换签名密钥。旧密钥继续一并签名的小时数（0–168；密钥泄露时填 0，立即停用）：', secretHint: '签名密钥（只显示这一次，请交给接收方保存）：',
     previousUntil: '旧密钥签名至 {0}', failingSince: '自 {0} 起投递失败', deliveries: '投递记录', attempts: '尝试次数',
-    lastAttempt: '最近一次', redeliver: '重新投递', createdAt: '产生时间', finishedAt: '结束时间', pinged: '测试消息已排队。', enabled: '启用中', pingEvent: '测试推送', byAdmin: '管理员停用', failedDay: '自 {0} 至 {1} 投递全部失败，已自动停用',
+    lastAttempt: '最近一次', redeliver: '重新投递', createdAt: '产生时间', finishedAt: '结束时间', pinged: '测试消息已排队。', enabled: '启用中', pingEvent: '测试推送', byAdmin: '管理员停用', autoDisabled: '投递全部失败，已自动停用',
     deliveryStates: { pending: '待投递', sending: '投递中', succeeded: '成功', failed: '失败' }, noDeliveries: '尚无投递。',
   },
   en: {
@@ -112,7 +112,7 @@ const I18N = {
     rotate: 'Rotate secret', rotateHours: 'Rotate the signing secret. Hours the old one keeps signing beside it (0–168; 0 stops it at once, for a leaked secret):',
     secretHint: 'Signing secret (shown this once; give it to the receiver):', previousUntil: 'Old secret signs until {0}',
     failingSince: 'Failing since {0}', deliveries: 'Deliveries', attempts: 'Attempts', lastAttempt: 'Last attempt',
-    redeliver: 'Redeliver', createdAt: 'Created', finishedAt: 'Finished', pinged: 'Test event queued.', enabled: 'Enabled', pingEvent: 'Test ping', byAdmin: 'by an admin', failedDay: 'every attempt failed from {0} to {1}',
+    redeliver: 'Redeliver', createdAt: 'Created', finishedAt: 'Finished', pinged: 'Test event queued.', enabled: 'Enabled', pingEvent: 'Test ping', byAdmin: 'by an admin', autoDisabled: 'its attempts kept failing',
     deliveryStates: { pending: 'Pending', sending: 'Sending', succeeded: 'Succeeded', failed: 'Failed' }, noDeliveries: 'No deliveries yet.',
   },
 };
@@ -1057,16 +1057,9 @@ function endpointForm(types, endpoint, send) {
 /** An event type's name in Chinese (the API's), its code in English. */
 const eventName = (types, code) => (code === 'webhook.ping' ? t('pingEvent') : (lang === 'zh' && types.find((x) => x.code === code)?.name) || code);
 
-/** Why an endpoint is disabled, in the page's language (the API says it in English). */
-function disabledReason(reason) {
-  const failed = /^every attempt failed from (\S+ \S+) to (\S+ \S+)$/.exec(reason || '');
-  if (failed) return t('failedDay', ...failed.slice(1).map((at) => fmt.time(at.replace(' ', 'T'))));
-  return reason === 'disabled by an admin' ? t('byAdmin') : reason || '';
-}
-
 /** An endpoint's state: enabled, or disabled and why; failing since when; the old secret's last day. */
 function endpointState(e) {
-  return [e.enabled ? t('enabled') : `${t('inactive')}（${disabledReason(e.disabled_reason)}）`,
+  return [e.enabled ? t('enabled') : `${t('inactive')}（${t(e.disabled_by === 'admin' ? 'byAdmin' : 'autoDisabled')}）`,
     e.failing_since ? [h('br', {}), h('small', { class: 'error' }, t('failingSince', fmt.time(e.failing_since)))] : null,
     e.previous_secret_until ? [h('br', {}), h('small', {}, t('previousUntil', fmt.time(e.previous_secret_until)))] : null];
 }

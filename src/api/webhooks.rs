@@ -47,6 +47,8 @@ pub struct EndpointView {
     pub enabled: bool,
     /// Why it is disabled: by an admin, or a day of failed attempts.
     pub disabled_reason: Option<String>,
+    /// Who disabled it: `admin`, or `failures` (a day of failed attempts).
+    pub disabled_by: Option<&'static str>,
     /// Its first failed attempt since the last success.
     pub failing_since: Option<DateTime<Utc>>,
     pub created_by: String,
@@ -64,6 +66,7 @@ impl EndpointView {
     fn new(e: Endpoint, show_secret: bool) -> Self {
         Self {
             event_types: e.event_types(),
+            disabled_by: e.disabled_by(),
             previous_secret_until: e
                 .previous_signs_until(Utc::now().naive_utc())
                 .map(|t| t.and_utc()),

@@ -18,6 +18,9 @@ use crate::error::AppError;
 pub const DEFAULT_OVERLAP_HOURS: i64 = 24;
 /// The longest a rotation may let the replaced secret sign.
 pub const MAX_OVERLAP_HOURS: i64 = 168;
+/// The reason of an endpoint an admin disabled; the delivery worker gives
+/// its own when it disables one after a day of failures.
+const DISABLED_BY_ADMIN: &str = "disabled by an admin";
 
 /// What an endpoint can subscribe to; stored and sent as the code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -125,6 +128,18 @@ impl Endpoint {
             .collect()
     }
 
+    /// Who disabled it, if it is disabled: `admin`, or `failures` (the
+    /// delivery worker, after a day of failed attempts).
+    pub fn disabled_by(&self) -> Option<&'static str> {
+        (!self.enabled).then(|| {
+            if self.disabled_reason.as_deref() == Some(DISABLED_BY_ADMIN) {
+                "admin"
+            } else {
+                "failures"
+            }
+        })
+    }
+
     /// The codes of the types it subscribes to.
     pub fn event_types(&self) -> Vec<String> {
         serde_json::from_str(&self.event_types).unwrap_or_default()
@@ -214,7 +229,7 @@ pub fn update(
                 .execute(conn)?;
         } else if !enabled && current.enabled {
             diesel::update(target)
-                .set(webhook_endpoints::disabled_reason.eq("disabled by an admin"))
+                .set(webhook_endpoints::disabled_reason.eq(DISABLED_BY_ADMIN))
                 .execute(conn)?;
         }
         get(conn, id)

@@ -489,6 +489,7 @@ fn failing_endpoint_is_disabled_and_deliveries_survive_a_restart(backend: Backen
         .as_str()
         .unwrap()
         .contains("every attempt failed"));
+    assert_eq!(shown["disabled_by"], "failures", "{shown}");
     admin
         .post(&format!("/api/v1/webhooks/{endpoint}/ping"), &json!(null))
         .problem(409);
@@ -509,6 +510,7 @@ fn failing_endpoint_is_disabled_and_deliveries_survive_a_restart(backend: Backen
     );
     assert_eq!(enabled.status, 200, "{}", enabled.body);
     assert_eq!(enabled.body["disabled_reason"], Value::Null);
+    assert_eq!(enabled.body["disabled_by"], Value::Null);
     let before = receiver.requests().len();
     assert_eq!(
         admin
@@ -765,10 +767,9 @@ fn the_console_manages_endpoints(backend: Backend) {
     // Paused by the admin, and enabled again.
     browser.click(&browser.find(&format!("{row} .toggle")));
     browser.wait_for(&row, |t| t.contains("已停用（管理员停用）"));
-    assert_eq!(
-        admin.get(&format!("/api/v1/webhooks/{endpoint}")).body["enabled"],
-        false
-    );
+    let paused = admin.get(&format!("/api/v1/webhooks/{endpoint}")).body;
+    assert_eq!(paused["enabled"], false);
+    assert_eq!(paused["disabled_by"], "admin");
     browser.click(&browser.find(&format!("{row} .toggle")));
     browser.wait_for(&row, |t| t.contains("启用中"));
 
