@@ -19,9 +19,9 @@ use highs_sys::{
     Highs_changeColIntegrality, Highs_changeObjectiveOffset,
 };
 
+use crate::cuts::Cuts;
 use crate::deadline::Deadline;
 use crate::model::{Limit, Model};
-use crate::schedules::Cuts;
 use crate::solve_error::SolveError;
 
 /// Whether a part's assignment columns are binary or relaxed.
@@ -531,7 +531,7 @@ mod tests {
             let lp = solved(HighsPart::new(&model, ModelType::Lp, all(), settings).unwrap());
             let mut cuts = Cuts::new();
             let prices = Prices::new(&model, &cuts, lp.duals.as_ref().unwrap(), |_| true);
-            cuts.separate(&model, &prices.multipliers, &lp.values.unwrap());
+            crate::schedules::separate(&mut cuts, &model, &prices.multipliers, &lp.values.unwrap());
 
             let mut at_once = HighsPart::new(&model, ModelType::Lp, all(), settings).unwrap();
             at_once.add_cuts(&cuts).unwrap();

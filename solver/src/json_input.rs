@@ -7,7 +7,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::validate::FieldError;
+use crate::field_error::FieldError;
 
 /// Reads `json` as a `T`, or lists what is wrong with it: a syntax error; a
 /// document that is not an object; every text with a control character; or

@@ -10,8 +10,10 @@
 
 mod candidates;
 mod conflicts;
+mod cuts;
 mod deadline;
 mod eligibility;
+mod field_error;
 pub mod geo;
 mod greedy;
 mod highs_part;
@@ -35,6 +37,7 @@ pub mod synthetic;
 pub mod time_range;
 mod validate;
 
+pub use field_error::FieldError;
 pub use json_input::{control_character_error, parse_json, parse_json_value, path_error};
 pub use pins::broken_pins;
 pub use problem::Problem;
@@ -42,4 +45,4 @@ pub use recommend::{recommend, recommend_for_session, Reason, Recommendation};
 pub use solution::{Solution, Status};
 pub use solve::{greedy_objective, solve, solve_with_progress, ProgressPoint};
 pub use solve_error::SolveError;
-pub use validate::{parse, validate, validate_parameters, FieldError};
+pub use validate::{parse, validate, validate_parameters};

@@ -12,12 +12,13 @@
 
 use std::time::Instant;
 
+use crate::cuts::Cuts;
 use crate::highs_part::{HighsAnswer, HighsOutcome, HighsPart, ModelType, Settings};
 use crate::index::{Inst, Sess};
 use crate::model::Model;
 use crate::pricing::Prices;
 use crate::rounding::round;
-use crate::schedules::Cuts;
+use crate::schedules;
 use crate::solution::Status;
 use crate::solve_error::SolveError;
 
@@ -394,7 +395,7 @@ fn relax(
                 < CUT_TIME_SHARE * deadline.saturating_duration_since(started).as_secs_f64();
             if rounds == CUT_ROUNDS
                 || !affordable
-                || cuts.separate(model, &prices.multipliers, &values) == 0
+                || schedules::separate(&mut cuts, model, &prices.multipliers, &values) == 0
             {
                 last = Some((prices, values));
                 break;

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::field_error::FieldError;
 use crate::index::Index;
-use crate::validate::FieldError;
 
 /// Every pin rule broken, each with the index of the pin it names.
 pub fn check_pins(index: &Index) -> Vec<(usize, FieldError)> {

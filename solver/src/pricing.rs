@@ -23,9 +23,9 @@
 //! incumbent's value, no better solution uses `k` (reduced-cost fixing),
 //! so `k` can be left out of the MIP without losing the optimum.
 
+use crate::cuts::Cuts;
 use crate::highs_part::Duals;
 use crate::model::{Limit, Model};
-use crate::schedules::Cuts;
 
 /// Reduced costs below this count as zero.
 const TOLERANCE: f64 = 1e-7;

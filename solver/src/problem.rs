@@ -99,6 +99,20 @@ pub enum InstructorKind {
     ModelFigure,
 }
 
+impl InstructorKind {
+    /// Every kind.
+    pub const ALL: [Self; 3] = [Self::Cadre, Self::Expert, Self::ModelFigure];
+
+    /// The kind's code, as JSON writes it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Cadre => "cadre",
+            Self::Expert => "expert",
+            Self::ModelFigure => "model_figure",
+        }
+    }
+}
+
 /// One pool member as the solver sees them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

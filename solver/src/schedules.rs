@@ -23,10 +23,10 @@
 //! deepest cut between its point and that hull over the columns the LP
 //! takes ([`hull_cut`]: a small LP over every schedule of those columns).
 
+use crate::cuts::Cuts;
 use crate::highs_part::{small_lp, AtMostRow};
 use crate::model::Model;
 use crate::row_activity::RowActivity;
-use crate::sparse::Sparse;
 
 /// Gains below this count as zero; a cut must be violated by more.
 const TOLERANCE: f64 = 1e-6;
@@ -39,73 +39,52 @@ const WEIGHT_FLOOR: f64 = 1e-9;
 /// search takes more gets no cut this round.
 const NODE_LIMIT: usize = 20_000;
 
-/// Rows valid for every integral staffing, learnt from schedules: each
-/// `Σ a_j · x_j ≤ rhs` over model columns.
-#[derive(Debug, Clone)]
-pub struct Cuts {
-    pub rows: Sparse,
-    pub rhs: Vec<f64>,
-}
-
-impl Cuts {
-    pub fn new() -> Self {
-        Self {
-            rows: Sparse::new(),
-            rhs: Vec::new(),
+/// The cuts the LP point `values` violates at the row multipliers `y` (of
+/// the right signs, as [`crate::pricing::Prices`] makes them); adds them to
+/// `cuts` and returns how many it added.
+pub fn separate(cuts: &mut Cuts, model: &Model, y: &[f64], values: &[f64]) -> usize {
+    let gain = gains(model, y);
+    let mut tally = RowActivity::new(model);
+    let before = cuts.len();
+    for (i, columns) in model.by_instructor.iter().enumerate() {
+        let fractional = columns.iter().any(|&k| {
+            let split = |v: f64| v > TOLERANCE && v < 1.0 - TOLERANCE;
+            split(values[k])
+                || model
+                    .covers_of(k)
+                    .any(|g| split(values[model.covers[g].column]))
+        });
+        if !fractional {
+            continue;
+        }
+        if let Some((entries, rhs)) = hull_cut(model, &mut tally, columns, values) {
+            cuts.rows.push(entries);
+            cuts.rhs.push(rhs);
+        }
+        let Some(best) = best_schedule(model, &mut tally, i, &gain) else {
+            continue;
+        };
+        let mut entries: Vec<(usize, f64)> = columns
+            .iter()
+            .filter(|&&k| model.pinned[k] || gain[k] > TOLERANCE)
+            .map(|&k| (k, gain[k]))
+            .collect();
+        let mut trips: Vec<usize> = columns
+            .iter()
+            .filter_map(|&k| model.covers_of(k).next())
+            .map(|g| model.covers[g].column)
+            .filter(|&z| model.cost[z] != 0.0)
+            .collect();
+        trips.sort_unstable();
+        trips.dedup();
+        entries.extend(trips.into_iter().map(|z| (z, model.cost[z])));
+        let lhs: f64 = entries.iter().map(|&(j, a)| a * values[j]).sum();
+        if lhs > best + TOLERANCE * best.abs().max(1.0) {
+            cuts.rows.push(entries);
+            cuts.rhs.push(best);
         }
     }
-
-    pub fn len(&self) -> usize {
-        self.rhs.len()
-    }
-
-    /// The cuts the LP point `values` violates at the row multipliers `y`
-    /// (of the right signs, as [`crate::pricing::Prices`] makes them); adds
-    /// them and returns how many it added.
-    pub fn separate(&mut self, model: &Model, y: &[f64], values: &[f64]) -> usize {
-        let gain = gains(model, y);
-        let mut tally = RowActivity::new(model);
-        let before = self.len();
-        for (i, columns) in model.by_instructor.iter().enumerate() {
-            let fractional = columns.iter().any(|&k| {
-                let split = |v: f64| v > TOLERANCE && v < 1.0 - TOLERANCE;
-                split(values[k])
-                    || model
-                        .covers_of(k)
-                        .any(|g| split(values[model.covers[g].column]))
-            });
-            if !fractional {
-                continue;
-            }
-            if let Some((entries, rhs)) = hull_cut(model, &mut tally, columns, values) {
-                self.rows.push(entries);
-                self.rhs.push(rhs);
-            }
-            let Some(best) = best_schedule(model, &mut tally, i, &gain) else {
-                continue;
-            };
-            let mut entries: Vec<(usize, f64)> = columns
-                .iter()
-                .filter(|&&k| model.pinned[k] || gain[k] > TOLERANCE)
-                .map(|&k| (k, gain[k]))
-                .collect();
-            let mut trips: Vec<usize> = columns
-                .iter()
-                .filter_map(|&k| model.covers_of(k).next())
-                .map(|g| model.covers[g].column)
-                .filter(|&z| model.cost[z] != 0.0)
-                .collect();
-            trips.sort_unstable();
-            trips.dedup();
-            entries.extend(trips.into_iter().map(|z| (z, model.cost[z])));
-            let lhs: f64 = entries.iter().map(|&(j, a)| a * values[j]).sum();
-            if lhs > best + TOLERANCE * best.abs().max(1.0) {
-                self.rows.push(entries);
-                self.rhs.push(best);
-            }
-        }
-        self.len() - before
-    }
+    cuts.len() - before
 }
 
 /// The deepest cut between the LP point and the schedules of one
@@ -360,6 +339,7 @@ mod tests {
     use crate::model::Limit;
     use crate::pricing::Prices;
     use crate::solve::checked_index;
+    use crate::sparse::Sparse;
     use crate::synthetic::test_plans;
 
     /// Whether the chosen columns of instructor `i` keep every row of
@@ -498,7 +478,7 @@ mod tests {
             let mut cuts = Cuts::new();
             let prices = Prices::new(&model, &cuts, lp.duals.as_ref().unwrap(), |_| true);
             let lp_values = lp.values.unwrap();
-            made += cuts.separate(&model, &prices.multipliers, &lp_values);
+            made += separate(&mut cuts, &model, &prices.multipliers, &lp_values);
             let mut greedy_chosen = vec![false; model.pairs.len()];
             for pair in greedy(&index, &candidates.per_session) {
                 greedy_chosen[model.pairs.binary_search(&pair).unwrap()] = true;

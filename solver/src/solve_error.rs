@@ -4,7 +4,7 @@ use std::os::raw::c_int;
 
 use highs_sys::kHighsStatusOk;
 
-use crate::validate::FieldError;
+use crate::field_error::FieldError;
 
 /// Why a problem could not be solved.
 #[derive(Debug, thiserror::Error)]
