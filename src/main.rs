@@ -3,27 +3,18 @@
 mod api;
 mod auth;
 mod china_time;
-mod console;
-mod demo;
+mod commands;
 mod error;
-mod evaluation_sheet;
-mod export;
+mod http;
 mod metrics;
-mod plan_import;
-mod plan_sheet;
-mod pool_sheet;
+mod pages;
 mod problem_details;
 mod qr;
 mod rating;
 mod routing;
-mod serve;
-mod sheet;
-mod solve_command;
+mod sheets;
 mod staffing;
 mod store;
-mod summary;
-mod trainee_form;
-mod user_command;
 mod vocabulary;
 mod webhooks;
 
@@ -33,8 +24,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-use crate::auth::Role;
-use crate::serve::{DbArgs, ServeArgs};
+use crate::commands::serve::{DbArgs, ServeArgs};
+use crate::commands::{db, demo, serve, solve, user};
+use crate::vocabulary::Role;
 
 #[derive(Parser)]
 #[command(
@@ -120,7 +112,7 @@ fn main() -> ExitCode {
             time_limit,
             mip_gap,
             summary,
-        } => return solve_command::run(&problem, time_limit, mip_gap, summary),
+        } => return solve::run(&problem, time_limit, mip_gap, summary),
         Command::Demo(args) => demo::run(&args),
         Command::Serve(args) => actix_web::rt::System::new().block_on(serve::run(*args)),
         Command::User(UserCommand::Add {
@@ -128,8 +120,9 @@ fn main() -> ExitCode {
             username,
             role,
             instructor,
-        }) => user_command::add(&db.database_url, &username, role, instructor.as_deref()),
-        Command::Db(command) => db_command(command),
+        }) => user::add(&db.database_url, &username, role, instructor.as_deref()),
+        Command::Db(DbCommand::Migrate(args)) => db::migrate(&args.database_url),
+        Command::Db(DbCommand::Revert { db: args, all }) => db::revert(&args.database_url, all),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -138,29 +131,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn db_command(command: DbCommand) -> anyhow::Result<()> {
-    use diesel::r2d2::ManageConnection;
-    let (db, revert_all) = match command {
-        DbCommand::Migrate(db) => (db, None),
-        DbCommand::Revert { db, all } => (db, Some(all)),
-    };
-    let mut conn = store::Manager::new(&db.database_url).connect()?;
-    let versions = match revert_all {
-        None => store::migrate(&mut conn)?,
-        Some(all) => store::revert(&mut conn, all)?,
-    };
-    let verb = if revert_all.is_some() {
-        "reverted"
-    } else {
-        "applied"
-    };
-    if versions.is_empty() {
-        println!("nothing to do");
-    }
-    for version in versions {
-        println!("{verb} {version}");
-    }
-    Ok(())
 }

@@ -6,12 +6,12 @@
 //! recommendation snapshot; webhook deliveries stored by state and this
 //! process's attempts by outcome. Open, behind a token, or off.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
-use diesel::prelude::*;
 use prometheus::{
     Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts,
     Registry,
@@ -19,13 +19,10 @@ use prometheus::{
 use sha2::Digest;
 
 use crate::error::AppError;
-use crate::staffing::recommend::PoolCache;
-use crate::store::schema::staffing_runs;
 use crate::store::{self, DbPool};
+use crate::vocabulary::{Named, RunState};
 
 const NAMESPACE: &str = "faculty_pool";
-/// Every state a staffing run can be in, reported even when none is.
-const RUN_STATES: [&str; 4] = ["queued", "running", "done", "failed"];
 /// Every state a webhook delivery can be in.
 const DELIVERY_STATES: [&str; 4] = ["pending", "sending", "succeeded", "failed"];
 
@@ -48,9 +45,14 @@ pub struct Metrics {
     run_seconds: HistogramVec,
     run_gap: GaugeVec,
     snapshot_age: Gauge,
+    /// Reads the age of the recommendation snapshot (set by the server).
+    snapshot_clock: OnceLock<SnapshotClock>,
     deliveries: IntGaugeVec,
     attempts: IntCounterVec,
 }
+
+/// How old the recommendation snapshot is, if one was built.
+type SnapshotClock = Box<dyn Fn() -> Option<Duration> + Send + Sync>;
 
 impl Metrics {
     pub fn new(access: Access) -> anyhow::Result<Arc<Self>> {
@@ -109,6 +111,7 @@ impl Metrics {
             run_seconds,
             run_gap,
             snapshot_age,
+            snapshot_clock: OnceLock::new(),
             deliveries,
             attempts,
         }))
@@ -125,16 +128,24 @@ impl Metrics {
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))
     }
 
-    /// Records a run this process finished: `outcome` (`done` or `failed`),
-    /// its seconds and, when solved, the solver's status and final gap.
-    pub fn run_finished(&self, outcome: &str, seconds: f64, solved: Option<(&str, f64)>) {
+    /// Records a run this process finished: `outcome` (done or failed), its
+    /// seconds and, when solved, the solver's status and final gap.
+    pub fn run_finished(&self, outcome: RunState, seconds: f64, solved: Option<(&str, f64)>) {
         self.run_seconds
-            .with_label_values(&[outcome])
+            .with_label_values(&[outcome.code()])
             .observe(seconds);
         if let Some((status, gap)) = solved {
             self.run_gap.reset();
             self.run_gap.with_label_values(&[status]).set(gap);
         }
+    }
+
+    /// Where the age of the recommendation snapshot is read at each scrape.
+    pub fn read_snapshot_age_from(
+        &self,
+        clock: impl Fn() -> Option<Duration> + Send + Sync + 'static,
+    ) {
+        let _ = self.snapshot_clock.set(Box::new(clock));
     }
 
     /// Counts a webhook delivery attempt: `succeeded` or `failed`.
@@ -152,7 +163,6 @@ async fn scrape(
     req: HttpRequest,
     metrics: web::Data<Arc<Metrics>>,
     pool: web::Data<DbPool>,
-    cache: web::Data<PoolCache>,
 ) -> Result<HttpResponse, AppError> {
     match &metrics.access {
         Access::Off => return Err(AppError::NotFound("no such endpoint".to_owned())),
@@ -174,18 +184,17 @@ async fn scrape(
         Access::Open => {}
     }
     let (runs, deliveries) = store::run(&pool, |conn| {
-        let runs = staffing_runs::table
-            .group_by(staffing_runs::state)
-            .select((staffing_runs::state, diesel::dsl::count_star()))
-            .load(conn)?;
-        Ok((runs, store::webhooks::counts(conn)?))
+        Ok((store::runs::counts(conn)?, store::webhooks::counts(conn)?))
     })
     .await?;
-    set_counts(&metrics.runs, &RUN_STATES, &runs);
+    for (state, n) in runs {
+        metrics.runs.with_label_values(&[state.code()]).set(n);
+    }
     set_counts(&metrics.deliveries, &DELIVERY_STATES, &deliveries);
+    let age = metrics.snapshot_clock.get().and_then(|clock| clock());
     metrics
         .snapshot_age
-        .set(cache.age().map_or(f64::NAN, |age| age.as_secs_f64()));
+        .set(age.map_or(f64::NAN, |age| age.as_secs_f64()));
     let mut text = Vec::new();
     prometheus::TextEncoder::new()
         .encode(&metrics.registry.gather(), &mut text)

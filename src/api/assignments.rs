@@ -10,16 +10,17 @@ use icalendar::{Calendar, Component, EventLike};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::json::JsonBody;
-use super::query::QueryParams;
 use crate::auth::{Caller, Planner, Reader};
 use crate::error::AppError;
+use crate::http::json::JsonBody;
+use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
 use crate::staffing::assign;
 use crate::staffing::recommend::PoolCache;
 use crate::staffing::runs::WorkerConfig;
 use crate::store::assignments::{self, AssignmentFilter, Change, Listed};
 use crate::store::{self, users, Db, DbPool};
+use crate::vocabulary::{AssignmentState, InstructorKind};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssignmentView {
@@ -35,11 +36,9 @@ pub struct AssignmentView {
     pub plan: String,
     pub instructor: String,
     pub instructor_name: String,
-    /// `cadre`, `expert` or `model_figure`: what counts toward a class's
-    /// cadre share.
-    pub instructor_kind: String,
-    /// `proposed`, `confirmed` or `declined`.
-    pub state: String,
+    /// What counts toward a class's cadre share.
+    pub instructor_kind: InstructorKind,
+    pub state: AssignmentState,
     /// A locked assignment is a pin for the next staffing run.
     pub locked: bool,
     /// The staffing run that proposed it.
@@ -264,7 +263,7 @@ pub async fn calendar(caller: Caller, pool: web::Data<DbPool>) -> Result<HttpRes
 fn confirmed_of(conn: &mut Db, instructor: &str) -> Result<Vec<Listed>, AppError> {
     let filter = AssignmentFilter {
         instructor: Some(instructor.to_owned()),
-        state: Some("confirmed".to_owned()),
+        state: Some(AssignmentState::Confirmed),
         ..AssignmentFilter::default()
     };
     assignments::list(conn, &filter)

@@ -4,10 +4,10 @@ use actix_web::{post, web, HttpRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::json::JsonBody;
 use crate::auth::token::Subject;
 use crate::auth::{password, throttle, TokenKeys};
 use crate::error::AppError;
+use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
 use crate::store::{self, users, DbPool};
 

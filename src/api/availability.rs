@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::json::JsonBody;
 use crate::auth::{Caller, Planner, Reader};
 use crate::error::AppError;
+use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
 use crate::store::availability::{self, Block, BlockInput};
 use crate::store::{self, DbPool};

@@ -8,12 +8,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::json::JsonBody;
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
-use crate::evaluation_sheet;
+use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
 use crate::qr::{self, QrPath};
+use crate::sheets::evaluation_cards::{self, Card};
 use crate::store::evaluation_forms::{self, ClassFormInput, Form, FormInput, Window};
 use crate::store::{self, DbPool};
 
@@ -273,7 +273,22 @@ pub async fn sheet(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let view = codes_view(&req, &public, &pool, id.into_inner()).await?;
-    let svg = evaluation_sheet::svg(&view);
+    let cards: Vec<Card> = view
+        .codes
+        .iter()
+        .map(|c| Card {
+            number: c.number,
+            code: &c.code,
+            qr: &c.qr,
+        })
+        .collect();
+    let form = &view.form;
+    let svg = evaluation_cards::svg(
+        &form.session_title,
+        form.start.naive_utc(),
+        form.end.naive_utc(),
+        &cards,
+    );
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml; charset=utf-8")
         .body(svg))

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::json::JsonBody;
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
+use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
 use crate::store::exclusions::{self, ExclusionInput, Listed};
 use crate::store::{self, DbPool};

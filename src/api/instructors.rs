@@ -5,17 +5,17 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::json::JsonBody;
 use super::pagination::{Page, Paginated};
-use super::query::QueryParams;
 use super::versioning::{etag, if_match};
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
+use crate::http::json::JsonBody;
+use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
 use crate::rating::Rating;
 use crate::store::instructors::{self, InstructorFilter, InstructorInput, Profile};
 use crate::store::{self, DbPool};
-use crate::vocabulary::{Kind, Tier};
+use crate::vocabulary::{InstructorKind, Named, Tier};
 
 /// An instructor's profile.
 #[derive(Debug, Serialize, ToSchema)]
@@ -24,13 +24,12 @@ pub struct InstructorView {
     /// The office's own number (编号).
     pub external_id: Option<String>,
     pub name: String,
-    /// `cadre`, `expert` or `model_figure`.
-    pub kind: String,
+    pub kind: InstructorKind,
     /// The kind's Chinese name.
-    pub kind_name: Option<&'static str>,
+    pub kind_name: &'static str,
     pub organisation: String,
     pub title: String,
-    pub tier: Option<String>,
+    pub tier: Option<Tier>,
     pub tier_name: Option<&'static str>,
     pub city: String,
     pub lat: f64,
@@ -69,12 +68,8 @@ impl From<Profile> for InstructorView {
     fn from(p: Profile) -> Self {
         let row = p.row;
         Self {
-            kind_name: Kind::from_code(&row.kind).map(Kind::name_zh),
-            tier_name: row
-                .tier
-                .as_deref()
-                .and_then(Tier::from_code)
-                .map(Tier::name_zh),
+            kind_name: row.kind.name_zh(),
+            tier_name: row.tier.map(Tier::name_zh),
             id: row.id,
             external_id: row.external_id,
             name: row.name,

@@ -6,15 +6,16 @@ use utoipa::ToSchema;
 
 use super::auth::TokenView;
 use super::instructors::{profile_response, InstructorView, RatingAt};
-use super::json::JsonBody;
-use super::query::QueryParams;
 use super::versioning::if_match;
 use crate::auth::token::Subject;
-use crate::auth::{password, Caller, Role, TokenKeys};
+use crate::auth::{password, Caller, TokenKeys};
 use crate::error::AppError;
+use crate::http::json::JsonBody;
+use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
 use crate::store::instructors::{self, ContactInput};
 use crate::store::{self, users, DbPool};
+use crate::vocabulary::Role;
 
 /// Who the caller is.
 #[derive(Debug, Serialize, ToSchema)]

@@ -9,17 +9,16 @@ pub mod evaluations;
 pub mod exclusions;
 pub mod health;
 pub mod instructors;
-pub mod json;
 pub mod me;
 pub mod pagination;
 pub mod plan_import;
 pub mod plans;
 pub mod pool_sheets;
 pub mod quality;
-pub mod query;
 pub mod recommendations;
 pub mod request_target;
 pub mod runs;
+pub mod sheet_import;
 pub mod solve;
 pub mod teaching;
 pub mod topics;
@@ -275,8 +274,8 @@ impl PathMethods {
 /// a problem body for every path or method it does not know.
 pub fn configure(cfg: &mut web::ServiceConfig, document: Document) {
     routes(&mut ServiceConfig::new(cfg));
-    crate::console::configure(cfg);
-    crate::trainee_form::configure(cfg);
+    crate::pages::console::configure(cfg);
+    crate::pages::trainee_form::configure(cfg);
     crate::metrics::configure(cfg);
     cfg.route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document))

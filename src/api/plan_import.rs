@@ -6,12 +6,12 @@ use actix_web::{post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::pool_sheets::{cells, ImportOptions};
-use super::query::QueryParams;
+use super::sheet_import::{self, ImportOptions};
 use crate::auth::Planner;
 use crate::error::AppError;
-use crate::plan_import;
+use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
+use crate::sheets::plan;
 use crate::store::{self, plans, topics, DbPool};
 
 /// A class the import made (or with `dry_run` would make).
@@ -76,62 +76,48 @@ pub async fn import(
     options: QueryParams<ImportOptions>,
     body: web::Payload,
 ) -> Result<web::Json<PlanImportReport>, AppError> {
-    let cells = cells(body, options.encoding).await?;
+    let cells = sheet_import::cells(body, options.encoding).await?;
     let dry_run = options.dry_run.unwrap_or(false);
     let report = store::run(&pool, move |conn| {
         plans::plan(conn, &id)?;
         let vocabulary = (topics::list(conn)?, topics::methods(conn)?);
-        let mut parsed = plan_import::parse(&cells, &vocabulary.0, &vocabulary.1)?;
-        // Rows that break the sheet's own rules are still checked against
-        // the plan (writing nothing), so that one answer names every rule.
-        let check_only = dry_run || !parsed.errors.is_empty();
+        let mut parsed = plan::parse(&cells, &vocabulary.0, &vocabulary.1)?;
+        let check_only = sheet_import::check_only(&options, &parsed.errors);
         let made = plans::import(conn, &id, &parsed.classes, check_only)?;
-        match made {
-            Err(refused) => {
-                for e in refused {
-                    let error = parsed.error(e.row, &e.column, &e.rule, &e.detail);
-                    parsed.errors.push((e.row, error));
-                }
-                // A cell the sheet's rules refused already is named once.
-                parsed
-                    .errors
-                    .sort_by(|(a, e), (b, f)| (a, &e.field).cmp(&(b, &f.field)));
-                parsed.errors.dedup_by(|a, b| a.1.field == b.1.field);
-                Err(AppError::Validation(
-                    parsed.errors.into_iter().map(|(_, e)| e).collect(),
-                ))
-            }
-            Ok(_) if !parsed.errors.is_empty() => Err(AppError::Validation(
-                parsed.errors.into_iter().map(|(_, e)| e).collect(),
-            )),
-            Ok(made) => Ok(PlanImportReport {
-                dry_run,
-                classes: parsed
-                    .classes
-                    .into_iter()
-                    .zip(made)
-                    .map(|(class, (class_id, ids))| ImportedClass {
-                        row: class.row,
-                        id: (!dry_run).then_some(class_id),
-                        name: class.input.name,
-                        sessions: class
-                            .sessions
-                            .into_iter()
-                            .map(|(row, s)| ImportedSession {
-                                row,
-                                id: ids
-                                    .iter()
-                                    .find(|(r, _)| *r == row)
-                                    .filter(|_| !dry_run)
-                                    .map(|(_, id)| id.clone()),
-                                title: s.title,
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-                ignored_columns: parsed.ignored_columns,
-            }),
+        for e in made.as_ref().err().into_iter().flatten() {
+            let error = parsed.error(e.row, &e.column, &e.rule, &e.detail);
+            parsed.errors.push((e.row, error));
         }
+        sheet_import::refuse_broken(std::mem::take(&mut parsed.errors))?;
+        let made =
+            made.map_err(|_| AppError::Internal(anyhow::anyhow!("refused rows without an error")))?;
+        Ok(PlanImportReport {
+            dry_run,
+            classes: parsed
+                .classes
+                .into_iter()
+                .zip(made)
+                .map(|(class, (class_id, ids))| ImportedClass {
+                    row: class.row,
+                    id: (!dry_run).then_some(class_id),
+                    name: class.input.name,
+                    sessions: class
+                        .sessions
+                        .into_iter()
+                        .map(|(row, s)| ImportedSession {
+                            row,
+                            id: ids
+                                .iter()
+                                .find(|(r, _)| *r == row)
+                                .filter(|_| !dry_run)
+                                .map(|(_, id)| id.clone()),
+                            title: s.title,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            ignored_columns: parsed.ignored_columns,
+        })
     })
     .await?;
     Ok(web::Json(report))

@@ -5,21 +5,20 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::json::JsonBody;
-use super::query::QueryParams;
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
-use crate::export::{Download, ExportAs};
-use crate::plan_sheet;
+use crate::http::json::JsonBody;
+use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
+use crate::sheets::export::{Download, ExportAs};
+use crate::sheets::staffed_plan;
 use crate::staffing::recommend::PoolCache;
 use crate::store::assignments::{self, AssignmentFilter};
 use crate::store::plans::{
-    self, class_kind_name, ClassDetail, ClassInput, ClassRow, PlanInput, PlanRow, SessionDetail,
-    SessionInput,
+    self, ClassDetail, ClassInput, ClassRow, PlanInput, PlanRow, SessionDetail, SessionInput,
 };
 use crate::store::{self, instructors, DbPool};
-use crate::vocabulary::Tier;
+use crate::vocabulary::{ClassKind, Named, Tier};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanView {
@@ -41,9 +40,8 @@ pub struct ClassView {
     pub id: String,
     pub plan: String,
     pub name: String,
-    /// `comprehensive` or `specialised`.
-    pub kind: String,
-    pub kind_name: Option<&'static str>,
+    pub kind: ClassKind,
+    pub kind_name: &'static str,
     pub city: String,
     pub lat: f64,
     pub lon: f64,
@@ -91,7 +89,7 @@ impl PlanView {
 impl ClassView {
     fn new(row: ClassRow, sessions: Vec<SessionDetail>) -> Self {
         Self {
-            kind_name: class_kind_name(&row.kind),
+            kind_name: row.kind.name_zh(),
             id: row.id,
             plan: row.plan_id,
             name: row.name,
@@ -383,7 +381,7 @@ pub async fn export(
         let homes = instructors::homes(conn, &ids)?;
         let venues: Vec<(f64, f64)> = classes.iter().map(|c| (c.row.lat, c.row.lon)).collect();
         let road = cache.road_km(conn, &venues)?;
-        Ok(plan_sheet::table(&plan, &classes, &held, &homes, &road))
+        Ok(staffed_plan::table(&plan, &classes, &held, &homes, &road))
     })
     .await?;
     table.response(export_as.format.unwrap_or_default())

@@ -3,46 +3,20 @@
 //! the pool exported with the same columns.
 
 use actix_web::{get, post, web, HttpResponse};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::query::QueryParams;
+use super::sheet_import::{self, ImportOptions};
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
-use crate::export::{Download, ExportAs};
-use crate::pool_sheet::{self, Vocabulary};
+use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
-use crate::sheet::{self, Encoding};
-use crate::store::instructors::{self, ImportAction, InstructorFilter};
+use crate::sheets;
+use crate::sheets::export::{Download, ExportAs};
+use crate::sheets::pool::Vocabulary;
+use crate::sheets::pool_import::{self, ImportAction};
+use crate::store::instructors::{self, InstructorFilter};
 use crate::store::{self, topics, DbPool};
-
-/// Largest sheet accepted: 10,000 instructors take about 2 MB as CSV.
-const IMPORT_LIMIT: usize = 32 * 1024 * 1024;
-
-/// The cells of a sheet sent as a request body (CSV or XLSX).
-pub async fn cells(
-    body: web::Payload,
-    encoding: Option<Encoding>,
-) -> Result<Vec<Vec<String>>, AppError> {
-    match body.to_bytes_limited(IMPORT_LIMIT).await {
-        Ok(Ok(bytes)) => sheet::read(&bytes, encoding),
-        Ok(Err(_)) => Err(AppError::BadRequest(
-            "the request body could not be read".to_owned(),
-        )),
-        Err(_) => Err(AppError::PayloadTooLarge),
-    }
-}
-
-/// How to read an import.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ImportOptions {
-    /// Check every row and report what would happen, writing nothing.
-    pub dry_run: Option<bool>,
-    /// A CSV file's encoding: `utf-8`, `gb18030` or `gbk`; by default UTF-8
-    /// when the file is valid UTF-8, else GB18030.
-    pub encoding: Option<Encoding>,
-}
 
 /// What became of one row.
 #[derive(Debug, Serialize, ToSchema)]
@@ -99,26 +73,23 @@ pub async fn import(
     options: QueryParams<ImportOptions>,
     body: web::Payload,
 ) -> Result<web::Json<ImportReport>, AppError> {
-    let cells = cells(body, options.encoding).await?;
+    let cells = sheet_import::cells(body, options.encoding).await?;
     let dry_run = options.dry_run.unwrap_or(false);
     let report = store::run(&pool, move |conn| {
         let vocabulary = Vocabulary {
             topics: topics::list(conn)?,
             methods: topics::methods(conn)?,
         };
-        let mut parsed = pool_sheet::parse(&cells, &vocabulary)?;
-        // Broken rows are still matched against the pool (writing nothing),
-        // so that one answer names every broken rule.
-        let check_only = dry_run || !parsed.errors.is_empty();
-        let outcomes = instructors::import(conn, &parsed.rows, &parsed.columns(), check_only)?;
+        let mut parsed = sheets::pool::parse(&cells, &vocabulary)?;
+        let check_only = sheet_import::check_only(&options, &parsed.errors);
+        let outcomes = pool_import::import(conn, &parsed.rows, &parsed.columns(), check_only)?;
         for (row, outcome) in parsed.numbers.iter().zip(&outcomes) {
             if let Err(refusal) = outcome {
                 let error = parsed.error(*row, refusal.column, refusal.rule, &refusal.detail);
                 parsed.errors.push((*row, error));
             }
         }
-        parsed.errors.sort_by_key(|(row, _)| *row);
-        AppError::check(parsed.errors.drain(..).map(|(_, e)| e).collect())?;
+        sheet_import::refuse_broken(std::mem::take(&mut parsed.errors))?;
         let rows: Vec<ImportedRow> = parsed
             .numbers
             .iter()
@@ -172,5 +143,5 @@ pub async fn export(
         instructors::list(conn, &filter, (i64::MAX, 0), now)
     })
     .await?;
-    pool_sheet::table(&profiles).response(export_as.format.unwrap_or_default())
+    sheets::pool::table(&profiles).response(export_as.format.unwrap_or_default())
 }

@@ -9,11 +9,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::instructors::naive_or_now;
-use super::query::QueryParams;
 use crate::auth::{Caller, Reader};
 use crate::error::AppError;
-use crate::export::{Cell, Download, ExportAs, Table};
+use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
+use crate::sheets::export::{Cell, Download, ExportAs, Table};
 use crate::store::quality::{self, InstructorQuality, PlanQuality, RatingPoint};
 use crate::store::{self, DbPool};
 

@@ -5,11 +5,11 @@ use actix_web::{get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::json::JsonBody;
 use super::plans::SessionView;
-use super::query::QueryParams;
 use crate::auth::Reader;
 use crate::error::AppError;
+use crate::http::json::JsonBody;
+use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
 use crate::staffing::recommend::{self, PoolCache, Query, Ranked};
 use crate::store::DbPool;

@@ -11,27 +11,28 @@ use solver::solution::{ExcludedBy, Stats, Status};
 use solver::{FieldError, ProgressPoint, Solution};
 use utoipa::ToSchema;
 
-use super::json::JsonBody;
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
+use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
 use crate::routing::DistanceReport;
 use crate::staffing::apply as applying;
 use crate::staffing::changes as changing;
 use crate::staffing::problem::{DroppedPin, RunRequest};
-use crate::staffing::runs::{self, Doorbell, Run, WorkerConfig};
+use crate::staffing::runs::{self, QueueSignal, WorkerConfig};
 use crate::store::assignments::{self, AssignmentFilter};
 use crate::store::names::Names;
 use crate::store::plans;
+use crate::store::runs::Run;
 use crate::store::{self, Db, DbPool};
+use crate::vocabulary::{AssignmentState, RunState};
 
 /// A staffing run.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunView {
     pub id: String,
     pub plan: String,
-    /// `queued`, `running`, `done` or `failed`.
-    pub state: String,
+    pub state: RunState,
     pub requested_by: String,
     pub request: RunRequest,
     /// Ratings and capacity are as of this time.
@@ -68,9 +69,9 @@ pub struct RunView {
 
 impl RunView {
     fn new(run: Run, solution: Option<SolutionView>) -> Result<Self, AppError> {
-        let request = run.request()?;
-        let dropped_pins = run.dropped_pins()?;
-        let distances = run.distances()?;
+        let request: RunRequest = run.request()?;
+        let dropped_pins: Vec<DroppedPin> = run.dropped_pins()?;
+        let distances: Option<DistanceReport> = run.distances()?;
         let progress = run.progress()?;
         let errors: Vec<FieldError> = run
             .error
@@ -276,17 +277,9 @@ fn names_of(conn: &mut Db, solution: &Solution) -> Result<Names, AppError> {
     Ok(Names::load(conn, instructors, sessions, classes)?)
 }
 
-/// The run's stored solution (`None` until it is done).
-fn solution_of(run: &Run) -> Result<Option<Solution>, AppError> {
-    run.result
-        .as_deref()
-        .map(|json| serde_json::from_str(json).map_err(|e| AppError::Internal(e.into())))
-        .transpose()
-}
-
 /// The run with its solution, names resolved.
 fn detailed(conn: &mut Db, run: Run) -> Result<RunView, AppError> {
-    let solution = match solution_of(&run)? {
+    let solution = match run.solution()? {
         Some(solution) => {
             let names = names_of(conn, &solution)?;
             Some(SolutionView::new(solution, &names))
@@ -307,7 +300,7 @@ pub async fn create(
     caller: Planner,
     pool: web::Data<DbPool>,
     config: web::Data<WorkerConfig>,
-    doorbell: web::Data<Arc<Doorbell>>,
+    signal: web::Data<Arc<QueueSignal>>,
     id: web::Path<String>,
     JsonBody(request): JsonBody<Option<RunRequest>>,
 ) -> Result<HttpResponse, AppError> {
@@ -317,7 +310,7 @@ pub async fn create(
         runs::create(conn, &id, &user, &request, max)
     })
     .await?;
-    doorbell.ring();
+    signal.notify();
     let location = format!("/api/v1/staffing-runs/{}", run.id);
     Ok(HttpResponse::Accepted()
         .insert_header((actix_web::http::header::LOCATION, location))
@@ -336,7 +329,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<web::Json<RunView>, AppError> {
     let view = store::run(&pool, move |conn| {
-        let run = runs::get(conn, &id)?;
+        let run = store::runs::get(conn, &id)?;
         detailed(conn, run)
     })
     .await?;
@@ -354,7 +347,7 @@ pub async fn list(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<web::Json<Vec<RunView>>, AppError> {
-    let all = store::run(&pool, move |conn| runs::of_plan(conn, &id)).await?;
+    let all = store::run(&pool, move |conn| store::runs::of_plan(conn, &id)).await?;
     Ok(web::Json(
         all.into_iter()
             .map(|r| RunView::new(r, None))
@@ -396,7 +389,7 @@ pub async fn problem(
     pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let run = store::run(&pool, move |conn| runs::get(conn, &id)).await?;
+    let run = store::run(&pool, move |conn| store::runs::get(conn, &id)).await?;
     let Some(problem) = run.problem else {
         return Err(AppError::Conflict {
             kind: "/problems/run-not-done",
@@ -454,8 +447,8 @@ pub async fn changes(
     id: web::Path<String>,
 ) -> Result<web::Json<ChangesView>, AppError> {
     let view = store::run(&pool, move |conn| {
-        let run = runs::get(conn, &id)?;
-        let Some(solution) = solution_of(&run)? else {
+        let run = store::runs::get(conn, &id)?;
+        let Some(solution) = run.solution()? else {
             return Err(AppError::Conflict {
                 kind: "/problems/run-not-done",
                 detail: format!("run {} is {}; it has no proposal yet", run.id, run.state),
@@ -478,7 +471,9 @@ pub async fn changes(
         };
         let today: Vec<(String, String)> = assignments::list(conn, &filter)?
             .into_iter()
-            .filter(|a| a.state != "declined" && sessions.contains(a.session_id.as_str()))
+            .filter(|a| {
+                a.state != AssignmentState::Declined && sessions.contains(a.session_id.as_str())
+            })
             .map(|a| (a.session_id, a.instructor_id))
             .collect();
         let starts = plans::session_starts(conn, sessions.iter().copied())?;

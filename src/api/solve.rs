@@ -4,9 +4,9 @@
 use actix_web::{post, web};
 use solver::{Problem, Solution, SolveError};
 
-use super::json::JsonBody;
 use crate::auth::Planner;
 use crate::error::AppError;
+use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
 use crate::staffing::runs::WorkerConfig;
 

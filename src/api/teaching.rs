@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::json::JsonBody;
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
+use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
 use crate::store::teaching::{self, EvaluatedRecord, EvaluationInput, RecordInput};
 use crate::store::{self, DbPool};

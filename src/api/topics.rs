@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use solver::FieldError;
 use utoipa::ToSchema;
 
-use super::json::JsonBody;
 use crate::auth::{Admin, Caller};
 use crate::error::AppError;
+use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
 use crate::store::topics::{self, Method, Topic};
 use crate::store::{self, DbPool};

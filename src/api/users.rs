@@ -5,12 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::json::JsonBody;
-use crate::auth::{password, Admin, Role};
+use crate::auth::{password, Admin};
 use crate::error::AppError;
+use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
 use crate::store::users::{self, NewUser, User, UserUpdate};
 use crate::store::{self, DbPool};
+use crate::vocabulary::Role;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

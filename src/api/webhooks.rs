@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use solver::FieldError;
 use utoipa::{IntoParams, ToSchema};
 
-use super::json::JsonBody;
-use super::query::QueryParams;
 use crate::auth::Admin;
 use crate::error::AppError;
+use crate::http::json::JsonBody;
+use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
 use crate::store::webhooks::{self, Attempt, Delivery, Endpoint, EndpointSettings, EventType};
 use crate::store::{self, DbPool};

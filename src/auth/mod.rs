@@ -20,45 +20,11 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::error::AppError;
 use crate::store::{self, users, DbPool};
+use crate::vocabulary::{Named, Role};
 pub use token::TokenKeys;
-
-/// A user's one role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// System administrator: everything, user accounts, topics.
-    Admin,
-    /// Training planner: manages the pool, plans and staffing.
-    Planner,
-    /// Training office staff: reads the pool and results, asks for recommendations.
-    Office,
-    /// A pool member: their own profile, availability and assignments.
-    Instructor,
-}
-
-impl Role {
-    /// The stored code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Planner => "planner",
-            Self::Office => "office",
-            Self::Instructor => "instructor",
-        }
-    }
-
-    /// The role with this stored code.
-    pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Admin, Self::Planner, Self::Office, Self::Instructor]
-            .into_iter()
-            .find(|r| r.code() == code)
-    }
-}
 
 /// Who may read the pool, plans, staffing results and recommendations.
 pub const READERS: &[Role] = &[Role::Admin, Role::Planner, Role::Office];

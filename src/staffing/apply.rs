@@ -2,19 +2,13 @@
 //! one transaction, only if nothing the run depended on changed since it
 //! started; the `assignments.proposed` event lists the new proposals.
 
-use std::collections::HashSet;
-
 use chrono::Utc;
-use diesel::prelude::*;
-use solver::Solution;
 
-use super::problem;
-use super::runs::{self, Run};
+use super::problem::{self, RunRequest};
 use crate::error::AppError;
-use crate::store::plans;
-use crate::store::schema::{assignments, staffing_runs};
+use crate::store::runs::{self, Run};
 use crate::store::webhooks::{self, EventType};
-use crate::store::{write, Db};
+use crate::store::{assignments, plans, write, Db};
 
 /// Writes run `id`'s assignments as proposals: unlocked proposals of the
 /// run's sessions are replaced, locked, confirmed and declined ones stay.
@@ -30,14 +24,14 @@ pub fn apply(conn: &mut Db, id: &str, max_time_limit_s: f64) -> Result<Run, AppE
                 format!("run {id} was applied already"),
             ));
         }
-        let (Some(digest), Some(result)) = (&run.inputs_digest, &run.result) else {
+        let (Some(digest), Some(solution)) = (&run.inputs_digest, run.solution()?) else {
             return Err(conflict(
                 "/problems/run-not-done",
                 format!("run {id} is {}; only a done run can be applied", run.state),
             ));
         };
         let plan = plans::plan(conn, &run.plan_id)?;
-        let request = run.request()?;
+        let request: RunRequest = run.request()?;
         let parameters = request.parameters(max_time_limit_s)?;
         let mut built = problem::for_run(conn, &plan, &request, parameters, run.as_of)?;
         // The road distances are the run's own measurement, not an input
@@ -56,56 +50,27 @@ pub fn apply(conn: &mut Db, id: &str, max_time_limit_s: f64) -> Result<Run, AppE
                 ),
             ));
         }
-        let solution: Solution =
-            serde_json::from_str(result).map_err(|e| AppError::Internal(e.into()))?;
         let sessions: Vec<&str> = built
             .problem
             .sessions
             .iter()
             .map(|s| s.id.as_str())
             .collect();
-        let now = Utc::now().naive_utc();
-        let mut kept: HashSet<(String, String)> = HashSet::new();
-        for chunk in sessions.chunks(500) {
-            diesel::delete(
-                assignments::table
-                    .filter(assignments::session_id.eq_any(chunk))
-                    .filter(assignments::state.eq("proposed"))
-                    .filter(assignments::locked.eq(false)),
-            )
-            .execute(conn)?;
-            kept.extend(
-                assignments::table
-                    .filter(assignments::session_id.eq_any(chunk))
-                    .select((assignments::session_id, assignments::instructor_id))
-                    .load::<(String, String)>(conn)?,
-            );
-        }
-        let mut proposed = Vec::new();
-        for a in &solution.assignments {
-            if kept.contains(&(a.session.clone(), a.instructor.clone())) {
-                continue;
-            }
-            let assignment = uuid::Uuid::new_v4().to_string();
-            proposed.push(serde_json::json!({
-                "assignment": assignment, "session": a.session, "instructor": a.instructor,
-            }));
-            diesel::insert_into(assignments::table)
-                .values((
-                    assignments::id.eq(&assignment),
-                    assignments::session_id.eq(&a.session),
-                    assignments::instructor_id.eq(&a.instructor),
-                    assignments::state.eq("proposed"),
-                    assignments::locked.eq(false),
-                    assignments::run_id.eq(id),
-                    assignments::created_at.eq(now),
-                    assignments::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-        }
-        diesel::update(staffing_runs::table.find(id))
-            .set(staffing_runs::applied_at.eq(now))
-            .execute(conn)?;
+        let pairs: Vec<(String, String)> = solution
+            .assignments
+            .iter()
+            .map(|a| (a.session.clone(), a.instructor.clone()))
+            .collect();
+        let made = assignments::replace_proposals(conn, id, &sessions, &pairs)?;
+        let proposed: Vec<serde_json::Value> = made
+            .into_iter()
+            .map(|(assignment, session, instructor)| {
+                serde_json::json!({
+                    "assignment": assignment, "session": session, "instructor": instructor,
+                })
+            })
+            .collect();
+        runs::mark_applied(conn, id, Utc::now().naive_utc())?;
         webhooks::emit(
             conn,
             EventType::AssignmentsProposed,

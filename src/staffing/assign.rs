@@ -5,19 +5,18 @@
 
 use std::collections::HashSet;
 
-use chrono::{Datelike, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use chrono::{Datelike, Utc};
 use solver::problem::Pair;
 use solver::FieldError;
 
-use super::pool::{self, Scope};
 use super::problem::{class_of, session_of};
 use super::recommend::{road_distances_to, PoolCache};
 use crate::error::AppError;
 use crate::routing::{self, RoutingConfig};
 use crate::store::assignments::{self, Listed};
-use crate::store::schema::{assignments as table, sessions};
+use crate::store::pool::{self, Scope};
 use crate::store::{exclusions, instructors, plans, write, Db, DbPool};
+use crate::vocabulary::AssignmentState;
 
 /// Measures the road from the instructor's home to the venue of an
 /// in-person session, where no run has, before [`assign`] reads it: a
@@ -69,27 +68,21 @@ pub fn assign(
         let year = plans::plan(conn, &class.plan_id)?.year;
         instructors::lock(conn, instructor_id)
             .map_err(|_| AppError::field("instructor", "exists", "no such instructor"))?;
-        let on_session = table::table
-            .filter(table::session_id.eq(session_id))
-            .select((table::id, table::instructor_id, table::state, table::locked))
-            .load::<(String, String, String, bool)>(conn)?;
+        let on_session = assignments::holdings(conn, Some(&[session_id]))?;
         let existing = on_session
             .iter()
-            .find(|(_, who, state, _)| who == instructor_id && state != "declined");
-        if let Some((id, _, state, locked)) = existing {
-            if state == "confirmed" || *locked {
+            .find(|a| a.instructor_id == instructor_id && a.state != AssignmentState::Declined);
+        if let Some(existing) = existing {
+            if existing.is_held() {
                 return Err(AppError::Conflict {
                     kind: "/problems/already-assigned",
                     detail: "the instructor holds this session already".to_owned(),
                 });
             }
-            let id = id.clone();
+            let id = existing.id.clone();
             return assignments::change(conn, &id, assignments::Change::Lock, None);
         }
-        let held = on_session
-            .iter()
-            .filter(|(_, _, state, locked)| state == "confirmed" || *locked)
-            .count();
+        let held = on_session.iter().filter(|a| a.is_held()).count();
         if held >= usize::try_from(detail.row.needed).unwrap_or(0) {
             return Err(AppError::Conflict {
                 kind: "/problems/session-full",
@@ -117,7 +110,9 @@ pub fn assign(
         let mut view = member.for_problem(year, &own);
         let mut errors = Vec::new();
         let row = &detail.row;
-        for (title, start, end) in held_proposals(conn, session_id, instructor_id)? {
+        for (title, start, end) in
+            assignments::locked_proposals_elsewhere(conn, session_id, instructor_id)?
+        {
             if start.year() == year {
                 view.capacity = (view.capacity - 1).max(0);
             }
@@ -134,8 +129,8 @@ pub fn assign(
             .chain(
                 on_session
                     .iter()
-                    .filter(|(_, _, state, _)| state == "declined")
-                    .map(|(_, who, _, _)| (session_id.to_owned(), who.clone())),
+                    .filter(|a| a.state == AssignmentState::Declined)
+                    .map(|a| (session_id.to_owned(), a.instructor_id.clone())),
             )
             .filter(|(_, who)| who == instructor_id)
             .map(|(session, instructor)| Pair {
@@ -163,36 +158,7 @@ pub fn assign(
             errors.push(FieldError::new("instructor", reason.rule, reason.detail));
         }
         AppError::check(errors)?;
-        let now = Utc::now().naive_utc();
-        let id = uuid::Uuid::new_v4().to_string();
-        diesel::insert_into(table::table)
-            .values((
-                table::id.eq(&id),
-                table::session_id.eq(session_id),
-                table::instructor_id.eq(instructor_id),
-                table::state.eq("proposed"),
-                table::locked.eq(true),
-                table::created_at.eq(now),
-                table::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        let id = assignments::insert_locked(conn, session_id, instructor_id)?;
         assignments::get(conn, &id, None)
     })
-}
-
-/// The title, start and end of the instructor's locked, unconfirmed
-/// assignments of other sessions.
-fn held_proposals(
-    conn: &mut Db,
-    session_id: &str,
-    instructor_id: &str,
-) -> QueryResult<Vec<(String, NaiveDateTime, NaiveDateTime)>> {
-    table::table
-        .inner_join(sessions::table)
-        .filter(table::instructor_id.eq(instructor_id))
-        .filter(table::session_id.ne(session_id))
-        .filter(table::state.eq("proposed"))
-        .filter(table::locked.eq(true))
-        .select((sessions::title, sessions::start_at, sessions::end_at))
-        .load(conn)
 }

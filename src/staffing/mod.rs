@@ -7,7 +7,6 @@
 pub mod apply;
 pub mod assign;
 pub mod changes;
-pub mod pool;
 pub mod problem;
 pub mod recommend;
 pub mod runs;

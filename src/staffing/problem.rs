@@ -6,19 +6,18 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use solver::problem::{Class, Options, Pair, Problem, Session, TopicRequirement, Weights};
 use solver::FieldError;
 use utoipa::ToSchema;
 
-use super::pool::{self, interval};
 use crate::error::AppError;
 use crate::store::names::Names;
 use crate::store::plans::{self, ClassRow, PlanRow, SessionDetail};
-use crate::store::schema::{assignments, classes};
-use crate::store::{self, Db};
+use crate::store::pool::{self, interval};
+use crate::store::{self, assignments, Db};
+use crate::vocabulary::AssignmentState;
 
 /// The keep weight of a staffing run unless the request sets one: high
 /// enough that a re-run moves nobody it does not have to.
@@ -174,26 +173,17 @@ pub fn for_run(
     let own: HashSet<&str> = problem_sessions.iter().map(|s| s.id.as_str()).collect();
     let (mut pins, mut exclusions, mut previous) = (Vec::new(), Vec::new(), Vec::new());
     let own_ids: Vec<&str> = own.iter().copied().collect();
-    for chunk in own_ids.chunks(500) {
-        for (session, instructor, state, locked) in assignments::table
-            .filter(assignments::session_id.eq_any(chunk))
-            .select((
-                assignments::session_id,
-                assignments::instructor_id,
-                assignments::state,
-                assignments::locked,
-            ))
-            .load::<(String, String, String, bool)>(conn)?
-        {
-            let pair = Pair {
-                session,
-                instructor,
-            };
-            match (state.as_str(), locked) {
-                ("declined", _) => exclusions.push(pair),
-                ("confirmed", _) | (_, true) => pins.push(pair),
-                _ => previous.push(pair),
-            }
+    for holding in assignments::holdings(conn, Some(&own_ids))? {
+        let pair = Pair {
+            session: holding.session_id.clone(),
+            instructor: holding.instructor_id.clone(),
+        };
+        if holding.state == AssignmentState::Declined {
+            exclusions.push(pair);
+        } else if holding.is_held() {
+            pins.push(pair);
+        } else {
+            previous.push(pair);
         }
     }
     // Planners' exclusions join the declines, each pair once.
@@ -244,12 +234,7 @@ pub fn for_run(
 
 /// Every class the request names belongs to the plan (422 at `classes[k]`).
 pub fn check_classes(conn: &mut Db, plan: &PlanRow, request: &RunRequest) -> Result<(), AppError> {
-    let known: HashSet<String> = classes::table
-        .filter(classes::plan_id.eq(&plan.id))
-        .select(classes::id)
-        .load::<String>(conn)?
-        .into_iter()
-        .collect();
+    let known: HashSet<String> = plans::class_ids(conn, &plan.id)?.into_iter().collect();
     let unknown: Vec<FieldError> = request
         .classes
         .iter()

@@ -9,18 +9,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::Deserialize;
 use solver::problem::{Class, Distance, Instructor, Pair, Session, TopicRequirement};
 use solver::{FieldError, Recommendation};
 use utoipa::ToSchema;
 
-use super::pool::{self, Member};
 use super::problem::{class_of, session_of};
 use crate::error::AppError;
 use crate::store::plans::{self, ClassRow, SessionDetail};
-use crate::store::schema::{assignments, classes, plans as plan_table, sessions};
-use crate::store::{self, exclusions, road_distances, rules, Db, DbPool};
+use crate::store::pool::{self, Member};
+use crate::store::{self, assignments, exclusions, road_distances, rules, Db, DbPool};
+use crate::vocabulary::AssignmentState;
 
 /// The pool as last read, shared by the request threads.
 pub struct PoolCache {
@@ -332,18 +331,14 @@ pub fn for_session(
     let (detail, class) = plans::session(&mut conn, session_id)?;
     let mut assigned = HashSet::new();
     let mut exclusions = Vec::new();
-    for (instructor, state) in assignments::table
-        .filter(assignments::session_id.eq(session_id))
-        .select((assignments::instructor_id, assignments::state))
-        .load::<(String, String)>(&mut *conn)?
-    {
-        if state == "declined" {
+    for holding in assignments::holdings(&mut conn, Some(&[session_id]))? {
+        if holding.state == AssignmentState::Declined {
             exclusions.push(Pair {
                 session: session_id.to_owned(),
-                instructor,
+                instructor: holding.instructor_id,
             });
         } else {
-            assigned.insert(instructor);
+            assigned.insert(holding.instructor_id);
         }
     }
     for (session, instructor) in exclusions::pairs(&mut conn, &[session_id.to_owned()])? {
@@ -514,31 +509,15 @@ fn open_sessions(
     instructor: &str,
     now: NaiveDateTime,
 ) -> Result<Vec<(SessionDetail, ClassRow)>, AppError> {
-    let rows: Vec<(crate::store::plans::SessionRow, ClassRow)> = sessions::table
-        .inner_join(classes::table.inner_join(plan_table::table))
-        .filter(sessions::start_at.gt(now))
-        .filter(plan_table::year.ge(now.year()))
-        .order((sessions::start_at, sessions::id))
-        .select((
-            crate::store::plans::SessionRow::as_select(),
-            ClassRow::as_select(),
-        ))
-        .load(conn)?;
+    let rows = plans::sessions_starting_after(conn, now)?;
     let mut taken: HashMap<String, i32> = HashMap::new();
     let mut mine = HashSet::new();
-    for (session, who, state) in assignments::table
-        .select((
-            assignments::session_id,
-            assignments::instructor_id,
-            assignments::state,
-        ))
-        .load::<(String, String, String)>(conn)?
-    {
-        if who == instructor {
-            mine.insert(session.clone());
+    for holding in assignments::holdings(conn, None)? {
+        if holding.instructor_id == instructor {
+            mine.insert(holding.session_id.clone());
         }
-        if state != "declined" {
-            *taken.entry(session).or_default() += 1;
+        if holding.state != AssignmentState::Declined {
+            *taken.entry(holding.session_id).or_default() += 1;
         }
     }
     let (rows, classes): (Vec<_>, Vec<_>) = rows

@@ -1,88 +1,19 @@
-//! Staffing runs (SPEC 7): requested over the API, queued in the database,
-//! executed by background workers, stored with their solution.
-//!
-//! A worker claims the oldest queued run in one statement (with `FOR UPDATE
-//! SKIP LOCKED` on PostgreSQL, so replicas sharing the database never claim
-//! the same run) and holds a lease on it that it renews while it solves. A
-//! run whose lease ran out (its process died) is queued again, up to
-//! [`MAX_ATTEMPTS`] times, then marked failed.
+//! Staffing runs (SPEC 7): requested over the API, queued in the database
+//! ([`crate::store::runs`]), executed by background workers, stored with
+//! their solution. Workers sleep on the [`QueueSignal`] between polls, so a
+//! run queued by this process starts at once.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use chrono::{NaiveDateTime, Utc};
-use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamp};
-
-use super::problem::{self, DroppedPin, RunRequest};
+use super::problem::{self, RunRequest};
 use crate::error::AppError;
 use crate::metrics::Metrics;
-use crate::routing::{self, DistanceReport, RoutingConfig};
-use crate::store::plans;
-use crate::store::schema::staffing_runs;
-use crate::store::{webhooks, write, write_bookkeeping, Db, DbKind, DbPool};
+use crate::routing::{self, RoutingConfig};
+use crate::store::runs::{self, Run, Solved};
+use crate::store::{plans, write, Db, DbKind, DbPool};
+use crate::vocabulary::RunState;
 use solver::ProgressPoint;
-
-/// Executions of one run before it is given up.
-pub const MAX_ATTEMPTS: i32 = 3;
-
-/// A stored run.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = staffing_runs)]
-pub struct Run {
-    pub id: String,
-    pub plan_id: String,
-    pub requested_by: String,
-    pub state: String,
-    pub request: String,
-    pub as_of: NaiveDateTime,
-    pub inputs_digest: Option<String>,
-    pub problem: Option<String>,
-    pub result: Option<String>,
-    pub error: Option<String>,
-    pub attempts: i32,
-    pub worker: Option<String>,
-    pub lease_until: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-    pub started_at: Option<NaiveDateTime>,
-    pub finished_at: Option<NaiveDateTime>,
-    pub applied_at: Option<NaiveDateTime>,
-    pub dropped_pins: Option<String>,
-    pub progress: Option<String>,
-    pub distances: Option<String>,
-}
-
-impl Run {
-    pub fn request(&self) -> Result<RunRequest, AppError> {
-        serde_json::from_str(&self.request).map_err(|e| AppError::Internal(e.into()))
-    }
-
-    /// The solver's progress so far, one point per improvement.
-    pub fn progress(&self) -> Result<Vec<ProgressPoint>, AppError> {
-        json_list(self.progress.as_deref())
-    }
-
-    /// The pins the run could not keep.
-    pub fn dropped_pins(&self) -> Result<Vec<DroppedPin>, AppError> {
-        json_list(self.dropped_pins.as_deref())
-    }
-
-    /// How its distances were measured, when a routing provider is set.
-    pub fn distances(&self) -> Result<Option<DistanceReport>, AppError> {
-        self.distances
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|e| AppError::Internal(e.into()))
-    }
-}
-
-/// A stored JSON list; none stored is an empty one.
-fn json_list<T: serde::de::DeserializeOwned>(column: Option<&str>) -> Result<Vec<T>, AppError> {
-    column
-        .map_or(Ok(Vec::new()), serde_json::from_str)
-        .map_err(|e| AppError::Internal(e.into()))
-}
 
 /// How the workers run.
 #[derive(Debug, Clone)]
@@ -109,263 +40,12 @@ pub fn create(
     max_time_limit_s: f64,
 ) -> Result<Run, AppError> {
     request.parameters(max_time_limit_s)?;
+    let json = serde_json::to_string(request).map_err(|e| AppError::Internal(e.into()))?;
     write(conn, |conn| {
         let plan = plans::plan(conn, plan_id)?;
-        let now = Utc::now().naive_utc();
         // Refuse unknown classes now rather than fail in the background.
         problem::check_classes(conn, &plan, request)?;
-        let run = Run {
-            id: uuid::Uuid::new_v4().to_string(),
-            plan_id: plan.id,
-            requested_by: requested_by.to_owned(),
-            state: "queued".to_owned(),
-            request: serde_json::to_string(request).map_err(|e| AppError::Internal(e.into()))?,
-            as_of: now,
-            inputs_digest: None,
-            problem: None,
-            result: None,
-            error: None,
-            attempts: 0,
-            worker: None,
-            lease_until: None,
-            created_at: now,
-            started_at: None,
-            finished_at: None,
-            applied_at: None,
-            dropped_pins: None,
-            progress: None,
-            distances: None,
-        };
-        diesel::insert_into(staffing_runs::table)
-            .values((
-                staffing_runs::id.eq(&run.id),
-                staffing_runs::plan_id.eq(&run.plan_id),
-                staffing_runs::requested_by.eq(&run.requested_by),
-                staffing_runs::state.eq(&run.state),
-                staffing_runs::request.eq(&run.request),
-                staffing_runs::as_of.eq(run.as_of),
-                staffing_runs::attempts.eq(0),
-                staffing_runs::created_at.eq(run.created_at),
-            ))
-            .execute(conn)?;
-        Ok(run)
-    })
-}
-
-/// One run (404 if unknown).
-pub fn get(conn: &mut Db, id: &str) -> Result<Run, AppError> {
-    staffing_runs::table
-        .find(id)
-        .select(Run::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::NotFound(format!("no staffing run {id}")))
-}
-
-/// The runs of a plan, newest first.
-pub fn of_plan(conn: &mut Db, plan_id: &str) -> Result<Vec<Run>, AppError> {
-    plans::plan(conn, plan_id)?;
-    Ok(staffing_runs::table
-        .filter(staffing_runs::plan_id.eq(plan_id))
-        .order((staffing_runs::created_at.desc(), staffing_runs::id))
-        .select(Run::as_select())
-        .load(conn)?)
-}
-
-#[derive(QueryableByName)]
-struct Claimed {
-    #[diesel(sql_type = Text)]
-    id: String,
-}
-
-/// Claims the oldest queued run for `worker`, if there is one.
-fn claim(conn: &mut Db, worker: &str, lease: Duration) -> Result<Option<String>, AppError> {
-    let now = Utc::now().naive_utc();
-    let lease_until = now + chrono::Duration::from_std(lease).unwrap_or_default();
-    let skip_locked = match conn {
-        Db::Postgresql(_) => " FOR UPDATE SKIP LOCKED",
-        Db::Sqlite(_) => "",
-    };
-    let sql = format!(
-        "UPDATE staffing_runs SET state = 'running', worker = $1, attempts = attempts + 1, \
-         started_at = $2, lease_until = $3 \
-         WHERE id = (SELECT id FROM staffing_runs WHERE state = 'queued' \
-                     ORDER BY created_at, id LIMIT 1{skip_locked}) \
-         RETURNING id"
-    );
-    let claimed = write_bookkeeping(conn, |conn| {
-        diesel::sql_query(&sql)
-            .bind::<Text, _>(worker)
-            .bind::<Timestamp, _>(now)
-            .bind::<Timestamp, _>(lease_until)
-            .load::<Claimed>(conn)
-    })?;
-    Ok(claimed.into_iter().next().map(|c| c.id))
-}
-
-/// Renews `worker`'s lease on a run; false if the run is no longer its own.
-fn renew(conn: &mut Db, id: &str, worker: &str, lease: Duration) -> Result<bool, AppError> {
-    let until = Utc::now().naive_utc() + chrono::Duration::from_std(lease).unwrap_or_default();
-    let renewed = diesel::update(mine(id, worker))
-        .set(staffing_runs::lease_until.eq(until))
-        .execute(conn)?;
-    Ok(renewed == 1)
-}
-
-/// Queues again the runs whose lease ran out (their process died), or fails
-/// them after [`MAX_ATTEMPTS`]. With `all_running`, every running run counts
-/// as abandoned: an SQLite database has one server process, so at its start
-/// nobody else can be running them.
-pub fn recover(conn: &mut Db, all_running: bool) -> Result<usize, AppError> {
-    let now = Utc::now().naive_utc();
-    // Beyond any lease, as a four-digit year: SQLite compares timestamps as
-    // text, and `NaiveDateTime::MAX` would print as "+262142-…".
-    let end_of_time = chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-        .and_then(|d| d.and_hms_opt(23, 59, 59))
-        .unwrap_or(now);
-    let cutoff = if all_running { end_of_time } else { now };
-    write_bookkeeping(conn, |conn| {
-        let abandoned = staffing_runs::table
-            .filter(staffing_runs::state.eq("running"))
-            .filter(staffing_runs::lease_until.lt(cutoff));
-        let failed = diesel::update(abandoned.filter(staffing_runs::attempts.ge(MAX_ATTEMPTS)))
-            .set((
-                staffing_runs::state.eq("failed"),
-                staffing_runs::error.eq(format!(
-                    "the run was interrupted {MAX_ATTEMPTS} times (its server stopped while solving)"
-                )),
-                staffing_runs::finished_at.eq(now),
-                staffing_runs::lease_until.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn)?;
-        let requeued = diesel::update(abandoned)
-            .set((
-                staffing_runs::state.eq("queued"),
-                staffing_runs::worker.eq(None::<String>),
-                staffing_runs::lease_until.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn)?;
-        if failed + requeued > 0 {
-            tracing::warn!(requeued, failed, "recovered abandoned staffing runs");
-        }
-        Ok(requeued + failed)
-    })
-}
-
-/// What a solved run stores: the digest and JSON of its problem, and its
-/// solution's JSON.
-struct Solved {
-    digest: String,
-    problem: String,
-    solution: String,
-    dropped_pins: String,
-    summary: Summary,
-}
-
-/// What the `staffing_run.done` event says of a solution.
-struct Summary {
-    status: &'static str,
-    objective: f64,
-    gap: f64,
-    assignments: usize,
-    unfilled: usize,
-}
-
-/// The query of one run held by one worker.
-type HeldRun<'a> = diesel::dsl::Filter<
-    diesel::dsl::Filter<
-        diesel::dsl::Find<staffing_runs::table, &'a str>,
-        diesel::dsl::Eq<staffing_runs::worker, &'a str>,
-    >,
-    diesel::dsl::Eq<staffing_runs::state, &'static str>,
->;
-
-/// `worker`'s run, while it is running.
-fn mine<'a>(id: &'a str, worker: &'a str) -> HeldRun<'a> {
-    staffing_runs::table
-        .find(id)
-        .filter(staffing_runs::worker.eq(worker))
-        .filter(staffing_runs::state.eq("running"))
-}
-
-/// The solver's progress as stored.
-fn progress_json(progress: &[ProgressPoint]) -> Result<String, AppError> {
-    serde_json::to_string(progress).map_err(|e| AppError::Internal(e.into()))
-}
-
-/// Publishes the progress of `worker`'s run.
-fn publish(
-    conn: &mut Db,
-    id: &str,
-    worker: &str,
-    progress: &[ProgressPoint],
-) -> Result<(), AppError> {
-    diesel::update(mine(id, worker))
-        .set(staffing_runs::progress.eq(progress_json(progress)?))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Finishes `worker`'s run with a result or an error, and the solver's
-/// whole progress; the `staffing_run.done` or `.failed` event goes to the
-/// outbox in the same transaction.
-fn finish(
-    conn: &mut Db,
-    id: &str,
-    worker: &str,
-    outcome: Result<Solved, String>,
-    progress: &[ProgressPoint],
-) -> Result<(), AppError> {
-    let now = Utc::now().naive_utc();
-    let progress = progress_json(progress)?;
-    write_bookkeeping(conn, |conn| {
-        let plan_id: Option<String> = mine(id, worker)
-            .select(staffing_runs::plan_id)
-            .first(conn)
-            .optional()?;
-        let Some(plan_id) = plan_id else {
-            tracing::warn!(
-                run = id,
-                "the run was taken over before it finished; result dropped"
-            );
-            return Ok(());
-        };
-        let event = match outcome {
-            Ok(solved) => {
-                diesel::update(mine(id, worker))
-                    .set((
-                        staffing_runs::state.eq("done"),
-                        staffing_runs::inputs_digest.eq(&solved.digest),
-                        staffing_runs::problem.eq(&solved.problem),
-                        staffing_runs::result.eq(&solved.solution),
-                        staffing_runs::dropped_pins.eq(&solved.dropped_pins),
-                        staffing_runs::progress.eq(&progress),
-                        staffing_runs::finished_at.eq(now),
-                        staffing_runs::lease_until.eq(None::<NaiveDateTime>),
-                    ))
-                    .execute(conn)?;
-                let s = &solved.summary;
-                let data = serde_json::json!({
-                    "run": id, "plan": plan_id, "status": s.status, "objective": s.objective,
-                    "gap": s.gap, "assignments": s.assignments, "unfilled": s.unfilled,
-                });
-                (webhooks::EventType::RunDone, data)
-            }
-            Err(error) => {
-                diesel::update(mine(id, worker))
-                    .set((
-                        staffing_runs::state.eq("failed"),
-                        staffing_runs::error.eq(&error),
-                        staffing_runs::progress.eq(&progress),
-                        staffing_runs::finished_at.eq(now),
-                        staffing_runs::lease_until.eq(None::<NaiveDateTime>),
-                    ))
-                    .execute(conn)?;
-                let data = serde_json::json!({ "run": id, "plan": plan_id, "error": error });
-                (webhooks::EventType::RunFailed, data)
-            }
-        };
-        webhooks::emit(conn, event.0, event.1)
+        runs::insert(conn, &plan.id, requested_by, json)
     })
 }
 
@@ -380,8 +60,8 @@ fn execute(
 ) -> Result<(), AppError> {
     let started = std::time::Instant::now();
     let mut conn = pool.get()?;
-    let run = get(&mut conn, id)?;
-    let request = run.request()?;
+    let run = runs::get(&mut conn, id)?;
+    let request: RunRequest = run.request()?;
     let plan = plans::plan(&mut conn, &run.plan_id)?;
     let built = request
         .parameters(config.max_time_limit_s)
@@ -390,8 +70,8 @@ fn execute(
         Ok(built) => built,
         Err(AppError::Validation(errors)) => {
             let detail = serde_json::to_string(&errors).unwrap_or_default();
-            metrics.run_finished("failed", started.elapsed().as_secs_f64(), None);
-            return finish(&mut conn, id, worker, Err(detail), &[]);
+            metrics.run_finished(RunState::Failed, started.elapsed().as_secs_f64(), None);
+            return runs::finish(&mut conn, id, worker, Err(detail), &[]);
         }
         Err(e) => return Err(e),
     };
@@ -399,9 +79,7 @@ fn execute(
     if let Some(routing) = &config.routing {
         let report = routing::fill(pool, routing, &mut built.problem)?;
         let report = serde_json::to_string(&report).map_err(|e| AppError::Internal(e.into()))?;
-        diesel::update(mine(id, worker))
-            .set(staffing_runs::distances.eq(report))
-            .execute(&mut *pool.get()?)?;
+        runs::record_distances(&mut *pool.get()?, id, worker, &report)?;
     }
     let problem_json =
         serde_json::to_string(&built.problem).map_err(|e| AppError::Internal(e.into()))?;
@@ -430,24 +108,24 @@ fn execute(
         .lock()
         .map(|s| s.progress.clone())
         .unwrap_or_default();
-    let summary = solution.as_ref().ok().map(|s| Summary {
-        status: match s.status {
-            solver::Status::Optimal => "optimal",
-            solver::Status::TimeLimit => "time_limit",
-        },
-        objective: s.objective,
-        gap: s.gap,
-        assignments: s.assignments.len(),
-        unfilled: s.unfilled.len(),
+    let status = solution.as_ref().ok().map(|s| match s.status {
+        solver::Status::Optimal => "optimal",
+        solver::Status::TimeLimit => "time_limit",
     });
-    let outcome_name = if summary.is_some() { "done" } else { "failed" };
     metrics.run_finished(
-        outcome_name,
+        if status.is_some() {
+            RunState::Done
+        } else {
+            RunState::Failed
+        },
         started.elapsed().as_secs_f64(),
-        summary.as_ref().map(|s| (s.status, s.gap)),
+        status.zip(solution.as_ref().ok().map(|s| s.gap)),
     );
     let outcome = solution.and_then(|solution| {
-        let summary = summary.ok_or_else(String::new)?;
+        let summary = serde_json::json!({
+            "status": status, "objective": solution.objective, "gap": solution.gap,
+            "assignments": solution.assignments.len(), "unfilled": solution.unfilled.len(),
+        });
         serde_json::to_string(&solution)
             .map(|json| Solved {
                 digest,
@@ -458,7 +136,7 @@ fn execute(
             })
             .map_err(|e| e.to_string())
     });
-    finish(&mut *pool.get()?, id, worker, outcome, &progress)
+    runs::finish(&mut *pool.get()?, id, worker, outcome, &progress)
 }
 
 /// What a solving worker shares with its heartbeat.
@@ -493,12 +171,12 @@ fn heartbeat(
         };
         let written = pool.get().map_err(AppError::from).and_then(|mut conn| {
             if let Some(points) = &fresh {
-                publish(&mut conn, id, worker, points)?;
+                runs::publish(&mut conn, id, worker, points)?;
                 published = points.len();
             }
             if renewed_at.elapsed() >= config.lease / 3 {
                 renewed_at = std::time::Instant::now();
-                renew(&mut conn, id, worker, config.lease)?;
+                runs::renew(&mut conn, id, worker, config.lease)?;
             }
             Ok(())
         });
@@ -534,25 +212,28 @@ fn solve_caught(
     }
 }
 
-/// Wakes idle workers when a run is queued by this process.
+/// Wakes this process's idle workers when it queues a run, so the run
+/// starts without waiting for their next poll.
 #[derive(Default)]
-pub struct Doorbell {
-    rung: Mutex<bool>,
+pub struct QueueSignal {
+    queued: Mutex<bool>,
     wake: Condvar,
 }
 
-impl Doorbell {
-    pub fn ring(&self) {
-        if let Ok(mut rung) = self.rung.lock() {
-            *rung = true;
+impl QueueSignal {
+    /// Says that a run was queued.
+    pub fn notify(&self) {
+        if let Ok(mut queued) = self.queued.lock() {
+            *queued = true;
         }
         self.wake.notify_all();
     }
 
+    /// Waits until a run is queued, or `timeout` passes.
     fn wait(&self, timeout: Duration) {
-        if let Ok(rung) = self.rung.lock() {
-            if let Ok((mut rung, _)) = self.wake.wait_timeout_while(rung, timeout, |r| !*r) {
-                *rung = false;
+        if let Ok(queued) = self.queued.lock() {
+            if let Ok((mut queued, _)) = self.wake.wait_timeout_while(queued, timeout, |q| !*q) {
+                *queued = false;
             }
         }
     }
@@ -564,16 +245,16 @@ pub fn start_workers(
     pool: DbPool,
     kind: DbKind,
     config: WorkerConfig,
-    doorbell: Arc<Doorbell>,
+    signal: Arc<QueueSignal>,
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<()> {
-    recover(&mut *pool.get()?, kind == DbKind::Sqlite)?;
+    runs::recover(&mut *pool.get()?, kind == DbKind::Sqlite)?;
     let process = uuid::Uuid::new_v4().simple().to_string();
     for n in 0..config.concurrency {
-        let (pool, config, doorbell, metrics) = (
+        let (pool, config, signal, metrics) = (
             pool.clone(),
             config.clone(),
-            doorbell.clone(),
+            signal.clone(),
             metrics.clone(),
         );
         let worker = format!("{}-{n}", &process[..12]);
@@ -581,8 +262,8 @@ pub fn start_workers(
             .name(format!("staffing-worker-{n}"))
             .spawn(move || loop {
                 let next = pool.get().map_err(AppError::from).and_then(|mut conn| {
-                    recover(&mut conn, false)?;
-                    claim(&mut conn, &worker, config.lease)
+                    runs::recover(&mut conn, false)?;
+                    runs::claim(&mut conn, &worker, config.lease)
                 });
                 match next {
                     Ok(Some(id)) => {
@@ -601,7 +282,7 @@ pub fn start_workers(
                             Err(_) => tracing::error!(run = %id, "staffing run panicked"),
                         }
                     }
-                    Ok(None) => doorbell.wait(config.poll),
+                    Ok(None) => signal.wait(config.poll),
                     Err(e) => {
                         tracing::error!(error = %e, "cannot claim staffing runs");
                         std::thread::sleep(config.poll);
@@ -656,10 +337,10 @@ mod tests {
             max_time_limit_s: 60.0,
             routing: None,
         };
-        let claimed = claim(&mut pool.get().unwrap(), "w", config.lease).unwrap();
+        let claimed = runs::claim(&mut pool.get().unwrap(), "w", config.lease).unwrap();
         assert_eq!(claimed.as_deref(), Some("r"));
         let stored = || {
-            get(&mut pool.get().unwrap(), "r")
+            runs::get(&mut pool.get().unwrap(), "r")
                 .unwrap()
                 .progress()
                 .unwrap()

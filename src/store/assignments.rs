@@ -6,10 +6,12 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::calendar;
 use super::schema::{assignments, classes, instructors, sessions};
 use super::webhooks::{self, EventType};
 use super::{write, Backend, Db};
 use crate::error::AppError;
+use crate::vocabulary::{AssignmentState, InstructorKind, StoredKind};
 
 /// An assignment with what a reader needs to know about its session.
 #[derive(Debug, Clone, Queryable)]
@@ -17,13 +19,14 @@ pub struct Listed {
     pub id: String,
     pub session_id: String,
     pub instructor_id: String,
-    pub state: String,
+    pub state: AssignmentState,
     pub locked: bool,
     pub run_id: Option<String>,
     pub decline_reason: Option<String>,
     pub updated_at: NaiveDateTime,
     pub instructor_name: String,
-    pub instructor_kind: String,
+    #[diesel(deserialize_as = StoredKind)]
+    pub instructor_kind: InstructorKind,
     pub session_title: String,
     pub start_at: NaiveDateTime,
     pub end_at: NaiveDateTime,
@@ -42,20 +45,7 @@ pub struct AssignmentFilter {
     pub class: Option<String>,
     pub session: Option<String>,
     pub instructor: Option<String>,
-    /// `proposed`, `confirmed` or `declined`.
-    pub state: Option<String>,
-}
-
-/// An assignment someone committed to: confirmed, or locked by a planner
-/// (declining unlocks). Such an assignment is a pin of the next run, and
-/// nothing removes or blocks it as a side effect.
-pub fn held() -> diesel::dsl::Or<
-    diesel::dsl::Eq<assignments::state, &'static str>,
-    diesel::dsl::Eq<assignments::locked, bool>,
-> {
-    assignments::state
-        .eq("confirmed")
-        .or(assignments::locked.eq(true))
+    pub state: Option<AssignmentState>,
 }
 
 /// Assignments matching `filter`, in session time order.
@@ -84,7 +74,7 @@ fn select(
     if let Some(instructor) = &filter.instructor {
         query = query.filter(assignments::instructor_id.eq(instructor));
     }
-    if let Some(state) = &filter.state {
+    if let Some(state) = filter.state {
         query = query.filter(assignments::state.eq(state));
     }
     if let Some(id) = id {
@@ -146,7 +136,7 @@ pub fn change(
 ) -> Result<Listed, AppError> {
     write(conn, |conn| {
         let current = get(conn, id, instructor)?;
-        if current.state == "declined" {
+        if current.state == AssignmentState::Declined {
             return Err(AppError::Conflict {
                 kind: "/problems/declined",
                 detail: format!("assignment {id} was declined by the instructor"),
@@ -155,14 +145,12 @@ pub fn change(
         if matches!(change, Change::Lock | Change::Confirm) {
             super::instructors::lock(conn, &current.instructor_id)?;
             let (start, end) = (current.start_at, current.end_at);
-            if let Some(block) =
-                super::availability::overlapping(conn, &current.instructor_id, start, end)?
-            {
+            if let Some(block) = calendar::block_at(conn, &current.instructor_id, start, end)? {
                 return Err(AppError::Conflict {
                     kind: "/problems/instructor-unavailable",
                     detail: format!(
                         "the instructor is unavailable at this session (block {} [{}Z, {}Z))",
-                        block.id, block.start_at, block.end_at
+                        block.id, block.start, block.end
                     ),
                 });
             }
@@ -184,13 +172,13 @@ pub fn change(
                 .execute(conn)?,
             Change::Confirm => diesel::update(target)
                 .set((
-                    assignments::state.eq("confirmed"),
+                    assignments::state.eq(AssignmentState::Confirmed),
                     assignments::updated_at.eq(now),
                 ))
                 .execute(conn)?,
         };
         let changed = get(conn, id, None)?;
-        if matches!(change, Change::Confirm) && current.state != "confirmed" {
+        if matches!(change, Change::Confirm) && current.state != AssignmentState::Confirmed {
             webhooks::emit(conn, EventType::AssignmentConfirmed, event_data(&changed))?;
         }
         Ok(changed)
@@ -213,7 +201,7 @@ pub fn decline(
     }
     write(conn, |conn| {
         let current = get(conn, id, Some(instructor))?;
-        if current.state == "declined" {
+        if current.state == AssignmentState::Declined {
             return Err(AppError::Conflict {
                 kind: "/problems/declined",
                 detail: format!("assignment {id} is already declined"),
@@ -221,7 +209,7 @@ pub fn decline(
         }
         diesel::update(assignments::table.find(id))
             .set((
-                assignments::state.eq("declined"),
+                assignments::state.eq(AssignmentState::Declined),
                 assignments::locked.eq(false),
                 assignments::decline_reason.eq(reason.trim()),
                 assignments::updated_at.eq(chrono::Utc::now().naive_utc()),
@@ -243,4 +231,127 @@ fn event_data(a: &Listed) -> serde_json::Value {
         "session_title": a.session_title, "class_name": a.class_name,
         "start_at": a.start_at.and_utc(), "end_at": a.end_at.and_utc(),
     })
+}
+
+/// An assignment of a session as the staffing rules read it.
+#[derive(Debug, Clone, Queryable)]
+pub struct Holding {
+    pub id: String,
+    pub session_id: String,
+    pub instructor_id: String,
+    pub state: AssignmentState,
+    pub locked: bool,
+}
+
+impl Holding {
+    /// Confirmed, or locked by a planner: a pin of the next run.
+    pub fn is_held(&self) -> bool {
+        self.state == AssignmentState::Confirmed || self.locked
+    }
+}
+
+/// Every assignment of the sessions `ids` (all sessions when `None`).
+pub fn holdings(conn: &mut Db, ids: Option<&[&str]>) -> QueryResult<Vec<Holding>> {
+    let columns = (
+        assignments::id,
+        assignments::session_id,
+        assignments::instructor_id,
+        assignments::state,
+        assignments::locked,
+    );
+    match ids {
+        None => assignments::table.select(columns).load(conn),
+        Some(ids) => super::chunked(ids, |chunk| {
+            assignments::table
+                .filter(assignments::session_id.eq_any(chunk))
+                .select(columns)
+                .load(conn)
+        }),
+    }
+}
+
+/// The title, start and end of `instructor`'s locked, unconfirmed
+/// assignments of sessions other than `session_id`.
+pub fn locked_proposals_elsewhere(
+    conn: &mut Db,
+    session_id: &str,
+    instructor: &str,
+) -> QueryResult<Vec<(String, NaiveDateTime, NaiveDateTime)>> {
+    assignments::table
+        .inner_join(sessions::table)
+        .filter(assignments::instructor_id.eq(instructor))
+        .filter(assignments::session_id.ne(session_id))
+        .filter(assignments::state.eq(AssignmentState::Proposed))
+        .filter(assignments::locked.eq(true))
+        .select((sessions::title, sessions::start_at, sessions::end_at))
+        .load(conn)
+}
+
+/// Puts `instructor` into `session` as a locked proposal (a planner's own
+/// choice); returns its id.
+pub fn insert_locked(conn: &mut Db, session: &str, instructor: &str) -> QueryResult<String> {
+    let now = chrono::Utc::now().naive_utc();
+    let id = uuid::Uuid::new_v4().to_string();
+    diesel::insert_into(assignments::table)
+        .values((
+            assignments::id.eq(&id),
+            assignments::session_id.eq(session),
+            assignments::instructor_id.eq(instructor),
+            assignments::state.eq(AssignmentState::Proposed),
+            assignments::locked.eq(true),
+            assignments::created_at.eq(now),
+            assignments::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// A run's proposal written over the sessions `ids`: their unlocked
+/// proposals are removed, locked, confirmed and declined ones stay, and
+/// each pair of `proposed` that none of those names is inserted as a
+/// proposal of `run`. Returns the new (assignment, session, instructor).
+pub fn replace_proposals(
+    conn: &mut Db,
+    run: &str,
+    ids: &[&str],
+    proposed: &[(String, String)],
+) -> QueryResult<Vec<(String, String, String)>> {
+    let now = chrono::Utc::now().naive_utc();
+    let mut kept = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        diesel::delete(
+            assignments::table
+                .filter(assignments::session_id.eq_any(chunk))
+                .filter(assignments::state.eq(AssignmentState::Proposed))
+                .filter(assignments::locked.eq(false)),
+        )
+        .execute(conn)?;
+        kept.extend(
+            assignments::table
+                .filter(assignments::session_id.eq_any(chunk))
+                .select((assignments::session_id, assignments::instructor_id))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    let mut made = Vec::new();
+    for (session, instructor) in proposed {
+        if kept.contains(&(session.clone(), instructor.clone())) {
+            continue;
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        diesel::insert_into(assignments::table)
+            .values((
+                assignments::id.eq(&id),
+                assignments::session_id.eq(session),
+                assignments::instructor_id.eq(instructor),
+                assignments::state.eq(AssignmentState::Proposed),
+                assignments::locked.eq(false),
+                assignments::run_id.eq(run),
+                assignments::created_at.eq(now),
+                assignments::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        made.push((id, session.clone(), instructor.clone()));
+    }
+    Ok(made)
 }

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use solver::FieldError;
 use utoipa::ToSchema;
 
-use super::schema::{assignments, sessions, unavailability};
-use super::{instructors, write, Db};
+use super::schema::unavailability;
+use super::{calendar, instructors, write, Db};
 use crate::error::AppError;
 
 /// A new block as its author writes it.
@@ -77,31 +77,23 @@ pub fn add(conn: &mut Db, instructor: &str, input: &BlockInput) -> Result<Block,
     };
     write(conn, |conn| {
         instructors::lock(conn, instructor)?;
-        if let Some(other) = overlapping(conn, instructor, block.start_at, block.end_at)? {
+        let (start, end) = (block.start_at, block.end_at);
+        if let Some(other) = calendar::block_at(conn, instructor, start, end)? {
             return Err(AppError::Conflict {
                 kind: "/problems/overlapping-block",
                 detail: format!(
                     "overlaps block {} [{}Z, {}Z); change or remove it first",
-                    other.id, other.start_at, other.end_at
+                    other.id, other.start, other.end
                 ),
             });
         }
-        let pinned = assignments::table
-            .inner_join(sessions::table)
-            .filter(assignments::instructor_id.eq(instructor))
-            .filter(super::assignments::held())
-            .filter(assignments::state.ne("declined"))
-            .filter(sessions::start_at.lt(block.end_at))
-            .filter(sessions::end_at.gt(block.start_at))
-            .select((assignments::id, sessions::title, sessions::start_at))
-            .first::<(String, String, NaiveDateTime)>(conn)
-            .optional()?;
-        if let Some((assignment, title, start)) = pinned {
+        if let Some(held) = calendar::held_at(conn, instructor, start, end)? {
             return Err(AppError::Conflict {
                 kind: "/problems/block-over-assignment",
                 detail: format!(
-                    "overlaps assignment {assignment} to session {title} at {start}Z, which is \
-                     confirmed or locked; decline it (or have the planner unlock it) first"
+                    "overlaps assignment {} to session {} at {}Z, which is confirmed or \
+                     locked; decline it (or have the planner unlock it) first",
+                    held.id, held.what, held.start
                 ),
             });
         }
@@ -129,21 +121,4 @@ pub fn remove(conn: &mut Db, instructor: &str, block: &str) -> Result<(), AppErr
             Ok(())
         }
     })
-}
-
-/// The first block of `instructor` that overlaps `[start, end)`, if any.
-pub fn overlapping(
-    conn: &mut Db,
-    instructor: &str,
-    start: NaiveDateTime,
-    end: NaiveDateTime,
-) -> QueryResult<Option<Block>> {
-    unavailability::table
-        .filter(unavailability::instructor_id.eq(instructor))
-        .filter(unavailability::start_at.lt(end))
-        .filter(unavailability::end_at.gt(start))
-        .order(unavailability::start_at)
-        .select(Block::as_select())
-        .first(conn)
-        .optional()
 }

@@ -19,6 +19,7 @@ use super::schema::{
 };
 use super::{teaching, write, Db};
 use crate::error::AppError;
+use crate::vocabulary::AssignmentState;
 
 /// Most trainees (codes) one session's form may have.
 pub const MAX_TRAINEES: i32 = 500;
@@ -509,7 +510,7 @@ pub fn confirmed_instructors(
     assignments::table
         .inner_join(instructors::table)
         .filter(assignments::session_id.eq(session_id))
-        .filter(assignments::state.eq("confirmed"))
+        .filter(assignments::state.eq(AssignmentState::Confirmed))
         .order((instructors::name, instructors::id))
         .select((instructors::id, instructors::name))
         .load(conn)

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::schema::{assignments, classes, exclusions, instructors, sessions};
 use super::{plans, write, Db};
 use crate::error::AppError;
+use crate::vocabulary::AssignmentState;
 
 /// A new exclusion: exactly one of `session` and `class`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -97,7 +98,7 @@ pub fn create(
             .filter(assignments::session_id.eq_any(&target.sessions));
         let held = mine
             .clone()
-            .filter(super::assignments::held())
+            .filter(super::calendar::held())
             .count()
             .get_result::<i64>(conn)?;
         if held > 0 {
@@ -108,8 +109,8 @@ pub fn create(
                     .to_owned(),
             });
         }
-        let removed =
-            diesel::delete(mine.filter(assignments::state.eq("proposed"))).execute(conn)?;
+        let removed = diesel::delete(mine.filter(assignments::state.eq(AssignmentState::Proposed)))
+            .execute(conn)?;
         let id = uuid::Uuid::new_v4().to_string();
         diesel::insert_into(exclusions::table)
             .values((

@@ -17,7 +17,7 @@ use super::schema::{
 use super::{rules, write, Backend, Db};
 use crate::error::AppError;
 use crate::rating::{rate, Rating};
-use crate::vocabulary::{Kind, Tier};
+use crate::vocabulary::{InstructorKind, Named, StoredKind, Tier};
 
 /// An instructor's record as a planner writes it (create, or replace under a
 /// version).
@@ -31,7 +31,7 @@ pub struct InstructorInput {
     pub external_id: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
-    pub kind: Kind,
+    pub kind: InstructorKind,
     #[serde(default)]
     pub organisation: String,
     #[serde(default)]
@@ -180,7 +180,7 @@ impl InstructorInput {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct InstructorFilter {
-    pub kind: Option<Kind>,
+    pub kind: Option<InstructorKind>,
     /// Only instructors who teach this topic …
     pub topic: Option<String>,
     /// … at this level or above (1–5, default 1; needs `topic`).
@@ -198,10 +198,11 @@ pub struct InstructorFilter {
 pub struct InstructorRow {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    #[diesel(deserialize_as = StoredKind)]
+    pub kind: InstructorKind,
     pub organisation: String,
     pub title: String,
-    pub tier: Option<String>,
+    pub tier: Option<Tier>,
     pub city: String,
     pub lat: f64,
     pub lon: f64,
@@ -226,7 +227,7 @@ struct Editable<'a> {
     kind: &'a str,
     organisation: &'a str,
     title: &'a str,
-    tier: Option<&'a str>,
+    tier: Option<Tier>,
     city: &'a str,
     lat: f64,
     lon: f64,
@@ -245,7 +246,7 @@ impl<'a> From<&'a InstructorInput> for Editable<'a> {
             kind: i.kind.code(),
             organisation: i.organisation.trim(),
             title: i.title.trim(),
-            tier: i.tier.map(Tier::code),
+            tier: i.tier,
             city: i.city.trim(),
             lat: i.lat,
             lon: i.lon,
@@ -320,14 +321,34 @@ pub fn update(
     AppError::check(input.errors())?;
     write(conn, |conn| {
         check_references(conn, input)?;
-        let now = next_version(conn, id, version)?;
-        diesel::update(instructors::table.find(id))
-            .set(Editable::from(input))
-            .execute(conn)
-            .map_err(|e| taken(e, input))?;
-        replace_expertise_and_methods(conn, id, input)?;
+        let now = overwrite(conn, id, version, input)?;
         profile(conn, id, now)
     })
+}
+
+/// Replaces an instructor's record, expertise and methods with `input` if
+/// `version` is still current (409 if not), inside the caller's
+/// transaction; returns the new version's stamp.
+pub fn overwrite(
+    conn: &mut Db,
+    id: &str,
+    version: i32,
+    input: &InstructorInput,
+) -> Result<NaiveDateTime, AppError> {
+    let now = next_version(conn, id, version)?;
+    diesel::update(instructors::table.find(id))
+        .set(Editable::from(input))
+        .execute(conn)
+        .map_err(|e| taken(e, input))?;
+    replace_expertise_and_methods(conn, id, input)?;
+    Ok(now)
+}
+
+/// Every instructor's row, active or not.
+pub fn all_rows(conn: &mut Db) -> QueryResult<Vec<InstructorRow>> {
+    instructors::table
+        .select(InstructorRow::as_select())
+        .load(conn)
 }
 
 /// Replaces an instructor's contact fields if `version` is still current.
@@ -511,7 +532,7 @@ fn filtered(filter: &InstructorFilter) -> instructors::BoxedQuery<'_, Backend> {
 }
 
 /// Attaches expertise, methods and ratings to `rows`, keeping their order.
-fn profiles(
+pub fn profiles(
     conn: &mut Db,
     rows: Vec<InstructorRow>,
     at: NaiveDateTime,
@@ -682,117 +703,10 @@ pub fn homes(conn: &mut Db, ids: &[&str]) -> QueryResult<HashMap<String, (f64, f
     Ok(homes.into_iter().collect())
 }
 
-/// A row of a spreadsheet import: the instructor it names by system id, if
-/// it does, and the record it gives.
-#[derive(Debug)]
-pub struct ImportRow {
-    pub id: Option<String>,
-    pub input: InstructorInput,
-}
-
-/// What an import does with a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ImportAction {
-    Created,
-    Updated,
-    /// The row says what is stored already: nothing is written.
-    Unchanged,
-}
-
-/// Why a row cannot be imported: its column (a field code) and the rule.
-#[derive(Debug, Clone)]
-pub struct RowRefusal {
-    pub column: &'static str,
-    pub rule: &'static str,
-    pub detail: String,
-}
-
-/// A row's fate: its action and instructor (none for a row a dry run would
-/// create), or why it cannot be imported.
-pub type RowOutcome = Result<(ImportAction, Option<String>), RowRefusal>;
-
-/// Imports `rows`: a row naming a system `id` updates that instructor, one
-/// whose `external_id` is known updates its instructor, any other creates
-/// one. An update keeps what the sheet has no column for (`given` lists the
-/// columns it has, by field code); a row that says what is stored changes
-/// nothing (no new version). Unless `dry_run`, every row is written in one
-/// transaction, and only if no row is refused: all or none.
-pub fn import(
-    conn: &mut Db,
-    rows: &[ImportRow],
-    given: &[&str],
-    dry_run: bool,
-) -> Result<Vec<RowOutcome>, AppError> {
-    let outcomes = |planned: Vec<Planned>| {
-        planned
-            .into_iter()
-            .map(|p| p.map(|(action, target, _)| (action, target.map(|(id, _)| id))))
-            .collect()
-    };
-    if dry_run {
-        return Ok(outcomes(plan_import(conn, rows, given)?));
-    }
-    for row in rows {
-        AppError::check(row.input.errors())?;
-    }
-    write(conn, |conn| {
-        let planned = plan_import(conn, rows, given)?;
-        if planned.iter().any(Result::is_err) {
-            return Ok(outcomes(planned));
-        }
-        let now = chrono::Utc::now().naive_utc();
-        let mut done = Vec::with_capacity(rows.len());
-        let mut created = Vec::new();
-        for (row, (action, target, merged)) in rows.iter().zip(planned.into_iter().flatten()) {
-            let input = merged.as_ref().unwrap_or(&row.input);
-            let id = match (action, target) {
-                (ImportAction::Created, _) => {
-                    let id = uuid::Uuid::new_v4().to_string();
-                    created.push((id.clone(), &row.input));
-                    id
-                }
-                (ImportAction::Updated, Some((id, version))) => {
-                    next_version(conn, &id, version)?;
-                    diesel::update(instructors::table.find(&id))
-                        .set(Editable::from(input))
-                        .execute(conn)
-                        .map_err(|e| taken(e, input))?;
-                    replace_expertise_and_methods(conn, &id, input)?;
-                    id
-                }
-                (action, target) => {
-                    let (id, _) = target.ok_or_else(|| {
-                        AppError::Internal(anyhow::anyhow!("{action:?} without an instructor"))
-                    })?;
-                    id
-                }
-            };
-            done.push(Ok((action, Some(id))));
-        }
-        insert_many(conn, &created, now)?;
-        let count = |wanted: ImportAction| {
-            done.iter()
-                .filter(|d| matches!(d, Ok((action, _)) if *action == wanted))
-                .count()
-        };
-        let data = serde_json::json!({
-            "created": count(ImportAction::Created),
-            "updated": count(ImportAction::Updated),
-            "unchanged": count(ImportAction::Unchanged),
-        });
-        super::webhooks::emit(conn, super::webhooks::EventType::PoolImported, data)?;
-        Ok(done)
-    })
-}
-
 /// Inserts new instructors with their expertise and methods, many rows a
 /// statement (each within both backends' limit of bound parameters).
-fn insert_many(
-    conn: &mut Db,
-    created: &[(String, &InstructorInput)],
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
+pub fn insert_many(conn: &mut Db, created: &[(String, &InstructorInput)]) -> Result<(), AppError> {
+    let now = chrono::Utc::now().naive_utc();
     for chunk in created.chunks(500) {
         let rows: Vec<_> = chunk
             .iter()
@@ -847,154 +761,8 @@ fn insert_many(
     Ok(())
 }
 
-/// A row's planned action, the instructor (id, version) it touches and,
-/// for one it updates, the record to write: the row with what its sheet has
-/// no column for kept from the stored record.
-type Planned = Result<(ImportAction, Option<(String, i32)>, Option<InstructorInput>), RowRefusal>;
-
-/// What importing `rows` would do, against the pool as it is.
-fn plan_import(
-    conn: &mut Db,
-    rows: &[ImportRow],
-    given: &[&str],
-) -> Result<Vec<Planned>, AppError> {
-    let stored: Vec<InstructorRow> = instructors::table
-        .select(InstructorRow::as_select())
-        .load(conn)?;
-    let by_id: HashMap<&str, &InstructorRow> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
-    let by_number: HashMap<&str, &InstructorRow> = stored
-        .iter()
-        .filter_map(|r| Some((r.external_id.as_deref()?, r)))
-        .collect();
-    let mut targets = Vec::with_capacity(rows.len());
-    let mut numbers: HashMap<&str, usize> = HashMap::new();
-    for (k, row) in rows.iter().enumerate() {
-        let number = row.input.external_id.as_deref().map(str::trim);
-        let target = match (&row.id, number) {
-            (Some(id), _) => match by_id.get(id.as_str()) {
-                Some(found) => Ok(Some(*found)),
-                None => Err(RowRefusal {
-                    column: "id",
-                    rule: "known",
-                    detail: format!("no instructor has the system id {id}"),
-                }),
-            },
-            (None, Some(number)) => Ok(by_number.get(number).copied()),
-            (None, None) => Ok(None),
-        };
-        let target = target.and_then(|target| {
-            let Some(number) = number else {
-                return Ok(target);
-            };
-            if let Some(first) = numbers.insert(number, k) {
-                return Err(RowRefusal {
-                    column: "external_id",
-                    rule: "unique",
-                    detail: format!(
-                        "the number {number} is given twice (row {} of the data)",
-                        first + 1
-                    ),
-                });
-            }
-            match by_number.get(number) {
-                Some(other) if target.is_none_or(|t| t.id != other.id) => Err(RowRefusal {
-                    column: "external_id",
-                    rule: "unique",
-                    detail: format!("{} has the number {number} already", other.name),
-                }),
-                _ => Ok(target),
-            }
-        });
-        targets.push(target);
-    }
-    let touched: Vec<InstructorRow> = targets
-        .iter()
-        .filter_map(|t| t.as_ref().ok().copied().flatten().cloned())
-        .collect();
-    let mut current: HashMap<String, Profile> = HashMap::new();
-    for chunk in touched.chunks(5_000) {
-        for profile in profiles(conn, chunk.to_vec(), chrono::Utc::now().naive_utc())? {
-            current.insert(profile.row.id.clone(), profile);
-        }
-    }
-    Ok(rows
-        .iter()
-        .zip(targets)
-        .map(|(row, target)| {
-            Ok(match target? {
-                None => (ImportAction::Created, None, None),
-                Some(found) => {
-                    let merged = current
-                        .get(&found.id)
-                        .map(|p| kept_where_not_given(&row.input, p, given));
-                    let same = merged
-                        .as_ref()
-                        .zip(current.get(&found.id))
-                        .is_some_and(|(m, p)| says_the_same(p, m));
-                    let action = if same {
-                        ImportAction::Unchanged
-                    } else {
-                        ImportAction::Updated
-                    };
-                    (action, Some((found.id.clone(), found.version)), merged)
-                }
-            })
-        })
-        .collect())
-}
-
-/// `input` with every field whose column (field code) is not `given` taken
-/// from `profile`.
-fn kept_where_not_given(
-    input: &InstructorInput,
-    profile: &Profile,
-    given: &[&str],
-) -> InstructorInput {
-    let row = &profile.row;
-    let keep = |code: &str| !given.contains(&code);
-    let mut merged = input.clone();
-    if keep("external_id") {
-        merged.external_id = row.external_id.clone();
-    }
-    if keep("organisation") {
-        merged.organisation = row.organisation.clone();
-    }
-    if keep("title") {
-        merged.title = row.title.clone();
-    }
-    if keep("tier") {
-        merged.tier = row.tier.as_deref().and_then(Tier::from_code);
-    }
-    if keep("expertise") {
-        merged.expertise = profile
-            .expertise
-            .iter()
-            .map(|e| ExpertiseInput {
-                topic: e.topic.clone(),
-                level: e.level,
-            })
-            .collect();
-    }
-    if keep("methods") {
-        merged.methods = profile.methods.iter().map(|(m, _)| m.clone()).collect();
-    }
-    if keep("remote_ok") {
-        merged.remote_ok = row.remote_ok;
-    }
-    if keep("max_travel_km") {
-        merged.max_travel_km = row.max_travel_km;
-    }
-    if keep("phone") {
-        merged.phone = row.phone.clone();
-    }
-    if keep("email") {
-        merged.email = row.email.clone();
-    }
-    merged
-}
-
-/// Whether `input` would write exactly what `profile` holds.
-fn says_the_same(profile: &Profile, input: &InstructorInput) -> bool {
+/// Whether writing `input` would leave `profile` as it is.
+pub fn unchanged_by(profile: &Profile, input: &InstructorInput) -> bool {
     let row = &profile.row;
     let given = Editable::from(input);
     let mut expertise: Vec<(&str, i32)> = input
@@ -1014,10 +782,10 @@ fn says_the_same(profile: &Profile, input: &InstructorInput) -> bool {
     let stored_methods: Vec<&str> = profile.methods.iter().map(|(m, _)| m.as_str()).collect();
     given.external_id == row.external_id.as_deref()
         && given.name == row.name
-        && given.kind == row.kind
+        && input.kind == row.kind
         && given.organisation == row.organisation
         && given.title == row.title
-        && given.tier == row.tier.as_deref()
+        && given.tier == row.tier
         && given.city == row.city
         && given.lat == row.lat
         && given.lon == row.lon

@@ -17,14 +17,17 @@ macro_rules! on_backend {
 
 pub mod assignments;
 pub mod availability;
+pub mod calendar;
 pub mod evaluation_forms;
 pub mod exclusions;
 pub mod instructors;
 pub mod names;
 pub mod plans;
+pub mod pool;
 pub mod quality;
 pub mod road_distances;
 pub mod rules;
+pub mod runs;
 pub mod schema;
 pub mod settings;
 pub mod teaching;

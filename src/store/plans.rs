@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::schema::{assignments, classes, plans, session_topics, sessions, topics};
 use super::{rules, write, Db};
 use crate::error::AppError;
-use crate::vocabulary::Tier;
+use crate::vocabulary::{ClassKind, Named, Tier};
 
 /// A plan, as created or changed.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -23,34 +23,6 @@ pub struct PlanInput {
     #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
     pub tier: Tier,
-}
-
-/// The two kinds of class of the training policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ClassKind {
-    /// 综合类
-    Comprehensive,
-    /// 专题业务类
-    Specialised,
-}
-
-impl ClassKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Comprehensive => "comprehensive",
-            Self::Specialised => "specialised",
-        }
-    }
-}
-
-/// The Chinese name of a class kind code.
-pub fn class_kind_name(code: &str) -> Option<&'static str> {
-    match code {
-        "comprehensive" => Some("综合类"),
-        "specialised" => Some("专题业务类"),
-        _ => None,
-    }
 }
 
 /// A class of a plan, as created or changed.
@@ -136,7 +108,7 @@ pub struct ClassRow {
     pub id: String,
     pub plan_id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: ClassKind,
     pub city: String,
     pub lat: f64,
     pub lon: f64,
@@ -251,7 +223,7 @@ fn refuse_if_held(conn: &mut Db, sessions: &[String], what: &str) -> Result<(), 
     for chunk in sessions.chunks(500) {
         held += assignments::table
             .filter(assignments::session_id.eq_any(chunk))
-            .filter(super::assignments::held())
+            .filter(super::calendar::held())
             .count()
             .get_result::<i64>(conn)?;
     }
@@ -299,7 +271,7 @@ pub fn create_class(
             id: uuid::Uuid::new_v4().to_string(),
             plan_id: plan_id.to_owned(),
             name: input.name.trim().to_owned(),
-            kind: input.kind.code().to_owned(),
+            kind: input.kind,
             city: input.city.trim().to_owned(),
             lat: input.lat,
             lon: input.lon,
@@ -362,7 +334,7 @@ pub fn update_class(conn: &mut Db, id: &str, input: &ClassInput) -> Result<Class
         diesel::update(classes::table.find(id))
             .set((
                 classes::name.eq(input.name.trim()),
-                classes::kind.eq(input.kind.code()),
+                classes::kind.eq(input.kind),
                 classes::city.eq(input.city.trim()),
                 classes::lat.eq(input.lat),
                 classes::lon.eq(input.lon),
@@ -660,6 +632,30 @@ pub fn session_starts<'a>(
         );
     }
     Ok(starts)
+}
+
+/// The sessions of current plans (of this year or later) that start after
+/// `now`, with their classes, in time order.
+pub fn sessions_starting_after(
+    conn: &mut Db,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(SessionRow, ClassRow)>> {
+    use chrono::Datelike;
+    sessions::table
+        .inner_join(classes::table.inner_join(plans::table))
+        .filter(sessions::start_at.gt(now))
+        .filter(plans::year.ge(now.year()))
+        .order((sessions::start_at, sessions::id))
+        .select((SessionRow::as_select(), ClassRow::as_select()))
+        .load(conn)
+}
+
+/// The ids of a plan's classes.
+pub fn class_ids(conn: &mut Db, plan_id: &str) -> QueryResult<Vec<String>> {
+    classes::table
+        .filter(classes::plan_id.eq(plan_id))
+        .select(classes::id)
+        .load(conn)
 }
 
 /// Locks a plan's row for the rest of the transaction, or 404.

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::schema::{assignments, classes, evaluations, sessions, teaching_records};
 use super::{instructors, rules, write, Db};
 use crate::error::AppError;
+use crate::vocabulary::AssignmentState;
 
 /// Most scores one batch may carry (one class of trainees).
 const MAX_SCORES: usize = 500;
@@ -272,7 +273,7 @@ fn undelivered(
 ) -> QueryResult<Vec<(String, String, String, NaiveDateTime)>> {
     let mut due = assignments::table
         .inner_join(sessions::table)
-        .filter(assignments::state.eq("confirmed"))
+        .filter(assignments::state.eq(AssignmentState::Confirmed))
         .filter(sessions::end_at.le(now))
         .filter(diesel::dsl::not(diesel::dsl::exists(
             teaching_records::table

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 
 use super::schema::{instructors, users};
 use super::{conflict_if_duplicate, write, Backend, Db};
-use crate::auth::Role;
 use crate::error::AppError;
+use crate::vocabulary::{Named, Role};
 
 /// A stored user.
 #[derive(Debug, Clone, Queryable, Selectable)]

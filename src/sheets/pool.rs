@@ -9,11 +9,12 @@
 use solver::FieldError;
 
 use crate::error::AppError;
-use crate::export::{Cell, Table};
-use crate::sheet::{items, numbered, yes_or_no, Header};
-use crate::store::instructors::{ExpertiseInput, ImportRow, InstructorInput, Profile};
+use crate::sheets::export::{Cell, Table};
+use crate::sheets::pool_import::ImportRow;
+use crate::sheets::read::{items, numbered, yes_or_no, Header};
+use crate::store::instructors::{ExpertiseInput, InstructorInput, Profile};
 use crate::store::topics::{Method, Topic};
-use crate::vocabulary::{Kind, Tier};
+use crate::vocabulary::{names, names_and_codes, InstructorKind, Named, Tier};
 
 /// The columns, in export order: field code and Chinese header.
 pub const COLUMNS: [(&str, &str); 17] = [
@@ -88,31 +89,20 @@ pub fn parse(cells: &[Vec<String>], vocabulary: &Vocabulary) -> Result<Parsed, A
             errors.push((row, parsed.error(row, column, rule, detail)));
         };
         let optional = |code: &str| Some(get(code)).filter(|v| !v.is_empty()).map(str::to_owned);
-        let kind = match Kind::ALL
-            .into_iter()
-            .find(|k| get("kind") == k.code() || get("kind") == k.name_zh())
-        {
-            Some(kind) => kind,
-            None => {
-                fail(
-                    "kind",
-                    "known",
-                    "信访干部 (cadre), 专家 (expert) or 先进典型人物 (model_figure)",
-                );
-                Kind::Cadre
-            }
-        };
+        // A row with an unknown kind is refused; the placeholder is never stored.
+        let kind = InstructorKind::from_code_or_name(get("kind")).unwrap_or_else(|| {
+            fail("kind", "known", &names_and_codes::<InstructorKind>());
+            InstructorKind::Cadre
+        });
         let tier = match get("tier") {
             "" => None,
             given => {
-                let tier = Tier::ALL
-                    .into_iter()
-                    .find(|t| given == t.code() || given == t.name_zh());
+                let tier = Tier::from_code_or_name(given);
                 if tier.is_none() {
                     fail(
                         "tier",
                         "known",
-                        "国家级, 省级, 市级, 县级 or 乡镇级 (or its code)",
+                        &format!("{} (or its code)", names::<Tier>()),
                     );
                 }
                 tier
@@ -245,17 +235,10 @@ pub fn table(profiles: &[Profile]) -> Table {
                 r.id.as_str().into(),
                 r.external_id.clone().into(),
                 r.name.as_str().into(),
-                Kind::from_code(&r.kind)
-                    .map_or_else(|| r.kind.clone(), |k| k.name_zh().to_owned())
-                    .into(),
+                r.kind.name_zh().into(),
                 r.organisation.as_str().into(),
                 r.title.as_str().into(),
-                r.tier
-                    .as_deref()
-                    .map(|t| {
-                        Tier::from_code(t).map_or_else(|| t.to_owned(), |t| t.name_zh().to_owned())
-                    })
-                    .into(),
+                r.tier.map(Tier::name_zh).into(),
                 r.city.as_str().into(),
                 r.lat.into(),
                 r.lon.into(),
@@ -335,7 +318,7 @@ mod tests {
         .unwrap();
         let (row, first) = (parsed.numbers[0], &parsed.rows[0]);
         assert_eq!(row, 2);
-        assert_eq!(first.input.kind, Kind::Cadre);
+        assert_eq!(first.input.kind, InstructorKind::Cadre);
         assert_eq!(first.input.expertise[0].topic, "letter-handling");
         assert_eq!(first.input.methods, ["lecture"]);
         assert!(first.input.remote_ok);

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use solver::{Problem, Solution};
 
 use crate::store::names::Names;
+use crate::vocabulary::{kind_short_zh, InstructorKind};
 
 /// The readable report of a staffing solution: totals, then per class the
 /// places filled, cadre share and travel, then unfilled sessions with their
@@ -41,7 +42,7 @@ pub fn report(problem: &Problem, solution: &Solution, names: Option<&Names>) -> 
     let cadre: std::collections::HashSet<&str> = problem
         .instructors
         .iter()
-        .filter(|i| i.kind == solver::problem::InstructorKind::Cadre)
+        .filter(|i| i.kind == InstructorKind::Cadre)
         .map(|i| i.id.as_str())
         .collect();
     let class_of: BTreeMap<&str, &str> = problem
@@ -128,11 +129,7 @@ fn who_teaches(out: &mut String, problem: &Problem, solution: &Solution, names: 
             .instructors
             .iter()
             .find(|i| i.id == a.instructor)
-            .map_or("", |i| match i.kind {
-                solver::problem::InstructorKind::Cadre => "干部",
-                solver::problem::InstructorKind::Expert => "专家",
-                solver::problem::InstructorKind::ModelFigure => "典型",
-            });
+            .map_or("", |i| kind_short_zh(i.kind));
         teachers
             .entry(a.session.as_str())
             .or_default()

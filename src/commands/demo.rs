@@ -13,15 +13,17 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use solver::synthetic::{COMPREHENSIVE, DOMAINS, SPECIALISED};
 
-use crate::auth::{password, Role};
+use crate::auth::password;
+use crate::commands::report;
 use crate::staffing::apply;
 use crate::staffing::problem::{self, RunRequest};
-use crate::staffing::runs::{self, Doorbell, WorkerConfig};
+use crate::staffing::runs::{self, QueueSignal, WorkerConfig};
 use crate::store::instructors::{ExpertiseInput, InstructorInput};
-use crate::store::plans::{ClassInput, ClassKind, PlanInput, SessionInput, TopicRequirementInput};
+use crate::store::plans::{ClassInput, PlanInput, SessionInput, TopicRequirementInput};
 use crate::store::{self, availability, instructors, plans, teaching, users, DbKind, DbPool};
-use crate::summary;
-use crate::vocabulary::{Kind, Tier};
+use crate::vocabulary::Role;
+use crate::vocabulary::RunState;
+use crate::vocabulary::{ClassKind, InstructorKind, Named, Tier};
 
 /// Cities: name, province, latitude, longitude.
 const CITIES: [(&str, &str, f64, f64); 24] = [
@@ -130,29 +132,31 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         &request,
         config.max_time_limit_s,
     )?;
-    let doorbell = Arc::new(Doorbell::default());
+    let signal = Arc::new(QueueSignal::default());
     runs::start_workers(
         pool.clone(),
         DbKind::Sqlite,
         config.clone(),
-        doorbell.clone(),
+        signal.clone(),
         crate::metrics::Metrics::new(crate::metrics::Access::Off)?,
     )?;
-    doorbell.ring();
+    signal.notify();
     let run = loop {
-        let current = runs::get(&mut *pool.get()?, &run.id)?;
-        if current.state == "done" || current.state == "failed" {
+        let current = store::runs::get(&mut *pool.get()?, &run.id)?;
+        if matches!(current.state, RunState::Done | RunState::Failed) {
             break current;
         }
         std::thread::sleep(Duration::from_millis(200));
     };
     anyhow::ensure!(
-        run.state == "done",
+        run.state == RunState::Done,
         "the staffing run failed: {}",
         run.error.unwrap_or_default()
     );
     let run = apply::apply(&mut *pool.get()?, &run.id, config.max_time_limit_s)?;
-    let solution: solver::Solution = serde_json::from_str(run.result.as_deref().unwrap_or("{}"))?;
+    let solution = run
+        .solution()?
+        .ok_or_else(|| anyhow::anyhow!("the applied run has no solution"))?;
     let conn = &mut *pool.get()?;
     let plan = plans::plan(conn, &plan_id)?;
     let parameters = request.parameters(config.max_time_limit_s)?;
@@ -166,7 +170,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     );
     print!(
         "{}",
-        summary::report(&built.problem, &solution, Some(&built.names))
+        report::report(&built.problem, &solution, Some(&built.names))
     );
     // The instructor account speaks for someone the run just proposed.
     let teacher = solution.assignments.first().map(|a| a.instructor.clone());
@@ -245,7 +249,7 @@ fn seed_pool(pool: &DbPool, rng: &mut StdRng, count: usize) -> anyhow::Result<us
             let mut t = pick(rng, &SPECIALISED, specialised);
             t.extend(pick(rng, &COMPREHENSIVE, comprehensive));
             (
-                Kind::Cadre,
+                InstructorKind::Cadre,
                 t,
                 format!("{}省信访局", city.1),
                 [Tier::Provincial, Tier::Municipal, Tier::County][rng.random_range(0..3)],
@@ -261,7 +265,7 @@ fn seed_pool(pool: &DbPool, rng: &mut StdRng, count: usize) -> anyhow::Result<us
             } else {
                 format!("{}省{}", city.1, DOMAIN_BODIES[d])
             };
-            (Kind::Expert, t, org, Tier::Provincial)
+            (InstructorKind::Expert, t, org, Tier::Provincial)
         } else {
             let t = pick(
                 rng,
@@ -274,7 +278,7 @@ fn seed_pool(pool: &DbPool, rng: &mut StdRng, count: usize) -> anyhow::Result<us
                 2,
             );
             (
-                Kind::ModelFigure,
+                InstructorKind::ModelFigure,
                 t,
                 format!("{}市信访局接访中心", city.0),
                 Tier::Municipal,

@@ -14,9 +14,10 @@ use solver::FieldError;
 
 use crate::china_time;
 use crate::error::AppError;
-use crate::sheet::{items, numbered, yes_or_no, Header};
-use crate::store::plans::{ClassInput, ClassKind, ClassRows, SessionInput, TopicRequirementInput};
+use crate::sheets::read::{items, numbered, yes_or_no, Header};
+use crate::store::plans::{ClassInput, ClassRows, SessionInput, TopicRequirementInput};
 use crate::store::topics::{Method, Topic};
+use crate::vocabulary::ClassKind;
 
 /// The columns: field code and Chinese header.
 pub const COLUMNS: [(&str, &str); 15] = [

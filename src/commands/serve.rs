@@ -13,7 +13,7 @@ use crate::auth::{self, TokenKeys};
 use crate::metrics::{self, Metrics};
 use crate::routing::RoutingConfig;
 use crate::staffing::recommend::PoolCache;
-use crate::staffing::runs::{self, Doorbell, WorkerConfig};
+use crate::staffing::runs::{self, QueueSignal, WorkerConfig};
 use crate::store::{self, settings, DbKind};
 use crate::webhooks::WebhookConfig;
 
@@ -193,7 +193,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_time_limit_s: args.max_time_limit_s,
         routing: args.routing.config(),
     };
-    let doorbell = Arc::new(Doorbell::default());
+    let signal = Arc::new(QueueSignal::default());
     let access = match (args.metrics.as_str(), args.metrics_token) {
         ("off", _) => metrics::Access::Off,
         (_, Some(token)) => metrics::Access::Token(token),
@@ -205,7 +205,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         pool.clone(),
         kind,
         workers.clone(),
-        doorbell.clone(),
+        signal.clone(),
         metrics.clone(),
     )?;
     record_delivered_sessions(pool.clone())?;
@@ -213,11 +213,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     crate::webhooks::start(pool.clone(), kind, webhooks.clone(), metrics.clone())?;
     let webhooks = web::Data::new(webhooks);
     let workers = web::Data::new(workers);
-    let doorbell = web::Data::new(doorbell);
+    let signal = web::Data::new(signal);
     let cache = web::Data::new(PoolCache::new(
         Duration::from_secs(args.pool_cache_ttl_s),
         workers.routing.as_ref().map(|r| r.profile.clone()),
     ));
+    {
+        let cache = cache.clone();
+        metrics.read_snapshot_age_from(move || cache.age());
+    }
     let pool = web::Data::new(pool);
     let public_url = web::Data::new(api::evaluations::PublicUrl(args.public_url));
     let metrics = web::Data::new(metrics);
@@ -256,7 +260,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .app_data(pool.clone())
             .app_data(keys.clone())
             .app_data(workers.clone())
-            .app_data(doorbell.clone())
+            .app_data(signal.clone())
             .app_data(cache.clone())
             .app_data(public_url.clone())
             .app_data(metrics.clone())

@@ -21,7 +21,7 @@ pub enum Encoding {
 }
 
 /// The cells of a sheet, row by row, as text (the first row is the header).
-pub fn read(bytes: &[u8], encoding: Option<Encoding>) -> Result<Vec<Vec<String>>, AppError> {
+pub fn rows(bytes: &[u8], encoding: Option<Encoding>) -> Result<Vec<Vec<String>>, AppError> {
     if bytes.starts_with(b"PK\x03\x04") {
         read_xlsx(bytes)
     } else {

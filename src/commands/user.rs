@@ -3,8 +3,9 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use crate::auth::{password, Role};
+use crate::auth::password;
 use crate::store::{self, users};
+use crate::vocabulary::Role;
 
 /// Creates the user, reading the password from standard input (prompted
 /// twice, without echo, on a terminal; the first line otherwise).

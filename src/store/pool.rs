@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
-use solver::problem::{Instructor, InstructorKind, Interval};
+use solver::problem::{Instructor, Interval};
 
 use crate::error::AppError;
 use crate::rating::rate;
@@ -15,6 +15,7 @@ use crate::store::schema::{
     unavailability,
 };
 use crate::store::{Backend, Db};
+use crate::vocabulary::{AssignmentState, StoredKind};
 
 /// One pool member, before the questions of a particular problem (which
 /// year's capacity, which sessions count as busy) are answered.
@@ -75,7 +76,7 @@ pub fn load(
     as_of: NaiveDateTime,
     scope: Scope,
 ) -> Result<Vec<(String, Member)>, AppError> {
-    type Row = (String, String, String, f64, f64, i32, bool, Option<f64>);
+    type Row = (String, String, StoredKind, f64, f64, i32, bool, Option<f64>);
     let mut query = instructors::table.into_boxed::<Backend>();
     // Per-instructor tables are read whole for the pool, or for one instructor.
     let one = match scope {
@@ -157,7 +158,7 @@ pub fn load(
     let mut confirmed: HashMap<String, Vec<(String, NaiveDateTime, NaiveDateTime)>> =
         HashMap::new();
     for (id, session, start, end) in held
-        .filter(assignments::state.eq("confirmed"))
+        .filter(assignments::state.eq(AssignmentState::Confirmed))
         .select((
             assignments::instructor_id,
             sessions::id,
@@ -176,11 +177,7 @@ pub fn load(
                     name,
                     instructor: Instructor {
                         id: id.clone(),
-                        kind: match kind.as_str() {
-                            "expert" => InstructorKind::Expert,
-                            "model_figure" => InstructorKind::ModelFigure,
-                            _ => InstructorKind::Cadre,
-                        },
+                        kind: kind.into(),
                         lat,
                         lon,
                         capacity: 0,

@@ -13,10 +13,10 @@ use chrono::{NaiveDateTime, Utc};
 use maud::{html, Markup, DOCTYPE};
 use solver::FieldError;
 
-use crate::api::query::QueryParams;
 use crate::auth::throttle;
 use crate::china_time;
 use crate::error::AppError;
+use crate::http::query::QueryParams;
 use crate::store::evaluation_forms::{self, Answers, Ballot, BallotForm, Submitted, Window};
 use crate::store::{self, DbPool};
 
@@ -28,7 +28,7 @@ const GUESSES: &str = "#evaluation-code";
 /// Only this origin's style sheet; forms post back here only.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-const STYLE: &str = include_str!("../console/trainee.css");
+const STYLE: &str = include_str!("../../console/trainee.css");
 /// The optional aspects, as stored.
 const ASPECTS: [&str; 3] = ["content", "method", "usefulness"];
 

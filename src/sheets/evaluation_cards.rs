@@ -2,10 +2,11 @@
 //! cards (three across, four down) to cut apart and hand to trainees, each
 //! with the form's QR code, the code to type by hand, and the session.
 
+use chrono::NaiveDateTime;
 use maud::html;
 
-use crate::api::evaluations::CodesView;
 use crate::china_time;
+use crate::qr::QrPath;
 
 const PAGE_W: f64 = 210.0;
 const PAGE_H: f64 = 297.0;
@@ -18,25 +19,38 @@ const QR_SIDE: f64 = 42.0;
 /// Modules of quiet zone around a QR symbol, as the standard asks.
 const QUIET: usize = 4;
 
-/// The sheet as an SVG document in millimetres, pages one under another.
-pub fn svg(view: &CodesView) -> String {
+/// One card: its number on the sheet, the code and the QR code of the
+/// form's address with that code.
+pub struct Card<'a> {
+    pub number: i32,
+    pub code: &'a str,
+    pub qr: &'a QrPath,
+}
+
+/// The cards of a session (its title and UTC start and end) as an SVG
+/// document in millimetres, pages one under another.
+pub fn svg(
+    session_title: &str,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    cards: &[Card],
+) -> String {
     let per_page = COLUMNS * ROWS;
-    let pages = view.codes.len().div_ceil(per_page).max(1);
+    let pages = cards.len().div_ceil(per_page).max(1);
     let height = PAGE_H * pages as f64;
-    let form = &view.form;
     let when = format!(
         "{} – {}",
-        china_time::format(form.start.naive_utc(), "%Y-%m-%d %H:%M"),
-        china_time::format(form.end.naive_utc(), "%H:%M")
+        china_time::format(start, "%Y-%m-%d %H:%M"),
+        china_time::format(end, "%H:%M")
     );
-    let title: String = form.session_title.chars().take(18).collect();
+    let title: String = session_title.chars().take(18).collect();
     let markup = html! {
         svg xmlns="http://www.w3.org/2000/svg" width=(format!("{PAGE_W}mm")) height=(format!("{height}mm"))
             viewBox=(format!("0 0 {PAGE_W} {height}"))
             font-family="'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif" {
-            title { "现场测评码 · " (form.session_title) }
+            title { "现场测评码 · " (session_title) }
             rect width=(PAGE_W) height=(height) fill="white" {}
-            @for (k, card) in view.codes.iter().enumerate() {
+            @for (k, card) in cards.iter().enumerate() {
                 @let page = k / per_page;
                 @let x = (k % COLUMNS) as f64 * CARD_W;
                 @let y = page as f64 * PAGE_H + ((k % per_page) / COLUMNS) as f64 * CARD_H;
@@ -53,7 +67,7 @@ pub fn svg(view: &CodesView) -> String {
                         path transform=(format!("translate({QUIET} {QUIET})")) d=(card.qr.path) fill="black" {}
                     }
                     text x=(CARD_W / 2.0) y="65" font-size="4.2" text-anchor="middle"
-                        font-family="monospace" letter-spacing="0.4" { (grouped(&card.code)) }
+                        font-family="monospace" letter-spacing="0.4" { (grouped(card.code)) }
                     text x=(CARD_W / 2.0) y="70" font-size="2.2" text-anchor="middle" fill="#444" {
                         "手机扫码评价，匿名，限用一次"
                     }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use solver::SolveError;
 
+use crate::commands::report;
 use crate::problem_details::ProblemDetails;
-use crate::summary;
 
 /// Reads, solves and prints; exit status 2 for invalid input, 1 for a failure.
 pub fn run(path: &Path, time_limit: Option<f64>, mip_gap: Option<f64>, summary: bool) -> ExitCode {
@@ -40,7 +40,7 @@ pub fn run(path: &Path, time_limit: Option<f64>, mip_gap: Option<f64>, summary: 
     });
     match solved {
         Ok(solution) if summary => {
-            print!("{}", summary::report(&problem, &solution, None));
+            print!("{}", report::report(&problem, &solution, None));
             ExitCode::SUCCESS
         }
         Ok(solution) => match serde_json::to_string_pretty(&solution) {

@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 
-use crate::export::{Cell, Table};
+use crate::sheets::export::{Cell, Table};
 use crate::store::assignments::Listed;
 use crate::store::plans::{ClassDetail, PlanRow};
 use crate::store::road_distances::point;
-use crate::vocabulary::Kind;
+use crate::vocabulary::{AssignmentState, Named};
 
 /// The sheet of `plan`: its classes with their sessions, the assignments of
 /// the plan, each assigned instructor's home (latitude, longitude), and the
@@ -29,7 +29,7 @@ pub fn table(
             let s = &session.row;
             let held: Vec<&Listed> = assignments
                 .iter()
-                .filter(|a| a.session_id == s.id && a.state != "declined")
+                .filter(|a| a.session_id == s.id && a.state != AssignmentState::Declined)
                 .collect();
             let topics: Vec<String> = session
                 .topics
@@ -68,12 +68,12 @@ pub fn table(
                     }
                     _ => Cell::Empty,
                 };
-                let state = match (a.state.as_str(), a.locked) {
-                    ("confirmed", _) => "已确认",
+                let state = match (a.state, a.locked) {
+                    (AssignmentState::Confirmed, _) => "已确认",
                     (_, true) => "拟定（锁定）",
                     _ => "拟定",
                 };
-                let kind = Kind::from_code(&a.instructor_kind).map_or("", Kind::name_zh);
+                let kind = a.instructor_kind.name_zh();
                 rows.push(cells(
                     a.instructor_name.as_str().into(),
                     kind.into(),
