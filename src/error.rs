@@ -40,9 +40,10 @@ pub enum AppError {
     /// 415: a body that is not sent as JSON.
     #[error("unsupported media type")]
     UnsupportedMediaType,
-    /// 413: the body is larger than the configured limit.
-    #[error("payload too large")]
-    PayloadTooLarge,
+    /// 413: the body (or what it unpacks to) is larger than the limit this
+    /// says.
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
     /// 429: too many failed logins; retry after this many seconds.
     #[error("too many attempts")]
     TooManyAttempts { retry_after_s: u64 },
@@ -101,10 +102,10 @@ impl AppError {
                 "Unsupported media type",
                 "send the body as JSON, with Content-Type: application/json".to_owned(),
             ),
-            Self::PayloadTooLarge => (
+            Self::PayloadTooLarge(limit) => (
                 "/problems/payload-too-large",
                 "Payload too large",
-                "the request body exceeds the configured limit".to_owned(),
+                limit.clone(),
             ),
             Self::TooManyAttempts { retry_after_s } => (
                 "/problems/too-many-attempts",
@@ -144,7 +145,7 @@ impl ResponseError for AppError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -54,7 +54,7 @@ pub fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Fie
 
 /// Whether `text` holds a character that no text of ours may hold: C0 and C1
 /// controls and DEL, except tab and line breaks.
-fn has_control_character(text: &str) -> bool {
+pub fn has_control_character(text: &str) -> bool {
     text.chars()
         .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }

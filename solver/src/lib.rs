@@ -38,7 +38,9 @@ pub mod time_range;
 mod validate;
 
 pub use field_error::FieldError;
-pub use json_input::{control_character_error, parse_json, parse_json_value, path_error};
+pub use json_input::{
+    control_character_error, has_control_character, parse_json, parse_json_value, path_error,
+};
 pub use pins::broken_pins;
 pub use problem::Problem;
 pub use recommend::{recommend, recommend_for_session, Reason, Recommendation};

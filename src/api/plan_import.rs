@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
 use crate::sheets::plan;
+use crate::sheets::read::Limits;
 use crate::store::{self, plans, topics, DbPool};
 
 /// A class the import made (or with `dry_run` would make).
@@ -73,10 +74,11 @@ pub async fn import(
     _caller: Planner,
     pool: web::Data<DbPool>,
     id: web::Path<String>,
+    limits: web::Data<Limits>,
     options: QueryParams<ImportOptions>,
     body: web::Payload,
 ) -> Result<web::Json<PlanImportReport>, AppError> {
-    let cells = sheet_import::cells(body, options.encoding).await?;
+    let cells = sheet_import::cells(body, options.encoding, &limits).await?;
     let dry_run = options.dry_run.unwrap_or(false);
     let report = store::run(&pool, move |conn| {
         plans::plan(conn, &id)?;

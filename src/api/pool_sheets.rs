@@ -15,6 +15,7 @@ use crate::sheets;
 use crate::sheets::export::{Download, ExportAs};
 use crate::sheets::pool::Vocabulary;
 use crate::sheets::pool_import::{self, ImportAction};
+use crate::sheets::read::Limits;
 use crate::store::instructors::{self, InstructorFilter};
 use crate::store::{self, topics, DbPool};
 
@@ -70,10 +71,11 @@ pub struct ImportReport {
 pub async fn import(
     _caller: Planner,
     pool: web::Data<DbPool>,
+    limits: web::Data<Limits>,
     options: QueryParams<ImportOptions>,
     body: web::Payload,
 ) -> Result<web::Json<ImportReport>, AppError> {
-    let cells = sheet_import::cells(body, options.encoding).await?;
+    let cells = sheet_import::cells(body, options.encoding, &limits).await?;
     let dry_run = options.dry_run.unwrap_or(false);
     let report = store::run(&pool, move |conn| {
         let vocabulary = Vocabulary {

@@ -8,10 +8,7 @@ use solver::FieldError;
 use utoipa::IntoParams;
 
 use crate::error::AppError;
-use crate::sheets::read::Encoding;
-
-/// Largest sheet accepted: 10,000 instructors take about 2 MB as CSV.
-const IMPORT_LIMIT: usize = 32 * 1024 * 1024;
+use crate::sheets::read::{Encoding, Limits};
 
 /// How to read an import.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -24,18 +21,29 @@ pub struct ImportOptions {
     pub encoding: Option<Encoding>,
 }
 
-/// The cells of a sheet sent as a request body (CSV or XLSX).
+/// The cells of a sheet sent as a request body (CSV or XLSX), read within
+/// `limits` on a blocking thread.
 pub async fn cells(
     body: web::Payload,
     encoding: Option<Encoding>,
+    limits: &Limits,
 ) -> Result<Vec<Vec<String>>, AppError> {
-    match body.to_bytes_limited(IMPORT_LIMIT).await {
-        Ok(Ok(bytes)) => crate::sheets::read::rows(&bytes, encoding),
-        Ok(Err(_)) => Err(AppError::BadRequest(
-            "the request body could not be read".to_owned(),
-        )),
-        Err(_) => Err(AppError::PayloadTooLarge),
-    }
+    let bytes = match body.to_bytes_limited(limits.body_bytes).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            return Err(AppError::BadRequest(
+                "the request body could not be read".to_owned(),
+            ))
+        }
+        Err(_) => {
+            return Err(AppError::PayloadTooLarge(format!(
+                "the sheet is larger than {} bytes (IMPORT_MAX_BYTES)",
+                limits.body_bytes
+            )))
+        }
+    };
+    let limits = *limits;
+    web::block(move || crate::sheets::read::rows(&bytes, encoding, &limits)).await?
 }
 
 /// Whether an import only checks: asked for, or some row already broke

@@ -12,6 +12,7 @@ use crate::api;
 use crate::auth::{self, TokenKeys};
 use crate::metrics::{self, Metrics};
 use crate::routing::RoutingConfig;
+use crate::sheets::read::Limits;
 use crate::staffing::recommend::PoolCache;
 use crate::staffing::runs::{self, QueueSignal, WorkerConfig};
 use crate::store::{self, settings, DbKind};
@@ -74,9 +75,49 @@ pub struct ServeArgs {
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
     #[command(flatten)]
+    pub imports: ImportArgs,
+    #[command(flatten)]
     pub webhooks: WebhookArgs,
     #[command(flatten)]
     pub routing: RoutingArgs,
+}
+
+/// How much an imported spreadsheet (pool, plan) may hold; each bound is
+/// checked while the file is read.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    /// Largest sheet accepted as sent, in bytes (10,000 instructors take
+    /// about 2 MB as CSV).
+    #[arg(long, env = "IMPORT_MAX_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub import_max_bytes: usize,
+    /// Bytes an XLSX workbook may unpack to.
+    #[arg(long, env = "IMPORT_MAX_UNPACKED_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub import_max_unpacked_bytes: u64,
+    /// Rows of a sheet, the header included.
+    #[arg(long, env = "IMPORT_MAX_ROWS", default_value_t = 50_000)]
+    pub import_max_rows: usize,
+    /// Columns of a sheet.
+    #[arg(long, env = "IMPORT_MAX_COLUMNS", default_value_t = 200)]
+    pub import_max_columns: usize,
+    /// Characters of one cell.
+    #[arg(long, env = "IMPORT_MAX_CELL_CHARS", default_value_t = 5_000)]
+    pub import_max_cell_chars: usize,
+    /// Seconds reading one sheet may take.
+    #[arg(long, env = "IMPORT_MAX_SECONDS", default_value_t = 30.0)]
+    pub import_max_seconds: f64,
+}
+
+impl ImportArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            body_bytes: self.import_max_bytes.max(1),
+            unpacked_bytes: self.import_max_unpacked_bytes.max(1),
+            rows: self.import_max_rows.max(1),
+            columns: self.import_max_columns.max(1),
+            cell_chars: self.import_max_cell_chars.max(1),
+            seconds: self.import_max_seconds.max(1e-6),
+        }
+    }
 }
 
 /// Where road distances come from.
@@ -212,6 +253,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let webhooks = args.webhooks.config();
     crate::webhooks::start(pool.clone(), kind, webhooks.clone(), metrics.clone())?;
     let webhooks = web::Data::new(webhooks);
+    let import_limits = web::Data::new(args.imports.limits());
     let workers = web::Data::new(workers);
     let signal = web::Data::new(signal);
     let cache = web::Data::new(PoolCache::new(
@@ -265,6 +307,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .app_data(public_url.clone())
             .app_data(metrics.clone())
             .app_data(webhooks.clone())
+            .app_data(import_limits.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(paths.clone())
             .configure(|cfg| api::configure(cfg, document))

@@ -25,7 +25,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         Box::pin(async move {
             let bytes = bytes.await.map_err(|e| {
                 if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::PayloadTooLarge
+                    AppError::PayloadTooLarge(
+                        "the request body exceeds BODY_LIMIT_BYTES".to_owned(),
+                    )
                 } else {
                     AppError::BadRequest("the request body could not be read".to_owned())
                 }

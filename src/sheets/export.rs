@@ -59,6 +59,34 @@ impl utoipa::IntoResponses for Download {
     }
 }
 
+/// The characters that make a spreadsheet program read a cell as a formula
+/// (OWASP's CSV injection list), and the quote that escapes them.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+const ESCAPE: char = '\'';
+
+/// A text cell of a CSV as written: one beginning with a formula character
+/// (or with the escape itself) gets a leading `'`, so Excel and WPS show it
+/// as text instead of running it. [`restored`] undoes it on import.
+fn neutralised(text: &str) -> String {
+    match text.chars().next() {
+        Some(c) if FORMULA_STARTS.contains(&c) || c == ESCAPE => format!("{ESCAPE}{text}"),
+        _ => text.to_owned(),
+    }
+}
+
+/// A cell as imported: the `'` that [`neutralised`] put before a formula
+/// character (or before another `'`) is taken off, so an export imported
+/// again gives back the text that was exported.
+pub fn restored(cell: String) -> String {
+    let mut chars = cell.chars();
+    match (chars.next(), chars.next()) {
+        (Some(ESCAPE), Some(c)) if FORMULA_STARTS.contains(&c) || c == ESCAPE => {
+            cell[ESCAPE.len_utf8()..].to_owned()
+        }
+        _ => cell,
+    }
+}
+
 /// One cell: text, a number, or nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -134,7 +162,7 @@ impl Table {
         for row in &self.rows {
             writer
                 .write_record(row.iter().map(|cell| match cell {
-                    Cell::Text(text) => text.clone(),
+                    Cell::Text(text) => neutralised(text),
                     Cell::Number(n) => n.to_string(),
                     Cell::Empty => String::new(),
                 }))
@@ -184,6 +212,21 @@ impl Table {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn formulas_are_written_as_text_and_read_back() {
+        for text in [
+            "=1+2", "+86 10", "-5", "@SUM(A1)", "\tx", "\rx", "'=x", "'plain", "'",
+        ] {
+            let written = neutralised(text);
+            assert!(written.starts_with('\''), "{text:?} written as {written:?}");
+            assert_eq!(restored(written), text);
+        }
+        for text in ["李明", "a=b", "", "3"] {
+            assert_eq!(neutralised(text), text);
+            assert_eq!(restored(text.to_owned()), text);
+        }
+    }
 
     #[test]
     fn csv_starts_with_a_bom_and_quotes_what_needs_it() {

@@ -14,7 +14,7 @@ use solver::FieldError;
 
 use crate::china_time;
 use crate::error::AppError;
-use crate::sheets::read::{items, numbered, yes_or_no, Header};
+use crate::sheets::read::{items, yes_or_no, Header};
 use crate::store::plans::{ClassInput, ClassRows, SessionInput, TopicRequirementInput};
 use crate::store::topics::{Method, Topic};
 use crate::vocabulary::ClassKind;
@@ -75,10 +75,10 @@ pub fn parse(
         ignored_columns: header.ignored.clone(),
         header,
     };
-    let mut errors = Vec::new();
+    let (mut errors, rows) = parsed.header.clean_rows(data);
     let mut class_at: HashMap<String, usize> = HashMap::new();
     let mut dates: Vec<(NaiveDate, NaiveDate)> = Vec::new();
-    for (row, cells) in numbered(data) {
+    for (row, cells) in rows {
         let get = |code: &str| parsed.header.cell(cells, code);
         let mut fail = |column: &str, rule: &str, detail: &str| {
             errors.push((row, parsed.error(row, column, rule, detail)));

@@ -11,7 +11,7 @@ use solver::FieldError;
 use crate::error::AppError;
 use crate::sheets::export::{Cell, Table};
 use crate::sheets::pool_import::ImportRow;
-use crate::sheets::read::{items, numbered, yes_or_no, Header};
+use crate::sheets::read::{items, yes_or_no, Header};
 use crate::store::instructors::{ExpertiseInput, InstructorInput, Profile};
 use crate::store::topics::{Method, Topic};
 use crate::vocabulary::{names, names_and_codes, InstructorKind, Named, Tier};
@@ -82,8 +82,8 @@ pub fn parse(cells: &[Vec<String>], vocabulary: &Vocabulary) -> Result<Parsed, A
         ignored_columns: header.ignored.clone(),
         header,
     };
-    let mut errors = Vec::new();
-    for (row, cells) in numbered(data) {
+    let (mut errors, rows) = parsed.header.clean_rows(data);
+    for (row, cells) in rows {
         let get = |code: &str| parsed.header.cell(cells, code);
         let mut fail = |column: &str, rule: &str, detail: &str| {
             errors.push((row, parsed.error(row, column, rule, detail)));

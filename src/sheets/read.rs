@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use solver::FieldError;
 
+use super::export::restored;
 use crate::error::AppError;
 
 /// How a CSV file is encoded.
@@ -20,31 +21,193 @@ pub enum Encoding {
     Gbk,
 }
 
-/// The cells of a sheet, row by row, as text (the first row is the header).
-pub fn rows(bytes: &[u8], encoding: Option<Encoding>) -> Result<Vec<Vec<String>>, AppError> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
-    } else {
-        read_csv(&decode(bytes, encoding)?)
+/// How much an imported sheet may hold. Each bound is checked while the
+/// file is read, so a workbook that unpacks to gigabytes, a sheet of a
+/// million rows or a cell of 200 MB is refused once it passes the bound,
+/// with memory bounded by it, and nothing is written.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes of the request body (CSV or XLSX as sent).
+    pub body_bytes: usize,
+    /// Bytes an XLSX workbook's parts may unpack to, in all.
+    pub unpacked_bytes: u64,
+    /// Rows of the sheet, the header included.
+    pub rows: usize,
+    /// Columns of the sheet.
+    pub columns: usize,
+    /// Characters of one cell.
+    pub cell_chars: usize,
+    /// Seconds reading the sheet may take.
+    pub seconds: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            body_bytes: 32 * 1024 * 1024,
+            unpacked_bytes: 64 * 1024 * 1024,
+            rows: 50_000,
+            columns: 200,
+            cell_chars: 5_000,
+            seconds: 30.0,
+        }
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
+/// The clock and counts of one reading against its [`Limits`].
+struct Reading<'a> {
+    limits: &'a Limits,
+    started: std::time::Instant,
+}
+
+impl<'a> Reading<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        Self {
+            limits,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// Fails once the reading has taken longer than its limit.
+    fn in_time(&self) -> Result<(), AppError> {
+        if self.started.elapsed().as_secs_f64() > self.limits.seconds {
+            return Err(AppError::field(
+                "file",
+                "max_seconds",
+                format!(
+                    "reading the sheet took longer than {} s (IMPORT_MAX_SECONDS); split it",
+                    self.limits.seconds
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A row at 0-based `index` must lie within the row limit.
+    fn row(&self, index: usize) -> Result<(), AppError> {
+        if index >= self.limits.rows {
+            return Err(AppError::field(
+                "file",
+                "max_rows",
+                format!(
+                    "the sheet has more than {} rows (IMPORT_MAX_ROWS); split it",
+                    self.limits.rows
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A cell at 0-based (`row`, `column`) with `text` must lie within the
+    /// column limit and hold at most the characters allowed.
+    fn cell(&self, row: usize, column: usize, text: &str) -> Result<(), AppError> {
+        if column >= self.limits.columns {
+            return Err(AppError::field(
+                "file",
+                "max_columns",
+                format!(
+                    "the sheet has more than {} columns (IMPORT_MAX_COLUMNS)",
+                    self.limits.columns
+                ),
+            ));
+        }
+        // Bytes bound characters from above: count only long cells.
+        if text.len() > self.limits.cell_chars && text.chars().count() > self.limits.cell_chars {
+            return Err(AppError::field(
+                format!("rows[{}]", row + 1),
+                "max_length",
+                format!(
+                    "{}{}: a cell of more than {} characters (IMPORT_MAX_CELL_CHARS)",
+                    letters(column),
+                    row + 1,
+                    self.limits.cell_chars
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The cells of a sheet, row by row, as text (the first row is the
+/// header), read within `limits`.
+pub fn rows(
+    bytes: &[u8],
+    encoding: Option<Encoding>,
+    limits: &Limits,
+) -> Result<Vec<Vec<String>>, AppError> {
+    let reading = Reading::new(limits);
+    if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes, &reading)
+    } else {
+        read_csv(&decode(bytes, encoding)?, &reading)
+    }
+}
+
+/// Unpacks every part of the workbook, counting the bytes each really
+/// unpacks to (never what its header claims), and fails as soon as the
+/// total passes the limit: the parser that reads it next unpacks nothing
+/// more than was counted here.
+fn check_unpacked(bytes: &[u8], reading: &Reading) -> Result<(), AppError> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(unreadable)?;
+    let limit = reading.limits.unpacked_bytes;
+    let too_large = || {
+        AppError::PayloadTooLarge(format!(
+            "the workbook unpacks to more than {limit} bytes (IMPORT_MAX_UNPACKED_BYTES); \
+             split it or save it as CSV"
+        ))
+    };
+    let mut total: u64 = 0;
+    let mut buffer = vec![0u8; 64 * 1024];
+    for k in 0..archive.len() {
+        let mut part = archive.by_index(k).map_err(unreadable)?;
+        loop {
+            let n = std::io::Read::read(&mut part, &mut buffer).map_err(unreadable)?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            if total > limit {
+                return Err(too_large());
+            }
+            reading.in_time()?;
+        }
+    }
+    Ok(())
+}
+
+/// The refusal of a file that is no workbook, whatever the reader's error.
+fn unreadable<E>(_: E) -> AppError {
+    AppError::field("file", "xlsx", "not a readable XLSX workbook")
+}
+
+fn read_xlsx(bytes: &[u8], reading: &Reading) -> Result<Vec<Vec<String>>, AppError> {
     use calamine::Reader;
-    let unreadable = |_| AppError::field("file", "xlsx", "not a readable XLSX workbook");
+    check_unpacked(bytes, reading)?;
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(unreadable)?;
-    let sheet = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| AppError::field("file", "xlsx", "the workbook has no sheet"))?
-        .map_err(unreadable)?;
-    // The range starts at its first used cell; rows and columns before it
-    // are empty, and the row numbers must be the sheet's.
-    let (top, left) = sheet.start().unwrap_or((0, 0));
-    let mut rows = vec![Vec::new(); top as usize];
-    for row in sheet.rows() {
-        let mut cells = vec![String::new(); left as usize];
-        cells.extend(row.iter().map(cell_text));
-        rows.push(cells);
+    let first = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::field("file", "xlsx", "the workbook has no sheet"))?;
+    // Cell by cell, never the sheet's whole range at once: one cell at
+    // XFD1048576 would make that range seventeen billion cells.
+    let mut cells = book.worksheet_cells_reader(&first).map_err(unreadable)?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (row, column) = cell.get_position();
+        let (row, column) = (row as usize, column as usize);
+        reading.row(row)?;
+        let text = restored(cell_text(&calamine::Data::from(cell.get_value().clone())));
+        reading.cell(row, column, &text)?;
+        if rows.len() <= row {
+            rows.resize_with(row + 1, Vec::new);
+            reading.in_time()?;
+        }
+        let cells = &mut rows[row];
+        if cells.len() <= column {
+            cells.resize(column + 1, String::new());
+        }
+        cells[column] = text;
     }
     Ok(rows)
 }
@@ -96,24 +259,32 @@ fn decode(bytes: &[u8], encoding: Option<Encoding>) -> Result<String, AppError> 
     })
 }
 
-fn read_csv(text: &str) -> Result<Vec<Vec<String>>, AppError> {
+fn read_csv(text: &str, reading: &Reading) -> Result<Vec<Vec<String>>, AppError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|record| {
-            record
-                .map(|r| r.iter().map(str::to_owned).collect())
-                .map_err(|e| AppError::field("file", "csv", format!("not readable as CSV: {e}")))
-        })
-        .collect()
+    let mut rows = Vec::new();
+    for (row, record) in reader.records().enumerate() {
+        let record = record
+            .map_err(|e| AppError::field("file", "csv", format!("not readable as CSV: {e}")))?;
+        reading.row(row)?;
+        let mut cells = Vec::with_capacity(record.len());
+        for (column, text) in record.iter().enumerate() {
+            reading.cell(row, column, text)?;
+            cells.push(restored(text.to_owned()));
+        }
+        rows.push(cells);
+        if row % 1024 == 0 {
+            reading.in_time()?;
+        }
+    }
+    Ok(rows)
 }
 
 /// The data rows that are not blank, each with the row number the
 /// spreadsheet shows (the header is row 1).
-pub fn numbered(data: &[Vec<String>]) -> impl Iterator<Item = (usize, &[String])> {
+fn numbered(data: &[Vec<String>]) -> impl Iterator<Item = (usize, &[String])> {
     data.iter()
         .enumerate()
         .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
@@ -129,6 +300,12 @@ pub fn yes_or_no(text: &str) -> Option<bool> {
         _ => None,
     }
 }
+
+/// Broken rules, each with the row number the spreadsheet shows.
+pub type CellErrors = Vec<(usize, FieldError)>;
+
+/// A data row's number and cells.
+pub type DataRow<'a> = (usize, &'a [String]);
 
 /// Where a sheet's known columns are, from its header row (row 1).
 #[derive(Debug)]
@@ -202,6 +379,37 @@ impl Header {
             .get(code)
             .and_then(|&k| cells.get(k))
             .map_or("", |c| c.trim())
+    }
+
+    /// The data rows that are not blank, each with the row number the
+    /// spreadsheet shows, less the rows with a control character (NUL…,
+    /// also as XLSX's `_x0000_`) in a known column: those are refused at
+    /// each such cell, returned first, and go no further, so such text never
+    /// reaches the database, not even in a dry run.
+    pub fn clean_rows<'a>(
+        &self,
+        data: &'a [Vec<String>],
+    ) -> (CellErrors, Vec<DataRow<'a>>) {
+        let mut columns: Vec<(&str, usize)> = self.at.iter().map(|(c, k)| (*c, *k)).collect();
+        columns.sort_by_key(|(_, k)| *k);
+        let mut refused = Vec::new();
+        let mut clean = Vec::new();
+        for (row, cells) in numbered(data) {
+            let before = refused.len();
+            for &(code, k) in &columns {
+                if cells
+                    .get(k)
+                    .is_some_and(|c| solver::has_control_character(c))
+                {
+                    let detail = "text may not contain control characters (such as NUL)";
+                    refused.push((row, self.error(row, code, "control_character", detail)));
+                }
+            }
+            if refused.len() == before {
+                clean.push((row, cells));
+            }
+        }
+        (refused, clean)
     }
 
     /// The Chinese header of a column code.

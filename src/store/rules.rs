@@ -7,9 +7,12 @@ use solver::FieldError;
 use super::schema::{teaching_methods, topics};
 use super::Db;
 
-/// A name or title: not blank, at most 200 characters.
+/// A name or title: not blank, at most 200 characters, no control
+/// characters (whatever path it came by).
 pub fn text(errors: &mut Vec<FieldError>, field: &str, value: &str) {
-    if value.trim().is_empty() {
+    if solver::has_control_character(value) {
+        errors.push(solver::control_character_error(field));
+    } else if value.trim().is_empty() {
         errors.push(FieldError::new(field, "non_empty", "must not be empty"));
     } else if value.chars().count() > 200 {
         errors.push(FieldError::new(

@@ -27,6 +27,7 @@ mod queue;
 mod ratings;
 mod recommendations;
 mod routing;
+mod sheet_safety;
 mod staffing;
 mod webdriver;
 mod webhooks;

@@ -250,6 +250,11 @@ impl TestApp {
         }
     }
 
+    /// The server process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The server's database.
     pub fn db(&self) -> &TestDb {
         self.db.as_ref().expect("the database of a running server")
