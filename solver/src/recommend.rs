@@ -157,6 +157,10 @@ pub fn recommend_for_session<'a>(
     let mut take = (2 * limit).max(16);
     loop {
         let prefix = &order[..take.min(order.len())];
+        // An exclusion names an instructor of the pool, who need not be in
+        // this prefix (or qualify at all): only the prefix's are its rules.
+        let members: std::collections::HashSet<&str> =
+            prefix.iter().map(|(_, i)| i.id.as_str()).collect();
         let problem = Problem {
             weights,
             options: Default::default(),
@@ -164,7 +168,11 @@ pub fn recommend_for_session<'a>(
             classes: vec![class.clone()],
             sessions: vec![session.clone()],
             pins: Vec::new(),
-            exclusions: exclusions.to_vec(),
+            exclusions: exclusions
+                .iter()
+                .filter(|p| p.session == session.id && members.contains(p.instructor.as_str()))
+                .cloned()
+                .collect(),
             previous: Vec::new(),
             distances: prefix
                 .iter()

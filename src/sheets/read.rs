@@ -386,10 +386,7 @@ impl Header {
     /// also as XLSX's `_x0000_`) in a known column: those are refused at
     /// each such cell, returned first, and go no further, so such text never
     /// reaches the database, not even in a dry run.
-    pub fn clean_rows<'a>(
-        &self,
-        data: &'a [Vec<String>],
-    ) -> (CellErrors, Vec<DataRow<'a>>) {
+    pub fn clean_rows<'a>(&self, data: &'a [Vec<String>]) -> (CellErrors, Vec<DataRow<'a>>) {
         let mut columns: Vec<(&str, usize)> = self.at.iter().map(|(c, k)| (*c, *k)).collect();
         columns.sort_by_key(|(_, k)| *k);
         let mut refused = Vec::new();

@@ -293,7 +293,54 @@ fn assignments_change_recommendations_and_opportunities(backend: Backend) {
         .problem(404);
 }
 
+/// An instructor kept out of a whole class is marked where they qualify and
+/// stays out of the way where they do not: the class's other sessions are
+/// still ranked (they were a 422 at `exclusions[0].instructor`).
+fn a_class_wide_exclusion_leaves_the_class_ranked(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let pool = seed_pool(&planner);
+    let (plan, class, sessions) = seed_plan(&planner);
+    // 李明 teaches letter handling only: not the finance session (1).
+    let r = planner.post(
+        "/api/v1/exclusions",
+        &json!({"instructor": pool[0], "class": class, "reason": "回避"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    for session in &sessions {
+        for query in ["", "?include_unavailable=true"] {
+            let r = planner.get(&format!(
+                "/api/v1/sessions/{session}/recommendations{query}"
+            ));
+            assert_eq!(r.status, 200, "{session}{query}: {}", r.body);
+            let items = r.body["items"].as_array().unwrap();
+            let li = items.iter().find(|i| i["instructor"] == pool[0].as_str());
+            match (query, li) {
+                ("", found) => assert!(found.is_none(), "{found:?}"),
+                (_, Some(li)) => {
+                    let rules: Vec<&str> = li["reasons"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|r| r["rule"].as_str().unwrap())
+                        .collect();
+                    assert!(rules.contains(&"exclusion"), "{session}: {rules:?}");
+                }
+                (_, None) => {}
+            }
+        }
+    }
+    // The run treats the exclusion as SPEC 5.2 says: 李明 nowhere in the class.
+    let run = staff(&planner, &plan, json!({}));
+    assert!(run["solution"]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["instructor"] != pool[0].as_str()));
+}
+
 crate::both_backends!(
     ranking_follows_the_formula,
-    assignments_change_recommendations_and_opportunities
+    assignments_change_recommendations_and_opportunities,
+    a_class_wide_exclusion_leaves_the_class_ranked,
 );
