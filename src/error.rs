@@ -37,9 +37,9 @@ pub enum AppError {
     /// 428: an update without `If-Match`.
     #[error("precondition required")]
     PreconditionRequired,
-    /// 415: a body that is not sent as JSON.
-    #[error("unsupported media type")]
-    UnsupportedMediaType,
+    /// 415: a body not sent as the endpoint reads it; this says how to send it.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(&'static str),
     /// 413: the body (or what it unpacks to) is larger than the limit this
     /// says.
     #[error("payload too large: {0}")]
@@ -97,10 +97,10 @@ impl AppError {
                 "Precondition required",
                 "send If-Match with the version (ETag) you read".to_owned(),
             ),
-            Self::UnsupportedMediaType => (
+            Self::UnsupportedMediaType(how) => (
                 "/problems/unsupported-media-type",
                 "Unsupported media type",
-                "send the body as JSON, with Content-Type: application/json".to_owned(),
+                (*how).to_owned(),
             ),
             Self::PayloadTooLarge(limit) => (
                 "/problems/payload-too-large",
@@ -144,7 +144,7 @@ impl ResponseError for AppError {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,

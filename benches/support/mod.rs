@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 pub const BIN: &str = env!("CARGO_BIN_EXE_faculty-pool");
 const SECRET: &str = "bench-secret-of-more-than-thirty-two-bytes";
 /// The password of the account [`add_user`] makes.
-pub const PASSWORD: &str = "bench password";
+pub const PASSWORD: &str = "bench kettle orbit 7";
 
 /// A fresh database with the demo's pool of `instructors` (drawn with
 /// `seed`) and its plan.

@@ -10,8 +10,10 @@ use serde_json::Value;
 use crate::field_error::FieldError;
 
 /// Reads `json` as a `T`, or lists what is wrong with it: a syntax error; a
-/// document that is not an object; every text with a control character; or
-/// the first field whose type or value does not fit.
+/// document that is not an object; every key given twice in one object
+/// (`{"role": "office", "role": "admin"}` must not quietly mean the second);
+/// every text with a control character; or the first field whose type or
+/// value does not fit.
 pub fn parse_json<T: DeserializeOwned>(json: &[u8]) -> Result<T, Vec<FieldError>> {
     let value: Value = serde_json::from_slice(json).map_err(|e| {
         vec![FieldError::new(
@@ -24,7 +26,100 @@ pub fn parse_json<T: DeserializeOwned>(json: &[u8]) -> Result<T, Vec<FieldError>
             ),
         )]
     })?;
+    let duplicates = duplicate_keys(json);
+    if !duplicates.is_empty() {
+        return Err(duplicates);
+    }
     parse_json_value(value)
+}
+
+/// Every key given twice in one object of `json` (valid JSON), at its path.
+fn duplicate_keys(json: &[u8]) -> Vec<FieldError> {
+    let found = std::cell::RefCell::new(Vec::new());
+    let walk = Walk {
+        path: String::new(),
+        found: &found,
+    };
+    let mut reader = serde_json::Deserializer::from_slice(json);
+    let _ = serde::de::DeserializeSeed::deserialize(walk, &mut reader);
+    found.into_inner()
+}
+
+/// A walk over any JSON value that notes each key met twice in an object.
+struct Walk<'a> {
+    path: String,
+    found: &'a std::cell::RefCell<Vec<FieldError>>,
+}
+
+impl Walk<'_> {
+    fn at(&self, path: String) -> Self {
+        Self {
+            path,
+            found: self.found,
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = join(&self.path, &key);
+            if !seen.insert(key.clone()) {
+                self.found.borrow_mut().push(FieldError::new(
+                    path.clone(),
+                    "duplicate",
+                    format!("the key {key} is given twice; give it once"),
+                ));
+            }
+            map.next_value_seed(self.at(path))?;
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut k = 0;
+        while seq
+            .next_element_seed(self.at(format!("{}[{k}]", self.path)))?
+            .is_some()
+        {
+            k += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
 }
 
 /// [`parse_json`] for a document already read as JSON.
@@ -329,5 +424,26 @@ mod tests {
         let ok: Input =
             parse_json(b"{\"name\": \"a\\tb\\nc\", \"level\": 2, \"kind\": \"expert\"}").unwrap();
         assert_eq!(ok.level, 2);
+    }
+
+    #[test]
+    fn keys_given_twice_are_named_wherever_they_are() {
+        let found = |json: &str| -> Vec<(String, String)> {
+            parse_json::<Value>(json.as_bytes())
+                .unwrap_err()
+                .into_iter()
+                .map(|e| (e.field, e.rule))
+                .collect()
+        };
+        let pair = |f: &str| (f.to_owned(), "duplicate".to_owned());
+        assert_eq!(
+            found(r#"{"role": "office", "role": "admin"}"#),
+            [pair("role")]
+        );
+        assert_eq!(
+            found(r#"{"x": {"b": 1, "b": 2}, "l": [1, {"k": 1, "k": {"z": 0}}]}"#),
+            [pair("x.b"), pair("l[1].k")]
+        );
+        assert!(parse_json::<Value>(br#"{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}"#).is_ok());
     }
 }

@@ -83,8 +83,7 @@ pub async fn change_password(
     keys: web::Data<TokenKeys>,
     JsonBody(change): JsonBody<PasswordChange>,
 ) -> Result<web::Json<TokenView>, AppError> {
-    password::check_strength(&change.new)
-        .map_err(|detail| AppError::field("new", "min_length", detail))?;
+    password::check_strength(&change.new, &[&caller.username]).map_err(|weak| weak.at("new"))?;
     let id = caller.user_id.clone();
     let subject = store::run(&pool, move |conn| {
         let (user, _) = users::account(conn, users::Lookup::Id(&id))?

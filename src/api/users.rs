@@ -45,7 +45,7 @@ pub struct UserChange {
 pub struct UserView {
     pub id: String,
     pub username: String,
-    pub role: String,
+    pub role: Role,
     pub instructor: Option<String>,
     /// A disabled account cannot sign in.
     pub active: bool,
@@ -99,8 +99,8 @@ pub async fn create(
     pool: web::Data<DbPool>,
     JsonBody(input): JsonBody<UserInput>,
 ) -> Result<HttpResponse, AppError> {
-    password::check_strength(&input.password)
-        .map_err(|detail| AppError::field("password", "min_length", detail))?;
+    password::check_strength(&input.password, &[&input.username])
+        .map_err(|weak| weak.at("password"))?;
     let user = store::run(&pool, move |conn| {
         let hash = password::hash(&input.password)?;
         users::create(
@@ -135,11 +135,13 @@ pub async fn change(
     id: web::Path<String>,
     JsonBody(input): JsonBody<UserChange>,
 ) -> Result<web::Json<UserView>, AppError> {
-    if let Some(password) = &input.password {
-        password::check_strength(password)
-            .map_err(|detail| AppError::field("password", "min_length", detail))?;
-    }
     let user = store::run(&pool, move |conn| {
+        if let Some(password) = &input.password {
+            let (user, _) = users::account(conn, users::Lookup::Id(&id))?
+                .ok_or_else(|| AppError::NotFound(format!("no user {id}")))?;
+            password::check_strength(password, &[&user.username])
+                .map_err(|weak| weak.at("password"))?;
+        }
         let password_hash = input.password.as_deref().map(password::hash).transpose()?;
         users::update(
             conn,

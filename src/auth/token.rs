@@ -129,6 +129,8 @@ pub fn check_secret(secret: &[u8]) -> anyhow::Result<()> {
             -p * p.log2() * n
         })
         .sum();
+    // A one-byte alphabet sums to −0.0, which would print as "-0".
+    let bits = bits.abs();
     let period = (1..secret.len())
         .find(|&p| secret.len().is_multiple_of(p) && secret.chunks(p).all(|c| c == &secret[..p]));
     anyhow::ensure!(

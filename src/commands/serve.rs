@@ -297,6 +297,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                     Ok(response)
                 }
             })
+            .wrap(actix_web::middleware::from_fn(crate::http::head::as_get))
             .wrap(TracingLogger::default())
             .wrap(http_metrics.clone())
             .app_data(pool.clone())

@@ -16,7 +16,8 @@ pub fn add(
     instructor: Option<&str>,
 ) -> anyhow::Result<()> {
     let password = read_password()?;
-    password::check_strength(&password).map_err(anyhow::Error::msg)?;
+    password::check_strength(&password, &[username])
+        .map_err(|weak| anyhow::anyhow!(weak.detail))?;
     let hash = password::hash(&password)?;
     let pool = store::open(database_url, 1)?;
     let user = users::create(

@@ -20,7 +20,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let json = is_json(req);
+        let json = json_media_type(req);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let bytes = bytes.await.map_err(|e| {
@@ -38,9 +38,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     .map(JsonBody)
                     .map_err(|_| AppError::field("", "required", "a JSON object is required"));
             }
-            if !json {
-                return Err(AppError::UnsupportedMediaType);
-            }
+            json?;
             solver::parse_json(&bytes)
                 .map(JsonBody)
                 .map_err(AppError::Validation)
@@ -49,14 +47,32 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 }
 
 /// Whether the request says its body is JSON (`application/json` or a
-/// `+json` type, with any parameters).
-fn is_json(req: &HttpRequest) -> bool {
-    req.headers()
+/// `+json` type) in UTF-8: a `charset` other than UTF-8 is refused rather
+/// than read as UTF-8 (RFC 8259 JSON is UTF-8 only).
+fn json_media_type(req: &HttpRequest) -> Result<(), AppError> {
+    let value = req
+        .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .is_some_and(|v| {
-            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
-        })
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut parts = value.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or_default();
+    if !(essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json")))
+    {
+        return Err(AppError::UnsupportedMediaType(
+            "send the body as JSON, with Content-Type: application/json",
+        ));
+    }
+    let charset = parts
+        .filter_map(|p| p.split_once('='))
+        .find(|(name, _)| name.trim() == "charset")
+        .map(|(_, v)| v.trim().trim_matches('"'));
+    match charset {
+        None | Some("utf-8" | "utf8") => Ok(()),
+        Some(_) => Err(AppError::UnsupportedMediaType(
+            "send the JSON body in UTF-8 (charset=utf-8, or no charset)",
+        )),
+    }
 }

@@ -39,7 +39,14 @@ pub fn create(
     request: &RunRequest,
     max_time_limit_s: f64,
 ) -> Result<Run, AppError> {
-    request.parameters(max_time_limit_s)?;
+    let (_, options) = request.parameters(f64::INFINITY)?;
+    if options.time_limit_s > max_time_limit_s {
+        return Err(AppError::field(
+            "options.time_limit_s",
+            "max",
+            format!("at most {max_time_limit_s} s on this server (MAX_TIME_LIMIT_S)"),
+        ));
+    }
     let json = serde_json::to_string(request).map_err(|e| AppError::Internal(e.into()))?;
     write(conn, |conn| {
         let plan = plans::plan(conn, plan_id)?;

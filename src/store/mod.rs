@@ -262,6 +262,26 @@ where
     })
 }
 
+/// What [`serialize_on`] serialises.
+#[derive(Debug, Clone, Copy)]
+#[repr(i64)]
+pub enum Serial {
+    /// Changes to who is an active administrator.
+    Admins = 1,
+}
+
+/// Makes the transactions that name the same `what` run one after another
+/// from here to their commit: on PostgreSQL a transaction-scoped advisory
+/// lock; on SQLite every write transaction holds the one write lock already.
+pub fn serialize_on(conn: &mut Db, what: Serial) -> diesel::QueryResult<()> {
+    if let Db::Postgresql(_) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(what as i64)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Runs a blocking database task off the async workers, with a connection
 /// from the pool (checked out inside the task, as diesel is synchronous).
 pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::{instructors, users};
 use super::{conflict_if_duplicate, write, Backend, Db};
 use crate::error::AppError;
-use crate::vocabulary::{Named, Role};
+use crate::vocabulary::Role;
 
 /// A stored user.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -15,7 +15,7 @@ pub struct User {
     pub id: String,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub instructor_id: Option<String>,
     pub created_at: NaiveDateTime,
     /// A disabled account cannot sign in, and its tokens stop working.
@@ -28,7 +28,7 @@ impl User {
     /// Whether the account may act: active, with a known role, and, for an
     /// instructor account, linked to an active instructor.
     pub fn may_act(&self, instructor_active: Option<bool>) -> Option<Role> {
-        let role = Role::from_code(&self.role)?;
+        let role = self.role;
         let linked_ok = match role {
             Role::Instructor => instructor_active == Some(true),
             _ => true,
@@ -93,7 +93,7 @@ pub fn create(conn: &mut Db, new: &NewUser) -> Result<User, AppError> {
             id: uuid::Uuid::new_v4().to_string(),
             username: new.username.to_owned(),
             password_hash: new.password_hash.to_owned(),
-            role: new.role.code().to_owned(),
+            role: new.role,
             instructor_id: new.instructor_id.map(str::to_owned),
             created_at: chrono::Utc::now().naive_utc(),
             active: true,
@@ -104,7 +104,7 @@ pub fn create(conn: &mut Db, new: &NewUser) -> Result<User, AppError> {
                 users::id.eq(&user.id),
                 users::username.eq(&user.username),
                 users::password_hash.eq(&user.password_hash),
-                users::role.eq(&user.role),
+                users::role.eq(user.role),
                 users::instructor_id.eq(&user.instructor_id),
                 users::created_at.eq(user.created_at),
             ))
@@ -149,9 +149,14 @@ pub struct UserUpdate {
 
 /// Changes an account (404 if unknown). Any change revokes the tokens issued
 /// before it; a role other than `instructor` cannot be given to an account
-/// linked to an instructor, nor the reverse.
+/// linked to an instructor, nor the reverse; and the last active
+/// administrator can be neither disabled nor demoted (409), so a deployment
+/// always has one.
 pub fn update(conn: &mut Db, id: &str, change: &UserUpdate) -> Result<User, AppError> {
     write(conn, |conn| {
+        if change.role.is_some() || change.active.is_some() {
+            super::serialize_on(conn, super::Serial::Admins)?;
+        }
         let (user, _) = account(conn, Lookup::Id(id))?
             .ok_or_else(|| AppError::NotFound(format!("no user {id}")))?;
         if let Some(role) = change.role {
@@ -165,9 +170,7 @@ pub fn update(conn: &mut Db, id: &str, change: &UserUpdate) -> Result<User, AppE
         }
         diesel::update(users::table.find(id))
             .set((
-                users::role.eq(change
-                    .role
-                    .map_or(user.role.clone(), |r| r.code().to_owned())),
+                users::role.eq(change.role.unwrap_or(user.role)),
                 users::active.eq(change.active.unwrap_or(user.active)),
                 users::password_hash.eq(change
                     .password_hash
@@ -176,10 +179,30 @@ pub fn update(conn: &mut Db, id: &str, change: &UserUpdate) -> Result<User, AppE
                 users::token_version.eq(user.token_version + 1),
             ))
             .execute(conn)?;
-        Ok(account(conn, Lookup::Id(id))?
+        let changed = account(conn, Lookup::Id(id))?
             .ok_or_else(|| AppError::NotFound(format!("no user {id}")))?
-            .0)
+            .0;
+        let was_admin = user.active && user.role == Role::Admin;
+        let is_admin = changed.active && changed.role == Role::Admin;
+        if was_admin && !is_admin && active_admins(conn)? == 0 {
+            return Err(AppError::Conflict {
+                kind: "/problems/last-admin",
+                detail: "this is the last active administrator: make another account an \
+                         administrator first"
+                    .to_owned(),
+            });
+        }
+        Ok(changed)
     })
+}
+
+/// How many accounts are active administrators.
+fn active_admins(conn: &mut Db) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Role::Admin))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(conn)
 }
 
 /// Sets (a SHA-256 hex digest) or clears the account's calendar feed secret.

@@ -302,14 +302,16 @@ fn user_accounts(backend: Backend) {
     let id = create_instructor(&admin, "赵强", json!({}));
     let r = admin.post(
         "/api/v1/users",
-        &json!({"username": "zhao.qiang", "password": "long enough", "role": "instructor", "instructor": id}),
+        &json!({"username": "zhao.qiang", "password": "yellow kettle orbit", "role": "instructor", "instructor": id}),
     );
     assert_eq!(r.status, 201, "{}", r.body);
-    let me = app.login("zhao.qiang", "long enough").get("/api/v1/me");
+    let me = app
+        .login("zhao.qiang", "yellow kettle orbit")
+        .get("/api/v1/me");
     assert_eq!(me.body["instructor"]["id"], id.as_str());
     let taken = admin.post(
         "/api/v1/users",
-        &json!({"username": "zhao.qiang", "password": "long enough", "role": "office"}),
+        &json!({"username": "zhao.qiang", "password": "yellow kettle orbit", "role": "office"}),
     );
     assert_eq!(taken.problem(409)["type"], "/problems/duplicate");
     let invalid = admin.post(
@@ -322,7 +324,7 @@ fn user_accounts(backend: Backend) {
     );
     let invalid = admin.post(
         "/api/v1/users",
-        &json!({"username": "x", "password": "long enough", "role": "instructor"}),
+        &json!({"username": "x", "password": "yellow kettle orbit", "role": "instructor"}),
     );
     assert_eq!(
         invalid.field_errors(),
@@ -343,7 +345,7 @@ fn user_accounts(backend: Backend) {
             "--instructor",
             "nope",
         ],
-        "long enough\n",
+        "yellow kettle orbit\n",
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown_reference"));

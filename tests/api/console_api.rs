@@ -490,7 +490,7 @@ fn own_password(backend: Backend) {
     let office = app.client("office", None);
     let wrong = office.put(
         "/api/v1/me/password",
-        &json!({"current": "not it at all", "new": "a new long password"}),
+        &json!({"current": "not it at all", "new": "a brand new kettle orbit"}),
         None,
     );
     assert_eq!(wrong.status, 422);
@@ -509,7 +509,7 @@ fn own_password(backend: Backend) {
     );
     let changed = office.put(
         "/api/v1/me/password",
-        &json!({"current": PASSWORD, "new": "a new long password"}),
+        &json!({"current": PASSWORD, "new": "a brand new kettle orbit"}),
         None,
     );
     assert_eq!(changed.status, 200, "{}", changed.body);
@@ -521,7 +521,7 @@ fn own_password(backend: Backend) {
     let username = me.body["username"].as_str().unwrap().to_owned();
     let again = app.anonymous().post(
         "/api/v1/auth/token",
-        &json!({"username": username, "password": "a new long password"}),
+        &json!({"username": username, "password": "a brand new kettle orbit"}),
     );
     assert_eq!(again.status, 200);
 }

@@ -192,27 +192,27 @@ fn the_consoles_other_pages(backend: Backend) {
         "#account-form",
         &[
             ("username", "office9"),
-            ("password", "office password 9"),
+            ("password", "office kettle orbit 9"),
             ("role", "office"),
         ],
     );
     let row = "tr[data-user=office9]";
     browser.wait_for(row, |t| t.contains("在库"));
-    let office = app.login("office9", "office password 9");
+    let office = app.login("office9", "office kettle orbit 9");
     assert_eq!(office.get("/api/v1/me").status, 200);
     browser.click(&browser.find(&format!("{row} .toggle")));
     browser.wait_for(row, |t| t.contains("已停用"));
     assert_eq!(office.get("/api/v1/me").status, 401);
     browser.click(&browser.find(&format!("{row} .toggle")));
     browser.wait_for(row, |t| t.contains("在库"));
-    answer_dialogs(&browser, "a fresh office password");
+    answer_dialogs(&browser, "fresh office kettle orbit");
     browser.click(&browser.find(&format!("{row} .reset")));
     browser.screenshot("accounts");
     eventually("the reset password signs in", || {
         app.anonymous()
             .post(
                 "/api/v1/auth/token",
-                &json!({"username": "office9", "password": "a fresh office password"}),
+                &json!({"username": "office9", "password": "fresh office kettle orbit"}),
             )
             .status
             == 200
@@ -250,11 +250,11 @@ fn the_consoles_other_pages(backend: Backend) {
     );
     browser.submit(
         "#password-form",
-        &[("current", PASSWORD), ("new", "a new teacher secret")],
+        &[("current", PASSWORD), ("new", "a new teacher kettle orbit")],
     );
     browser.wait_for("#password-form", |t| t.contains("已保存"));
     browser.screenshot("profile");
-    app.login("teacher2", "a new teacher secret");
+    app.login("teacher2", "a new teacher kettle orbit");
     assert_eq!(
         app.anonymous()
             .post(

@@ -26,6 +26,7 @@ mod pool_sheets;
 mod queue;
 mod ratings;
 mod recommendations;
+mod refusals;
 mod routing;
 mod sheet_safety;
 mod staffing;
