@@ -248,7 +248,33 @@ fn runs_ask_for_at_most_the_servers_time(backend: Backend) {
     );
 }
 
+/// Webhook addresses that reach loopback or private networks through an
+/// IPv6 form carrying IPv4, and malformed ones, are refused at `url`.
+fn webhooks_never_point_inward(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.client("admin", None);
+    for url in [
+        "http://[64:ff9b::7f00:1]/",
+        "http://[2002:7f00:1::]/",
+        "http://[::ffff:0:7f00:1]/",
+        "http://[::127.0.0.1]/",
+        "http:///x",
+    ] {
+        let r = admin.post(
+            "/api/v1/webhooks",
+            &json!({"url": url, "event_types": ["webhook.ping"]}),
+        );
+        assert_eq!(r.field_errors()[0].0, "url", "{url}: {}", r.body);
+    }
+    assert_eq!(
+        app.db()
+            .count("SELECT count(*) AS count FROM webhook_endpoints"),
+        0
+    );
+}
+
 crate::both_backends!(
+    webhooks_never_point_inward,
     weak_passwords_are_refused,
     keys_given_twice_are_refused,
     the_last_admin_stays,
