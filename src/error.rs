@@ -202,9 +202,19 @@ impl From<diesel::result::Error> for AppError {
     /// bugs; any other database error is internal.
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
+        // SQLite rolls a whole transaction back by itself on a full disk or
+        // an I/O error; what follows (a savepoint's or the transaction's own
+        // rollback) then finds nothing to roll back.
+        const ABORTED: &str = "the database stopped the transaction (a full disk or an I/O error)";
         let message = match &e {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
             | Error::BrokenTransactionManager => return Self::unreachable(&e),
+            Error::NotInTransaction => {
+                return Self::Unavailable {
+                    detail: ABORTED,
+                    cause: e.to_string(),
+                }
+            }
             Error::DatabaseError(_, info) => info.message().to_ascii_lowercase(),
             _ => return Self::Internal(e.into()),
         };
@@ -221,7 +231,10 @@ impl From<diesel::result::Error> for AppError {
             "no connection to the server",
             "disk i/o error",
         ];
-        let detail = if FULL.iter().any(|m| message.contains(m)) {
+        const ROLLED_BACK: [&str; 2] = ["no such savepoint", "no transaction is active"];
+        let detail = if ROLLED_BACK.iter().any(|m| message.contains(m)) {
+            ABORTED
+        } else if FULL.iter().any(|m| message.contains(m)) {
             "the database's disk is full"
         } else if READ_ONLY.iter().any(|m| message.contains(m)) {
             "the database is read-only"

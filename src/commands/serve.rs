@@ -204,12 +204,12 @@ pub struct DbArgs {
 /// recovers runs.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let kind = DbKind::of(&args.db.database_url);
+    let listener = std::net::TcpListener::bind(&args.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
     let _serving = match kind {
         DbKind::Sqlite => Some(store::lock_for_serving(&args.db.database_url)?),
         DbKind::Postgresql => None,
     };
-    let listener = std::net::TcpListener::bind(&args.bind)
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
     let pool = store::open(&args.db.database_url, args.db_pool_size)?;
     let secret = match args.jwt_secret {
         Some(secret) => secret,

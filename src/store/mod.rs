@@ -138,24 +138,30 @@ impl ManageConnection for Manager {
     }
 }
 
-/// Takes the serving lock of an SQLite database: an exclusive lock on the
-/// file `<database>.serve.lock`, held while the returned file is open. One
-/// server process serves an SQLite database; a second one refuses to start
-/// (before it changes anything), so the first one's running staffing runs
-/// are never taken from it.
+/// Takes the serving lock of an SQLite database: an exclusive `flock` on
+/// the database file itself (created empty if missing), held while the
+/// returned file is open, that is for the whole life of the server. A lock
+/// belongs to the file, not to its name, so a second server reaching the
+/// same file through a symbolic or hard link is refused too (before it
+/// changes anything), and the first one's running staffing runs are never
+/// taken from it. SQLite's own locks are POSIX record locks, which a
+/// `flock` does not touch; the file stays open, so closing it can never
+/// drop them.
 pub fn lock_for_serving(url: &str) -> anyhow::Result<std::fs::File> {
-    let path = format!("{}.serve.lock", Manager::new(url).url);
+    let path = Manager::new(url).url;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
+        .read(true)
         .write(true)
         .open(&path)
-        .map_err(|e| anyhow::anyhow!("cannot open the serving lock {path}: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("cannot open the database {path}: {e}"))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "another faculty-pool server is serving this SQLite database (it holds {path}); \
-             one server process serves an SQLite database, use PostgreSQL for replicas"
+            "another faculty-pool server is serving this SQLite database ({path}, perhaps \
+             through another name for the same file); one server process serves an SQLite \
+             database, use PostgreSQL for replicas"
         ),
         Err(std::fs::TryLockError::Error(e)) => {
             anyhow::bail!("cannot lock {path}: {e}")
@@ -248,18 +254,32 @@ where
     locked_transaction(conn, f)
 }
 
+/// The transaction of [`write`]. When `f` fails, its own error is what the
+/// caller gets, even if the rollback fails too: SQLite rolls a transaction
+/// back by itself when the disk fills mid-statement, and the rollback that
+/// follows would otherwise replace "the disk is full" with diesel's "not in
+/// a transaction".
 fn locked_transaction<T, E, F>(conn: &mut Db, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut Db) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    conn.transaction(|conn| {
+    let mut failed = None;
+    let outcome = conn.transaction(|conn| {
         if let Db::Sqlite(_) = conn {
             diesel::sql_query("UPDATE server_settings SET value = value WHERE name = ''")
                 .execute(conn)?;
         }
-        f(conn)
-    })
+        f(conn).map_err(|e| {
+            failed = Some(e);
+            diesel::result::Error::RollbackTransaction
+        })
+    });
+    match (outcome, failed) {
+        (Ok(value), _) => Ok(value),
+        (Err(_), Some(e)) => Err(e),
+        (Err(e), None) => Err(e.into()),
+    }
 }
 
 /// What [`serialize_on`] serialises.

@@ -1,13 +1,35 @@
 //! Server settings kept in the database: the generated token secret of a
-//! zero-configuration SQLite start.
+//! zero-configuration SQLite start, and the row `/readyz` writes.
 
 use diesel::prelude::*;
 use rand::RngCore;
 
 use super::schema::server_settings;
-use super::{write, Db};
+use super::{write, write_bookkeeping, Db};
 
 const JWT_SECRET: &str = "jwt_secret";
+const READY_PROBE: &str = "ready_probe";
+
+/// Stores a change and commits it, as every write must: fails while the
+/// database cannot store changes (a full or read-only disk), which a read
+/// would not notice.
+pub fn probe_write(conn: &mut Db) -> QueryResult<()> {
+    let now = chrono::Utc::now().to_rfc3339();
+    write_bookkeeping(conn, |conn| {
+        let updated = diesel::update(server_settings::table.find(READY_PROBE))
+            .set(server_settings::value.eq(&now))
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(server_settings::table)
+                .values((
+                    server_settings::name.eq(READY_PROBE),
+                    server_settings::value.eq(&now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
 
 /// The stored token secret, generated (64 random bytes, hex) on first use.
 pub fn jwt_secret(conn: &mut Db) -> QueryResult<String> {

@@ -305,11 +305,41 @@ fn sqlite_disk_full_and_read_only() {
         full.body
     );
     assert!(full.header("retry-after").is_some());
+    // Not ready while no write can be stored, and it says why.
+    let ready = planner.get("/readyz");
+    assert!(
+        ready.problem(503)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("disk is full"),
+        "{}",
+        ready.body
+    );
+    // A pool sheet is refused the same way, not with a 500, and stores
+    // nothing.
+    let sheet: String = std::iter::once("姓名,类别,城市,纬度,经度,年度课时上限,职务\n".to_owned())
+        .chain(
+            (0..2000)
+                .map(|k| format!("教员{k},信访干部,武汉,30.5,114.3,8,{}\n", "处长".repeat(90))),
+        )
+        .collect();
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/pool/import", app.base))
+        .bearer_auth(planner.token.as_deref().unwrap())
+        .header("content-type", "text/csv")
+        .body(sheet)
+        .send()
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: serde_json::Value = r.json().unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["type"], "/problems/unavailable", "{body}");
     // Reads go on; what was stored is there.
     let listed = planner.get("/api/v1/instructors?per_page=1");
     assert_eq!(listed.status, 200, "{}", listed.body);
     assert_eq!(listed.body["total"], created);
     std::fs::remove_file(&filler).unwrap();
+    assert_eq!(planner.get("/readyz").status, 200);
     create_instructor(&planner, "王芳", json!({}));
     created += 1;
 

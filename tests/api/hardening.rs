@@ -413,6 +413,40 @@ fn a_second_server_changes_nothing(_: Backend) {
     assert!(!second.status.success());
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(stderr.contains("another faculty-pool server"), "{stderr}");
+    // Nor through a symbolic or a hard link to the same file.
+    let dir = app.db().dir.path();
+    let (symlink, hardlink) = (dir.join("symlink.db"), dir.join("hardlink.db"));
+    std::os::unix::fs::symlink(&url, &symlink).unwrap();
+    std::fs::hard_link(&url, &hardlink).unwrap();
+    for other in [&symlink, &hardlink] {
+        let mut second = std::process::Command::new(crate::support::BIN)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", other)
+            .env("JWT_SECRET", SECRET)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A server that did start would run until killed.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = second.try_wait().unwrap() {
+                break Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = second.kill();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert!(
+            status.is_some_and(|s| !s.success()),
+            "a second server served {other:?}"
+        );
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut second.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(stderr.contains("another faculty-pool server"), "{stderr}");
+    }
     let again = planner.get(&format!(
         "/api/v1/staffing-runs/{}",
         run["id"].as_str().unwrap()
