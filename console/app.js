@@ -25,7 +25,7 @@ const I18N = {
     session: '课程', method: '授课方式', remote: '视频授课', needed: '需要人数', topics: '专题与最低等级',
     board: '排课看板', run: '运行排课', timeLimit: '时限（秒）', state: '状态', elapsed: '已用时间', objective: '目标值',
     bound: '上界', gap: '差距', changes: '变更预览', apply: '采纳方案', added: '新增', moved: '调整', dropped: '撤下',
-    unchanged: '不变', alternates: '候选人', assign: '指派', exclude: '排除', lock: '锁定', unlock: '解锁',
+    unchanged: '不变', alternates: '候选人', assign: '指派', replace: '替换', exclude: '排除', lock: '锁定', unlock: '解锁',
     confirm: '确认', accept: '接受', decline: '婉拒', reason: '原因', unfilled: '缺员', nearMisses: '接近人选',
     travel: '差旅', cadreActual: '干部授课 {0} / 目标 {1}', proposed: '拟定', confirmed: '已确认', declined: '已婉拒',
     locked: '已锁定', score: '得分', distance: '距离（公里）', available: '可用', why: '不可用原因',
@@ -76,7 +76,7 @@ const I18N = {
     session: 'Session', method: 'Method', remote: 'Remote', needed: 'Needed', topics: 'Topics and min levels',
     board: 'Staffing board', run: 'Run staffing', timeLimit: 'Time limit (s)', state: 'State', elapsed: 'Elapsed',
     objective: 'Objective', bound: 'Bound', gap: 'Gap', changes: 'Changes', apply: 'Apply', added: 'Added',
-    moved: 'Moved', dropped: 'Dropped', unchanged: 'Unchanged', alternates: 'Alternates', assign: 'Assign',
+    moved: 'Moved', dropped: 'Dropped', unchanged: 'Unchanged', alternates: 'Alternates', assign: 'Assign', replace: 'Replace',
     exclude: 'Exclude', lock: 'Lock', unlock: 'Unlock', confirm: 'Confirm', accept: 'Accept', decline: 'Decline',
     reason: 'Reason', unfilled: 'Unfilled', nearMisses: 'Near misses', travel: 'Travel',
     cadreActual: 'Cadres {0} / target {1}', proposed: 'Proposed', confirmed: 'Confirmed', declined: 'Declined',
@@ -761,7 +761,7 @@ function sessionRow(c, x, held, unfilled, planner, form) {
       unfilled && missing ? h('div', { class: 'why' },
         `${t('eligible')} ${unfilled.eligible} · ${t('excludedBy')}：${Object.entries(unfilled.excluded_by).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join('，') || '—'}`,
         unfilled.near_misses.length ? h('ul', { class: 'near' }, unfilled.near_misses.map((m) => h('li', {}, `${m.instructor_name}：${m.detail}（${m.blocked_by}）`))) : null) : null),
-    h('td', {}, button(t('alternates'), (e) => alternates(e.target.closest('tr'), c, x, planner), { class: 'alternates' }), h('br', {}),
+    h('td', {}, button(t('alternates'), (e) => alternates(e.target.closest('tr'), c, x, planner, held), { class: 'alternates' }), h('br', {}),
       evaluationCell(x, form, held, planner)));
 }
 
@@ -903,15 +903,23 @@ function mini(label, onclick, action) { return button(label, onclick, { class: '
 
 async function change(a, what) { await api('POST', `/api/v1/assignments/${a.id}/${what}`); render(); }
 
-async function alternates(row, c, x, planner) {
+async function alternates(row, c, x, planner, held) {
   const found = await api('GET', `/api/v1/sessions/${x.id}/recommendations?limit=8`);
   const next = row.nextElementSibling;
   if (next?.classList.contains('alternates-row')) next.remove();
+  // A full session takes someone by hand only in another's place: an
+  // unlocked proposal first.
+  const taking = held.filter((a) => a.state !== 'declined');
+  taking.sort((a, b) => (a.state === 'proposed' && !a.locked ? 0 : 1) - (b.state === 'proposed' && !b.locked ? 0 : 1));
+  const replace = taking.length >= x.needed
+    ? select('replace', taking.map((a) => [a.id, `${t('replace')} ${a.instructor_name}（${I18N[lang].states[a.state]}${a.locked ? ` · ${t('locked')}` : ''}）`]), taking[0]?.id)
+    : null;
   row.after(h('tr', { class: 'alternates-row' }, h('td', { colspan: 4 },
+    planner && replace ? h('p', { class: 'replace' }, replace) : null,
     h('table', { class: 'list alternates-list' }, h('tr', {}, [t('name'), t('score'), t('expertise'), t('rating'), t('distance'), ''].map((v) => h('th', {}, v))),
       found.items.map((r) => h('tr', { 'data-instructor': r.instructor }, h('td', {}, r.instructor_name), h('td', { class: 'num' }, fmt.num(r.score)),
         h('td', { class: 'num' }, fmt.num(r.expertise)), h('td', { class: 'num' }, fmt.num(r.rating)), h('td', { class: 'num' }, fmt.num(r.distance_km, 0)),
-        h('td', {}, planner ? [button(t('assign'), async () => { await api('POST', '/api/v1/assignments', { session: x.id, instructor: r.instructor }); render(); }, { class: 'assign' }), ' ',
+        h('td', {}, planner ? [button(t('assign'), async () => { await api('POST', '/api/v1/assignments', { session: x.id, instructor: r.instructor, ...(replace ? { replace: replace.value } : {}) }); render(); }, { class: 'assign' }), ' ',
           button(t('exclude'), (e) => excludeForm(e.target.closest('tr'), c, x, r.instructor))] : null)))))));
 }
 

@@ -231,6 +231,15 @@ impl From<diesel::result::Error> for AppError {
             "no connection to the server",
             "disk i/o error",
         ];
+        // The database's own rule that no session holds more than it needs
+        // (migration session_staffing_limit): a conflict with stored data.
+        if message.contains("session_overstaffed") {
+            return Self::Conflict {
+                kind: "/problems/session-full",
+                detail: "a session would hold more instructors than it needs: give one up first"
+                    .to_owned(),
+            };
+        }
         const ROLLED_BACK: [&str; 2] = ["no such savepoint", "no transaction is active"];
         let detail = if ROLLED_BACK.iter().any(|m| message.contains(m)) {
             ABORTED

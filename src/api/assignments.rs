@@ -99,12 +99,17 @@ pub async fn list(
 pub struct ManualAssignment {
     pub session: String,
     pub instructor: String,
+    /// The assignment of the session this one takes the place of (removed
+    /// in the same transaction), when the session holds all it needs.
+    #[serde(default)]
+    pub replace: Option<String>,
 }
 
 /// Put an instructor into a session by hand. The assignment is locked, so
 /// the next staffing run keeps it; 422 at `instructor` naming every rule the
 /// instructor fails (not eligible, unavailable or busy, over capacity), 409
-/// when the session already has all it needs confirmed or locked. With a
+/// when the session holds all it needs already (proposals count: name one
+/// in `replace` to take its place). With a
 /// routing provider, the road to an in-person session is measured first
 /// where no run has (the great circle stands in if the provider fails).
 #[utoipa::path(tag = "assignments", request_body = ManualAssignment,
@@ -125,7 +130,13 @@ pub async fn create(
         web::block(move || assign::measure_road(&pool, &routing, &session, &instructor)).await??;
     }
     let made = store::run(&pool, move |conn| {
-        assign::assign(conn, &cache, &body.session, &body.instructor)
+        assign::assign(
+            conn,
+            &cache,
+            &body.session,
+            &body.instructor,
+            body.replace.as_deref(),
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(AssignmentView::from(made)))

@@ -1,6 +1,8 @@
-//! Applying a staffing run: its assignments become the plan's proposals, in
-//! one transaction, only if nothing the run depended on changed since it
-//! started; the `assignments.proposed` event lists the new proposals.
+//! Applying a staffing run: the plan's sessions get exactly the run's
+//! staffing, as its changes (`GET …/changes`) showed it, in one
+//! transaction, only if nothing the run depended on changed since it
+//! started; the `assignments.proposed` event lists the new proposals and
+//! the assignments removed.
 
 use chrono::Utc;
 
@@ -10,9 +12,11 @@ use crate::store::runs::{self, Run};
 use crate::store::webhooks::{self, EventType};
 use crate::store::{assignments, plans, write, Db};
 
-/// Writes run `id`'s assignments as proposals: unlocked proposals of the
-/// run's sessions are replaced, locked, confirmed and declined ones stay.
-/// 409 if the run is not done, was applied already, or its inputs changed.
+/// Writes run `id`'s staffing ([`assignments::write_staffing`]): new
+/// pairs become proposals, held ones the run keeps stay as they are,
+/// declined ones stay, and everything else of its sessions goes, the pins
+/// it had to drop included. 409 if the run is not done, was applied
+/// already, or its inputs changed.
 pub fn apply(conn: &mut Db, id: &str, max_time_limit_s: f64) -> Result<Run, AppError> {
     write(conn, |conn| {
         let run = runs::get(conn, id)?;
@@ -61,20 +65,25 @@ pub fn apply(conn: &mut Db, id: &str, max_time_limit_s: f64) -> Result<Run, AppE
             .iter()
             .map(|a| (a.session.clone(), a.instructor.clone()))
             .collect();
-        let made = assignments::replace_proposals(conn, id, &sessions, &pairs)?;
-        let proposed: Vec<serde_json::Value> = made
-            .into_iter()
-            .map(|(assignment, session, instructor)| {
-                serde_json::json!({
-                    "assignment": assignment, "session": session, "instructor": instructor,
+        let written = assignments::write_staffing(conn, id, &sessions, &pairs)?;
+        let listed = |pairs: Vec<(String, String, String)>| -> Vec<serde_json::Value> {
+            pairs
+                .into_iter()
+                .map(|(assignment, session, instructor)| {
+                    serde_json::json!({
+                        "assignment": assignment, "session": session, "instructor": instructor,
+                    })
                 })
-            })
-            .collect();
+                .collect()
+        };
+        let (proposed, removed) = (listed(written.made), listed(written.removed));
         runs::mark_applied(conn, id, Utc::now().naive_utc())?;
         webhooks::emit(
             conn,
             EventType::AssignmentsProposed,
-            serde_json::json!({ "run": id, "plan": run.plan_id, "proposed": proposed }),
+            serde_json::json!({
+                "run": id, "plan": run.plan_id, "proposed": proposed, "removed": removed,
+            }),
         )?;
         runs::get(conn, id)
     })

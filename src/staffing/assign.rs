@@ -60,6 +60,7 @@ pub fn assign(
     cache: &PoolCache,
     session_id: &str,
     instructor_id: &str,
+    replace: Option<&str>,
 ) -> Result<Listed, AppError> {
     write(conn, |conn| {
         let (detail, class) = plans::session(conn, session_id)
@@ -82,13 +83,34 @@ pub fn assign(
             let id = existing.id.clone();
             return assignments::change(conn, &id, assignments::Change::Lock, None);
         }
-        let held = on_session.iter().filter(|a| a.is_held()).count();
-        if held >= usize::try_from(detail.row.needed).unwrap_or(0) {
+        let mut taking = on_session
+            .iter()
+            .filter(|a| a.state != AssignmentState::Declined)
+            .collect::<Vec<_>>();
+        if let Some(replaced) = replace {
+            let Some(k) = taking.iter().position(|a| a.id == replaced) else {
+                return Err(AppError::field(
+                    "replace",
+                    "unknown_reference",
+                    "not an assignment of this session (declined ones take no place)",
+                ));
+            };
+            taking.remove(k);
+            assignments::remove(conn, replaced)?;
+        }
+        let needed = usize::try_from(detail.row.needed).unwrap_or(0);
+        if taking.len() >= needed {
             return Err(AppError::Conflict {
                 kind: "/problems/session-full",
                 detail: format!(
-                    "the session needs {} and has {held} confirmed or locked; unlock one first",
-                    detail.row.needed
+                    "the session needs {needed} and holds {} already ({}); name the assignment \
+                     to give up in `replace`",
+                    taking.len(),
+                    taking
+                        .iter()
+                        .map(|a| a.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             });
         }

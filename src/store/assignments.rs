@@ -287,6 +287,12 @@ pub fn locked_proposals_elsewhere(
         .load(conn)
 }
 
+/// Removes one assignment (a planner's replacement by hand).
+pub fn remove(conn: &mut Db, id: &str) -> QueryResult<()> {
+    diesel::delete(assignments::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
 /// Puts `instructor` into `session` as a locked proposal (a planner's own
 /// choice); returns its id.
 pub fn insert_locked(conn: &mut Db, session: &str, instructor: &str) -> QueryResult<String> {
@@ -306,35 +312,45 @@ pub fn insert_locked(conn: &mut Db, session: &str, instructor: &str) -> QueryRes
     Ok(id)
 }
 
-/// A run's proposal written over the sessions `ids`: their unlocked
-/// proposals are removed, locked, confirmed and declined ones stay, and
-/// each pair of `proposed` that none of those names is inserted as a
-/// proposal of `run`. Returns the new (assignment, session, instructor).
-pub fn replace_proposals(
+/// What writing a run's staffing changed: the assignments it made and
+/// those it removed, each (assignment, session, instructor).
+#[derive(Debug, Default)]
+pub struct Written {
+    pub made: Vec<(String, String, String)>,
+    pub removed: Vec<(String, String, String)>,
+}
+
+/// A run's staffing written over the sessions `ids`, exactly as the run's
+/// changes show it: every assignment of those sessions that is not declined
+/// and not in `staffing` is removed (unlocked proposals, and the confirmed
+/// or locked ones the run had to drop as pins: their instructor became
+/// unavailable, say), declined ones stay, and each pair of `staffing` not
+/// held already becomes a proposal of `run`.
+pub fn write_staffing(
     conn: &mut Db,
     run: &str,
     ids: &[&str],
-    proposed: &[(String, String)],
-) -> QueryResult<Vec<(String, String, String)>> {
+    staffing: &[(String, String)],
+) -> QueryResult<Written> {
     let now = chrono::Utc::now().naive_utc();
+    let wanted: std::collections::HashSet<(&str, &str)> = staffing
+        .iter()
+        .map(|(s, i)| (s.as_str(), i.as_str()))
+        .collect();
+    let mut written = Written::default();
     let mut kept = std::collections::HashSet::new();
-    for chunk in ids.chunks(500) {
-        diesel::delete(
-            assignments::table
-                .filter(assignments::session_id.eq_any(chunk))
-                .filter(assignments::state.eq(AssignmentState::Proposed))
-                .filter(assignments::locked.eq(false)),
-        )
-        .execute(conn)?;
-        kept.extend(
-            assignments::table
-                .filter(assignments::session_id.eq_any(chunk))
-                .select((assignments::session_id, assignments::instructor_id))
-                .load::<(String, String)>(conn)?,
-        );
+    for holding in holdings(conn, Some(ids))? {
+        let pair = (holding.session_id.clone(), holding.instructor_id.clone());
+        let stays = holding.state == AssignmentState::Declined
+            || wanted.contains(&(pair.0.as_str(), pair.1.as_str()));
+        if stays {
+            kept.insert(pair);
+        } else {
+            diesel::delete(assignments::table.find(&holding.id)).execute(conn)?;
+            written.removed.push((holding.id, pair.0, pair.1));
+        }
     }
-    let mut made = Vec::new();
-    for (session, instructor) in proposed {
+    for (session, instructor) in staffing {
         if kept.contains(&(session.clone(), instructor.clone())) {
             continue;
         }
@@ -351,7 +367,7 @@ pub fn replace_proposals(
                 assignments::updated_at.eq(now),
             ))
             .execute(conn)?;
-        made.push((id, session.clone(), instructor.clone()));
+        written.made.push((id, session.clone(), instructor.clone()));
     }
-    Ok(made)
+    Ok(written)
 }

@@ -165,7 +165,8 @@ fn the_console_end_to_end(backend: Backend) {
     assert!(browser.exists(".chip.proposed"));
     browser.screenshot("board");
 
-    // Alternates of 疑难信件办理, one put in by hand: it is locked.
+    // Alternates of 疑难信件办理 (needs two, holds two proposals): one put in
+    // by hand takes a proposal's place, locked.
     let plan = api.get("/api/v1/plans").body[0]["id"]
         .as_str()
         .unwrap()
@@ -189,13 +190,21 @@ fn the_console_end_to_end(backend: Backend) {
             .any(|a| a["locked"] == true && a["run"].is_null()),
         "{by_hand:?}"
     );
+    assert_eq!(by_hand.len(), 2, "{by_hand:?}");
 
-    // The re-run keeps the hand-made pin and drops a proposal beside it.
+    // The re-run keeps the hand-made pin; whatever else it changes is in
+    // that session.
     let items = rerun(&browser);
     assert!(
-        !items.is_empty() && items.iter().all(|i| i.contains("疑难信件办理")),
+        items.iter().all(|i| i.contains("疑难信件办理")),
         "{items:?}"
     );
+    let after = api.get(&format!("/api/v1/assignments?session={hard}")).body;
+    let after = after.as_array().unwrap();
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(after
+        .iter()
+        .any(|a| a["locked"] == true && a["run"].is_null()));
     browser.screenshot("board-after-rerun");
 
     // Instructor: the teacher of 办信实务 blocks a day and declines it.

@@ -28,6 +28,7 @@ mod ratings;
 mod recommendations;
 mod refusals;
 mod routing;
+mod session_limits;
 mod sheet_safety;
 mod staffing;
 mod webdriver;

@@ -123,6 +123,18 @@ impl TestDb {
         }
     }
 
+    /// Runs one raw SQL statement that may fail: the database's error text.
+    pub fn try_execute(&self, sql: &str) -> Result<usize, String> {
+        let result = if self.pg_name.is_some() {
+            let mut conn = PgConnection::establish(&self.url).expect("connect");
+            diesel::sql_query(sql).execute(&mut conn)
+        } else {
+            let mut conn = diesel::SqliteConnection::establish(&self.url).expect("connect");
+            diesel::sql_query(sql).execute(&mut conn)
+        };
+        result.map_err(|e| e.to_string())
+    }
+
     /// Counts rows with a raw SQL query returning one `count`.
     pub fn count(&self, sql: &str) -> i64 {
         #[derive(diesel::QueryableByName)]

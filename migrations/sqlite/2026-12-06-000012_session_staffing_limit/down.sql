@@ -1,0 +1,3 @@
+DROP TRIGGER sessions_need_their_assignments;
+DROP TRIGGER assignments_within_needed_on_update;
+DROP TRIGGER assignments_within_needed_on_insert;
