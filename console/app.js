@@ -29,7 +29,8 @@ const I18N = {
     confirm: '确认', accept: '接受', decline: '婉拒', reason: '原因', unfilled: '缺员', nearMisses: '接近人选',
     travel: '差旅', cadreActual: '干部授课 {0} / 目标 {1}', proposed: '拟定', confirmed: '已确认', declined: '已婉拒',
     locked: '已锁定', score: '得分', distance: '距离（公里）', available: '可用', why: '不可用原因',
-    noRun: '尚无排课运行。', queued: '排队中', running: '求解中', done: '完成', failed: '失败',
+    noRun: '尚无排课运行。', queued: '排队中', running: '求解中', done: '完成', failed: '失败', cancelled: '已取消',
+    stopRun: '停止运行', stopping: '正在停止…', applyCancelled: '这次运行在求出最优方案前被停止了，它的方案可能远非最好。仍然采纳吗？',
     feed: '日历订阅', feedMake: '生成订阅地址', feedRevoke: '停用订阅', feedHint: '将此地址加入日历应用（只显示一次）：',
     contact: '联系方式', whereElse: '还能去哪里授课', instructorId: '授课人员', results: '结果', role: '角色',
     roles: { admin: '系统管理员', planner: '培训计划员', office: '培训办', instructor: '授课人员' },
@@ -81,7 +82,8 @@ const I18N = {
     reason: 'Reason', unfilled: 'Unfilled', nearMisses: 'Near misses', travel: 'Travel',
     cadreActual: 'Cadres {0} / target {1}', proposed: 'Proposed', confirmed: 'Confirmed', declined: 'Declined',
     locked: 'Locked', score: 'Score', distance: 'Distance (km)', available: 'Available', why: 'Why not',
-    noRun: 'No staffing run yet.', queued: 'Queued', running: 'Solving', done: 'Done', failed: 'Failed',
+    noRun: 'No staffing run yet.', queued: 'Queued', running: 'Solving', done: 'Done', failed: 'Failed', cancelled: 'Cancelled',
+    stopRun: 'Stop the run', stopping: 'Stopping…', applyCancelled: 'This run was stopped before it found the best staffing; its proposal may be far from it. Apply it anyway?',
     feed: 'Calendar feed', feedMake: 'Make a feed URL', feedRevoke: 'Revoke the feed',
     feedHint: 'Add this URL to your calendar application (shown once):', contact: 'Contact',
     whereElse: 'Where else could they teach', instructorId: 'Instructor', results: 'Results', role: 'Role',
@@ -689,8 +691,12 @@ function runStatus(run) {
     `${t('state')}：${t(run.state)} · ${t('elapsed')} ${elapsed} s`,
     sol ? ` · ${t('objective')} ${fmt.num(sol.objective)} · ${t('bound')} ${fmt.num(sol.bound)} · ${t('gap')} ${fmt.pct(sol.gap)} · ${sol.status}`
       : last ? ` · ${t('objective')} ${fmt.num(last.objective)} · ${t('bound')} ${fmt.num(last.bound)}` : '',
-    run.applied_at ? ` · ${t('applied')}` : '', run.error ? ` · ${run.error}` : '');
+    run.applied_at ? ` · ${t('applied')}` : '', run.error ? ` · ${run.error}` : '',
+    run.state === 'running' && run.cancel_requested_at ? ` · ${t('stopping')}` : '');
 }
+
+/** Whether a run has ended (nothing more will change but its applying). */
+function ended(run) { return ['done', 'failed', 'cancelled'].includes(run.state); }
 
 function runPanel(planId, latest) {
   const limit = input('time_limit_s', 10, { type: 'number', min: 1, max: 600, step: 'any' });
@@ -700,12 +706,14 @@ function runPanel(planId, latest) {
   const actions = h('div', { class: 'run-actions' });
   const showDone = (run) => {
     actions.replaceChildren();
-    if (run?.state === 'done' && !run.applied_at) actions.append(button(t('changes'), () => showChanges(run), { id: 'review' }));
+    const proposal = run?.state === 'done' || (run?.state === 'cancelled' && run.solution);
+    if (proposal && !run.applied_at) actions.append(button(t('changes'), () => showChanges(run), { id: 'review' }));
   };
   const watch = async (run) => {
+    actions.replaceChildren(button(t('stopRun'), async () => { await api('POST', `/api/v1/staffing-runs/${run.id}/cancel`); }, { id: 'cancel-run' }));
     for (;;) {
       status.replaceChildren(runStatus(run));
-      if (run.state === 'done' || run.state === 'failed') break;
+      if (ended(run)) break;
       await new Promise((r) => setTimeout(r, 700));
       run = await api('GET', `/api/v1/staffing-runs/${run.id}`);
     }
@@ -735,7 +743,12 @@ async function showChanges(run) {
     section(t('moved'), changes.moved.map((m) => `${m.instructor_name}：${m.from.session_title} → ${m.to.session_title}`), 'moved'),
     section(t('dropped'), changes.dropped.map(pair), 'dropped'),
     h('p', {}, `${t('unchanged')} ${changes.unchanged}`),
-    button(t('apply'), async () => { await api('POST', `/api/v1/staffing-runs/${run.id}/apply`); render(); }, { id: 'apply' }), ' ',
+    button(t('apply'), async () => {
+      const cancelled = run.state === 'cancelled';
+      if (cancelled && !window.confirm(t('applyCancelled'))) return;
+      await api('POST', `/api/v1/staffing-runs/${run.id}/apply${cancelled ? '?confirm=true' : ''}`);
+      render();
+    }, { id: 'apply' }), ' ',
     button(t('cancel'), () => box.replaceChildren())));
 }
 

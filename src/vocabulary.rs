@@ -122,6 +122,8 @@ macro_rules! coded {
     };
 }
 
+pub(crate) use coded;
+
 /// The three kinds of pool member, named once: full and short Chinese names.
 const KIND_NAMES: [(InstructorKind, &str, &str); 3] = [
     (InstructorKind::Cadre, "信访干部", "干部"),
@@ -219,11 +221,14 @@ coded! {
         /// Waiting for a worker.
         Queued = "queued" / "排队中",
         /// A worker is solving it.
-        Running = "running" / "计算中",
+        Running = "running" / "求解中",
         /// Solved: its solution is stored.
-        Done = "done" / "已完成",
+        Done = "done" / "完成",
         /// It could not be solved; `error` says why.
         Failed = "failed" / "失败",
+        /// Stopped on request: its best staffing so far is kept, and applying
+        /// it needs `confirm`.
+        Cancelled = "cancelled" / "已取消",
     }
 }
 
@@ -235,7 +240,7 @@ coded! {
         /// Confirmed by the planner or accepted by the instructor.
         Confirmed = "confirmed" / "已确认",
         /// Declined by the instructor, with a reason.
-        Declined = "declined" / "已谢绝",
+        Declined = "declined" / "已婉拒",
     }
 }
 

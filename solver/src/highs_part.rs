@@ -20,7 +20,7 @@ use highs_sys::{
 };
 
 use crate::cuts::Cuts;
-use crate::deadline::Deadline;
+use crate::deadline::{Cancel, Deadline};
 use crate::model::{Limit, Model};
 use crate::solve_error::SolveError;
 
@@ -60,6 +60,8 @@ pub struct HighsPart<'m> {
     cuts: usize,
     /// Entries of the part's cuts in columns it does not hold yet.
     pending: HashMap<usize, Vec<(c_int, f64)>>,
+    /// Stops the part's solves from another thread.
+    cancel: Cancel,
     /// What HiGHS's interrupt callbacks read: declared after `highs`, so it
     /// outlives it.
     deadline: Deadline,
@@ -103,6 +105,8 @@ pub struct Settings {
     pub mip_gap: f64,
     /// `STAFFING_SOLVER_LOG=FILE` writes HiGHS's own log there, for tuning.
     pub log: Option<String>,
+    /// Stops every solve of the optimisation when cancelled.
+    pub cancel: Option<Cancel>,
 }
 
 impl Settings {
@@ -111,6 +115,7 @@ impl Settings {
     pub const EXACT: Settings = Settings {
         mip_gap: 0.0,
         log: None,
+        cancel: None,
     };
 
     /// The same settings with another relative MIP gap.
@@ -150,6 +155,7 @@ impl<'m> HighsPart<'m> {
             links: Vec::new(),
             cuts: 0,
             pending: HashMap::new(),
+            cancel: settings.cancel.clone().unwrap_or_default(),
             deadline: Deadline::default(),
         };
         for j in model.slack_columns() {
@@ -341,7 +347,7 @@ impl<'m> HighsPart<'m> {
             let values: Vec<f64> = self.columns.iter().map(|&j| start[j]).collect();
             highs.set_solution(Some(&values), None, None, None);
         }
-        self.deadline.arm(&mut highs, deadline)?;
+        self.deadline.arm(&mut highs, deadline, &self.cancel)?;
         let solved = highs
             .try_solve()
             .map_err(|e| SolveError::Solver(format!("{e:?}")))?;

@@ -37,6 +37,7 @@ pub mod synthetic;
 pub mod time_range;
 mod validate;
 
+pub use deadline::Cancel;
 pub use field_error::FieldError;
 pub use json_input::{
     control_character_error, has_control_character, parse_json, parse_json_value, path_error,
@@ -45,6 +46,6 @@ pub use pins::broken_pins;
 pub use problem::Problem;
 pub use recommend::{recommend, recommend_for_session, Reason, Recommendation};
 pub use solution::{Solution, Status};
-pub use solve::{greedy_objective, solve, solve_with_progress, ProgressPoint};
+pub use solve::{greedy_objective, solve, solve_cancellable, solve_with_progress, ProgressPoint};
 pub use solve_error::SolveError;
 pub use validate::{parse, validate, validate_parameters};

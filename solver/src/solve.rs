@@ -5,6 +5,7 @@ use std::sync::mpsc::{channel, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use crate::candidates::Candidates;
+use crate::deadline::Cancel;
 use crate::greedy::greedy;
 use crate::highs_part::Settings;
 use crate::index::Index;
@@ -28,6 +29,9 @@ const RESERVE_EXTRA_S: f64 = 0.1;
 pub fn solve(problem: &Problem) -> Result<Solution, SolveError> {
     solve_with_progress(problem, |_| {})
 }
+
+/// How often a waiting solve looks at its [`Cancel`].
+const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 /// How far a solve has got: called each time the best staffing or the bound
 /// improves.
@@ -53,7 +57,18 @@ pub struct ProgressPoint {
 /// the background, its answer dropped.
 pub fn solve_with_progress(
     problem: &Problem,
+    on_progress: impl FnMut(ProgressPoint),
+) -> Result<Solution, SolveError> {
+    solve_cancellable(problem, on_progress, &Cancel::default())
+}
+
+/// [`solve_with_progress`] that stops when `cancel` is cancelled: HiGHS is
+/// interrupted and the best staffing found so far comes back with status
+/// `time_limit`, its bound and gap, as at the time limit.
+pub fn solve_cancellable(
+    problem: &Problem,
     mut on_progress: impl FnMut(ProgressPoint),
+    cancel: &Cancel,
 ) -> Result<Solution, SolveError> {
     let started = Instant::now();
     let seconds = problem.options.time_limit_s.max(0.0);
@@ -100,6 +115,7 @@ pub fn solve_with_progress(
         let settings = Settings {
             mip_gap: problem.options.mip_gap,
             log: std::env::var("STAFFING_SOLVER_LOG").ok(),
+            cancel: Some(cancel.clone()),
         };
         let (send, progress) = channel();
         let failed = send.clone();
@@ -115,7 +131,15 @@ pub fn solve_with_progress(
             })
             .map_err(|e| SolveError::Solver(format!("cannot start the optimisation: {e}")))?;
         loop {
-            let wait = end.saturating_duration_since(Instant::now());
+            if cancel.is_cancelled() {
+                break;
+            }
+            let wait = end
+                .saturating_duration_since(Instant::now())
+                .min(CANCEL_POLL);
+            if wait.is_zero() {
+                break;
+            }
             match progress.recv_timeout(wait) {
                 Ok(Ok(Progress::Incumbent {
                     pairs,
@@ -143,7 +167,8 @@ pub fn solve_with_progress(
                     break;
                 }
                 Ok(Err(e)) => return Err(e),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
             }
         }
     }

@@ -458,3 +458,32 @@ fn same_input_same_objective() {
         common::check(&problem, &a)
     );
 }
+
+/// A cancelled solve stops well before its time limit and hands back the
+/// best staffing found so far, valid, with its bound.
+#[test]
+fn a_cancelled_solve_returns_its_best_so_far() {
+    let mut shape = solver::synthetic::Shape::overlapping(2000, 1000, 10, 4);
+    shape.capacity = (1, 2);
+    let mut problem = solver::synthetic::generate(shape);
+    problem.options.time_limit_s = 120.0;
+    problem.options.mip_gap = 0.0;
+    let cancel = solver::Cancel::default();
+    let started = std::time::Instant::now();
+    let mut points = 0;
+    let sol = std::thread::scope(|scope| {
+        let stopper = cancel.clone();
+        scope.spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            stopper.cancel();
+        });
+        solver::solve_cancellable(&problem, |_| points += 1, &cancel).unwrap()
+    });
+    let took = started.elapsed().as_secs_f64();
+    // Far under the 120-second limit: the solve stopped because it was told to.
+    assert!(took < 30.0, "the cancelled solve took {took:.1} s");
+    assert_eq!(sol.status, solver::Status::TimeLimit);
+    assert!(sol.bound >= sol.objective);
+    assert!(points >= 1);
+    assert!(common::check(&problem, &sol).is_empty());
+}

@@ -132,6 +132,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(runs::get)
         .service(runs::changes)
         .service(runs::apply)
+        .service(runs::cancel)
         .service(runs::problem)
         .service(solve::solve)
         .service(assignments::list)

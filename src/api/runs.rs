@@ -6,14 +6,15 @@ use std::sync::Arc;
 
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use solver::solution::{ExcludedBy, Stats, Status};
 use solver::{FieldError, ProgressPoint, Solution};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::http::json::JsonBody;
+use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
 use crate::routing::DistanceReport;
 use crate::staffing::apply as applying;
@@ -47,6 +48,8 @@ pub struct RunView {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub applied_at: Option<DateTime<Utc>>,
+    /// When someone asked the run to stop (`POST …/cancel`).
+    pub cancel_requested_at: Option<DateTime<Utc>>,
     /// Why a failed run failed.
     pub error: Option<String>,
     /// The rules the problem built from the database broke, if that is why.
@@ -97,6 +100,7 @@ impl RunView {
             started_at: run.started_at.map(|t| t.and_utc()),
             finished_at: run.finished_at.map(|t| t.and_utc()),
             applied_at: run.applied_at.map(|t| t.and_utc()),
+            cancel_requested_at: run.cancel_requested_at.map(|t| t.and_utc()),
             error,
             errors,
             dropped_pins,
@@ -355,9 +359,43 @@ pub async fn list(
     ))
 }
 
-/// Write a done run's assignments as the plan's proposals, in one
-/// transaction; 409 if its inputs changed since it started.
+/// Stop a run: a queued one is cancelled at once and never starts (200); a
+/// running one is asked to stop (202), and the server that runs it stops
+/// its solver within moments and keeps the best staffing found so far
+/// (`state` becomes `cancelled`); 409 for a run that has ended.
 #[utoipa::path(tag = "staffing", params(("id" = String, Path)),
+    responses((status = 200, body = RunView, description = "cancelled before it started"),
+              (status = 202, body = RunView, description = "asked to stop; poll the run"),
+              (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/api/v1/staffing-runs/{id}/cancel")]
+pub async fn cancel(
+    _caller: Planner,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let run = store::run(&pool, move |conn| store::runs::request_cancel(conn, &id)).await?;
+    let status = if run.state == RunState::Cancelled {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::ACCEPTED
+    };
+    Ok(HttpResponse::build(status).json(RunView::new(run, None)?))
+}
+
+/// Whether applying a cancelled run's staffing was confirmed.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApplyOptions {
+    /// A cancelled run's best staffing so far is applied only with
+    /// `confirm=true`: it may be far from the best there is.
+    pub confirm: Option<bool>,
+}
+
+/// Write a done run's assignments as the plan's proposals, in one
+/// transaction; 409 if its inputs changed since it started, or if it was
+/// cancelled and `confirm` is not given.
+#[utoipa::path(tag = "staffing", params(("id" = String, Path), ApplyOptions),
     responses((status = 200, body = RunView),
               (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -367,10 +405,12 @@ pub async fn apply(
     pool: web::Data<DbPool>,
     config: web::Data<WorkerConfig>,
     id: web::Path<String>,
+    options: QueryParams<ApplyOptions>,
 ) -> Result<web::Json<RunView>, AppError> {
     let max = config.max_time_limit_s;
+    let confirmed = options.confirm.unwrap_or(false);
     let view = store::run(&pool, move |conn| {
-        let run = applying::apply(conn, &id, max)?;
+        let run = applying::apply(conn, &id, max, confirmed)?;
         detailed(conn, run)
     })
     .await?;

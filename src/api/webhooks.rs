@@ -14,6 +14,7 @@ use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
 use crate::store::webhooks::{self, Attempt, Delivery, Endpoint, EndpointSettings, EventType};
 use crate::store::{self, DbPool};
+use crate::vocabulary::Named;
 use crate::webhooks::{address, signing, WebhookConfig};
 
 /// An endpoint as an admin registers or changes it.
@@ -179,7 +180,7 @@ fn settings(
     }
     let mut types = Vec::new();
     for (k, code) in input.event_types.iter().enumerate() {
-        match EventType::from_code(code) {
+        match EventType::subscribable(code) {
             Some(t) if !types.contains(&t) => types.push(t),
             Some(_) => {}
             None => errors.push(FieldError::new(
@@ -215,11 +216,10 @@ fn settings(
 #[get("/api/v1/webhook-event-types")]
 pub async fn event_types(_caller: Admin) -> web::Json<Vec<EventTypeView>> {
     web::Json(
-        EventType::SUBSCRIBABLE
-            .into_iter()
+        EventType::all_subscribable()
             .map(|code| EventTypeView {
                 code,
-                name: code.name(),
+                name: code.name_zh(),
             })
             .collect(),
     )

@@ -11,13 +11,20 @@ use crate::error::AppError;
 use crate::store::runs::{self, Run};
 use crate::store::webhooks::{self, EventType};
 use crate::store::{assignments, plans, write, Db};
+use crate::vocabulary::RunState;
 
 /// Writes run `id`'s staffing ([`assignments::write_staffing`]): new
 /// pairs become proposals, held ones the run keeps stay as they are,
 /// declined ones stay, and everything else of its sessions goes, the pins
 /// it had to drop included. 409 if the run is not done, was applied
-/// already, or its inputs changed.
-pub fn apply(conn: &mut Db, id: &str, max_time_limit_s: f64) -> Result<Run, AppError> {
+/// already, or its inputs changed; a cancelled run's best staffing so far is
+/// applied only when `confirmed`.
+pub fn apply(
+    conn: &mut Db,
+    id: &str,
+    max_time_limit_s: f64,
+    confirmed: bool,
+) -> Result<Run, AppError> {
     write(conn, |conn| {
         let run = runs::get(conn, id)?;
         plans::lock_plan(conn, &run.plan_id)?;
@@ -26,6 +33,15 @@ pub fn apply(conn: &mut Db, id: &str, max_time_limit_s: f64) -> Result<Run, AppE
             return Err(conflict(
                 "/problems/already-applied",
                 format!("run {id} was applied already"),
+            ));
+        }
+        if run.state == RunState::Cancelled && run.result.is_some() && !confirmed {
+            return Err(conflict(
+                "/problems/run-cancelled",
+                format!(
+                    "run {id} was cancelled before it finished: its staffing may be far from the \
+                     best; apply it with ?confirm=true"
+                ),
             ));
         }
         let (Some(digest), Some(solution)) = (&run.inputs_digest, run.solution()?) else {

@@ -10,7 +10,7 @@ use super::problem::{self, RunRequest};
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::routing::{self, RoutingConfig};
-use crate::store::runs::{self, Run, Solved};
+use crate::store::runs::{self, Outcome, Run, Solved};
 use crate::store::{plans, write, Db, DbKind, DbPool};
 use crate::vocabulary::RunState;
 use solver::ProgressPoint;
@@ -78,7 +78,7 @@ fn execute(
         Err(AppError::Validation(errors)) => {
             let detail = serde_json::to_string(&errors).unwrap_or_default();
             metrics.run_finished(RunState::Failed, started.elapsed().as_secs_f64(), None);
-            return runs::finish(&mut conn, id, worker, Err(detail), &[]);
+            return runs::finish(&mut conn, id, worker, Outcome::Failed(detail), &[]);
         }
         Err(e) => return Err(e),
     };
@@ -93,16 +93,23 @@ fn execute(
     let digest = problem::digest(&built.problem)?;
     let dropped_pins =
         serde_json::to_string(&built.dropped_pins).map_err(|e| AppError::Internal(e.into()))?;
+    // Asked to stop while the problem was built or its roads measured.
+    if runs::cancel_requested(&mut *pool.get()?, id)? {
+        metrics.run_finished(RunState::Cancelled, started.elapsed().as_secs_f64(), None);
+        return runs::finish(&mut *pool.get()?, id, worker, Outcome::Cancelled(None), &[]);
+    }
     let shared = (Mutex::new(Shared::default()), Condvar::new());
+    let cancel = solver::Cancel::default();
     let solution = std::thread::scope(|scope| {
-        scope.spawn(|| heartbeat(pool, id, worker, config, &shared));
+        scope.spawn(|| heartbeat(pool, id, worker, config, &shared, &cancel));
         let solution = solve_caught(&built.problem, |problem| {
-            solver::solve_with_progress(problem, |point| {
+            let progress = |point| {
                 if let Ok(mut state) = shared.0.lock() {
                     state.progress.push(point);
                 }
                 shared.1.notify_all();
-            })
+            };
+            solver::solve_cancellable(problem, progress, &cancel)
         });
         if let Ok(mut state) = shared.0.lock() {
             state.finished = true;
@@ -119,16 +126,17 @@ fn execute(
         solver::Status::Optimal => "optimal",
         solver::Status::TimeLimit => "time_limit",
     });
+    let ended = match (&solution, cancel.is_cancelled()) {
+        (Err(_), _) => RunState::Failed,
+        (Ok(_), true) => RunState::Cancelled,
+        (Ok(_), false) => RunState::Done,
+    };
     metrics.run_finished(
-        if status.is_some() {
-            RunState::Done
-        } else {
-            RunState::Failed
-        },
+        ended,
         started.elapsed().as_secs_f64(),
         status.zip(solution.as_ref().ok().map(|s| s.gap)),
     );
-    let outcome = solution.and_then(|solution| {
+    let solved = solution.and_then(|solution| {
         let summary = serde_json::json!({
             "status": status, "objective": solution.objective, "gap": solution.gap,
             "assignments": solution.assignments.len(), "unfilled": solution.unfilled.len(),
@@ -143,8 +151,16 @@ fn execute(
             })
             .map_err(|e| e.to_string())
     });
+    let outcome = match (solved, ended) {
+        (Ok(solved), RunState::Cancelled) => Outcome::Cancelled(Some(solved)),
+        (Ok(solved), _) => Outcome::Solved(solved),
+        (Err(error), _) => Outcome::Failed(error),
+    };
     runs::finish(&mut *pool.get()?, id, worker, outcome, &progress)
 }
+
+/// How often a solving worker looks whether its run was asked to stop.
+const CANCEL_POLL: Duration = Duration::from_millis(250);
 
 /// What a solving worker shares with its heartbeat.
 #[derive(Default)]
@@ -153,21 +169,24 @@ struct Shared {
     progress: Vec<ProgressPoint>,
 }
 
-/// While the run solves: renews the worker's lease every third of it, and
-/// publishes the solver's progress as soon as it improves.
+/// While the run solves: renews the worker's lease every third of it,
+/// publishes the solver's progress as soon as it improves, and stops the
+/// solver (`cancel`) once someone asked the run to stop, from any server.
 fn heartbeat(
     pool: &DbPool,
     id: &str,
     worker: &str,
     config: &WorkerConfig,
     (lock, wake): &(Mutex<Shared>, Condvar),
+    cancel: &solver::Cancel,
 ) {
     let mut published = 0;
     let mut renewed_at = std::time::Instant::now();
     loop {
         let fresh = {
             let Ok(state) = lock.lock() else { return };
-            let waited = wake.wait_timeout_while(state, config.lease / 3, |s| {
+            let pause = (config.lease / 3).min(CANCEL_POLL);
+            let waited = wake.wait_timeout_while(state, pause, |s| {
                 !s.finished && s.progress.len() == published
             });
             let Ok((state, _)) = waited else { return };
@@ -184,6 +203,10 @@ fn heartbeat(
             if renewed_at.elapsed() >= config.lease / 3 {
                 renewed_at = std::time::Instant::now();
                 runs::renew(&mut conn, id, worker, config.lease)?;
+            }
+            if !cancel.is_cancelled() && runs::cancel_requested(&mut conn, id)? {
+                tracing::info!(run = id, "stopping the solver: the run was cancelled");
+                cancel.cancel();
             }
             Ok(())
         });
@@ -353,8 +376,9 @@ mod tests {
                 .unwrap()
         };
         let shared = (Mutex::new(Shared::default()), Condvar::new());
+        let cancel = solver::Cancel::default();
         std::thread::scope(|scope| {
-            let beating = scope.spawn(|| heartbeat(&pool, "r", "w", &config, &shared));
+            let beating = scope.spawn(|| heartbeat(&pool, "r", "w", &config, &shared, &cancel));
             for k in 1..=2 {
                 let point = ProgressPoint {
                     elapsed_s: f64::from(k),

@@ -48,6 +48,8 @@ pub struct Run {
     pub dropped_pins: Option<String>,
     pub progress: Option<String>,
     pub distances: Option<String>,
+    /// When someone asked the run to stop.
+    pub cancel_requested_at: Option<NaiveDateTime>,
 }
 
 impl Run {
@@ -210,6 +212,16 @@ pub fn recover(conn: &mut Db, all_running: bool) -> Result<usize, AppError> {
         let abandoned = staffing_runs::table
             .filter(staffing_runs::state.eq(RunState::Running))
             .filter(staffing_runs::lease_until.lt(cutoff));
+        // One asked to stop ends there instead of running again.
+        let cancelled =
+            diesel::update(abandoned.filter(staffing_runs::cancel_requested_at.is_not_null()))
+                .set((
+                    staffing_runs::state.eq(RunState::Cancelled),
+                    staffing_runs::error.eq("cancelled; its server stopped before the solver did"),
+                    staffing_runs::finished_at.eq(now),
+                    staffing_runs::lease_until.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
         let failed = diesel::update(abandoned.filter(staffing_runs::attempts.ge(MAX_ATTEMPTS)))
             .set((
                 staffing_runs::state.eq(RunState::Failed),
@@ -227,10 +239,15 @@ pub fn recover(conn: &mut Db, all_running: bool) -> Result<usize, AppError> {
                 staffing_runs::lease_until.eq(None::<NaiveDateTime>),
             ))
             .execute(conn)?;
-        if failed + requeued > 0 {
-            tracing::warn!(requeued, failed, "recovered abandoned staffing runs");
+        if cancelled + failed + requeued > 0 {
+            tracing::warn!(
+                requeued,
+                failed,
+                cancelled,
+                "recovered abandoned staffing runs"
+            );
         }
-        Ok(requeued + failed)
+        Ok(requeued + failed + cancelled)
     })
 }
 
@@ -293,14 +310,80 @@ pub struct Solved {
     pub summary: serde_json::Value,
 }
 
-/// Finishes `worker`'s run with a result or an error, and the solver's
-/// whole progress; the `staffing_run.done` or `.failed` event goes to the
-/// outbox in the same transaction.
+/// How a run's execution ended.
+pub enum Outcome {
+    /// Solved: `done`.
+    Solved(Solved),
+    /// Stopped on request: `cancelled`, with the best staffing found by
+    /// then when the solver had started.
+    Cancelled(Option<Solved>),
+    /// `failed`, with why.
+    Failed(String),
+}
+
+/// Asks a run to stop: a queued one is cancelled at once (it never
+/// starts); a running one is marked, and the worker that runs it, on
+/// whichever server, stops its solver and ends it `cancelled`. 409 for a
+/// run that has ended already.
+pub fn request_cancel(conn: &mut Db, id: &str) -> Result<Run, AppError> {
+    let now = Utc::now().naive_utc();
+    write_bookkeeping(conn, |conn| {
+        let run = get(conn, id)?;
+        let asked = match run.state {
+            RunState::Queued => {
+                diesel::update(
+                    staffing_runs::table
+                        .find(id)
+                        .filter(staffing_runs::state.eq(RunState::Queued)),
+                )
+                .set((
+                    staffing_runs::state.eq(RunState::Cancelled),
+                    staffing_runs::cancel_requested_at.eq(now),
+                    staffing_runs::finished_at.eq(now),
+                    staffing_runs::error.eq("cancelled before it started"),
+                ))
+                .execute(conn)?;
+                let data = serde_json::json!({ "run": id, "plan": run.plan_id, "started": false });
+                webhooks::emit(conn, EventType::RunCancelled, data)?;
+                1
+            }
+            RunState::Running => diesel::update(
+                staffing_runs::table
+                    .find(id)
+                    .filter(staffing_runs::state.eq(RunState::Running)),
+            )
+            .set(staffing_runs::cancel_requested_at.eq(now))
+            .execute(conn)?,
+            RunState::Done | RunState::Failed | RunState::Cancelled => 0,
+        };
+        if asked == 0 {
+            return Err(AppError::Conflict {
+                kind: "/problems/run-ended",
+                detail: format!("run {id} is {}; there is nothing to stop", run.state),
+            });
+        }
+        get(conn, id)
+    })
+}
+
+/// Whether someone asked the run to stop.
+pub fn cancel_requested(conn: &mut Db, id: &str) -> Result<bool, AppError> {
+    Ok(staffing_runs::table
+        .find(id)
+        .select(staffing_runs::cancel_requested_at.is_not_null())
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// Finishes `worker`'s run with its outcome and the solver's whole
+/// progress; the `staffing_run.done`, `.cancelled` or `.failed` event goes
+/// to the outbox in the same transaction.
 pub fn finish(
     conn: &mut Db,
     id: &str,
     worker: &str,
-    outcome: Result<Solved, String>,
+    outcome: Outcome,
     progress: &[ProgressPoint],
 ) -> Result<(), AppError> {
     let now = Utc::now().naive_utc();
@@ -318,7 +401,7 @@ pub fn finish(
             return Ok(());
         };
         let event = match outcome {
-            Ok(solved) => {
+            Outcome::Solved(solved) => {
                 diesel::update(mine(id, worker))
                     .set((
                         staffing_runs::state.eq(RunState::Done),
@@ -339,7 +422,29 @@ pub fn finish(
                 }
                 (EventType::RunDone, data)
             }
-            Err(error) => {
+            Outcome::Cancelled(solved) => {
+                diesel::update(mine(id, worker))
+                    .set((
+                        staffing_runs::state.eq(RunState::Cancelled),
+                        staffing_runs::inputs_digest.eq(solved.as_ref().map(|s| &s.digest)),
+                        staffing_runs::problem.eq(solved.as_ref().map(|s| &s.problem)),
+                        staffing_runs::result.eq(solved.as_ref().map(|s| &s.solution)),
+                        staffing_runs::dropped_pins.eq(solved.as_ref().map(|s| &s.dropped_pins)),
+                        staffing_runs::progress.eq(&progress),
+                        staffing_runs::finished_at.eq(now),
+                        staffing_runs::lease_until.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(conn)?;
+                let mut data = serde_json::json!({ "run": id, "plan": plan_id, "started": true });
+                if let (Some(data), Some(summary)) = (
+                    data.as_object_mut(),
+                    solved.as_ref().and_then(|s| s.summary.as_object()),
+                ) {
+                    data.extend(summary.clone());
+                }
+                (EventType::RunCancelled, data)
+            }
+            Outcome::Failed(error) => {
                 diesel::update(mine(id, worker))
                     .set((
                         staffing_runs::state.eq(RunState::Failed),

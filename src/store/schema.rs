@@ -187,6 +187,7 @@ diesel::table! {
         dropped_pins -> Nullable<Text>,
         progress -> Nullable<Text>,
         distances -> Nullable<Text>,
+        cancel_requested_at -> Nullable<Timestamp>,
     }
 }
 

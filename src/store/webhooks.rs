@@ -7,11 +7,11 @@
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints, webhook_events};
 use super::{write, Db};
 use crate::error::AppError;
+use crate::vocabulary::{coded, Named};
 
 /// How long a secret replaced by a rotation still signs beside the new
 /// one, unless the rotation says otherwise.
@@ -22,71 +22,32 @@ pub const MAX_OVERLAP_HOURS: i64 = 168;
 /// its own when it disables one after a day of failures.
 const DISABLED_BY_ADMIN: &str = "disabled by an admin";
 
-/// What an endpoint can subscribe to; stored and sent as the code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-pub enum EventType {
-    #[serde(rename = "staffing_run.done")]
-    RunDone,
-    #[serde(rename = "staffing_run.failed")]
-    RunFailed,
-    #[serde(rename = "assignments.proposed")]
-    AssignmentsProposed,
-    #[serde(rename = "assignment.confirmed")]
-    AssignmentConfirmed,
-    #[serde(rename = "assignment.declined")]
-    AssignmentDeclined,
-    #[serde(rename = "evaluation.submitted")]
-    EvaluationSubmitted,
-    #[serde(rename = "pool.imported")]
-    PoolImported,
-    /// Sent to one endpoint on request, whatever it subscribes to.
-    #[serde(rename = "webhook.ping")]
-    Ping,
+coded! {
+    /// What an endpoint can subscribe to; stored and sent as the code, shown
+    /// in the console by its Chinese name.
+    pub enum EventType {
+        RunDone = "staffing_run.done" / "排课运行完成",
+        RunFailed = "staffing_run.failed" / "排课运行失败",
+        RunCancelled = "staffing_run.cancelled" / "排课运行已取消",
+        AssignmentsProposed = "assignments.proposed" / "排课方案已采用",
+        AssignmentConfirmed = "assignment.confirmed" / "授课安排已确认",
+        AssignmentDeclined = "assignment.declined" / "教师婉拒授课",
+        EvaluationSubmitted = "evaluation.submitted" / "学员提交测评",
+        PoolImported = "pool.imported" / "师资库导入",
+        /// Sent to one endpoint on request, whatever it subscribes to.
+        Ping = "webhook.ping" / "测试推送",
+    }
 }
 
 impl EventType {
+    /// The subscribable type with this code: any but the ping.
+    pub fn subscribable(code: &str) -> Option<Self> {
+        Self::from_code(code).filter(|t| *t != Self::Ping)
+    }
+
     /// Every type an endpoint may subscribe to.
-    pub const SUBSCRIBABLE: [Self; 7] = [
-        Self::RunDone,
-        Self::RunFailed,
-        Self::AssignmentsProposed,
-        Self::AssignmentConfirmed,
-        Self::AssignmentDeclined,
-        Self::EvaluationSubmitted,
-        Self::PoolImported,
-    ];
-
-    /// The stable code, as sent in the payload's `type`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::RunDone => "staffing_run.done",
-            Self::RunFailed => "staffing_run.failed",
-            Self::AssignmentsProposed => "assignments.proposed",
-            Self::AssignmentConfirmed => "assignment.confirmed",
-            Self::AssignmentDeclined => "assignment.declined",
-            Self::EvaluationSubmitted => "evaluation.submitted",
-            Self::PoolImported => "pool.imported",
-            Self::Ping => "webhook.ping",
-        }
-    }
-
-    /// The Chinese name shown in the console.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::RunDone => "排课运行完成",
-            Self::RunFailed => "排课运行失败",
-            Self::AssignmentsProposed => "排课方案已采用",
-            Self::AssignmentConfirmed => "授课安排已确认",
-            Self::AssignmentDeclined => "教师婉拒授课",
-            Self::EvaluationSubmitted => "学员提交测评",
-            Self::PoolImported => "师资库导入",
-            Self::Ping => "测试推送",
-        }
-    }
-
-    /// The subscribable type with this code.
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::SUBSCRIBABLE.into_iter().find(|t| t.code() == code)
+    pub fn all_subscribable() -> impl Iterator<Item = Self> {
+        Self::ALL.iter().copied().filter(|t| *t != Self::Ping)
     }
 }
 

@@ -692,6 +692,7 @@ fn the_console_manages_endpoints(backend: Backend) {
         "evaluation.submitted",
         "pool.imported",
         "staffing_run.failed",
+        "staffing_run.cancelled",
     ] {
         browser.click(&browser.find(&format!("#endpoint-form [name=\"{unchecked}\"]")));
     }
