@@ -45,7 +45,7 @@ const I18N = {
     opensAt: '开放时间', closesAt: '截止时间', printCodes: '打印测评码', downloadSvg: '下载 SVG', print: '打印',
     responses: '回收 {0} / {1}', responseRate: '回收率', quality: '教学质量', myQuality: '我的教学评价',
     formStates: { not_yet_open: '未开放', open: '进行中', closed: '已截止' }, threshold: '低分阈值',
-    below: '低于阈值', content: '教学内容', teachingMethod: '教学方法', usefulness: '对工作的帮助', comments: '学员意见',
+    tooFew: '评价不足 3 份，暂不显示', below: '低于阈值', content: '教学内容', teachingMethod: '教学方法', usefulness: '对工作的帮助', comments: '学员意见',
     exportCsv: '导出 CSV', exportXlsx: '导出 Excel', trend: '走势', trends: { rising: '上升', steady: '平稳', falling: '下降' },
     evaluatedSessions: '测评课程', skipped: '未开放：{0}', codeHint: '手机扫码评价，匿名，限用一次', number: '第 {0} 号',
     skipReasons: { already_open: '已开放', no_confirmed_instructor: '无已确认的授课人员' }, noData: '尚无测评数据。',
@@ -102,7 +102,7 @@ const I18N = {
     print: 'Print', responses: '{0} of {1} answered', responseRate: 'Response rate', quality: 'Teaching quality',
     myQuality: 'My evaluations', formStates: { not_yet_open: 'Not yet open', open: 'Open', closed: 'Closed' },
     threshold: 'Low-score threshold', below: 'Below threshold', content: 'Content', teachingMethod: 'Method',
-    usefulness: 'Usefulness', comments: 'Trainees\' comments', exportCsv: 'Export CSV', exportXlsx: 'Export Excel',
+    tooFew: 'Fewer than 3 answers: not shown yet', usefulness: 'Usefulness', comments: 'Trainees\' comments', exportCsv: 'Export CSV', exportXlsx: 'Export Excel',
     trend: 'Trend', trends: { rising: 'Rising', steady: 'Steady', falling: 'Falling' }, evaluatedSessions: 'Evaluated sessions',
     skipped: 'Not opened: {0}', codeHint: 'Scan to evaluate; anonymous, single use', number: 'No. {0}',
     skipReasons: { already_open: 'already open', no_confirmed_instructor: 'no confirmed instructor' }, noData: 'No evaluations yet.',
@@ -463,7 +463,7 @@ async function instructorPage(id) {
       planner ? button(t('remove'), async () => { await api('DELETE', `${path}/unavailability/${b.id}`); render(); }) : null))),
     h('h2', {}, t('records')),
     h('table', { class: 'list' }, h('tr', {}, [t('session'), t('delivered'), t('evaluations'), t('mean')].map((x) => h('th', {}, x))),
-      records.map((r) => h('tr', {}, h('td', {}, r.plan ? h('a', { href: `#/plans/${encodeURIComponent(r.plan)}` }, r.title) : r.title), h('td', {}, fmt.time(r.delivered_at)), h('td', { class: 'num' }, r.evaluation_count), h('td', { class: 'num' }, fmt.num(r.mean_score, 2))))),
+      records.map((r) => h('tr', {}, h('td', {}, r.plan ? h('a', { href: `#/plans/${encodeURIComponent(r.plan)}` }, r.title) : r.title), h('td', {}, fmt.time(r.delivered_at)), h('td', { class: 'num' }, r.evaluation_count), h('td', { class: 'num' }, r.shown ? fmt.num(r.mean_score, 2) : t('tooFew'))))),
     h('h2', {}, t('whereElse')), await opportunities(id));
 }
 
@@ -881,8 +881,9 @@ async function qualityPage(id) {
         h('td', {}, x.class_name), h('td', {}, x.title, x.below_threshold ? [' ', h('span', { class: 'tag low' }, t('below'))] : null), h('td', {}, fmt.time(x.start)),
         h('td', {}, x.instructors.map((i) => h('div', {}, `${i.name} ${score(i.mean_score)}（${i.evaluation_count}）`))),
         h('td', { class: 'num' }, x.trainees ? `${x.responses}/${x.trainees} · ${Math.round(100 * x.response_rate)}%` : '—'),
-        h('td', { class: 'num' }, score(x.mean_score)), h('td', { class: 'num' }, score(x.content)),
-        h('td', { class: 'num' }, score(x.method)), h('td', { class: 'num' }, score(x.usefulness))))),
+        x.shown ? [h('td', { class: 'num' }, score(x.mean_score)), h('td', { class: 'num' }, score(x.content)),
+          h('td', { class: 'num' }, score(x.method)), h('td', { class: 'num' }, score(x.usefulness))]
+          : h('td', { colspan: 4, class: 'too-few' }, t('tooFew'))))),
     h('h2', {}, t('instructorId')),
     h('table', { class: 'list', id: 'quality-instructors' }, h('tr', {}, [t('name'), t('sessions'), t('evaluations'), t('mean')].map((x) => h('th', {}, x))),
       q.instructors.map((i) => h('tr', {}, h('td', {}, h('a', { href: `#/instructors/${encodeURIComponent(i.instructor)}` }, i.name)),
@@ -903,7 +904,7 @@ function qualitySummary(q) {
     h('h2', {}, t('evaluatedSessions')),
     h('table', { class: 'list', id: 'evaluated-sessions' }, h('tr', {}, [t('session'), t('classes'), t('delivered'), t('evaluations'), t('mean')].map((x) => h('th', {}, x))),
       q.sessions.map((x) => h('tr', {}, h('td', {}, x.title), h('td', {}, x.class_name), h('td', {}, fmt.time(x.delivered_at)),
-        h('td', { class: 'num' }, x.evaluation_count), h('td', { class: 'num' }, fmt.num(x.mean_score, 2))))),
+        h('td', { class: 'num' }, x.evaluation_count), h('td', { class: 'num' }, x.mean_score == null ? t('tooFew') : fmt.num(x.mean_score, 2))))),
     comments(q.comments)];
 }
 

@@ -16,6 +16,12 @@ pub fn date(utc: NaiveDateTime) -> NaiveDate {
     (utc + OFFSET).date()
 }
 
+/// The start (00:00 in China) of the day in China of a stored (UTC) time,
+/// as a stored (UTC) time.
+pub fn start_of_day(utc: NaiveDateTime) -> NaiveDateTime {
+    date(utc).and_time(chrono::NaiveTime::MIN) - OFFSET
+}
+
 /// China Standard Time as a time zone offset (checked when compiled).
 const CHINA: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
     Some(offset) => offset,

@@ -10,6 +10,7 @@ use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
+use crate::store::quality::MIN_TO_SHOW;
 use crate::store::teaching::{self, EvaluatedRecord, EvaluationInput, RecordInput};
 use crate::store::{self, DbPool};
 
@@ -25,17 +26,32 @@ pub struct RecordView {
     pub session: Option<String>,
     pub class: Option<String>,
     pub plan: Option<String>,
-    pub scores: Vec<i32>,
+    /// How many scores (1–5) were given of each value: `score_counts[0]`
+    /// ones, … `score_counts[4]` fives; never in the order given, and all
+    /// zero until at least 3 are in (`shown`).
+    pub score_counts: [usize; 5],
     pub evaluation_count: usize,
-    /// Plain mean of the scores, if any.
+    /// Whether enough scores are in to be shown (SPEC 11: at least 3).
+    pub shown: bool,
+    /// Plain mean of the scores, once shown.
     pub mean_score: Option<f64>,
 }
 
 impl From<EvaluatedRecord> for RecordView {
     fn from(r: EvaluatedRecord) -> Self {
         let count = r.scores.len();
+        let shown = count >= MIN_TO_SHOW;
         let mean =
-            (count > 0).then(|| r.scores.iter().map(|&s| f64::from(s)).sum::<f64>() / count as f64);
+            shown.then(|| r.scores.iter().map(|&s| f64::from(s)).sum::<f64>() / count as f64);
+        let mut score_counts = [0; 5];
+        for &score in r.scores.iter().filter(|_| shown) {
+            if let Some(n) = usize::try_from(score - 1)
+                .ok()
+                .and_then(|k| score_counts.get_mut(k))
+            {
+                *n += 1;
+            }
+        }
         let (class, plan) = r.class_and_plan.unzip();
         Self {
             id: r.record.id,
@@ -45,8 +61,9 @@ impl From<EvaluatedRecord> for RecordView {
             session: r.record.session_id,
             class,
             plan,
-            scores: r.scores,
+            score_counts,
             evaluation_count: count,
+            shown,
             mean_score: mean,
         }
     }

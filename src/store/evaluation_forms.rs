@@ -5,7 +5,7 @@
 //! it at once), and an anonymous response with the optional aspects and
 //! comment. Nothing stored links a response or a score to its code.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, Timelike};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime};
 use diesel::prelude::*;
 use rand::Rng;
 use serde::Deserialize;
@@ -378,7 +378,9 @@ pub fn submit(
         if spent == 0 {
             return Ok(Submitted::Refused(Ballot::Spent, Vec::new()));
         }
-        let at = now.with_nanosecond(0).unwrap_or(now);
+        // The day only: a time to the second would pair an answer with the
+        // moment a trainee was seen handing in.
+        let at = crate::china_time::start_of_day(now);
         diesel::insert_into(evaluation_responses::table)
             .values((
                 evaluation_responses::id.eq(uuid::Uuid::new_v4().to_string()),
@@ -400,12 +402,59 @@ pub fn submit(
                 at,
             )?;
             teaching::insert_scores(conn, &record, &[*score], at)?;
+            teaching::reshuffle(conn, &record)?;
         }
+        reshuffle_responses(conn, &session.id)?;
         // Which session, never who or what: the answers stay anonymous.
         let data = serde_json::json!({ "session": session.id, "class": session.class_id });
         super::webhooks::emit(conn, super::webhooks::EventType::EvaluationSubmitted, data)?;
         Ok(Submitted::Counted)
     })
+}
+
+/// Writes a session's responses again, in a random order with new random
+/// ids (inside the submission's transaction), so that nothing stored
+/// follows the order they came in: not the rows' physical order, not their
+/// ids, and on PostgreSQL not the transaction that wrote each (every
+/// response of the session now has the latest one's, which also spent the
+/// latest code; the codes spent before have their own, which no response
+/// keeps).
+fn reshuffle_responses(conn: &mut Db, session: &str) -> QueryResult<()> {
+    use rand::seq::SliceRandom;
+    type Row = (
+        NaiveDateTime,
+        Option<i32>,
+        Option<i32>,
+        Option<i32>,
+        Option<String>,
+    );
+    let of_session =
+        evaluation_responses::table.filter(evaluation_responses::session_id.eq(session));
+    let mut rows: Vec<Row> = of_session
+        .select((
+            evaluation_responses::submitted_at,
+            evaluation_responses::content,
+            evaluation_responses::method,
+            evaluation_responses::usefulness,
+            evaluation_responses::comment,
+        ))
+        .load(conn)?;
+    rows.shuffle(&mut rand::rng());
+    diesel::delete(of_session).execute(conn)?;
+    for (at, content, method, usefulness, comment) in rows {
+        diesel::insert_into(evaluation_responses::table)
+            .values((
+                evaluation_responses::id.eq(uuid::Uuid::new_v4().to_string()),
+                evaluation_responses::session_id.eq(session),
+                evaluation_responses::submitted_at.eq(at),
+                evaluation_responses::content.eq(content),
+                evaluation_responses::method.eq(method),
+                evaluation_responses::usefulness.eq(usefulness),
+                evaluation_responses::comment.eq(comment),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Whether `answers` may spend `code` at `now`: the code's form, or the

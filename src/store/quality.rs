@@ -21,6 +21,12 @@ use crate::rating::{self, Rating};
 /// A rating change over the window smaller than this is `steady`.
 const STEADY_WITHIN: f64 = 0.01;
 
+/// The fewest answers a result is shown for (SPEC 11): with fewer, whoever
+/// knows who answered could read their scores. A session's or an
+/// instructor-in-session's mean, scores and comments wait until then; the
+/// count of answers is always shown.
+pub const MIN_TO_SHOW: usize = 3;
+
 /// Evaluations of one instructor, and their plain mean.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InstructorScores {
@@ -29,7 +35,10 @@ pub struct InstructorScores {
     /// Sessions of theirs with at least one evaluation.
     pub sessions: usize,
     pub evaluation_count: usize,
+    /// None until at least 3 evaluations are in (`shown`).
     pub mean_score: Option<f64>,
+    /// Whether enough evaluations are in for the mean to be shown.
+    pub shown: bool,
 }
 
 /// What trainees said of one session.
@@ -49,6 +58,10 @@ pub struct SessionQuality {
     pub response_rate: Option<f64>,
     /// Each instructor's scores in this session.
     pub instructors: Vec<InstructorScores>,
+    /// Whether the session's results are shown: at least 3 responses (and
+    /// 3 evaluations of each instructor) are in. Until then only the counts
+    /// are, and every mean below is none.
+    pub shown: bool,
     /// The plain mean of every instructor score in this session.
     pub mean_score: Option<f64>,
     /// Means of the optional aspects: content, method, usefulness.
@@ -59,7 +72,8 @@ pub struct SessionQuality {
     pub below_threshold: bool,
 }
 
-/// A trainee's comment, anonymous.
+/// A trainee's comment, anonymous: listed by session and text, never in
+/// the order given, and only once the session shows its results.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Comment {
     pub session: String,
@@ -77,7 +91,7 @@ pub struct PlanQuality {
     pub threshold: f64,
     /// Sessions with an evaluation form or evaluations, in time order.
     pub sessions: Vec<SessionQuality>,
-    /// Every instructor evaluated in them, best mean first.
+    /// Every instructor evaluated in the sessions shown, best mean first.
     pub instructors: Vec<InstructorScores>,
     pub comments: Vec<Comment>,
 }
@@ -121,6 +135,7 @@ pub struct EvaluatedSession {
     pub plan: String,
     pub delivered_at: DateTime<Utc>,
     pub evaluation_count: usize,
+    /// None until at least 3 evaluations are in.
     pub mean_score: Option<f64>,
 }
 
@@ -136,7 +151,8 @@ pub struct InstructorQuality {
     pub months: Vec<RatingPoint>,
     /// Their delivered sessions with evaluations, newest first.
     pub sessions: Vec<EvaluatedSession>,
-    /// Trainees' comments on those sessions, newest first.
+    /// Trainees' comments on those sessions (shown ones), newest session
+    /// first.
     pub comments: Vec<Comment>,
 }
 
@@ -193,12 +209,15 @@ pub fn of_instructor(
                 plan,
                 delivered_at: r.record.delivered_at.and_utc(),
                 evaluation_count: r.scores.len(),
-                mean_score: mean(r.scores.iter().copied()),
+                mean_score: shown_mean(r.scores.iter().copied()),
             })
         })
         .collect();
-    let mut comments = comments_of(conn, &session_ids)?;
-    comments.reverse();
+    let shown: Vec<String> = shown_sessions(conn, &session_ids)?;
+    let mut comments = comments_of(conn, &shown)?;
+    // Newest session first, as the sessions are.
+    let order: Vec<&String> = session_ids.iter().collect();
+    comments.sort_by_key(|c| order.iter().position(|s| **s == c.session));
     let first = points.first().map_or(0.0, |p| p.rating.rating);
     let last = points.last().map_or(0.0, |p| p.rating.rating);
     Ok(InstructorQuality {
@@ -287,7 +306,13 @@ pub fn of_plan(
             continue;
         }
         let responses = answers.len() as i64;
-        let mean_score = mean(here.iter().map(|(_, _, s)| *s));
+        let instructors = by_instructor(here.iter().copied(), &names);
+        // With a form, its responses count; scores entered by hand count
+        // per instructor.
+        let shown =
+            (trainees.is_none() || enough(answers.len())) && instructors.iter().all(|i| i.shown);
+        let when_shown = |m: Option<f64>| m.filter(|_| shown);
+        let mean_score = when_shown(mean(here.iter().map(|(_, _, s)| *s)));
         sessions.push(SessionQuality {
             session: row.id.clone(),
             title: row.title.clone(),
@@ -300,16 +325,23 @@ pub fn of_plan(
             response_rate: trainees
                 .filter(|&n| n > 0)
                 .map(|n| responses as f64 / n as f64),
-            instructors: by_instructor(here.iter().copied(), &names),
+            instructors,
+            shown,
             mean_score,
-            content: mean(answers.iter().filter_map(|r| r.content)),
-            method: mean(answers.iter().filter_map(|r| r.method)),
-            usefulness: mean(answers.iter().filter_map(|r| r.usefulness)),
+            content: when_shown(mean(answers.iter().filter_map(|r| r.content))),
+            method: when_shown(mean(answers.iter().filter_map(|r| r.method))),
+            usefulness: when_shown(mean(answers.iter().filter_map(|r| r.usefulness))),
             below_threshold: mean_score.is_some_and(|m| m < threshold),
         });
     }
-    let kept: Vec<String> = sessions.iter().map(|s| s.session.clone()).collect();
-    let mut instructors = by_instructor(scores.iter(), &names);
+    let kept: Vec<String> = sessions
+        .iter()
+        .filter(|s| s.shown)
+        .map(|s| s.session.clone())
+        .collect();
+    // Over the plan, only the sessions that show their results: a hidden
+    // one's scores would follow from the sum less the shown ones'.
+    let mut instructors = by_instructor(scores.iter().filter(|(s, _, _)| kept.contains(s)), &names);
     instructors.sort_by(|a, b| {
         b.mean_score
             .partial_cmp(&a.mean_score)
@@ -356,7 +388,8 @@ fn by_instructor<'a>(
             name: names.instructor(id).to_owned(),
             sessions: sessions.len(),
             evaluation_count: scores.len(),
-            mean_score: mean(scores.into_iter()),
+            shown: enough(scores.len()),
+            mean_score: shown_mean(scores.into_iter()),
         })
         .collect();
     grouped.sort_by(|a, b| {
@@ -367,7 +400,40 @@ fn by_instructor<'a>(
     grouped
 }
 
-/// The comments on these sessions, oldest first.
+/// Whether `count` answers are enough for a result to be shown.
+fn enough(count: usize) -> bool {
+    count >= MIN_TO_SHOW
+}
+
+/// The mean of `scores`, once there are enough of them to show it.
+fn shown_mean(scores: impl Iterator<Item = i32>) -> Option<f64> {
+    let scores: Vec<i32> = scores.collect();
+    mean(scores.iter().copied()).filter(|_| enough(scores.len()))
+}
+
+/// Those of `session_ids` whose results are shown: with an evaluation form,
+/// at least 3 responses; without one (scores entered by hand), at least 3
+/// evaluations of each instructor.
+fn shown_sessions(conn: &mut Db, session_ids: &[String]) -> Result<Vec<String>, AppError> {
+    let ids: Vec<&str> = session_ids.iter().map(String::as_str).collect();
+    let responses: HashMap<String, i64> = chunked(&ids, |chunk| {
+        evaluation_responses::table
+            .filter(evaluation_responses::session_id.eq_any(chunk))
+            .group_by(evaluation_responses::session_id)
+            .select((evaluation_responses::session_id, diesel::dsl::count_star()))
+            .load::<(String, i64)>(conn)
+    })?
+    .into_iter()
+    .collect();
+    Ok(session_ids
+        .iter()
+        .filter(|s| responses.get(*s).is_some_and(|&n| enough(n as usize)))
+        .cloned()
+        .collect())
+}
+
+/// The comments on these sessions, by session and then by text: never in
+/// the order they were given.
 fn comments_of(conn: &mut Db, session_ids: &[String]) -> Result<Vec<Comment>, AppError> {
     let ids: Vec<&str> = session_ids.iter().map(String::as_str).collect();
     let rows: Vec<(String, String, NaiveDateTime, Option<String>)> = chunked(&ids, |chunk| {
@@ -383,22 +449,23 @@ fn comments_of(conn: &mut Db, session_ids: &[String]) -> Result<Vec<Comment>, Ap
             ))
             .load(conn)
     })?;
-    let mut comments: Vec<_> = rows
+    let mut comments: Vec<Comment> = rows
         .into_iter()
         .filter_map(|(session, session_title, at, text)| {
-            Some((
-                at,
-                Comment {
-                    session,
-                    session_title,
-                    date: crate::china_time::date(at),
-                    text: text?,
-                },
-            ))
+            Some(Comment {
+                session,
+                session_title,
+                date: crate::china_time::date(at),
+                text: text?,
+            })
         })
         .collect();
-    comments.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.text.cmp(&b.1.text)));
-    Ok(comments.into_iter().map(|(_, c)| c).collect())
+    let order: HashMap<&str, usize> = ids.iter().enumerate().map(|(k, s)| (*s, k)).collect();
+    comments.sort_by(|a, b| {
+        let at = |c: &Comment| order.get(c.session.as_str()).copied().unwrap_or(usize::MAX);
+        at(a).cmp(&at(b)).then_with(|| a.text.cmp(&b.text))
+    });
+    Ok(comments)
 }
 
 fn mean(scores: impl Iterator<Item = i32>) -> Option<f64> {
@@ -423,11 +490,14 @@ mod tests {
             ("s1".to_owned(), "b".to_owned(), 4),
             ("s1".to_owned(), "a".to_owned(), 5),
             ("s2".to_owned(), "b".to_owned(), 2),
+            ("s2".to_owned(), "b".to_owned(), 3),
         ];
         let grouped = by_instructor(rows.iter(), &Names::default());
         assert_eq!(grouped[1].instructor, "b");
-        assert_eq!((grouped[1].sessions, grouped[1].evaluation_count), (2, 2));
+        assert_eq!((grouped[1].sessions, grouped[1].evaluation_count), (2, 3));
         assert_eq!(grouped[1].mean_score, Some(3.0));
-        assert_eq!(grouped[0].mean_score, Some(5.0));
+        assert!(grouped[1].shown);
+        // One evaluation is no mean to show.
+        assert_eq!((grouped[0].mean_score, grouped[0].shown), (None, false));
     }
 }

@@ -309,12 +309,38 @@ pub fn list(conn: &mut Db, instructor: &str) -> Result<Vec<EvaluatedRecord>, App
         .collect()
 }
 
+/// A record's scores, lowest first: never in the order they were given.
 fn scores_of(conn: &mut Db, record: &str) -> QueryResult<Vec<i32>> {
     evaluations::table
         .filter(evaluations::record_id.eq(record))
-        .order((evaluations::evaluated_at, evaluations::id))
+        .order(evaluations::score)
         .select(evaluations::score)
         .load(conn)
+}
+
+/// Writes a record's evaluations again, in a random order with new random
+/// ids, so that neither their physical order nor their ids (nor, on
+/// PostgreSQL, the transaction that wrote each) follow the order they were
+/// given in. Ratings read only the scores and their times, which stay.
+pub fn reshuffle(conn: &mut Db, record: &str) -> QueryResult<()> {
+    use rand::seq::SliceRandom;
+    let mut rows: Vec<(i32, NaiveDateTime)> = evaluations::table
+        .filter(evaluations::record_id.eq(record))
+        .select((evaluations::score, evaluations::evaluated_at))
+        .load(conn)?;
+    rows.shuffle(&mut rand::rng());
+    diesel::delete(evaluations::table.filter(evaluations::record_id.eq(record))).execute(conn)?;
+    for (score, at) in rows {
+        diesel::insert_into(evaluations::table)
+            .values((
+                evaluations::id.eq(uuid::Uuid::new_v4().to_string()),
+                evaluations::record_id.eq(record),
+                evaluations::score.eq(score),
+                evaluations::evaluated_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Adds `scores`, each given at `at`, to a record.

@@ -100,6 +100,17 @@ fn the_evaluation_loop_in_the_browser(backend: Backend) {
     browser.goto(&format!("{base}/e"));
     browser.submit("main form", &[("code", "abcde fghjk")]);
     browser.wait_for("h1", |t| t.contains("测评码无效"));
+    // Two more trainees answer alike from their phones: a session's results
+    // show from three responses on.
+    for card in &cards[1..3] {
+        let fields = [
+            (format!("score.{li}"), "5".to_owned()),
+            (format!("score.{wang}"), "4".to_owned()),
+            ("content".to_owned(), "5".to_owned()),
+        ];
+        let answered = crate::evaluations::post_form(&base, card, &fields);
+        assert_eq!(answered.status, 200, "{}", answered.text);
+    }
 
     // The planner reads the plan's quality page.
     browser.resize(1400, 1000);
@@ -109,10 +120,10 @@ fn the_evaluation_loop_in_the_browser(backend: Backend) {
         "planner2",
         &format!("#/plans/{plan}/quality"),
     );
-    let line = browser.wait_for(&format!("#quality-sessions {row}"), |t| t.contains("1/12"));
+    let line = browser.wait_for(&format!("#quality-sessions {row}"), |t| t.contains("3/12"));
     let text = browser.text(&line);
     assert!(
-        text.contains("4.50") && text.contains("李明 5.00（1）"),
+        text.contains("4.50") && text.contains("李明 5.00（3）"),
         "{text}"
     );
     let content = browser.script(

@@ -340,13 +340,23 @@ fn the_evaluation_loop(backend: Backend) {
         assert_eq!(count(&sql), 0, "{sql}");
     }
 
-    // The scores are ratings at once, by the formula of SPEC 4 (the
-    // evaluation is seconds old: its weight differs from 1 by under 1e-6).
+    // The scores are ratings at once, by the formula of SPEC 4. A trainee's
+    // scores are dated to the day (00:00 in China), so their age is the
+    // hours since then.
+    let china_midnight = {
+        let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        let today = Utc::now().with_timezone(&china).date_naive();
+        today.and_hms_opt(0, 0, 0).unwrap() - chrono::Duration::hours(8)
+    };
+    let age_days =
+        (Utc::now().naive_utc() - china_midnight).num_milliseconds() as f64 / 86_400_000.0;
     let li_rating = planner.get(&format!("/api/v1/instructors/{li}")).body["rating"].clone();
     assert_eq!(li_rating["evaluation_count"], 1);
-    assert!((li_rating["rating"].as_f64().unwrap() - spec_rating(&[(5.0, 0.0)])).abs() < 1e-6);
+    assert!((li_rating["rating"].as_f64().unwrap() - spec_rating(&[(5.0, age_days)])).abs() < 1e-6);
     let wang_rating = planner.get(&format!("/api/v1/instructors/{wang}")).body["rating"].clone();
-    assert!((wang_rating["rating"].as_f64().unwrap() - spec_rating(&[(2.0, 0.0)])).abs() < 1e-6);
+    assert!(
+        (wang_rating["rating"].as_f64().unwrap() - spec_rating(&[(2.0, age_days)])).abs() < 1e-6
+    );
     // …and recommendations rank with them.
     let later = add_session(
         &planner,
@@ -370,7 +380,7 @@ fn the_evaluation_loop(backend: Backend) {
         (entry["rating"].as_f64().unwrap() - li_rating["rating"].as_f64().unwrap()).abs() < 1e-6
     );
 
-    // The plan's quality: response rate, means per instructor, aspects, comments.
+    // One response of twenty: the counts show, the results wait (SPEC 11).
     let quality = office.get(&format!("/api/v1/plans/{plan}/quality"));
     assert_eq!(quality.status, 200, "{}", quality.body);
     let q = &quality.body;
@@ -378,10 +388,53 @@ fn the_evaluation_loop(backend: Backend) {
     let s = &q["sessions"][0];
     assert_eq!((&s["trainees"], &s["responses"]), (&json!(20), &json!(1)));
     assert_eq!(s["response_rate"], 0.05);
+    assert_eq!(s["shown"], false);
+    for hidden in ["mean_score", "content", "method", "usefulness"] {
+        assert_eq!(s[hidden], Value::Null, "{hidden}: {s}");
+    }
+    assert!(s["instructors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["mean_score"].is_null() && i["evaluation_count"] == 1));
+    assert_eq!(q["comments"], json!([]));
+    assert_eq!(q["instructors"], json!([]));
+    let records = planner
+        .get(&format!("/api/v1/instructors/{li}/teaching-records"))
+        .body;
+    let record = &records[0];
+    assert_eq!(
+        (&record["evaluation_count"], &record["shown"]),
+        (&json!(1), &json!(false))
+    );
+    assert_eq!(record["score_counts"], json!([0, 0, 0, 0, 0]));
+    assert!(record["mean_score"].is_null());
+    let mine = li_account
+        .get(&format!("/api/v1/instructors/{li}/quality"))
+        .body;
+    assert!(mine["sessions"][0]["mean_score"].is_null());
+    assert_eq!(mine["comments"], json!([]));
+
+    // Two more: now the results show, comments by text (not as given).
+    let later_comments = ["组织得很好", "希望增加案例"];
+    for (k, (li_score, wang_score)) in [("4", "3"), ("3", "4")].into_iter().enumerate() {
+        let code = issued[k + 1]["code"].as_str().unwrap();
+        let more = fields(&[
+            (&format!("score.{li}"), li_score),
+            (&format!("score.{wang}"), wang_score),
+            ("content", "2"),
+            ("comment", later_comments[k]),
+        ]);
+        assert_eq!(post_form(&app.base, code, &more).status, 200);
+    }
+    let quality = office.get(&format!("/api/v1/plans/{plan}/quality"));
+    let q = &quality.body;
+    let s = &q["sessions"][0];
+    assert_eq!((&s["responses"], &s["shown"]), (&json!(3), &json!(true)));
     assert_eq!(s["mean_score"], 3.5);
     assert_eq!(
         (&s["content"], &s["method"], &s["usefulness"]),
-        (&json!(4.0), &Value::Null, &json!(5.0))
+        (&json!(8.0 / 3.0), &Value::Null, &json!(5.0))
     );
     assert_eq!(s["below_threshold"], false);
     let by_name: Vec<(&str, f64)> = s["instructors"]
@@ -395,9 +448,22 @@ fn the_evaluation_loop(backend: Backend) {
             )
         })
         .collect();
-    assert_eq!(by_name, [("李明", 5.0), ("王芳", 2.0)]);
-    assert_eq!(q["comments"][0]["text"], comment);
+    assert_eq!(by_name, [("李明", 4.0), ("王芳", 3.0)]);
+    let texts: Vec<&str> = q["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["text"].as_str().unwrap())
+        .collect();
+    let mut sorted = vec![comment, later_comments[0], later_comments[1]];
+    sorted.sort_unstable();
+    assert_eq!(texts, sorted);
     assert_eq!(q["instructors"][0]["name"], "李明", "best mean first");
+    let records = planner
+        .get(&format!("/api/v1/instructors/{li}/teaching-records"))
+        .body;
+    assert_eq!(records[0]["score_counts"], json!([0, 0, 1, 1, 1]));
+    assert_eq!(records[0]["mean_score"], 4.0);
     let strict = office.get(&format!("/api/v1/plans/{plan}/quality?threshold=4"));
     assert_eq!(strict.body["sessions"][0]["below_threshold"], true);
     assert_eq!(
@@ -408,6 +474,24 @@ fn the_evaluation_loop(backend: Backend) {
     );
     let other_class = office.get(&format!("/api/v1/plans/{plan}/quality?class=nope"));
     assert_eq!(other_class.body["sessions"], json!([]));
+
+    // Stored: every response and score dated to the day, the session's
+    // responses rewritten (new ids) with each answer.
+    assert_eq!(
+        count("SELECT count(*) AS count FROM evaluation_responses"),
+        3
+    );
+    assert_eq!(
+        count("SELECT count(DISTINCT submitted_at) AS count FROM evaluation_responses"),
+        1
+    );
+    let midnight = china_midnight.format("%Y-%m-%d %H:%M:%S").to_string();
+    assert_eq!(
+        count(&format!(
+            "SELECT count(*) AS count FROM evaluations WHERE evaluated_at = '{midnight}'"
+        )),
+        6
+    );
 
     // Exported as CSV (with a BOM) and XLSX, one row per session and instructor.
     let csv = office.download(&format!("/api/v1/plans/{plan}/quality/export?format=csv"));
@@ -423,7 +507,7 @@ fn the_evaluation_loop(backend: Backend) {
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("班次,课程,开始时间,授课人员"));
     assert!(
-        lines[1].contains("接访实务") && lines[1].contains("李明") && lines[1].contains(",5,"),
+        lines[1].contains("接访实务") && lines[1].contains("李明") && lines[1].contains(",4,"),
         "{}",
         lines[1]
     );
@@ -439,16 +523,16 @@ fn the_evaluation_loop(backend: Backend) {
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0][3].to_string(), "授课人员");
     assert_eq!(rows[2][3].to_string(), "王芳");
-    assert_eq!(rows[2][5].get_float(), Some(2.0));
-    assert_eq!(rows[1][8].get_float(), Some(0.05));
+    assert_eq!(rows[2][5].get_float(), Some(3.0));
+    assert_eq!(rows[1][8].get_float(), Some(0.15));
 
     // An instructor reads their own quality, not a colleague's.
     let mine = li_account.get(&format!("/api/v1/instructors/{li}/quality"));
     assert_eq!(mine.status, 200, "{}", mine.body);
     assert_eq!(mine.body["trend"]["direction"], "rising");
-    assert_eq!(mine.body["sessions"][0]["mean_score"], 5.0);
+    assert_eq!(mine.body["sessions"][0]["mean_score"], 4.0);
     assert_eq!(mine.body["sessions"][0]["title"], "接访实务");
-    assert_eq!(mine.body["comments"][0]["text"], comment);
+    assert_eq!(mine.body["comments"][0]["text"], sorted[0]);
     assert_eq!(mine.body["months"].as_array().unwrap().len(), 12);
     assert_eq!(
         mine.body["rating"]["evaluation_count"],
@@ -702,8 +786,90 @@ fn the_form_refuses_bad_input_and_guessing(backend: Backend) {
     assert_eq!(elsewhere.status(), 200);
 }
 
+/// What a database administrator finds after five answers: every response
+/// and score row rewritten with new ids at each answer (no id survives from
+/// one answer to the next), all dated to the same day; on PostgreSQL every
+/// response carries the one transaction id of the latest answer, which only
+/// the latest spent code shares, so no earlier card can be matched to its
+/// answer by transaction.
+fn stored_answers_keep_no_order(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let li = create_instructor(&planner, "李明", json!({}));
+    let now = Utc::now();
+    let (_, _, session) = taught_session(
+        &planner,
+        now - Duration::hours(2),
+        now - Duration::hours(1),
+        &[&li],
+    );
+    let r = planner.post(
+        &format!("/api/v1/sessions/{session}/evaluation"),
+        &json!({"trainees": 5}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let issued = codes(&planner, &session);
+    let ids = |table: &str| -> std::collections::BTreeSet<String> {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        use diesel::{Connection, RunQueryDsl};
+        let sql = format!("SELECT id FROM {table}");
+        let rows: Vec<Id> = if app.db().is_postgres() {
+            let mut conn = diesel::PgConnection::establish(&app.db().url).unwrap();
+            diesel::sql_query(&sql).load(&mut conn).unwrap()
+        } else {
+            let mut conn = diesel::SqliteConnection::establish(&app.db().url).unwrap();
+            diesel::sql_query(&sql).load(&mut conn).unwrap()
+        };
+        rows.into_iter().map(|r| r.id).collect()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for (k, card) in issued.iter().enumerate() {
+        let code = card["code"].as_str().unwrap();
+        let answer = fields(&[
+            (&format!("score.{li}"), &(k % 5 + 1).to_string()),
+            ("comment", &format!("第{}条意见", k + 1)),
+        ]);
+        assert_eq!(post_form(&app.base, code, &answer).status, 200);
+        let now_ids: std::collections::BTreeSet<String> = ids("evaluation_responses")
+            .union(&ids("evaluations"))
+            .cloned()
+            .collect();
+        assert_eq!(now_ids.len(), 2 * (k + 1));
+        assert!(
+            now_ids.is_disjoint(&seen),
+            "an id survived answer {}",
+            k + 1
+        );
+        seen.extend(now_ids);
+    }
+    let count = |sql: &str| app.db().count(sql);
+    assert_eq!(
+        count("SELECT count(DISTINCT submitted_at) AS count FROM evaluation_responses"),
+        1
+    );
+    if app.db().is_postgres() {
+        assert_eq!(
+            count("SELECT count(DISTINCT xmin::text) AS count FROM evaluation_responses"),
+            1
+        );
+        assert_eq!(
+            count(
+                "SELECT count(*) AS count FROM evaluation_codes \
+                 WHERE spent AND xmin::text IN (SELECT xmin::text FROM evaluation_responses)"
+            ),
+            1,
+            "only the latest card shares the responses' transaction"
+        );
+    }
+}
+
 crate::both_backends!(
     the_evaluation_loop,
     evaluation_windows_and_classes,
-    the_form_refuses_bad_input_and_guessing
+    the_form_refuses_bad_input_and_guessing,
+    stored_answers_keep_no_order,
 );

@@ -41,7 +41,8 @@ fn rating_at_fixed_dates(backend: Backend) {
         &json!({"scores": [3, 3], "evaluated_at": "2026-07-02T00:00:00Z"}),
     );
     assert_eq!(late.status, 201, "{}", late.body);
-    assert_eq!(late.body["scores"], json!([2, 3, 3]));
+    assert_eq!(late.body["score_counts"], json!([0, 1, 2, 0, 0]));
+    assert_eq!(late.body["shown"], true);
 
     let rating_at = |at: &str| {
         planner
