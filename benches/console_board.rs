@@ -14,6 +14,8 @@
 //! the median and the worst; browser and server share the machine.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// Only the demo, the server and accounts of the benches' shared support are used here.
+#[allow(dead_code)]
 mod support;
 #[allow(dead_code)]
 #[path = "../tests/api/webdriver.rs"]
@@ -46,7 +48,7 @@ fn main() {
     let loads = args.get(2).copied().unwrap_or(7).max(1);
     let seed = args.get(3).copied().unwrap_or(7);
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("board.db");
+    let db = dir.path().join("board.db").to_string_lossy().into_owned();
     support::seed_demo(&db, instructors, seed as u64);
     support::add_user(&db, "bench", "planner");
     let server = Server::start(&db);

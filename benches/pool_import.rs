@@ -13,11 +13,10 @@
 //! last.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-// Only the server and accounts of the benches' shared support are used here.
+// Only the databases, server and accounts of the benches' shared support are used here.
 #[allow(dead_code)]
 mod support;
 
-use std::process::Command;
 use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
@@ -62,7 +61,7 @@ fn main() {
     for backend in ["sqlite", "postgres"] {
         let mut backend_worst = [0.0f64; 5];
         for &seed in &seeds {
-            let Some((url, drop)) = database(backend) else {
+            let Some((url, drop)) = support::database(backend) else {
                 eprintln!("no PostgreSQL reachable: {backend} skipped");
                 break;
             };
@@ -122,50 +121,10 @@ fn sheet(rows: usize, seed: u64) -> Vec<u8> {
     csv.into_bytes()
 }
 
-type Dropper = Box<dyn FnOnce()>;
-
-/// A fresh database of `backend` and how to drop it.
-fn database(backend: &str) -> Option<(String, Dropper)> {
-    if backend == "sqlite" {
-        let dir = tempfile::tempdir().unwrap();
-        let url = dir.path().join("import.db").to_string_lossy().into_owned();
-        return Some((url, Box::new(move || drop(dir))));
-    }
-    let admin = std::env::var("FACULTY_POOL_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let name = format!("fp_bench_{}", uuid::Uuid::new_v4().simple());
-    let made = Command::new("psql")
-        .args([
-            admin.as_str(),
-            "-qc",
-            &format!("CREATE DATABASE \"{name}\""),
-        ])
-        .output()
-        .ok()?;
-    if !made.status.success() {
-        return None;
-    }
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    let url = format!("{base}/{name}");
-    Some((
-        url,
-        Box::new(move || {
-            let _ = Command::new("psql")
-                .args([
-                    admin.as_str(),
-                    "-qc",
-                    &format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
-                ])
-                .output();
-        }),
-    ))
-}
-
 /// The seconds of each step of [`STEPS`] on a fresh server at `url`.
 fn measure(url: &str, sheet: &[u8]) -> [f64; 5] {
-    let db = std::path::Path::new(url);
-    let server = Server::start(db);
-    support::add_user(db, "bench-planner", "planner");
+    let server = Server::start(url);
+    support::add_user(url, "bench-planner", "planner");
     let http = reqwest::blocking::Client::builder()
         .timeout(std::time::Duration::from_secs(600))
         .build()

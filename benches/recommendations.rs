@@ -1,14 +1,18 @@
 //! Recommendation latency and throughput against a pool of 10,000
-//! instructors, over real HTTP.
+//! instructors, over real HTTP, on SQLite and on PostgreSQL.
 //!
 //! `cargo bench --bench recommendations [-- INSTRUCTORS SECONDS CLIENTS]`
 //!
-//! Seeds a fresh SQLite database with `faculty-pool demo` (a pool across
-//! China and a provincial plan), starts `faculty-pool serve` on it, and for
-//! each kind of question fires requests from CLIENTS threads for SECONDS,
-//! then prints latency percentiles and requests per second. The load
-//! generator shares the machine with the server: on a 2-core machine the
-//! figures understate what the server alone can do.
+//! For each backend (PostgreSQL on `FACULTY_POOL_TEST_PG` or 127.0.0.1:5432
+//! when `psql` reaches it): seeds a fresh database with `faculty-pool demo`
+//! (a pool across China and a provincial plan), starts `faculty-pool serve`
+//! on it, and for each kind of question fires requests from CLIENTS threads
+//! for SECONDS, then prints latency percentiles and requests per second.
+//! The session question is asked again while a planner writes one, then
+//! five, unavailability blocks a second (each for another instructor),
+//! which is what a training office's day looks like. The load generator
+//! shares the machine with the server: on a 2-core machine the figures
+//! understate what the server alone can do.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -26,28 +30,26 @@ fn main() {
     let instructors: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5);
     let clients: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(4);
-    let dir = tempfile::tempdir().unwrap();
-    // BENCH_DATABASE keeps the seeded database for later runs (and a profiler).
-    let db = std::env::var_os("BENCH_DATABASE")
-        .map_or_else(|| dir.path().join("bench.db"), std::path::PathBuf::from);
-    if !db.exists() {
-        seed(&db, instructors);
+    for backend in ["sqlite", "postgres"] {
+        let Some((db, drop_db)) = support::database(backend) else {
+            println!("\n{backend}: no server to measure on");
+            continue;
+        };
+        support::seed_demo(&db, instructors, 7);
+        support::add_user(&db, "bench", "office");
+        support::add_user(&db, "bench-planner", "planner");
+        measure(backend, &db, instructors, seconds, clients);
+        drop_db();
     }
-    measure(&db, instructors, seconds, clients);
-}
-
-/// A fresh database with the demo's pool and plan, and an office account.
-fn seed(db: &std::path::Path, instructors: usize) {
-    support::seed_demo(db, instructors, 7);
-    support::add_user(db, "bench", "office");
 }
 
 /// Starts a server on `db` and measures every case.
-fn measure(db: &std::path::Path, instructors: usize, seconds: u64, clients: usize) {
+fn measure(backend: &str, db: &str, instructors: usize, seconds: u64, clients: usize) {
     let server = Server::start(db);
     let base = server.base.clone();
     let http = reqwest::blocking::Client::new();
     let token = server.token(&http, "bench");
+    let planner = server.token(&http, "bench-planner");
     let plans: Value = http
         .get(format!("{base}/api/v1/plans"))
         .bearer_auth(&token)
@@ -78,7 +80,7 @@ fn measure(db: &std::path::Path, instructors: usize, seconds: u64, clients: usiz
         })
         .collect();
     let instructors_page: Value = http
-        .get(format!("{base}/api/v1/instructors?per_page=50"))
+        .get(format!("{base}/api/v1/instructors?per_page=100"))
         .bearer_auth(&token)
         .send()
         .unwrap()
@@ -92,28 +94,41 @@ fn measure(db: &std::path::Path, instructors: usize, seconds: u64, clients: usiz
         .collect();
 
     println!(
-        "\nRecommendations against {instructors} instructors: {clients} client threads, {seconds} s per case, {} cores (client and server share them)",
+        "\nRecommendations against {instructors} instructors on {backend}: {clients} client threads, {seconds} s per case, {} cores (client and server share them)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
-        "{:<44} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}",
-        "case", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms"
+        "{:<44} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}",
+        "case", "writes/s", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms"
     );
     type Make<'a> = Box<
         dyn Fn(&reqwest::blocking::Client, usize) -> reqwest::blocking::RequestBuilder + Sync + 'a,
     >;
-    let cases: Vec<(&str, Make)> = vec![
+    let session_case = |c: &reqwest::blocking::Client, k: usize| {
+        c.get(format!(
+            "{base}/api/v1/sessions/{}/recommendations",
+            sessions[k % sessions.len()]
+        ))
+    };
+    let cases: Vec<(&str, u32, Make)> = vec![
         (
             "GET /sessions/{id}/recommendations",
-            Box::new(|c, k| {
-                c.get(format!(
-                    "{base}/api/v1/sessions/{}/recommendations",
-                    sessions[k % sessions.len()]
-                ))
-            }),
+            0,
+            Box::new(session_case),
+        ),
+        (
+            "  … while a planner writes blocks",
+            1,
+            Box::new(session_case),
+        ),
+        (
+            "  … while a planner writes blocks",
+            5,
+            Box::new(session_case),
         ),
         (
             "  … ?include_unavailable=true&limit=50",
+            0,
             Box::new(|c, k| {
                 c.get(format!(
                     "{base}/api/v1/sessions/{}/recommendations?include_unavailable=true&limit=50",
@@ -123,6 +138,7 @@ fn measure(db: &std::path::Path, instructors: usize, seconds: u64, clients: usiz
         ),
         (
             "POST /recommendations (ad hoc)",
+            0,
             Box::new(|c, k| {
                 let topics = [
                     "letter-handling",
@@ -137,6 +153,7 @@ fn measure(db: &std::path::Path, instructors: usize, seconds: u64, clients: usiz
         ),
         (
             "GET /instructors/{id}/opportunities",
+            0,
             Box::new(|c, k| {
                 c.get(format!(
                     "{base}/api/v1/instructors/{}/opportunities",
@@ -145,7 +162,8 @@ fn measure(db: &std::path::Path, instructors: usize, seconds: u64, clients: usiz
             }),
         ),
     ];
-    for (name, make) in &cases {
+    let mut written = 0;
+    for (name, writes_per_s, make) in &cases {
         // Warm the pool snapshot and the connections.
         for k in 0..20 {
             let r = make(&http, k).bearer_auth(&token).send().unwrap();
@@ -173,6 +191,13 @@ fn measure(db: &std::path::Path, instructors: usize, seconds: u64, clients: usiz
                     })
                 })
                 .collect();
+            if *writes_per_s > 0 {
+                let (base, people, planner) = (&base, &people, &planner);
+                let written = &mut written;
+                s.spawn(move || {
+                    write_blocks(base, planner, people, *writes_per_s, deadline, written)
+                });
+            }
             workers
                 .into_iter()
                 .flat_map(|w| w.join().unwrap())
@@ -183,8 +208,9 @@ fn measure(db: &std::path::Path, instructors: usize, seconds: u64, clients: usiz
         let at =
             |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
         println!(
-            "{:<44} {:>8} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+            "{:<44} {:>8} {:>8} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
             name,
+            writes_per_s,
             latencies.len(),
             latencies.len() as f64 / elapsed,
             at(0.5),
@@ -192,5 +218,39 @@ fn measure(db: &std::path::Path, instructors: usize, seconds: u64, clients: usiz
             at(0.99),
             latencies.last().copied().unwrap_or_default()
         );
+    }
+}
+
+/// Writes `per_s` unavailability blocks a second until `deadline`, each for
+/// the next of `people` on a day of its own (so none overlaps another),
+/// counting on from `written`.
+fn write_blocks(
+    base: &str,
+    planner: &str,
+    people: &[String],
+    per_s: u32,
+    deadline: Instant,
+    written: &mut usize,
+) {
+    let client = reqwest::blocking::Client::new();
+    let every = Duration::from_secs(1) / per_s;
+    let mut next = Instant::now();
+    let first_day = chrono::NaiveDate::from_ymd_opt(2031, 1, 1).unwrap();
+    while next < deadline {
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        let k = *written;
+        let day = first_day + chrono::Days::new(k as u64 / people.len() as u64);
+        let r = client
+            .post(format!(
+                "{base}/api/v1/instructors/{}/unavailability",
+                people[k % people.len()]
+            ))
+            .bearer_auth(planner)
+            .json(&json!({"start": format!("{day}T00:00:00+08:00"), "end": format!("{day}T23:00:00+08:00")}))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().unwrap_or_default());
+        *written += 1;
+        next += every;
     }
 }

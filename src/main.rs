@@ -46,8 +46,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP service.
     Serve(Box<ServeArgs>),
-    /// Seed a fresh SQLite database with a realistic pool and provincial
-    /// plan, staff it through a staffing run, and print the report.
+    /// Seed a fresh database (SQLite by default) with a realistic pool and
+    /// provincial plan, staff it through a staffing run, and print the report.
     Demo(demo::DemoArgs),
     /// Manage user accounts.
     #[command(subcommand)]

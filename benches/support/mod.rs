@@ -1,8 +1,7 @@
-//! What the benchmarks share: a seeded demo database, an account on it, and
-//! a running `faculty-pool serve`.
+//! What the benchmarks share: a fresh database of either backend, the demo's
+//! pool and plan in it, an account on it, and a running `faculty-pool serve`.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -14,9 +13,9 @@ const SECRET: &str = "bench-secret-of-more-than-thirty-two-bytes";
 /// The password of the account [`add_user`] makes.
 pub const PASSWORD: &str = "bench kettle orbit 7";
 
-/// A fresh database with the demo's pool of `instructors` (drawn with
-/// `seed`) and its plan.
-pub fn seed_demo(db: &Path, instructors: usize, seed: u64) {
+/// The demo's pool of `instructors` (drawn with `seed`) and its plan in the
+/// fresh database `db` (an SQLite file or a PostgreSQL URL).
+pub fn seed_demo(db: &str, instructors: usize, seed: u64) {
     let started = Instant::now();
     let demo = Command::new(BIN)
         .args(["demo", "--instructors", &instructors.to_string()])
@@ -37,7 +36,7 @@ pub fn seed_demo(db: &Path, instructors: usize, seed: u64) {
 }
 
 /// Adds the account `username` with `role` and [`PASSWORD`] to `db`.
-pub fn add_user(db: &Path, username: &str, role: &str) {
+pub fn add_user(db: &str, username: &str, role: &str) {
     let mut add = Command::new(BIN)
         .args(["user", "add", "--username", username, "--role", role])
         .args(["--log-level", "warn"])
@@ -54,6 +53,47 @@ pub fn add_user(db: &Path, username: &str, role: &str) {
     assert!(add.wait().unwrap().success());
 }
 
+pub type Dropper = Box<dyn FnOnce()>;
+
+/// A fresh database of `backend` (`sqlite`, or `postgres` on
+/// `FACULTY_POOL_TEST_PG` or 127.0.0.1:5432) and how to drop it; `None`
+/// when `psql` cannot make one.
+pub fn database(backend: &str) -> Option<(String, Dropper)> {
+    if backend == "sqlite" {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("import.db").to_string_lossy().into_owned();
+        return Some((url, Box::new(move || drop(dir))));
+    }
+    let admin = std::env::var("FACULTY_POOL_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let name = format!("fp_bench_{}", uuid::Uuid::new_v4().simple());
+    let made = Command::new("psql")
+        .args([
+            admin.as_str(),
+            "-qc",
+            &format!("CREATE DATABASE \"{name}\""),
+        ])
+        .output()
+        .ok()?;
+    if !made.status.success() {
+        return None;
+    }
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    let url = format!("{base}/{name}");
+    Some((
+        url,
+        Box::new(move || {
+            let _ = Command::new("psql")
+                .args([
+                    admin.as_str(),
+                    "-qc",
+                    &format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
+                ])
+                .output();
+        }),
+    ))
+}
+
 /// `faculty-pool serve` on `db` at a free port; stopped when dropped.
 pub struct Server {
     process: Child,
@@ -62,7 +102,7 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(db: &Path) -> Self {
+    pub fn start(db: &str) -> Self {
         let mut process = Command::new(BIN)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .env("DATABASE_URL", db)

@@ -1,5 +1,5 @@
 //! `faculty-pool demo`: a realistic provincial staffing, end to end, on a
-//! fresh SQLite database. It seeds a pool of instructors across China (with
+//! fresh SQLite database (or an empty PostgreSQL one). It seeds a pool of instructors across China (with
 //! expertise, unavailability and evaluation history) and a year's plan for
 //! one province through the same store functions as the API, runs a
 //! staffing run through the queue and a worker, applies it and prints the
@@ -82,28 +82,37 @@ pub struct DemoArgs {
     /// Seconds the staffing run may take.
     #[arg(long, default_value_t = 30.0)]
     pub time_limit: f64,
-    /// The SQLite file to create (default: a new file in the temporary directory).
+    /// The SQLite file to create (default: a new file in the temporary
+    /// directory), or the URL of an empty PostgreSQL database.
     #[arg(long)]
-    pub database: Option<std::path::PathBuf>,
+    pub database: Option<String>,
 }
 
 /// Seeds, staffs and reports.
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
-    let path = match &args.database {
-        Some(path) => path.clone(),
-        None => std::env::temp_dir().join(format!(
-            "faculty-pool-demo-{}.db",
-            uuid::Uuid::new_v4().simple()
-        )),
+    let url = match &args.database {
+        Some(url) => url.clone(),
+        None => std::env::temp_dir()
+            .join(format!(
+                "faculty-pool-demo-{}.db",
+                uuid::Uuid::new_v4().simple()
+            ))
+            .to_string_lossy()
+            .into_owned(),
     };
+    let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
     anyhow::ensure!(
-        !path.exists(),
-        "{} exists; the demo makes a fresh database",
-        path.display()
+        postgres || !std::path::Path::new(&url).exists(),
+        "{url} exists; the demo makes a fresh database"
     );
-    let url = path.to_string_lossy().into_owned();
     println!("Demo database: {url}");
     let pool = store::open(&url, 4)?;
+    if postgres {
+        anyhow::ensure!(
+            store::users::list(&mut *pool.get()?)?.is_empty(),
+            "{url} holds accounts already; the demo needs an empty database"
+        );
+    }
     let mut rng = StdRng::seed_from_u64(args.seed);
     let mut sign_ins = Vec::new();
     let planner = sign_in(&pool, &mut sign_ins, Role::Planner, None)?;

@@ -38,9 +38,11 @@ struct Shared {
 
 /// The pool at one moment, with its members indexed by topic.
 pub struct Snapshot {
+    /// When the pool was last read whole.
     built: Instant,
     writes: u64,
-    members: Vec<(String, Member)>,
+    /// By id.
+    members: Vec<(String, Arc<Member>)>,
     /// Indices into `members` of those who teach each topic.
     by_topic: HashMap<String, Vec<usize>>,
     /// Index into `members` of each instructor id.
@@ -52,6 +54,7 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The whole pool, as of the `writes`th write or later.
     fn read(pool: &DbPool) -> Result<Self, AppError> {
         let writes = store::writes();
         let members = pool::load(
@@ -59,14 +62,44 @@ impl Snapshot {
             Utc::now().naive_utc(),
             pool::Scope::ActiveAnd(&HashSet::new()),
         )?;
+        let members = members.into_iter().map(|(id, m)| (id, Arc::new(m)));
+        Ok(Self::indexed(Instant::now(), writes, members.collect()))
+    }
+
+    /// This snapshot with the `touched` instructors read again, as of the
+    /// `writes`th write or later: those no longer active leave it, new
+    /// ones join it.
+    fn with_changes(
+        &self,
+        pool: &DbPool,
+        writes: u64,
+        touched: &HashSet<String>,
+    ) -> Result<Self, AppError> {
+        let fresh = pool::load(
+            &mut *pool.get()?,
+            Utc::now().naive_utc(),
+            pool::Scope::ActiveAmong(touched),
+        )?;
+        let mut members: Vec<(String, Arc<Member>)> = self
+            .members
+            .iter()
+            .filter(|(id, _)| !touched.contains(id))
+            .cloned()
+            .chain(fresh.into_iter().map(|(id, m)| (id, Arc::new(m))))
+            .collect();
+        members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(Self::indexed(self.built, writes, members))
+    }
+
+    fn indexed(built: Instant, writes: u64, members: Vec<(String, Arc<Member>)>) -> Self {
         let mut by_topic: HashMap<String, Vec<usize>> = HashMap::new();
         for (k, (_, member)) in members.iter().enumerate() {
             for topic in member.instructor.topics.keys() {
                 by_topic.entry(topic.clone()).or_default().push(k);
             }
         }
-        Ok(Self {
-            built: Instant::now(),
+        Self {
+            built,
             writes,
             position: members
                 .iter()
@@ -76,7 +109,7 @@ impl Snapshot {
             members,
             by_topic,
             years: Mutex::default(),
-        })
+        }
     }
 
     /// Every member as the solver sees them for a session in `year`. A
@@ -135,10 +168,11 @@ impl PoolCache {
     }
 
     /// The pool as this process last wrote it. A snapshot older than this
-    /// process's last write is rebuilt before answering (one thread builds,
-    /// the others wait for it); one that is only older than the time to live
-    /// (other replicas may have written) answers now and is refreshed in the
-    /// background.
+    /// process's last write is brought up to date before answering (one
+    /// thread does it, the others wait): when the writes since touched only
+    /// some instructors' data, only theirs is read again. One that is only
+    /// older than the time to live (other replicas may have written)
+    /// answers now and is read again whole in the background.
     pub fn snapshot(&self, pool: &DbPool) -> Result<Arc<Snapshot>, AppError> {
         if let Some(snapshot) = self.current()? {
             if snapshot.writes == store::writes() {
@@ -149,12 +183,19 @@ impl PoolCache {
             }
         }
         let _one_at_a_time = self.shared.rebuilding.lock().map_err(|_| poisoned())?;
-        if let Some(snapshot) = self.current()? {
+        let current = self.current()?;
+        if let Some(snapshot) = &current {
             if snapshot.writes == store::writes() {
-                return Ok(snapshot);
+                return Ok(snapshot.clone());
             }
         }
-        let snapshot = Arc::new(Snapshot::read(pool)?);
+        let changes = current
+            .as_ref()
+            .and_then(|s| Some((s, store::changed_since(s.writes)?)));
+        let snapshot = Arc::new(match changes {
+            Some((old, (writes, touched))) => old.with_changes(pool, writes, &touched)?,
+            None => Snapshot::read(pool)?,
+        });
         *self.shared.current.lock().map_err(|_| poisoned())? = Some(snapshot.clone());
         Ok(snapshot)
     }

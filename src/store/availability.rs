@@ -9,7 +9,7 @@ use solver::FieldError;
 use utoipa::ToSchema;
 
 use super::schema::unavailability;
-use super::{calendar, instructors, write, Db};
+use super::{calendar, instructors, write_touching, Db, Touched};
 use crate::error::AppError;
 
 /// A new block as its author writes it.
@@ -75,7 +75,7 @@ pub fn add(conn: &mut Db, instructor: &str, input: &BlockInput) -> Result<Block,
         end_at: input.end.naive_utc(),
         note: input.note.trim().to_owned(),
     };
-    write(conn, |conn| {
+    write_touching(conn, Touched::Instructor(instructor.to_owned()), |conn| {
         instructors::lock(conn, instructor)?;
         let (start, end) = (block.start_at, block.end_at);
         if let Some(other) = calendar::block_at(conn, instructor, start, end)? {
@@ -106,7 +106,7 @@ pub fn add(conn: &mut Db, instructor: &str, input: &BlockInput) -> Result<Block,
 
 /// Removes one block of one instructor (404 if it is not theirs).
 pub fn remove(conn: &mut Db, instructor: &str, block: &str) -> Result<(), AppError> {
-    write(conn, |conn| {
+    write_touching(conn, Touched::Instructor(instructor.to_owned()), |conn| {
         let removed = diesel::delete(
             unavailability::table
                 .find(block)

@@ -14,7 +14,7 @@ use super::schema::{
     evaluations, instructor_expertise, instructor_methods, instructors, teaching_methods,
     teaching_records, topics,
 };
-use super::{rules, write, Backend, Db};
+use super::{rules, write_touching, Backend, Db, Touched};
 use crate::error::AppError;
 use crate::rating::{rate, Rating};
 use crate::vocabulary::{InstructorKind, Named, StoredKind, Tier};
@@ -280,9 +280,9 @@ pub struct Profile {
 /// Creates an instructor (active, version 1).
 pub fn create(conn: &mut Db, input: &InstructorInput) -> Result<Profile, AppError> {
     AppError::check(input.errors())?;
-    write(conn, |conn| {
+    let id = uuid::Uuid::new_v4().to_string();
+    write_touching(conn, Touched::Instructor(id.clone()), |conn| {
         check_references(conn, input)?;
-        let id = uuid::Uuid::new_v4().to_string();
         let now = chrono::Utc::now().naive_utc();
         diesel::insert_into(instructors::table)
             .values((
@@ -319,7 +319,7 @@ pub fn update(
     input: &InstructorInput,
 ) -> Result<Profile, AppError> {
     AppError::check(input.errors())?;
-    write(conn, |conn| {
+    write_touching(conn, Touched::Instructor(id.to_owned()), |conn| {
         check_references(conn, input)?;
         let now = overwrite(conn, id, version, input)?;
         profile(conn, id, now)
@@ -359,7 +359,7 @@ pub fn update_contact(
     contact: &ContactInput,
 ) -> Result<Profile, AppError> {
     AppError::check(contact.errors())?;
-    write(conn, |conn| {
+    write_touching(conn, Touched::Instructor(id.to_owned()), |conn| {
         let now = next_version(conn, id, version)?;
         diesel::update(instructors::table.find(id))
             .set((
@@ -395,7 +395,7 @@ fn next_version(conn: &mut Db, id: &str, version: i32) -> Result<NaiveDateTime, 
 
 /// Marks an instructor inactive: they leave staffing, their history stays.
 pub fn deactivate(conn: &mut Db, id: &str) -> Result<Profile, AppError> {
-    write(conn, |conn| {
+    write_touching(conn, Touched::Instructor(id.to_owned()), |conn| {
         let now = chrono::Utc::now().naive_utc();
         let updated = diesel::update(instructors::table.find(id))
             .set((

@@ -35,7 +35,9 @@ pub mod topics;
 pub mod users;
 pub mod webhooks;
 
+use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -218,12 +220,61 @@ pub fn revert(conn: &mut Db, all: bool) -> anyhow::Result<Vec<String>> {
 }
 
 /// Counts the write transactions this process committed, so that caches of
-/// stored data know when they are stale.
+/// stored data know when they are stale; updated under [`CHANGES`].
 static WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// What the most recent writes touched, by their number in [`WRITES`].
+static CHANGES: Mutex<VecDeque<(u64, Touched)>> = Mutex::new(VecDeque::new());
+
+/// How many recent writes [`changed_since`] can tell apart; a cache older
+/// than that is read again whole.
+const CHANGES_KEPT: usize = 4096;
+
+/// What a committed write may have changed, for caches of pool data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touched {
+    /// Anything stored.
+    Anything,
+    /// The data of one instructor only: their availability, contact or
+    /// record.
+    Instructor(String),
+}
 
 /// The number of write transactions this process has committed.
 pub fn writes() -> u64 {
     WRITES.load(Ordering::Acquire)
+}
+
+/// The writes after the `seen`th, up to the latest: their number and the
+/// instructors they touched, or `None` when one may have touched anything
+/// else (or is too old to tell).
+pub fn changed_since(seen: u64) -> Option<(u64, HashSet<String>)> {
+    let changes = CHANGES.lock().unwrap_or_else(PoisonError::into_inner);
+    let latest = writes();
+    let mut touched = HashSet::new();
+    if seen >= latest {
+        return Some((latest, touched));
+    }
+    if changes.front()?.0 > seen + 1 {
+        return None;
+    }
+    for (_, change) in changes.iter().filter(|(n, _)| *n > seen) {
+        match change {
+            Touched::Anything => return None,
+            Touched::Instructor(id) => touched.insert(id.clone()),
+        };
+    }
+    Some((latest, touched))
+}
+
+fn committed(touched: Touched) {
+    let mut changes = CHANGES.lock().unwrap_or_else(PoisonError::into_inner);
+    let number = writes() + 1;
+    changes.push_back((number, touched));
+    if changes.len() > CHANGES_KEPT {
+        changes.pop_front();
+    }
+    WRITES.store(number, Ordering::Release);
 }
 
 /// Runs `f` in one transaction that holds the database's write lock from
@@ -236,9 +287,19 @@ where
     F: FnOnce(&mut Db) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    write_touching(conn, Touched::Anything, f)
+}
+
+/// [`write`] for a change that touches only what `touched` says, so that
+/// caches of pool data re-read only that.
+pub fn write_touching<T, E, F>(conn: &mut Db, touched: Touched, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Db) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
     let result = locked_transaction(conn, f);
     if result.is_ok() {
-        WRITES.fetch_add(1, Ordering::AcqRel);
+        committed(touched);
     }
     result
 }

@@ -66,6 +66,8 @@ pub fn interval(start: NaiveDateTime, end: NaiveDateTime) -> Interval {
 pub enum Scope<'a> {
     /// The active instructors and these (inactive ones a problem still pins).
     ActiveAnd(&'a HashSet<String>),
+    /// The active instructors among these.
+    ActiveAmong(&'a HashSet<String>),
     /// One instructor, active or not.
     One(&'a str),
 }
@@ -78,8 +80,8 @@ pub fn load(
 ) -> Result<Vec<(String, Member)>, AppError> {
     type Row = (String, String, StoredKind, f64, f64, i32, bool, Option<f64>);
     let mut query = instructors::table.into_boxed::<Backend>();
-    // Per-instructor tables are read whole for the pool, or for one instructor.
-    let one = match scope {
+    // Per-instructor tables are read whole for the pool, or for the few asked.
+    let only: Option<Vec<String>> = match scope {
         Scope::ActiveAnd(also) => {
             let also: Vec<String> = also.iter().cloned().collect();
             query = query.filter(
@@ -89,9 +91,18 @@ pub fn load(
             );
             None
         }
+        Scope::ActiveAmong(ids) => {
+            let ids: Vec<String> = ids.iter().cloned().collect();
+            query = query.filter(
+                instructors::active
+                    .eq(true)
+                    .and(instructors::id.eq_any(ids.clone())),
+            );
+            Some(ids)
+        }
         Scope::One(id) => {
             query = query.filter(instructors::id.eq(id.to_owned()));
-            Some(id.to_owned())
+            Some(vec![id.to_owned()])
         }
     };
     let rows: Vec<Row> = query
@@ -116,11 +127,11 @@ pub fn load(
     let mut held = assignments::table
         .inner_join(sessions::table)
         .into_boxed::<Backend>();
-    if let Some(id) = one {
-        expertise = expertise.filter(instructor_expertise::instructor_id.eq(id.clone()));
-        evaluated = evaluated.filter(teaching_records::instructor_id.eq(id.clone()));
-        unavailable = unavailable.filter(unavailability::instructor_id.eq(id.clone()));
-        held = held.filter(assignments::instructor_id.eq(id));
+    if let Some(ids) = only {
+        expertise = expertise.filter(instructor_expertise::instructor_id.eq_any(ids.clone()));
+        evaluated = evaluated.filter(teaching_records::instructor_id.eq_any(ids.clone()));
+        unavailable = unavailable.filter(unavailability::instructor_id.eq_any(ids.clone()));
+        held = held.filter(assignments::instructor_id.eq_any(ids));
     }
     for (id, topic, level) in expertise
         .select((

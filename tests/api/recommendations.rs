@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::staffing::{seed_plan, seed_pool, staff};
-use crate::support::{create_instructor, Backend, Client, TestApp};
+use crate::support::{create_instructor, instructor, Backend, Client, TestApp};
 
 /// Great-circle km on the sphere of SPEC 5.2, written out independently.
 fn haversine(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
@@ -339,8 +339,103 @@ fn a_class_wide_exclusion_leaves_the_class_ranked(backend: Backend) {
         .all(|a| a["instructor"] != pool[0].as_str()));
 }
 
+/// Each change to one instructor shows in the next recommendation, with the
+/// rest of the pool as it was: the pool snapshot reads again only the
+/// instructors a write touched (a block added or removed, a record
+/// changed, an instructor created or deactivated), and must miss none.
+fn instructor_changes_show_in_the_next_recommendation(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let pool = seed_pool(&planner);
+    let (_, _, sessions) = seed_plan(&planner);
+    let session = &sessions[0];
+    let listing = || {
+        let r = planner.get(&format!(
+            "/api/v1/sessions/{session}/recommendations?include_unavailable=true&limit=50"
+        ));
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let rules: Vec<&str> = i["reasons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["rule"].as_str().unwrap())
+                    .collect();
+                (
+                    i["instructor"].as_str().unwrap().to_owned(),
+                    rules.join(","),
+                )
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let before = listing();
+    assert_eq!(before[&pool[1]], "");
+    let with = |changed: &[(&String, Option<&str>)]| {
+        let mut expected = before.clone();
+        for (id, rules) in changed {
+            match rules {
+                Some(rules) => expected.insert((*id).clone(), (*rules).to_owned()),
+                None => expected.remove(*id),
+            };
+        }
+        expected
+    };
+
+    // 王芳 blocks the session's day: unavailable at once, nobody else moves.
+    let block = planner.post(
+        &format!("/api/v1/instructors/{}/unavailability", pool[1]),
+        &json!({"start": "2027-03-08T00:00:00+08:00", "end": "2027-03-09T00:00:00+08:00"}),
+    );
+    assert_eq!(block.status, 201, "{}", block.body);
+    assert_eq!(listing(), with(&[(&pool[1], Some("unavailable"))]));
+    let removed = planner.delete(&format!(
+        "/api/v1/instructors/{}/unavailability/{}",
+        pool[1],
+        block.body["id"].as_str().unwrap()
+    ));
+    assert_eq!(removed.status, 204);
+    assert_eq!(listing(), before);
+
+    // Her record loses the topic.
+    let current = planner.get(&format!("/api/v1/instructors/{}", pool[1]));
+    let changed = planner.put(
+        &format!("/api/v1/instructors/{}", pool[1]),
+        &instructor(
+            "王芳",
+            json!({"expertise": [{"topic": "finance", "level": 5}]}),
+        ),
+        current.header("etag"),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(listing(), with(&[(&pool[1], Some("topic"))]));
+
+    // A new instructor joins; a deactivated one leaves.
+    let newcomer = create_instructor(
+        &planner,
+        "新人",
+        json!({"expertise": [{"topic": "letter-handling", "level": 5}], "max_travel_km": null}),
+    );
+    let now = listing();
+    assert_eq!(now.get(&newcomer).map(String::as_str), Some(""), "{now:?}");
+    let gone = planner.delete(&format!("/api/v1/instructors/{}", pool[0]));
+    assert_eq!(gone.status, 200, "{}", gone.body);
+    assert_eq!(
+        listing(),
+        with(&[
+            (&pool[1], Some("topic")),
+            (&newcomer, Some("")),
+            (&pool[0], None)
+        ])
+    );
+}
+
 crate::both_backends!(
     ranking_follows_the_formula,
     assignments_change_recommendations_and_opportunities,
     a_class_wide_exclusion_leaves_the_class_ranked,
+    instructor_changes_show_in_the_next_recommendation,
 );
