@@ -13,9 +13,10 @@ use crate::field_error::FieldError;
 /// document that is not an object; every key given twice in one object
 /// (`{"role": "office", "role": "admin"}` must not quietly mean the second);
 /// every text with a control character; or the first field whose type or
-/// value does not fit.
+/// value does not fit. A number with no fraction (`2027.0`) is the whole
+/// number it equals, as JSON Schema counts it.
 pub fn parse_json<T: DeserializeOwned>(json: &[u8]) -> Result<T, Vec<FieldError>> {
-    let value: Value = serde_json::from_slice(json).map_err(|e| {
+    let mut value: Value = serde_json::from_slice(json).map_err(|e| {
         vec![FieldError::new(
             "",
             "json_syntax",
@@ -30,7 +31,25 @@ pub fn parse_json<T: DeserializeOwned>(json: &[u8]) -> Result<T, Vec<FieldError>
     if !duplicates.is_empty() {
         return Err(duplicates);
     }
+    whole_numbers(&mut value);
     parse_json_value(value)
+}
+
+/// Writes every number of `value` that has no fraction as an integer, where
+/// one can hold it.
+fn whole_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let x = n.as_f64().unwrap_or(f64::NAN);
+            // Within ±2^53 every integer is exact and fits an i64.
+            if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 {
+                *value = Value::from(x as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
 }
 
 /// Every key given twice in one object of `json` (valid JSON), at its path.
@@ -359,6 +378,30 @@ fn got_noun(got: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn numbers_without_a_fraction_are_whole_numbers() {
+        #[derive(Debug, serde::Deserialize, PartialEq)]
+        struct Counts {
+            year: i32,
+            trainees: Vec<u32>,
+            share: f64,
+        }
+        let read = super::parse_json::<Counts>(
+            br#"{"year": 2027.0, "trainees": [30.0, 1e2], "share": 1.0}"#,
+        );
+        assert_eq!(
+            read.unwrap(),
+            Counts {
+                year: 2027,
+                trainees: vec![30, 100],
+                share: 1.0
+            }
+        );
+        let fraction =
+            super::parse_json::<Counts>(br#"{"year": 2027.5, "trainees": [], "share": 1}"#);
+        assert_eq!(fraction.unwrap_err()[0].field, "year");
+    }
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -72,6 +72,7 @@ pub struct Options {
     /// first) in the model; `null` keeps all. Pins and previous pairs are
     /// always kept. Pruning can lose optimality; `stats.pruned_pairs` says
     /// how many eligible pairs it dropped.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_candidates_per_session: Option<i64>,
 }
 

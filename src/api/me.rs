@@ -61,7 +61,8 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current: String,
-    /// At least 8 characters.
+    /// At least 8 characters, not a common or guessable one.
+    #[schema(min_length = 8)]
     pub new: String,
 }
 

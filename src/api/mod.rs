@@ -8,6 +8,7 @@ pub mod availability;
 pub mod evaluations;
 pub mod exclusions;
 pub mod health;
+pub mod input_rules;
 pub mod instructors;
 pub mod me;
 pub mod pagination;
@@ -163,7 +164,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// The OpenAPI document of [`routes`], with what every operation can answer
-/// besides its own responses.
+/// besides its own responses and the rules every input obeys.
 pub fn document() -> Document {
     let (_, mut document) = App::new()
         .into_utoipa_app()
@@ -171,6 +172,7 @@ pub fn document() -> Document {
         .configure(routes)
         .split_for_parts();
     CommonResponses.modify(&mut document);
+    input_rules::InputRules.modify(&mut document);
     document
 }
 
@@ -247,6 +249,13 @@ impl PathMethods {
             })
             .collect();
         Self(paths)
+    }
+
+    /// Whether `path` is documented without `method`: such a request is a
+    /// 405, whatever its path or query holds.
+    pub fn refuses(&self, method: &str, path: &str) -> bool {
+        let allowed = self.allowed(path);
+        !allowed.is_empty() && !allowed.iter().any(|m| m == method)
     }
 
     /// The methods of the documented path that `path` is an instance of.

@@ -68,6 +68,7 @@ impl From<Ranked> for RecommendationView {
 #[into_params(parameter_in = Query)]
 pub struct Listing {
     /// At most this many (default 20, at most 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// Also list instructors who cannot take it, with the reasons.
     #[serde(default)]
@@ -138,6 +139,7 @@ pub struct OpportunityView {
 #[into_params(parameter_in = Query)]
 pub struct Limit {
     /// At most this many (default 20, at most 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 

@@ -17,7 +17,8 @@ use crate::vocabulary::Role;
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
     pub username: String,
-    /// At least 8 characters.
+    /// At least 8 characters, not a common or guessable one.
+    #[schema(min_length = 8)]
     pub password: String,
     pub role: Role,
     /// The instructor an `instructor` account speaks for.
@@ -38,6 +39,7 @@ pub struct UserChange {
     pub active: Option<bool>,
     /// A new password (a reset), at least 8 characters.
     #[serde(default)]
+    #[schema(min_length = 8)]
     pub password: Option<String>,
 }
 

@@ -153,6 +153,7 @@ impl DeliveryView {
 #[into_params(parameter_in = Query)]
 pub struct DeliveryFilter {
     /// `pending`, `sending`, `succeeded` or `failed`.
+    #[param(pattern = "^(pending|sending|succeeded|failed)$")]
     pub state: Option<String>,
     /// The newest this many, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]

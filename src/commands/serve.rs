@@ -272,13 +272,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let paths = web::Data::new(api::PathMethods::of(&document));
     let mut server = HttpServer::new(move || {
         let document = document.clone();
+        let methods = paths.clone();
         App::new()
             .wrap(actix_web::middleware::from_fn(auth::identify))
             .wrap(actix_web::middleware::from_fn(
                 crate::problem_details::fill_empty_errors,
             ))
-            .wrap_fn(|req, srv| {
-                let checked = api::request_target::check(req.path(), req.query_string());
+            .wrap_fn(move |req, srv| {
+                // A method the path does not take is a 405 before anything else.
+                let checked = if methods.refuses(req.method().as_str(), req.path()) {
+                    Ok(())
+                } else {
+                    api::request_target::check(req.path(), req.query_string())
+                };
                 let response = checked.map(|()| srv.call(req));
                 async move { response?.await }
             })

@@ -248,6 +248,7 @@ pub struct Query {
     pub include_unavailable: bool,
     /// At most this many (default 20, at most 500).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 

@@ -184,6 +184,7 @@ pub struct InstructorFilter {
     /// Only instructors who teach this topic …
     pub topic: Option<String>,
     /// … at this level or above (1–5, default 1; needs `topic`).
+    #[param(minimum = 1, maximum = 5)]
     pub min_level: Option<i32>,
     pub tier: Option<Tier>,
     pub city: Option<String>,

@@ -1,5 +1,6 @@
 //! Server settings kept in the database: the generated token secret of a
-//! zero-configuration SQLite start, and the row `/readyz` writes.
+//! zero-configuration SQLite start; `/readyz` writes a row and takes it
+//! back.
 
 use diesel::prelude::*;
 use rand::RngCore;
@@ -12,21 +13,19 @@ const READY_PROBE: &str = "ready_probe";
 
 /// Stores a change and commits it, as every write must: fails while the
 /// database cannot store changes (a full or read-only disk), which a read
-/// would not notice.
+/// would not notice. The transaction writes a row and deletes it again, so
+/// the commit writes pages but the stored data stay as they were.
 pub fn probe_write(conn: &mut Db) -> QueryResult<()> {
     let now = chrono::Utc::now().to_rfc3339();
     write_bookkeeping(conn, |conn| {
-        let updated = diesel::update(server_settings::table.find(READY_PROBE))
-            .set(server_settings::value.eq(&now))
+        diesel::delete(server_settings::table.find(READY_PROBE)).execute(conn)?;
+        diesel::insert_into(server_settings::table)
+            .values((
+                server_settings::name.eq(READY_PROBE),
+                server_settings::value.eq(&now),
+            ))
             .execute(conn)?;
-        if updated == 0 {
-            diesel::insert_into(server_settings::table)
-                .values((
-                    server_settings::name.eq(READY_PROBE),
-                    server_settings::value.eq(&now),
-                ))
-                .execute(conn)?;
-        }
+        diesel::delete(server_settings::table.find(READY_PROBE)).execute(conn)?;
         Ok(())
     })
 }

@@ -9,7 +9,8 @@ staffed plan and an account of each role through the API, then
    document does not list): every answer must be a documented 4xx, and the
    stored data must be exactly what it was before (the tables are dumped
    before and after and compared; `login_failures` is left out, since
-   counting failed logins is what a refused login is meant to do);
+   counting failed logins is what a refused login is meant to do); only
+   requests that break the document are sent (negative_hooks.py);
 2. a positive run per role, examples, coverage, fuzzing and the stateful
    phase: no 5xx, every status, content type, header and body as documented.
 
@@ -191,6 +192,9 @@ def dump(url):
     return rows
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
 def schemathesis(st, base, token, mode, phases, checks, examples, report, selection=()):
     args = [
         st, "run", f"{base}/api/v1/openapi.json",
@@ -199,10 +203,15 @@ def schemathesis(st, base, token, mode, phases, checks, examples, report, select
         "--checks", ",".join(checks),
         "-n", str(examples), "--seed", "20261202", "--no-color",
         "--generation-database", "none", "--workers", "2",
-        "--report", "junit", "--report-junit-path", report,
+        "--report", "junit,har", "--report-junit-path", report,
+        "--report-har-path", report[:-len(".xml")] + ".har",
         *selection,
     ]
-    result = subprocess.run(args, capture_output=True, text=True)
+    env = dict(os.environ)
+    if mode == "negative":
+        env["SCHEMATHESIS_HOOKS"] = "negative_hooks"
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [HERE, env.get("PYTHONPATH")]))
+    result = subprocess.run(args, capture_output=True, text=True, env=env)
     lines = result.stdout.splitlines()
     tail = "\n".join(failures_section(lines) + lines[-25:])
     return result.returncode, result.stdout, tail
@@ -216,6 +225,31 @@ def failures_section(lines):
         return []
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("=")), len(lines))
     return lines[start:end]
+
+
+def negative_run(st, base, token, backend, name, examples, out_dir):
+    """One negative-only run; the failures it adds."""
+    report = os.path.join(out_dir, f"{backend}-{name}-negative.xml")
+    code, output, tail = schemathesis(
+        st, base, token, "negative", ["examples", "coverage", "fuzzing"],
+        NEGATIVE_CHECKS, examples, report)
+    print(f"{backend} {name} negative: exit {code}\n{tail}\n", flush=True)
+    if code != 0:
+        open(os.path.join(out_dir, f"{backend}-{name}-negative.txt"), "w").write(output)
+        return [f"{backend} {name} negative run"]
+    return []
+
+
+def answered_2xx(har):
+    """The changing requests of a HAR report that were answered 2xx."""
+    if not os.path.exists(har):
+        return []
+    lines = []
+    for entry in json.load(open(har))["log"]["entries"]:
+        request, status = entry["request"], entry["response"]["status"]
+        if request["method"] in ("POST", "PUT", "PATCH", "DELETE") and 200 <= status < 300:
+            lines.append(f"{status}: {request['method']} {request['url']}")
+    return lines
 
 
 def backend_url(backend, directory):
@@ -235,17 +269,19 @@ def run_backend(binary, st, backend, examples, out_dir):
         tokens = seed(server)
         before = dump(url)
         for role in ROLES:
-            code, output, tail = schemathesis(
-                st, server.base, tokens[role], "negative", ["examples", "coverage", "fuzzing"],
-                NEGATIVE_CHECKS, examples, os.path.join(out_dir, f"{backend}-{role}-negative.xml"))
-            print(f"{backend} {role} negative: exit {code}\n{tail}\n", flush=True)
-            if code != 0:
-                failures.append(f"{backend} {role} negative run")
-                open(os.path.join(out_dir, f"{backend}-{role}-negative.txt"), "w").write(output)
+            failures += negative_run(st, server.base, tokens[role], backend, role, examples,
+                                     out_dir)
         after = dump(url)
         changed = [t for t in before if before[t] != after.get(t)]
         if changed:
             failures.append(f"{backend}: requests answered 4xx changed the tables {changed}")
+            for table in changed:
+                gone = sorted(set(before[table]) - set(after.get(table, [])))
+                came = sorted(set(after.get(table, [])) - set(before[table]))
+                print(f"{backend}: {table} lost {gone[:5]} and gained {came[:5]}", flush=True)
+            for name in ROLES:
+                for line in answered_2xx(os.path.join(out_dir, f"{backend}-{name}-negative.har")):
+                    print(f"{backend} {name} negative answered {line}", flush=True)
         print(f"{backend}: stored data after the negative runs "
               f"{'changed in ' + str(changed) if changed else 'is unchanged'}", flush=True)
         # Changing an account revokes its tokens: the admin's change of
