@@ -1,6 +1,6 @@
 //! The rules every input obeys, written into the OpenAPI document where the
-//! derive macros cannot put them, so that the document calls valid exactly
-//! what the server takes:
+//! derive macros cannot put them (the rules it does not state yet are in the
+//! README's Known limits):
 //!
 //! * no text of a JSON body holds a control character but tab and line
 //!   breaks ([`solver::has_control_character`]);
