@@ -680,22 +680,29 @@ fn evaluation_windows_and_classes(backend: Backend) {
     assert_eq!(forms.body.as_array().unwrap().len(), 2, "{}", forms.body);
 }
 
-fn the_form_refuses_bad_input_and_guessing(backend: Backend) {
-    let app = TestApp::start(backend);
-    let planner = app.client("planner", None);
-    let li = create_instructor(&planner, "李明", json!({}));
+/// A session 李明 taught until an hour ago, with an evaluation open for
+/// `trainees`: his id and the session's.
+fn evaluation_open_for(planner: &Client, trainees: u32) -> (String, String) {
+    let li = create_instructor(planner, "李明", json!({}));
     let now = Utc::now();
     let (_, _, session) = taught_session(
-        &planner,
+        planner,
         now - Duration::hours(2),
         now - Duration::hours(1),
         &[&li],
     );
     let r = planner.post(
         &format!("/api/v1/sessions/{session}/evaluation"),
-        &json!({"trainees": 2}),
+        &json!({"trainees": trainees}),
     );
     assert_eq!(r.status, 201, "{}", r.body);
+    (li, session)
+}
+
+fn the_form_refuses_bad_input_and_guessing(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let (li, session) = evaluation_open_for(&planner, 2);
     let code = codes(&planner, &session)[0]["code"]
         .as_str()
         .unwrap()
@@ -795,19 +802,7 @@ fn the_form_refuses_bad_input_and_guessing(backend: Backend) {
 fn stored_answers_keep_no_order(backend: Backend) {
     let app = TestApp::start(backend);
     let planner = app.client("planner", None);
-    let li = create_instructor(&planner, "李明", json!({}));
-    let now = Utc::now();
-    let (_, _, session) = taught_session(
-        &planner,
-        now - Duration::hours(2),
-        now - Duration::hours(1),
-        &[&li],
-    );
-    let r = planner.post(
-        &format!("/api/v1/sessions/{session}/evaluation"),
-        &json!({"trainees": 5}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
+    let (li, session) = evaluation_open_for(&planner, 5);
     let issued = codes(&planner, &session);
     let ids = |table: &str| -> std::collections::BTreeSet<String> {
         #[derive(diesel::QueryableByName)]
