@@ -279,12 +279,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 crate::problem_details::fill_empty_errors,
             ))
             .wrap_fn(move |req, srv| {
-                // A method the path does not take is a 405 before anything else.
-                let checked = if methods.refuses(req.method().as_str(), req.path()) {
-                    Ok(())
-                } else {
-                    api::request_target::check(req.path(), req.query_string())
-                };
+                // A method the path does not take is a 405 before anything
+                // else: the router answers it, so a refused target passes.
+                let checked =
+                    api::request_target::check(req.path(), req.query_string()).or_else(|e| {
+                        if methods.refuses(req.method().as_str(), req.path()) {
+                            Ok(())
+                        } else {
+                            Err(e)
+                        }
+                    });
                 let response = checked.map(|()| srv.call(req));
                 async move { response?.await }
             })

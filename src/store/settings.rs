@@ -18,6 +18,7 @@ const READY_PROBE: &str = "ready_probe";
 pub fn probe_write(conn: &mut Db) -> QueryResult<()> {
     let now = chrono::Utc::now().to_rfc3339();
     write_bookkeeping(conn, |conn| {
+        // The row an earlier version kept there would block the insert.
         diesel::delete(server_settings::table.find(READY_PROBE)).execute(conn)?;
         diesel::insert_into(server_settings::table)
             .values((
