@@ -25,8 +25,9 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use crate::commands::serve::{DbArgs, ServeArgs};
-use crate::commands::{db, demo, serve, solve, user};
-use crate::vocabulary::Role;
+use crate::commands::{db, demo, office, serve, solve, user};
+use crate::store::offices::OfficeInput;
+use crate::vocabulary::{OfficeTier, Role};
 
 #[derive(Parser)]
 #[command(
@@ -52,6 +53,9 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the tree of offices.
+    #[command(subcommand)]
+    Office(OfficeCommand),
     /// Apply or revert database migrations.
     #[command(subcommand)]
     Db(DbCommand),
@@ -84,6 +88,30 @@ enum UserCommand {
         /// The instructor id an `instructor` account speaks for.
         #[arg(long)]
         instructor: Option<String>,
+        /// The office the account acts for (default: the root office); an
+        /// instructor account belongs to its instructor's office.
+        #[arg(long)]
+        office: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficeCommand {
+    /// Create an office under another (SPEC 10).
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Its name, e.g. 南山市信访局.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        tier: OfficeTier,
+        /// The office above it (default: the root office).
+        #[arg(long)]
+        parent: Option<String>,
+        /// The province it is in.
+        #[arg(long, default_value = "")]
+        region: String,
     },
 }
 
@@ -120,7 +148,29 @@ fn main() -> ExitCode {
             username,
             role,
             instructor,
-        }) => user::add(&db.database_url, &username, role, instructor.as_deref()),
+            office,
+        }) => user::add(
+            &db.database_url,
+            &username,
+            role,
+            instructor.as_deref(),
+            office.as_deref(),
+        ),
+        Command::Office(OfficeCommand::Add {
+            db,
+            name,
+            tier,
+            parent,
+            region,
+        }) => office::add(
+            &db.database_url,
+            &OfficeInput {
+                name,
+                tier,
+                parent,
+                region,
+            },
+        ),
         Command::Db(DbCommand::Migrate(args)) => db::migrate(&args.database_url),
         Command::Db(DbCommand::Revert { db: args, all }) => db::revert(&args.database_url, all),
     };

@@ -191,6 +191,38 @@ coded! {
 }
 
 coded! {
+    /// The tier of an office of the complaints system (SPEC 10): a child's
+    /// tier is below its parent's.
+    #[derive(clap::ValueEnum)]
+    pub enum OfficeTier {
+        National = "national" / "国家级",
+        Provincial = "provincial" / "省级",
+        Municipal = "municipal" / "市级",
+        County = "county" / "县级",
+    }
+}
+
+impl OfficeTier {
+    /// 0 for the national bureau, 3 for a county office.
+    pub fn rank(self) -> usize {
+        Self::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+coded! {
+    /// Which offices reach an instructor besides their owner and the
+    /// offices above it (SPEC 10).
+    pub enum Visibility {
+        /// Only the owner office and the offices above it.
+        Own = "own" / "仅本级",
+        /// Also the offices below the owner.
+        Shared = "shared" / "本级及下级",
+        /// Every office (the national experts' register).
+        Everyone = "everyone" / "全系统",
+    }
+}
+
+coded! {
     /// The two kinds of class of the training policy.
     pub enum ClassKind {
         /// 综合类

@@ -10,6 +10,7 @@ use icalendar::{Calendar, Component, EventLike};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::reach::{Assignment, InReach, ToChange};
 use crate::auth::{Caller, Planner, Reader};
 use crate::error::AppError;
 use crate::http::json::JsonBody;
@@ -76,20 +77,24 @@ fn views(found: Vec<Listed>) -> web::Json<Vec<AssignmentView>> {
     web::Json(found.into_iter().map(AssignmentView::from).collect())
 }
 
-/// Assignments, filtered by plan, class, session, instructor or state.
+/// Assignments of the plans the caller reads, filtered by plan, class,
+/// session, instructor or state.
 #[utoipa::path(tag = "assignments", params(AssignmentFilter),
     responses((status = 200, body = Vec<AssignmentView>),
               (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/api/v1/assignments")]
 pub async fn list(
-    _caller: Reader,
+    caller: Reader,
     pool: web::Data<DbPool>,
     filter: QueryParams<AssignmentFilter>,
 ) -> Result<web::Json<Vec<AssignmentView>>, AppError> {
-    let filter = filter.0;
+    let (filter, office) = (filter.0, caller.office_id.clone());
     Ok(views(
-        store::run(&pool, move |conn| assignments::list(conn, &filter)).await?,
+        store::run(&pool, move |conn| {
+            assignments::list_within(conn, &office, &filter)
+        })
+        .await?,
     ))
 }
 
@@ -118,21 +123,28 @@ pub struct ManualAssignment {
     security(("bearer" = [])))]
 #[post("/api/v1/assignments")]
 pub async fn create(
-    _caller: Planner,
+    caller: Planner,
     pool: web::Data<DbPool>,
     cache: web::Data<PoolCache>,
     config: web::Data<WorkerConfig>,
     JsonBody(body): JsonBody<ManualAssignment>,
 ) -> Result<HttpResponse, AppError> {
+    let office = caller.office_id.clone();
     if let Some(routing) = config.routing.clone() {
-        let (pool, session, instructor) =
-            (pool.clone(), body.session.clone(), body.instructor.clone());
-        web::block(move || assign::measure_road(&pool, &routing, &session, &instructor)).await??;
+        let (pool, office, session, instructor) = (
+            pool.clone(),
+            office.clone(),
+            body.session.clone(),
+            body.instructor.clone(),
+        );
+        web::block(move || assign::measure_road(&pool, &routing, &office, &session, &instructor))
+            .await??;
     }
     let made = store::run(&pool, move |conn| {
         assign::assign(
             conn,
             &cache,
+            &office,
             &body.session,
             &body.instructor,
             body.replace.as_deref(),
@@ -164,9 +176,10 @@ async fn change(
 pub async fn lock(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Assignment, ToChange>,
 ) -> Result<web::Json<AssignmentView>, AppError> {
-    change(pool, id.into_inner(), Change::Lock, None).await
+    let id = target.id().to_owned();
+    change(pool, id, Change::Lock, None).await
 }
 
 /// Unlock an assignment.
@@ -178,9 +191,10 @@ pub async fn lock(
 pub async fn unlock(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Assignment, ToChange>,
 ) -> Result<web::Json<AssignmentView>, AppError> {
-    change(pool, id.into_inner(), Change::Unlock, None).await
+    let id = target.id().to_owned();
+    change(pool, id, Change::Unlock, None).await
 }
 
 /// Confirm an assignment: the instructor is booked.
@@ -192,9 +206,10 @@ pub async fn unlock(
 pub async fn confirm(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Assignment, ToChange>,
 ) -> Result<web::Json<AssignmentView>, AppError> {
-    change(pool, id.into_inner(), Change::Confirm, None).await
+    let id = target.id().to_owned();
+    change(pool, id, Change::Confirm, None).await
 }
 
 /// The caller's own assignments (instructor accounts).

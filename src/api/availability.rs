@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::reach::{InReach, Instructor, ToChange};
 use crate::auth::{Caller, Planner, Reader};
 use crate::error::AppError;
 use crate::http::json::JsonBody;
@@ -79,9 +80,10 @@ async fn remove_from(
 pub async fn list(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Instructor>,
 ) -> Result<web::Json<Vec<BlockView>>, AppError> {
-    list_of(&pool, id.into_inner()).await
+    let id = target.id().to_owned();
+    list_of(&pool, id).await
 }
 
 /// Add a block to an instructor's unavailability (409 if it overlaps one).
@@ -99,10 +101,11 @@ pub async fn list(
 pub async fn add(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Instructor, ToChange>,
     JsonBody(input): JsonBody<BlockInput>,
 ) -> Result<HttpResponse, AppError> {
-    add_to(&pool, id.into_inner(), input).await
+    let id = target.id().to_owned();
+    add_to(&pool, id, input).await
 }
 
 /// Remove a block.
@@ -118,6 +121,7 @@ pub async fn add(
 #[delete("/api/v1/instructors/{id}/unavailability/{block}")]
 pub async fn remove(
     _caller: Planner,
+    _reached: InReach<Instructor, ToChange>,
     pool: web::Data<DbPool>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::reach::{Class, InReach, Plan, Session, ToChange};
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::http::json::JsonBody;
@@ -145,9 +146,10 @@ pub struct ClassOpened {
 pub async fn open(
     caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Session, ToChange>,
     JsonBody(input): JsonBody<FormInput>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     let by = caller.user_id.clone();
     let form = store::run(&pool, move |conn| {
         evaluation_forms::open(conn, &id, &by, &input)
@@ -172,9 +174,10 @@ pub async fn open(
 pub async fn update(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Session, ToChange>,
     JsonBody(input): JsonBody<FormInput>,
 ) -> Result<web::Json<FormView>, AppError> {
+    let id = target.id().to_owned();
     let form = store::run(&pool, move |conn| {
         evaluation_forms::update(conn, &id, &input)
     })
@@ -196,8 +199,9 @@ pub async fn update(
 pub async fn get(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Session>,
 ) -> Result<web::Json<FormView>, AppError> {
+    let id = target.id().to_owned();
     let form = store::run(&pool, move |conn| evaluation_forms::get(conn, &id)).await?;
     Ok(web::Json(form.into()))
 }
@@ -220,11 +224,10 @@ pub async fn codes(
     req: HttpRequest,
     public: web::Data<PublicUrl>,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Session, ToChange>,
 ) -> Result<web::Json<CodesView>, AppError> {
-    Ok(web::Json(
-        codes_view(&req, &public, &pool, id.into_inner()).await?,
-    ))
+    let id = target.id().to_owned();
+    Ok(web::Json(codes_view(&req, &public, &pool, id).await?))
 }
 
 async fn codes_view(
@@ -270,9 +273,10 @@ pub async fn sheet(
     req: HttpRequest,
     public: web::Data<PublicUrl>,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Session, ToChange>,
 ) -> Result<HttpResponse, AppError> {
-    let view = codes_view(&req, &public, &pool, id.into_inner()).await?;
+    let id = target.id().to_owned();
+    let view = codes_view(&req, &public, &pool, id).await?;
     let cards: Vec<Card> = view
         .codes
         .iter()
@@ -311,9 +315,10 @@ pub async fn sheet(
 pub async fn open_class(
     caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Class, ToChange>,
     JsonBody(input): JsonBody<ClassFormInput>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     let by = caller.user_id.clone();
     let done = store::run(&pool, move |conn| {
         evaluation_forms::open_class(conn, &id, &by, &input)
@@ -347,8 +352,9 @@ pub async fn open_class(
 pub async fn of_plan(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Plan>,
 ) -> Result<web::Json<Vec<FormView>>, AppError> {
+    let id = target.id().to_owned();
     let forms = store::run(&pool, move |conn| evaluation_forms::of_plan(conn, &id)).await?;
     Ok(web::Json(forms.into_iter().map(FormView::from).collect()))
 }

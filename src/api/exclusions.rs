@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::reach::{Exclusion, InReach, Plan, ToChange};
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::http::json::JsonBody;
@@ -59,9 +60,11 @@ pub async fn create(
     pool: web::Data<DbPool>,
     JsonBody(input): JsonBody<ExclusionInput>,
 ) -> Result<HttpResponse, AppError> {
-    let by = caller.user_id.clone();
-    let (made, removed) =
-        store::run(&pool, move |conn| exclusions::create(conn, &input, &by)).await?;
+    let (by, office) = (caller.user_id.clone(), caller.office_id.clone());
+    let (made, removed) = store::run(&pool, move |conn| {
+        exclusions::create(conn, &office, &input, &by)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(ExclusionView::new(made, Some(removed))))
 }
 
@@ -74,8 +77,9 @@ pub async fn create(
 pub async fn list(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Plan>,
 ) -> Result<web::Json<Vec<ExclusionView>>, AppError> {
+    let id = target.id().to_owned();
     let found = store::run(&pool, move |conn| exclusions::of_plan(conn, &id)).await?;
     Ok(web::Json(
         found
@@ -94,8 +98,9 @@ pub async fn list(
 pub async fn delete(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Exclusion, ToChange>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     store::run(&pool, move |conn| exclusions::delete(conn, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

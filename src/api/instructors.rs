@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::pagination::{Page, Paginated};
 use super::versioning::{etag, if_match};
+use crate::auth::reach::{InReach, Instructor, ToChange};
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::http::json::JsonBody;
@@ -15,7 +16,7 @@ use crate::problem_details::ProblemDetails;
 use crate::rating::Rating;
 use crate::store::instructors::{self, InstructorFilter, InstructorInput, Profile};
 use crate::store::{self, DbPool};
-use crate::vocabulary::{InstructorKind, Named, Tier};
+use crate::vocabulary::{InstructorKind, Named, Tier, Visibility};
 
 /// An instructor's profile.
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,8 +42,15 @@ pub struct InstructorView {
     pub remote_ok: bool,
     pub max_travel_km: Option<f64>,
     pub active: bool,
+    /// Contact fields: shown only to the offices that keep the record.
     pub phone: Option<String>,
     pub email: Option<String>,
+    /// The office that keeps the record (SPEC 10).
+    pub owner_office: String,
+    /// Which offices reach the instructor: `own`, `shared` or `everyone`.
+    pub visibility: Visibility,
+    /// The visibility's Chinese name.
+    pub visibility_name: &'static str,
     /// Send it back in `If-Match` to update.
     pub version: i32,
     /// SPEC section 4, at the time asked (`at`, default now).
@@ -100,6 +108,9 @@ impl From<Profile> for InstructorView {
             active: row.active,
             phone: row.phone,
             email: row.email,
+            visibility_name: row.visibility.name_zh(),
+            owner_office: row.owner_office_id,
+            visibility: row.visibility,
             version: row.version,
             rating: p.rating,
             created_at: row.created_at.and_utc(),
@@ -148,7 +159,7 @@ pub fn profile_response(status: actix_web::http::StatusCode, profile: Profile) -
 )]
 #[get("/api/v1/instructors")]
 pub async fn list(
-    _caller: Reader,
+    caller: Reader,
     pool: web::Data<DbPool>,
     filter: QueryParams<InstructorFilter>,
     page: QueryParams<Page>,
@@ -156,8 +167,9 @@ pub async fn list(
 ) -> Result<web::Json<Paginated<InstructorView>>, AppError> {
     page.check()?;
     let (filter, at, window) = (filter.0, at.time(), (page.limit(), page.offset()));
+    let office = caller.office_id.clone();
     let (profiles, total) = store::run(&pool, move |conn| {
-        instructors::list(conn, &filter, window, at)
+        instructors::list(conn, &office, &filter, window, at)
     })
     .await?;
     let items = profiles.into_iter().map(InstructorView::from).collect();
@@ -176,11 +188,15 @@ pub async fn list(
 )]
 #[post("/api/v1/instructors")]
 pub async fn create(
-    _caller: Planner,
+    caller: Planner,
     pool: web::Data<DbPool>,
     JsonBody(input): JsonBody<InstructorInput>,
 ) -> Result<HttpResponse, AppError> {
-    let profile = store::run(&pool, move |conn| instructors::create(conn, &input)).await?;
+    let office = caller.office_id.clone();
+    let profile = store::run(&pool, move |conn| {
+        instructors::create(conn, &office, &input)
+    })
+    .await?;
     Ok(profile_response(
         actix_web::http::StatusCode::CREATED,
         profile,
@@ -199,13 +215,20 @@ pub async fn create(
 )]
 #[get("/api/v1/instructors/{id}")]
 pub async fn get(
-    _caller: Reader,
+    caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Instructor>,
     at: QueryParams<RatingAt>,
 ) -> Result<HttpResponse, AppError> {
+    let (id, office) = (target.id().to_owned(), caller.office_id.clone());
     let at = at.time();
-    let profile = store::run(&pool, move |conn| instructors::profile(conn, &id, at)).await?;
+    let profile = store::run(&pool, move |conn| {
+        let mut profile = [instructors::profile(conn, &id, at)?];
+        instructors::hide_contacts(conn, &office, &mut profile)?;
+        let [profile] = profile;
+        Ok(profile)
+    })
+    .await?;
     Ok(profile_response(actix_web::http::StatusCode::OK, profile))
 }
 
@@ -223,15 +246,16 @@ pub async fn get(
 )]
 #[put("/api/v1/instructors/{id}")]
 pub async fn update(
-    _caller: Planner,
+    caller: Planner,
     req: HttpRequest,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Instructor, ToChange>,
     JsonBody(input): JsonBody<InstructorInput>,
 ) -> Result<HttpResponse, AppError> {
+    let (id, office) = (target.id().to_owned(), caller.office_id.clone());
     let version = if_match(&req)?;
     let profile = store::run(&pool, move |conn| {
-        instructors::update(conn, &id, version, &input)
+        instructors::update(conn, &office, &id, version, &input)
     })
     .await?;
     Ok(profile_response(actix_web::http::StatusCode::OK, profile))
@@ -251,8 +275,9 @@ pub async fn update(
 pub async fn deactivate(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Instructor, ToChange>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     let profile = store::run(&pool, move |conn| instructors::deactivate(conn, &id)).await?;
     Ok(profile_response(actix_web::http::StatusCode::OK, profile))
 }

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::auth::TokenView;
 use super::instructors::{profile_response, InstructorView, RatingAt};
+use super::offices::OfficeView;
 use super::versioning::if_match;
 use crate::auth::token::Subject;
 use crate::auth::{password, Caller, TokenKeys};
@@ -14,7 +15,7 @@ use crate::http::json::JsonBody;
 use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
 use crate::store::instructors::{self, ContactInput};
-use crate::store::{self, users, DbPool};
+use crate::store::{self, offices, users, DbPool};
 use crate::vocabulary::Role;
 
 /// Who the caller is.
@@ -23,6 +24,8 @@ pub struct MeView {
     pub user_id: String,
     pub username: String,
     pub role: Role,
+    /// The office the account acts for.
+    pub office: OfficeView,
     /// The instructor profile of an instructor account.
     pub instructor: Option<InstructorView>,
 }
@@ -44,14 +47,20 @@ pub async fn get(
     at: QueryParams<RatingAt>,
 ) -> Result<web::Json<MeView>, AppError> {
     let at = at.time();
-    let instructor = match caller.instructor_id.clone() {
-        Some(id) => Some(store::run(&pool, move |conn| instructors::profile(conn, &id, at)).await?),
-        None => None,
-    };
+    let (office_id, instructor_id) = (caller.office_id.clone(), caller.instructor_id.clone());
+    let (office, instructor) = store::run(&pool, move |conn| {
+        let office = offices::get(conn, &office_id)?;
+        let instructor = instructor_id
+            .map(|id| instructors::profile(conn, &id, at))
+            .transpose()?;
+        Ok((office, instructor))
+    })
+    .await?;
     Ok(web::Json(MeView {
         user_id: caller.user_id,
         username: caller.username,
         role: caller.role,
+        office: OfficeView::new(office, 0),
         instructor: instructor.map(InstructorView::from),
     }))
 }

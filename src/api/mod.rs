@@ -11,6 +11,7 @@ pub mod health;
 pub mod input_rules;
 pub mod instructors;
 pub mod me;
+pub mod offices;
 pub mod pagination;
 pub mod plan_import;
 pub mod plans;
@@ -83,6 +84,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(topics::list)
         .service(topics::add)
         .service(topics::methods)
+        .service(offices::list)
+        .service(offices::create)
+        .service(offices::get)
+        .service(offices::change)
         .service(users::list)
         .service(users::create)
         .service(users::change)

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::sheet_import::{self, ImportOptions};
+use crate::auth::reach::{InReach, Plan, ToChange};
 use crate::auth::Planner;
 use crate::error::AppError;
 use crate::http::query::QueryParams;
@@ -73,11 +74,12 @@ pub struct PlanImportReport {
 pub async fn import(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Plan, ToChange>,
     limits: web::Data<Limits>,
     options: QueryParams<ImportOptions>,
     body: web::Payload,
 ) -> Result<web::Json<PlanImportReport>, AppError> {
+    let id = target.id().to_owned();
     let cells = sheet_import::cells(body, options.encoding, &limits).await?;
     let dry_run = options.dry_run.unwrap_or(false);
     let report = store::run(&pool, move |conn| {

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::reach::{Class, InReach, Plan, Session, ToChange};
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::http::json::JsonBody;
@@ -29,6 +30,9 @@ pub struct PlanView {
     pub tier_name: Option<&'static str>,
     /// The user who made the plan.
     pub owner: String,
+    /// The office whose plan it is: its planners change and staff it, the
+    /// offices above it read it.
+    pub office: String,
     pub created_at: DateTime<Utc>,
     /// With `GET /plans/{id}`: the classes and their sessions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,6 +84,7 @@ impl PlanView {
             year: row.year,
             tier: row.tier,
             owner: row.owner_id,
+            office: row.office_id,
             created_at: row.created_at.and_utc(),
             classes: classes.map(|c| c.into_iter().map(ClassView::from).collect()),
         }
@@ -146,22 +151,26 @@ pub async fn create(
     pool: web::Data<DbPool>,
     JsonBody(input): JsonBody<PlanInput>,
 ) -> Result<HttpResponse, AppError> {
-    let owner = caller.user_id.clone();
-    let plan = store::run(&pool, move |conn| plans::create_plan(conn, &owner, &input)).await?;
+    let (owner, office) = (caller.user_id.clone(), caller.office_id.clone());
+    let plan = store::run(&pool, move |conn| {
+        plans::create_plan(conn, &owner, &office, &input)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(PlanView::new(plan, Some(Vec::new()))))
 }
 
-/// All plans.
+/// The plans of the caller's office and of the offices below it.
 #[utoipa::path(tag = "plans",
     responses((status = 200, body = Vec<PlanView>),
               (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/api/v1/plans")]
 pub async fn list(
-    _caller: Reader,
+    caller: Reader,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<PlanView>>, AppError> {
-    let all = store::run(&pool, |conn| Ok(plans::list_plans(conn)?)).await?;
+    let within = caller.office_id.clone();
+    let all = store::run(&pool, move |conn| Ok(plans::list_plans(conn, &within)?)).await?;
     Ok(web::Json(
         all.into_iter().map(|p| PlanView::new(p, None)).collect(),
     ))
@@ -176,8 +185,9 @@ pub async fn list(
 pub async fn get(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Plan>,
 ) -> Result<web::Json<PlanView>, AppError> {
+    let id = target.id().to_owned();
     let (plan, classes) = store::run(&pool, move |conn| {
         let plan = plans::plan(conn, &id)?;
         let classes = plans::classes_of(conn, &id, None)?;
@@ -196,9 +206,10 @@ pub async fn get(
 pub async fn update(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Plan, ToChange>,
     JsonBody(input): JsonBody<PlanInput>,
 ) -> Result<web::Json<PlanView>, AppError> {
+    let id = target.id().to_owned();
     let plan = store::run(&pool, move |conn| plans::update_plan(conn, &id, &input)).await?;
     Ok(web::Json(PlanView::new(plan, None)))
 }
@@ -214,8 +225,9 @@ pub async fn update(
 pub async fn delete(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Plan, ToChange>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     store::run(&pool, move |conn| plans::delete_plan(conn, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -229,9 +241,10 @@ pub async fn delete(
 pub async fn create_class(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Plan, ToChange>,
     JsonBody(input): JsonBody<ClassInput>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     let class = store::run(&pool, move |conn| plans::create_class(conn, &id, &input)).await?;
     Ok(HttpResponse::Created().json(ClassView::new(class, Vec::new())))
 }
@@ -245,8 +258,9 @@ pub async fn create_class(
 pub async fn get_class(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Class>,
 ) -> Result<web::Json<ClassView>, AppError> {
+    let id = target.id().to_owned();
     let class = store::run(&pool, move |conn| plans::class(conn, &id)).await?;
     Ok(web::Json(class.into()))
 }
@@ -261,9 +275,10 @@ pub async fn get_class(
 pub async fn update_class(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Class, ToChange>,
     JsonBody(input): JsonBody<ClassInput>,
 ) -> Result<web::Json<ClassView>, AppError> {
+    let id = target.id().to_owned();
     let class = store::run(&pool, move |conn| plans::update_class(conn, &id, &input)).await?;
     Ok(web::Json(class.into()))
 }
@@ -278,8 +293,9 @@ pub async fn update_class(
 pub async fn delete_class(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Class, ToChange>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     store::run(&pool, move |conn| plans::delete_class(conn, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -293,9 +309,10 @@ pub async fn delete_class(
 pub async fn create_session(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Class, ToChange>,
     JsonBody(input): JsonBody<SessionInput>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     let session = store::run(&pool, move |conn| plans::create_session(conn, &id, &input)).await?;
     Ok(HttpResponse::Created().json(SessionView::from(session)))
 }
@@ -309,8 +326,9 @@ pub async fn create_session(
 pub async fn get_session(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Session>,
 ) -> Result<web::Json<SessionView>, AppError> {
+    let id = target.id().to_owned();
     let (session, _) = store::run(&pool, move |conn| plans::session(conn, &id)).await?;
     Ok(web::Json(session.into()))
 }
@@ -325,9 +343,10 @@ pub async fn get_session(
 pub async fn update_session(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Session, ToChange>,
     JsonBody(input): JsonBody<SessionInput>,
 ) -> Result<web::Json<SessionView>, AppError> {
+    let id = target.id().to_owned();
     let session = store::run(&pool, move |conn| plans::update_session(conn, &id, &input)).await?;
     Ok(web::Json(session.into()))
 }
@@ -342,8 +361,9 @@ pub async fn update_session(
 pub async fn delete_session(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Session, ToChange>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     store::run(&pool, move |conn| plans::delete_session(conn, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -366,9 +386,10 @@ pub async fn export(
     _caller: Reader,
     pool: web::Data<DbPool>,
     cache: web::Data<PoolCache>,
-    id: web::Path<String>,
+    target: InReach<Plan>,
     export_as: QueryParams<ExportAs>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     let table = store::run(&pool, move |conn| {
         let plan = plans::plan(conn, &id)?;
         let classes = plans::classes_of(conn, &id, None)?;

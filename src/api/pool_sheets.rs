@@ -69,7 +69,7 @@ pub struct ImportReport {
 )]
 #[post("/api/v1/pool/import")]
 pub async fn import(
-    _caller: Planner,
+    caller: Planner,
     pool: web::Data<DbPool>,
     limits: web::Data<Limits>,
     options: QueryParams<ImportOptions>,
@@ -77,6 +77,7 @@ pub async fn import(
 ) -> Result<web::Json<ImportReport>, AppError> {
     let cells = sheet_import::cells(body, options.encoding, &limits).await?;
     let dry_run = options.dry_run.unwrap_or(false);
+    let office = caller.office_id.clone();
     let report = store::run(&pool, move |conn| {
         let vocabulary = Vocabulary {
             topics: topics::list(conn)?,
@@ -84,7 +85,8 @@ pub async fn import(
         };
         let mut parsed = sheets::pool::parse(&cells, &vocabulary)?;
         let check_only = sheet_import::check_only(&options, &parsed.errors);
-        let outcomes = pool_import::import(conn, &parsed.rows, &parsed.columns(), check_only)?;
+        let outcomes =
+            pool_import::import(conn, &office, &parsed.rows, &parsed.columns(), check_only)?;
         for (row, outcome) in parsed.numbers.iter().zip(&outcomes) {
             if let Err(refusal) = outcome {
                 let error = parsed.error(*row, refusal.column, refusal.rule, &refusal.detail);
@@ -134,15 +136,15 @@ pub async fn import(
 )]
 #[get("/api/v1/pool/export")]
 pub async fn export(
-    _caller: Reader,
+    caller: Reader,
     pool: web::Data<DbPool>,
     filter: QueryParams<InstructorFilter>,
     export_as: QueryParams<ExportAs>,
 ) -> Result<HttpResponse, AppError> {
-    let filter = filter.0;
+    let (filter, office) = (filter.0, caller.office_id.clone());
     let (profiles, _) = store::run(&pool, move |conn| {
         let now = chrono::Utc::now().naive_utc();
-        instructors::list(conn, &filter, (i64::MAX, 0), now)
+        instructors::list(conn, &office, &filter, (i64::MAX, 0), now)
     })
     .await?;
     sheets::pool::table(&profiles).response(export_as.format.unwrap_or_default())

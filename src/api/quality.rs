@@ -9,6 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::instructors::naive_or_now;
+use crate::auth::reach::{InReach, Instructor, Plan};
 use crate::auth::{Caller, Reader};
 use crate::error::AppError;
 use crate::http::query::QueryParams;
@@ -84,9 +85,10 @@ impl PlanScope {
 pub async fn rating_history(
     caller: Caller,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Instructor>,
     range: QueryParams<HistoryRange>,
 ) -> Result<web::Json<Vec<RatingPoint>>, AppError> {
+    let id = target.id().to_owned();
     caller.may_read_instructor(&id)?;
     let (months, until) = range.checked()?;
     let points = store::run(&pool, move |conn| {
@@ -111,9 +113,10 @@ pub async fn rating_history(
 pub async fn of_instructor(
     caller: Caller,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Instructor>,
     range: QueryParams<HistoryRange>,
 ) -> Result<web::Json<InstructorQuality>, AppError> {
+    let id = target.id().to_owned();
     caller.may_read_instructor(&id)?;
     let (months, until) = range.checked()?;
     let report = store::run(&pool, move |conn| {
@@ -139,12 +142,11 @@ pub async fn of_instructor(
 pub async fn of_plan(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Plan>,
     scope: QueryParams<PlanScope>,
 ) -> Result<web::Json<PlanQuality>, AppError> {
-    Ok(web::Json(
-        plan_report(&pool, id.into_inner(), &scope).await?,
-    ))
+    let id = target.id().to_owned();
+    Ok(web::Json(plan_report(&pool, id, &scope).await?))
 }
 
 async fn plan_report(
@@ -174,11 +176,12 @@ async fn plan_report(
 pub async fn export(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Plan>,
     scope: QueryParams<PlanScope>,
     export_as: QueryParams<ExportAs>,
 ) -> Result<HttpResponse, AppError> {
-    let report = plan_report(&pool, id.into_inner(), &scope).await?;
+    let id = target.id().to_owned();
+    let report = plan_report(&pool, id, &scope).await?;
     quality_table(&report).response(export_as.format.unwrap_or_default())
 }
 

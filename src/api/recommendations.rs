@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::plans::SessionView;
+use crate::auth::reach::{InReach, Instructor, Session};
 use crate::auth::Reader;
 use crate::error::AppError;
 use crate::http::json::JsonBody;
@@ -81,7 +82,8 @@ pub struct SessionRecommendations {
     pub items: Vec<RecommendationView>,
 }
 
-/// Who should teach this session: the pool ranked by SPEC 6's score.
+/// Who should teach this session: the pool of the plan's office ranked by
+/// SPEC 6's score.
 #[utoipa::path(tag = "recommendations", params(("id" = String, Path), Listing),
     responses((status = 200, body = SessionRecommendations),
               (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
@@ -91,13 +93,15 @@ pub async fn for_session(
     _caller: Reader,
     pool: web::Data<DbPool>,
     cache: web::Data<PoolCache>,
-    id: web::Path<String>,
+    target: InReach<Session>,
     listing: QueryParams<Listing>,
 ) -> Result<web::Json<SessionRecommendations>, AppError> {
+    let (id, office) = (target.id().to_owned(), target.office().to_owned());
     let limit = recommend::limit(listing.limit)?;
     let include = listing.include_unavailable;
     let (session, _, ranked) =
-        web::block(move || recommend::for_session(&pool, &cache, &id, include, limit)).await??;
+        web::block(move || recommend::for_session(&pool, &cache, &office, &id, include, limit))
+            .await??;
     Ok(web::Json(SessionRecommendations {
         session: session.into(),
         items: ranked.into_iter().map(RecommendationView::from).collect(),
@@ -111,12 +115,13 @@ pub async fn for_session(
     security(("bearer" = [])))]
 #[post("/api/v1/recommendations")]
 pub async fn for_query(
-    _caller: Reader,
+    caller: Reader,
     pool: web::Data<DbPool>,
     cache: web::Data<PoolCache>,
     JsonBody(query): JsonBody<Query>,
 ) -> Result<web::Json<Vec<RecommendationView>>, AppError> {
-    let ranked = web::block(move || recommend::for_query(&pool, &cache, &query)).await??;
+    let office = caller.office_id.clone();
+    let ranked = web::block(move || recommend::for_query(&pool, &cache, &office, &query)).await??;
     Ok(web::Json(
         ranked.into_iter().map(RecommendationView::from).collect(),
     ))
@@ -151,14 +156,16 @@ pub struct Limit {
     security(("bearer" = [])))]
 #[get("/api/v1/instructors/{id}/opportunities")]
 pub async fn opportunities(
-    _caller: Reader,
+    caller: Reader,
     pool: web::Data<DbPool>,
     cache: web::Data<PoolCache>,
-    id: web::Path<String>,
+    target: InReach<Instructor>,
     limit: QueryParams<Limit>,
 ) -> Result<web::Json<Vec<OpportunityView>>, AppError> {
+    let (id, within) = (target.id().to_owned(), caller.office_id.clone());
     let limit = recommend::limit(limit.limit)?;
-    let found = web::block(move || recommend::opportunities(&pool, &cache, &id, limit)).await??;
+    let found =
+        web::block(move || recommend::opportunities(&pool, &cache, &within, &id, limit)).await??;
     Ok(web::Json(
         found
             .into_iter()

@@ -11,6 +11,7 @@ use solver::solution::{ExcludedBy, Stats, Status};
 use solver::{FieldError, ProgressPoint, Solution};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::reach::{InReach, Plan, StaffingRun, ToChange};
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::http::json::JsonBody;
@@ -305,9 +306,10 @@ pub async fn create(
     pool: web::Data<DbPool>,
     config: web::Data<WorkerConfig>,
     signal: web::Data<Arc<QueueSignal>>,
-    id: web::Path<String>,
+    target: InReach<Plan, ToChange>,
     JsonBody(request): JsonBody<Option<RunRequest>>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     let (user, max) = (caller.user_id.clone(), config.max_time_limit_s);
     let request = request.unwrap_or_default();
     let run = store::run(&pool, move |conn| {
@@ -330,8 +332,9 @@ pub async fn create(
 pub async fn get(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<StaffingRun>,
 ) -> Result<web::Json<RunView>, AppError> {
+    let id = target.id().to_owned();
     let view = store::run(&pool, move |conn| {
         let run = store::runs::get(conn, &id)?;
         detailed(conn, run)
@@ -349,8 +352,9 @@ pub async fn get(
 pub async fn list(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Plan>,
 ) -> Result<web::Json<Vec<RunView>>, AppError> {
+    let id = target.id().to_owned();
     let all = store::run(&pool, move |conn| store::runs::of_plan(conn, &id)).await?;
     Ok(web::Json(
         all.into_iter()
@@ -372,8 +376,9 @@ pub async fn list(
 pub async fn cancel(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<StaffingRun, ToChange>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     let run = store::run(&pool, move |conn| store::runs::request_cancel(conn, &id)).await?;
     let status = if run.state == RunState::Cancelled {
         actix_web::http::StatusCode::OK
@@ -404,9 +409,10 @@ pub async fn apply(
     _caller: Planner,
     pool: web::Data<DbPool>,
     config: web::Data<WorkerConfig>,
-    id: web::Path<String>,
+    target: InReach<StaffingRun, ToChange>,
     options: QueryParams<ApplyOptions>,
 ) -> Result<web::Json<RunView>, AppError> {
+    let id = target.id().to_owned();
     let max = config.max_time_limit_s;
     let confirmed = options.confirm.unwrap_or(false);
     let view = store::run(&pool, move |conn| {
@@ -427,8 +433,9 @@ pub async fn apply(
 pub async fn problem(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<StaffingRun>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     let run = store::run(&pool, move |conn| store::runs::get(conn, &id)).await?;
     let Some(problem) = run.problem else {
         return Err(AppError::Conflict {
@@ -484,8 +491,9 @@ pub struct ChangesView {
 pub async fn changes(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<StaffingRun>,
 ) -> Result<web::Json<ChangesView>, AppError> {
+    let id = target.id().to_owned();
     let view = store::run(&pool, move |conn| {
         let run = store::runs::get(conn, &id)?;
         let Some(solution) = run.solution()? else {

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::reach::{InReach, Instructor, ToChange};
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
 use crate::http::json::JsonBody;
@@ -84,8 +85,9 @@ impl From<EvaluatedRecord> for RecordView {
 pub async fn list(
     _caller: Reader,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Instructor>,
 ) -> Result<web::Json<Vec<RecordView>>, AppError> {
+    let id = target.id().to_owned();
     let records = store::run(&pool, move |conn| teaching::list(conn, &id)).await?;
     Ok(web::Json(
         records.into_iter().map(RecordView::from).collect(),
@@ -107,9 +109,10 @@ pub async fn list(
 pub async fn create(
     _caller: Planner,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<Instructor, ToChange>,
     JsonBody(input): JsonBody<RecordInput>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     let record = store::run(&pool, move |conn| teaching::create(conn, &id, &input)).await?;
     Ok(HttpResponse::Created().json(RecordView::from(record)))
 }
@@ -128,6 +131,7 @@ pub async fn create(
 #[post("/api/v1/instructors/{id}/teaching-records/{record}/evaluations")]
 pub async fn evaluate(
     _caller: Planner,
+    _reached: InReach<Instructor, ToChange>,
     pool: web::Data<DbPool>,
     path: web::Path<(String, String)>,
     JsonBody(input): JsonBody<EvaluationInput>,

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
 use crate::store::topics::{self, Method, Topic};
-use crate::store::{self, DbPool};
+use crate::store::{self, offices, DbPool};
 
 const CATEGORIES: [&str; 4] = ["comprehensive", "specialised", "outside", "other"];
 
@@ -89,7 +89,7 @@ pub async fn list(
     ))
 }
 
-/// Add a topic (admins).
+/// Add a topic (admins of a top office: the vocabulary is every office's).
 #[utoipa::path(
     tag = "vocabulary",
     request_body = TopicView,
@@ -101,17 +101,27 @@ pub async fn list(
 )]
 #[post("/api/v1/topics")]
 pub async fn add(
-    _caller: Admin,
+    caller: Admin,
     pool: web::Data<DbPool>,
     JsonBody(topic): JsonBody<TopicView>,
 ) -> Result<HttpResponse, AppError> {
     AppError::check(topic.errors())?;
+    let office = caller.office_id.clone();
     let row = Topic {
         code: topic.code.clone(),
         name: topic.name.trim().to_owned(),
         category: topic.category.clone(),
     };
-    store::run(&pool, move |conn| topics::add(conn, &row)).await?;
+    store::run(&pool, move |conn| {
+        if offices::get(conn, &office)?.parent_id.is_some() {
+            return Err(AppError::Forbidden(
+                "topics are shared by every office: only administrators of the top office add them"
+                    .into(),
+            ));
+        }
+        topics::add(conn, &row)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(topic))
 }
 

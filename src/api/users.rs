@@ -5,11 +5,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::reach::{InReach, ToChange, User};
 use crate::auth::{password, Admin};
 use crate::error::AppError;
 use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
-use crate::store::users::{self, NewUser, User, UserUpdate};
+use crate::store::users::{self, NewUser, UserUpdate};
 use crate::store::{self, DbPool};
 use crate::vocabulary::Role;
 
@@ -24,6 +25,11 @@ pub struct UserInput {
     /// The instructor an `instructor` account speaks for.
     #[serde(default)]
     pub instructor: Option<String>,
+    /// The office the account acts for: the creator's own office when
+    /// omitted, else one below it. An instructor account belongs to the
+    /// office that keeps its instructor.
+    #[serde(default)]
+    pub office: Option<String>,
 }
 
 /// An admin's change of an account: any field may be left out. Every
@@ -49,25 +55,28 @@ pub struct UserView {
     pub username: String,
     pub role: Role,
     pub instructor: Option<String>,
+    /// The office it acts for.
+    pub office: String,
     /// A disabled account cannot sign in.
     pub active: bool,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<User> for UserView {
-    fn from(u: User) -> Self {
+impl From<users::User> for UserView {
+    fn from(u: users::User) -> Self {
         Self {
             id: u.id,
             username: u.username,
             role: u.role,
             instructor: u.instructor_id,
+            office: u.office_id,
             active: u.active,
             created_at: u.created_at.and_utc(),
         }
     }
 }
 
-/// All accounts.
+/// The accounts of the caller's office and the offices below it.
 #[utoipa::path(
     tag = "users",
     responses(
@@ -78,10 +87,11 @@ impl From<User> for UserView {
 )]
 #[get("/api/v1/users")]
 pub async fn list(
-    _caller: Admin,
+    caller: Admin,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<UserView>>, AppError> {
-    let all = store::run(&pool, |conn| Ok(users::list(conn)?)).await?;
+    let within = caller.office_id.clone();
+    let all = store::run(&pool, move |conn| Ok(users::list(conn, &within)?)).await?;
     Ok(web::Json(all.into_iter().map(UserView::from).collect()))
 }
 
@@ -97,7 +107,7 @@ pub async fn list(
 )]
 #[post("/api/v1/users")]
 pub async fn create(
-    _caller: Admin,
+    caller: Admin,
     pool: web::Data<DbPool>,
     JsonBody(input): JsonBody<UserInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -112,6 +122,8 @@ pub async fn create(
                 password_hash: &hash,
                 role: input.role,
                 instructor_id: input.instructor.as_deref(),
+                office: input.office.as_deref().unwrap_or(&caller.office_id),
+                within: &caller.office_id,
             },
         )
     })
@@ -133,21 +145,21 @@ pub async fn create(
 #[patch("/api/v1/users/{id}")]
 pub async fn change(
     _caller: Admin,
+    user: InReach<User, ToChange>,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
     JsonBody(input): JsonBody<UserChange>,
 ) -> Result<web::Json<UserView>, AppError> {
     let user = store::run(&pool, move |conn| {
+        let user_id = user.id();
         if let Some(password) = &input.password {
-            let (user, _) = users::account(conn, users::Lookup::Id(&id))?
-                .ok_or_else(|| AppError::NotFound(format!("no user {id}")))?;
+            let user = users::get(conn, user_id)?;
             password::check_strength(password, &[&user.username])
                 .map_err(|weak| weak.at("password"))?;
         }
         let password_hash = input.password.as_deref().map(password::hash).transpose()?;
         users::update(
             conn,
-            &id,
+            user_id,
             &UserUpdate {
                 role: input.role,
                 active: input.active,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use solver::FieldError;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::reach::{InReach, ToChange, WebhookEndpoint};
 use crate::auth::Admin;
 use crate::error::AppError;
 use crate::http::json::JsonBody;
@@ -226,17 +227,18 @@ pub async fn event_types(_caller: Admin) -> web::Json<Vec<EventTypeView>> {
     )
 }
 
-/// Every registered endpoint (without secrets).
+/// The endpoints of the caller's office and the offices below it (without secrets).
 #[utoipa::path(tag = "webhooks",
     responses((status = 200, body = Vec<EndpointView>),
               (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/api/v1/webhooks")]
 pub async fn list(
-    _caller: Admin,
+    caller: Admin,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<EndpointView>>, AppError> {
-    let all = store::run(&pool, webhooks::list).await?;
+    let within = caller.office_id.clone();
+    let all = store::run(&pool, move |conn| webhooks::list(conn, &within)).await?;
     Ok(web::Json(
         all.into_iter()
             .map(|e| EndpointView::new(e, false))
@@ -256,7 +258,7 @@ pub async fn create(
     config: web::Data<WebhookConfig>,
     JsonBody(input): JsonBody<EndpointInput>,
 ) -> Result<HttpResponse, AppError> {
-    let by = caller.user_id.clone();
+    let (by, office) = (caller.user_id.clone(), caller.office_id.clone());
     let made = store::run(&pool, move |conn| {
         let (description, types) = settings(&input, &config)?;
         let settings = EndpointSettings {
@@ -264,7 +266,7 @@ pub async fn create(
             description: &description,
             event_types: &types,
         };
-        let made = webhooks::create(conn, &settings, &signing::new_secret(), &by)?;
+        let made = webhooks::create(conn, &office, &settings, &signing::new_secret(), &by)?;
         if input.enabled {
             Ok(made)
         } else {
@@ -284,8 +286,9 @@ pub async fn create(
 pub async fn get(
     _caller: Admin,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<WebhookEndpoint>,
 ) -> Result<web::Json<EndpointView>, AppError> {
+    let id = target.id().to_owned();
     let found = store::run(&pool, move |conn| webhooks::get(conn, &id)).await?;
     Ok(web::Json(EndpointView::new(found, false)))
 }
@@ -302,9 +305,10 @@ pub async fn update(
     _caller: Admin,
     pool: web::Data<DbPool>,
     config: web::Data<WebhookConfig>,
-    id: web::Path<String>,
+    target: InReach<WebhookEndpoint, ToChange>,
     JsonBody(input): JsonBody<EndpointInput>,
 ) -> Result<web::Json<EndpointView>, AppError> {
+    let id = target.id().to_owned();
     let changed = store::run(&pool, move |conn| {
         webhooks::get(conn, &id)?;
         let (description, types) = settings(&input, &config)?;
@@ -332,9 +336,10 @@ pub async fn update(
 pub async fn rotate_secret(
     _caller: Admin,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<WebhookEndpoint, ToChange>,
     options: QueryParams<RotationOptions>,
 ) -> Result<web::Json<EndpointView>, AppError> {
+    let id = target.id().to_owned();
     let overlap = options
         .0
         .overlap_hours
@@ -362,8 +367,9 @@ pub async fn rotate_secret(
 pub async fn remove(
     _caller: Admin,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<WebhookEndpoint, ToChange>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     store::run(&pool, move |conn| webhooks::delete(conn, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -377,8 +383,9 @@ pub async fn remove(
 pub async fn ping(
     _caller: Admin,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<WebhookEndpoint, ToChange>,
 ) -> Result<HttpResponse, AppError> {
+    let id = target.id().to_owned();
     store::run(&pool, move |conn| webhooks::ping(conn, &id)).await?;
     Ok(HttpResponse::Accepted().finish())
 }
@@ -392,9 +399,10 @@ pub async fn ping(
 pub async fn deliveries(
     _caller: Admin,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    target: InReach<WebhookEndpoint>,
     filter: QueryParams<DeliveryFilter>,
 ) -> Result<web::Json<Vec<DeliveryView>>, AppError> {
+    let id = target.id().to_owned();
     let filter = filter.0;
     let limit = filter.limit.unwrap_or(50);
     let mut errors = Vec::new();
@@ -433,6 +441,7 @@ pub async fn deliveries(
 #[post("/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver")]
 pub async fn redeliver(
     _caller: Admin,
+    _reached: InReach<WebhookEndpoint, ToChange>,
     pool: web::Data<DbPool>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {

@@ -9,6 +9,7 @@
 //! roles may proceed.
 
 pub mod password;
+pub mod reach;
 pub mod throttle;
 pub mod token;
 
@@ -41,6 +42,9 @@ pub struct Caller {
     pub role: Role,
     /// The instructor an `instructor` account speaks for.
     pub instructor_id: Option<String>,
+    /// The office the account acts for: its reach (SPEC 10) is this
+    /// office's subtree and pool.
+    pub office_id: String,
 }
 
 impl Caller {
@@ -156,10 +160,16 @@ pub async fn identify(
 }
 
 /// The caller [`identify`] found, or why there is none (taken: a handler
-/// has one caller extractor).
+/// has one caller extractor). The caller stays in the request's extensions
+/// for the [`reach::InReach`] extractors that follow.
 fn identified(req: &HttpRequest) -> Result<Caller, AppError> {
-    match req.extensions_mut().remove::<Identity>() {
-        Some(Identity(identity)) => identity,
+    let found = req.extensions_mut().remove::<Identity>();
+    match found {
+        Some(Identity(Ok(caller))) => {
+            req.extensions_mut().insert(caller.clone());
+            Ok(caller)
+        }
+        Some(Identity(Err(e))) => Err(e),
         None => Err(AppError::Unauthorized(
             "an Authorization: Bearer token is required",
         )),
@@ -189,6 +199,7 @@ fn authenticate(req: &HttpRequest) -> impl Future<Output = Result<Caller, AppErr
             username: user.username,
             role,
             instructor_id: user.instructor_id,
+            office_id: user.office_id,
         })
     }
 }

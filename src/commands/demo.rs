@@ -20,7 +20,9 @@ use crate::staffing::problem::{self, RunRequest};
 use crate::staffing::runs::{self, QueueSignal, WorkerConfig};
 use crate::store::instructors::{ExpertiseInput, InstructorInput};
 use crate::store::plans::{ClassInput, PlanInput, SessionInput, TopicRequirementInput};
-use crate::store::{self, availability, instructors, plans, teaching, users, DbKind, DbPool};
+use crate::store::{
+    self, availability, instructors, offices, plans, teaching, users, DbKind, DbPool,
+};
 use crate::vocabulary::Role;
 use crate::vocabulary::RunState;
 use crate::vocabulary::{ClassKind, InstructorKind, Named, Tier};
@@ -109,7 +111,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let pool = store::open(&url, 4)?;
     if postgres {
         anyhow::ensure!(
-            store::users::list(&mut *pool.get()?)?.is_empty(),
+            store::users::list(&mut *pool.get()?, store::offices::ROOT)?.is_empty(),
             "{url} holds accounts already; the demo needs an empty database"
         );
     }
@@ -132,6 +134,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         lease: Duration::from_secs(30),
         poll: Duration::from_millis(200),
         max_time_limit_s: args.time_limit,
+        max_running_per_office: 1,
         routing: None,
     };
     let run = runs::create(
@@ -212,6 +215,8 @@ fn sign_in(
             password_hash: &password::hash(&secret)?,
             role,
             instructor_id,
+            office: offices::ROOT,
+            within: offices::ROOT,
         },
     )?;
     sign_ins.push((username, secret));
@@ -333,8 +338,10 @@ fn seed_pool(pool: &DbPool, rng: &mut StdRng, count: usize) -> anyhow::Result<us
                 .then(|| f64::from(rng.random_range(3..=20) * 100)),
             phone: None,
             email: None,
+            owner_office: None,
+            visibility: None,
         };
-        let profile = instructors::create(conn, &input)?;
+        let profile = instructors::create(conn, offices::ROOT, &input)?;
         let id = profile.row.id;
         if rng.random_bool(0.2) {
             let start = china
@@ -395,6 +402,7 @@ fn seed_plan(pool: &DbPool, rng: &mut StdRng, planner: &str) -> anyhow::Result<S
     let plan = plans::create_plan(
         conn,
         planner,
+        offices::ROOT,
         &PlanInput {
             name: "湖北省信访系统2027年度教育培训计划".to_owned(),
             year: 2027,

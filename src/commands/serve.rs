@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// server died is picked up again after this.
     #[arg(long, env = "RUN_LEASE_S", default_value_t = 30)]
     pub run_lease_s: u64,
+    /// Staffing runs of one office executing at once (across all replicas)
+    /// while another office's run waits in the queue.
+    #[arg(long, env = "MAX_RUNNING_PER_OFFICE", default_value_t = 1)]
+    pub max_running_per_office: usize,
     /// Largest `time_limit_s` a staffing run or `/solve` may ask for.
     #[arg(long, env = "MAX_TIME_LIMIT_S", default_value_t = 300.0)]
     pub max_time_limit_s: f64,
@@ -232,6 +236,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         lease: Duration::from_secs(args.run_lease_s.max(1)),
         poll: Duration::from_secs(1),
         max_time_limit_s: args.max_time_limit_s,
+        max_running_per_office: args.max_running_per_office,
         routing: args.routing.config(),
     };
     let signal = Arc::new(QueueSignal::default());

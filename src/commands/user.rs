@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use crate::auth::password;
-use crate::store::{self, users};
+use crate::store::{self, offices, users};
 use crate::vocabulary::Role;
 
 /// Creates the user, reading the password from standard input (prompted
@@ -14,6 +14,7 @@ pub fn add(
     username: &str,
     role: Role,
     instructor: Option<&str>,
+    office: Option<&str>,
 ) -> anyhow::Result<()> {
     let password = read_password()?;
     password::check_strength(&password, &[username])
@@ -27,11 +28,13 @@ pub fn add(
             password_hash: &hash,
             role,
             instructor_id: instructor,
+            office: office.unwrap_or(offices::ROOT),
+            within: offices::ROOT,
         },
     )?;
     println!(
-        "created user {} ({}) with id {}",
-        user.username, user.role, user.id
+        "created user {} ({}) of office {} with id {}",
+        user.username, user.role, user.office_id, user.id
     );
     Ok(())
 }

@@ -160,6 +160,8 @@ pub fn parse(cells: &[Vec<String>], vocabulary: &Vocabulary) -> Result<Parsed, A
             max_travel_km,
             phone: optional("phone"),
             email: optional("email"),
+            owner_office: None,
+            visibility: None,
         };
         for e in input.errors() {
             // `expertise[1].level` is a rule of the expertise cell.

@@ -43,13 +43,16 @@ pub struct RowRefusal {
 pub type RowOutcome = Result<(ImportAction, Option<String>), RowRefusal>;
 
 /// Imports `rows`: a row naming a system `id` updates that instructor, one
-/// whose `external_id` is known updates its instructor, any other creates
-/// one. An update keeps what the sheet has no column for (`given` lists the
+/// whose `external_id` is one of `office`'s own numbers updates its
+/// instructor, any other creates one. An update keeps what the sheet has no column for (`given` lists the
 /// columns it has, by field code); a row that says what is stored changes
 /// nothing (no new version). Unless `dry_run`, every row is written in one
-/// transaction, and only if no row is refused: all or none.
+/// transaction, and only if no row is refused: all or none. Rows update
+/// only instructors `office` keeps (or an office below it); new ones are
+/// kept by `office`.
 pub fn import(
     conn: &mut Db,
+    office: &str,
     rows: &[ImportRow],
     given: &[&str],
     dry_run: bool,
@@ -61,13 +64,13 @@ pub fn import(
             .collect()
     };
     if dry_run {
-        return Ok(outcomes(plan_import(conn, rows, given)?));
+        return Ok(outcomes(plan_import(conn, office, rows, given)?));
     }
     for row in rows {
         AppError::check(row.input.errors())?;
     }
     write(conn, |conn| {
-        let planned = plan_import(conn, rows, given)?;
+        let planned = plan_import(conn, office, rows, given)?;
         if planned.iter().any(Result::is_err) {
             return Ok(outcomes(planned));
         }
@@ -94,7 +97,7 @@ pub fn import(
             };
             done.push(Ok((action, Some(id))));
         }
-        instructors::insert_many(conn, &created)?;
+        instructors::insert_many(conn, office, &created)?;
         let count = |wanted: ImportAction| {
             done.iter()
                 .filter(|d| matches!(d, Ok((action, _)) if *action == wanted))
@@ -105,7 +108,7 @@ pub fn import(
             "updated": count(ImportAction::Updated),
             "unchanged": count(ImportAction::Unchanged),
         });
-        webhooks::emit(conn, EventType::PoolImported, data)?;
+        webhooks::emit(conn, office, EventType::PoolImported, data)?;
         Ok(done)
     })
 }
@@ -118,13 +121,17 @@ type Planned = Result<(ImportAction, Option<(String, i32)>, Option<InstructorInp
 /// What importing `rows` would do, against the pool as it is.
 fn plan_import(
     conn: &mut Db,
+    office: &str,
     rows: &[ImportRow],
     given: &[&str],
 ) -> Result<Vec<Planned>, AppError> {
-    let stored = instructors::all_rows(conn)?;
+    let stored = instructors::kept_rows(conn, office)?;
     let by_id: HashMap<&str, &InstructorRow> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
+    // Numbers are the importing office's own (each office numbers its
+    // instructors); ids reach the records of its whole subtree.
     let by_number: HashMap<&str, &InstructorRow> = stored
         .iter()
+        .filter(|r| r.owner_office_id == office)
         .filter_map(|r| Some((r.external_id.as_deref()?, r)))
         .collect();
     let mut targets = Vec::with_capacity(rows.len());

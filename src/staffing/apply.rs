@@ -4,13 +4,16 @@
 //! started; the `assignments.proposed` event lists the new proposals and
 //! the assignments removed.
 
-use chrono::Utc;
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Utc};
 
 use super::problem::{self, RunRequest};
+use crate::china_time;
 use crate::error::AppError;
 use crate::store::runs::{self, Run};
 use crate::store::webhooks::{self, EventType};
-use crate::store::{assignments, plans, write, Db};
+use crate::store::{assignments, calendar, instructors, plans, write, Db};
 use crate::vocabulary::RunState;
 
 /// Writes run `id`'s staffing ([`assignments::write_staffing`]): new
@@ -61,6 +64,7 @@ pub fn apply(
                 serde_json::from_str(stored).map_err(|e| AppError::Internal(e.into()))?;
             built.problem.distances = stored.distances;
         }
+        check_calendars(conn, &plan, &built.problem, &solution.assignments)?;
         if &problem::digest(&built.problem)? != digest {
             return Err(conflict(
                 "/problems/inputs-changed",
@@ -96,11 +100,93 @@ pub fn apply(
         runs::mark_applied(conn, id, Utc::now().naive_utc())?;
         webhooks::emit(
             conn,
+            &plan.office_id,
             EventType::AssignmentsProposed,
             serde_json::json!({
                 "run": id, "plan": run.plan_id, "proposed": proposed, "removed": removed,
             }),
         )?;
         runs::get(conn, id)
+    })
+}
+
+/// Re-checks, with the instructors locked, that the run's staffing of
+/// `plan` collides with nothing held elsewhere now (SPEC 10, one calendar
+/// per person): another office may have applied a run, or a planner
+/// assigned by hand, since this run read the calendars. 409 naming every
+/// collision and every capacity it would break.
+fn check_calendars(
+    conn: &mut Db,
+    plan: &plans::PlanRow,
+    problem: &solver::Problem,
+    staffing: &[solver::solution::Assignment],
+) -> Result<(), AppError> {
+    let mut staffed: BTreeMap<&str, Vec<&solver::problem::Session>> = BTreeMap::new();
+    let sessions: HashMap<&str, &solver::problem::Session> = problem
+        .sessions
+        .iter()
+        .map(|s| (s.id.as_str(), s))
+        .collect();
+    for assignment in staffing {
+        if let Some(session) = sessions.get(assignment.session.as_str()) {
+            staffed
+                .entry(assignment.instructor.as_str())
+                .or_default()
+                .push(session);
+        }
+    }
+    // In id order, as every transaction that locks several instructors
+    // does, so that two of them never wait on each other.
+    for instructor in staffed.keys() {
+        instructors::lock(conn, instructor)?;
+    }
+    let ids: Vec<&str> = staffed.keys().copied().collect();
+    let capacities = instructors::capacities(conn, &ids)?;
+    let mut collisions = Vec::new();
+    let mut held: BTreeMap<String, Vec<calendar::HeldElsewhere>> = BTreeMap::new();
+    for h in calendar::held_elsewhere(conn, &plan.id, &plan.office_id, &ids)? {
+        held.entry(h.instructor.clone()).or_default().push(h);
+    }
+    for (instructor, sessions) in &staffed {
+        let elsewhere = held.get(*instructor).map(Vec::as_slice).unwrap_or_default();
+        let (name, capacity) = capacities
+            .get(*instructor)
+            .cloned()
+            .unwrap_or_else(|| ((*instructor).to_owned(), 0));
+        for session in sessions {
+            let (start, end) = (session.start.naive_utc(), session.end.naive_utc());
+            for h in elsewhere.iter().filter(|h| h.start < end && start < h.end) {
+                collisions.push(format!(
+                    "{name} is held by {} for {} at {}, which overlaps session {}",
+                    h.office,
+                    h.session_title,
+                    china_time::format(h.start, "%Y-%m-%d %H:%M"),
+                    session.id
+                ));
+            }
+        }
+        let in_year = |start: chrono::NaiveDateTime| start.year() == plan.year;
+        let used = elsewhere.iter().filter(|h| in_year(h.start)).count()
+            + sessions
+                .iter()
+                .filter(|s| in_year(s.start.naive_utc()))
+                .count();
+        if used > usize::try_from(capacity).unwrap_or(0) {
+            collisions.push(format!(
+                "{name} may teach {capacity} sessions in {}: this staffing would make it {used}",
+                plan.year
+            ));
+        }
+    }
+    if collisions.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Conflict {
+        kind: "/problems/calendar-collision",
+        detail: format!(
+            "another office's plan or a planner took these instructors' time after the run \
+             started; nothing was applied, start a new run: {}",
+            collisions.join("; ")
+        ),
     })
 }

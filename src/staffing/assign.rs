@@ -15,23 +15,27 @@ use crate::error::AppError;
 use crate::routing::{self, RoutingConfig};
 use crate::store::assignments::{self, Listed};
 use crate::store::pool::{self, Scope};
+use crate::store::reach::{self, Access, Kind, Verdict};
 use crate::store::{exclusions, instructors, plans, write, Db, DbPool};
 use crate::vocabulary::AssignmentState;
 
 /// Measures the road from the instructor's home to the venue of an
 /// in-person session, where no run has, before [`assign`] reads it: a
 /// blocking call to the routing provider, made outside any transaction.
-/// Nothing is measured for a remote session or an unknown id ([`assign`]
-/// answers those).
+/// Nothing is measured for a remote session, an unknown id or a session
+/// `office` does not staff ([`assign`] answers those).
 pub fn measure_road(
     pool: &DbPool,
     routing: &RoutingConfig,
+    office: &str,
     session_id: &str,
     instructor_id: &str,
 ) -> Result<(), AppError> {
     let ends = {
         let conn = &mut *pool.get()?;
-        let Ok((detail, class)) = plans::session(conn, session_id) else {
+        let staffs = reach::verdict(conn, office, Kind::Session, session_id, Access::Change)?;
+        let found = plans::session(conn, session_id);
+        let (Verdict::Allowed, Ok((detail, class))) = (staffs, found) else {
             return Ok(());
         };
         let homes = instructors::homes(conn, &[instructor_id])?;
@@ -58,17 +62,37 @@ pub fn measure_road(
 pub fn assign(
     conn: &mut Db,
     cache: &PoolCache,
+    office: &str,
     session_id: &str,
     instructor_id: &str,
     replace: Option<&str>,
 ) -> Result<Listed, AppError> {
     write(conn, |conn| {
+        match reach::verdict(conn, office, Kind::Session, session_id, Access::Change)? {
+            Verdict::Allowed => {}
+            Verdict::ReadOnly => {
+                return Err(AppError::Forbidden(format!(
+                    "session {session_id} is of another office's plan: only its own planners \
+                     staff it"
+                )))
+            }
+            Verdict::Hidden => {
+                return Err(AppError::field(
+                    "session",
+                    "unknown_reference",
+                    "no such session",
+                ))
+            }
+        }
         let (detail, class) = plans::session(conn, session_id)
-            .map_err(|_| AppError::field("session", "exists", "no such session"))?;
+            .map_err(|_| AppError::field("session", "unknown_reference", "no such session"))?;
         plans::lock_plan(conn, &class.plan_id)?;
-        let year = plans::plan(conn, &class.plan_id)?.year;
-        instructors::lock(conn, instructor_id)
-            .map_err(|_| AppError::field("instructor", "exists", "no such instructor"))?;
+        let plan = plans::plan(conn, &class.plan_id)?;
+        let year = plan.year;
+        reach::instructor_in_pool(conn, &plan.office_id, instructor_id)?;
+        instructors::lock(conn, instructor_id).map_err(|_| {
+            AppError::field("instructor", "unknown_reference", "no such instructor")
+        })?;
         let on_session = assignments::holdings(conn, Some(&[session_id]))?;
         let existing = on_session
             .iter()
@@ -121,20 +145,24 @@ pub fn assign(
         else {
             return Err(AppError::field(
                 "instructor",
-                "exists",
+                "unknown_reference",
                 "no such instructor",
             ));
         };
         let own: HashSet<&str> = [session_id].into_iter().collect();
-        // Confirmed sessions elsewhere are busy time and use capacity (the
-        // solver's `unavailable` and `capacity`); locked proposals elsewhere
-        // use capacity too, and overlapping one is a `conflict`.
-        let mut view = member.for_problem(year, &own);
+        // Confirmed sessions elsewhere, and proposals of other offices'
+        // plans, are busy time and use capacity (the solver's `unavailable`
+        // and `capacity`); locked proposals of the office's other plans use
+        // capacity too, and overlapping one is a `conflict`.
+        let mut view = member.for_office(year, &own, &plan.office_id);
         let mut errors = Vec::new();
         let row = &detail.row;
-        for (title, start, end) in
-            assignments::locked_proposals_elsewhere(conn, session_id, instructor_id)?
-        {
+        for (title, start, end) in assignments::locked_proposals_elsewhere(
+            conn,
+            &plan.office_id,
+            session_id,
+            instructor_id,
+        )? {
             if start.year() == year {
                 view.capacity = (view.capacity - 1).max(0);
             }

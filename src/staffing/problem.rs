@@ -1,7 +1,9 @@
 //! Building a staffing problem (SPEC 5.1) from the database, as SPEC 7 says:
-//! the plan's sessions, active instructors with ratings, remaining yearly
-//! capacity and busy time, locked or confirmed assignments as pins, declined
-//! ones as exclusions, current proposals as `previous`.
+//! the plan's sessions, the active instructors its office reaches (SPEC 10)
+//! with ratings, remaining yearly capacity and busy time (confirmed sessions
+//! anywhere, proposals of other offices' plans), locked or confirmed
+//! assignments as pins, declined ones as exclusions, current proposals as
+//! `previous`.
 
 use std::collections::HashSet;
 
@@ -201,12 +203,13 @@ pub fn for_run(
         }
     }
     let pinned: HashSet<String> = pins.iter().map(|p| p.instructor.clone()).collect();
-    let members = pool::load(conn, as_of, pool::Scope::ActiveAnd(&pinned))?;
+    let scope = pool::Scope::PoolOfAnd(&plan.office_id, &pinned);
+    let members = pool::load(conn, as_of, scope)?;
     let instructors = members
         .iter()
         .map(|(id, member)| {
             names.instructors.insert(id.clone(), member.name.clone());
-            member.for_problem(plan.year, &own)
+            member.for_office(plan.year, &own, &plan.office_id)
         })
         .collect();
     for list in [&mut pins, &mut exclusions, &mut previous] {

@@ -18,8 +18,8 @@ use super::problem::{class_of, session_of};
 use crate::error::AppError;
 use crate::store::plans::{self, ClassRow, SessionDetail};
 use crate::store::pool::{self, Member};
-use crate::store::{self, assignments, exclusions, road_distances, rules, Db, DbPool};
-use crate::vocabulary::AssignmentState;
+use crate::store::{self, assignments, exclusions, offices, road_distances, rules, Db, DbPool};
+use crate::vocabulary::{AssignmentState, Visibility};
 
 /// The pool as last read, shared by the request threads.
 pub struct PoolCache {
@@ -51,19 +51,38 @@ pub struct Snapshot {
     /// left that year, confirmed sessions as busy time), in `members` order,
     /// made on first use.
     years: Mutex<HashMap<i32, Arc<Vec<Instructor>>>>,
+    /// Each office with the offices above it (itself included): reach
+    /// (SPEC 10) tested in memory, at the same cost at every depth.
+    chains: HashMap<String, HashSet<String>>,
 }
 
 impl Snapshot {
     /// The whole pool, as of the `writes`th write or later.
     fn read(pool: &DbPool) -> Result<Self, AppError> {
         let writes = store::writes();
-        let members = pool::load(
-            &mut *pool.get()?,
-            Utc::now().naive_utc(),
-            pool::Scope::ActiveAnd(&HashSet::new()),
-        )?;
+        let conn = &mut *pool.get()?;
+        let members = pool::load(conn, Utc::now().naive_utc(), pool::Scope::Active)?;
         let members = members.into_iter().map(|(id, m)| (id, Arc::new(m)));
-        Ok(Self::indexed(Instant::now(), writes, members.collect()))
+        let mut chains: HashMap<String, HashSet<String>> = HashMap::new();
+        for (ancestor, descendant) in offices::closure(conn)? {
+            chains.entry(descendant).or_default().insert(ancestor);
+        }
+        Ok(Self::indexed(
+            Instant::now(),
+            writes,
+            members.collect(),
+            chains,
+        ))
+    }
+
+    /// Whether `office` reaches `member` (SPEC 10): it keeps them or an
+    /// office below it does; an office above it keeps them and they are not
+    /// `own`; or they are open to everyone.
+    fn reaches(&self, office: &str, member: &Member) -> bool {
+        let above = |of: &str, who: &str| self.chains.get(of).is_some_and(|c| c.contains(who));
+        member.visibility == Visibility::Everyone
+            || above(&member.owner_office, office)
+            || (member.visibility == Visibility::Shared && above(office, &member.owner_office))
     }
 
     /// This snapshot with the `touched` instructors read again, as of the
@@ -88,10 +107,20 @@ impl Snapshot {
             .chain(fresh.into_iter().map(|(id, m)| (id, Arc::new(m))))
             .collect();
         members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Ok(Self::indexed(self.built, writes, members))
+        Ok(Self::indexed(
+            self.built,
+            writes,
+            members,
+            self.chains.clone(),
+        ))
     }
 
-    fn indexed(built: Instant, writes: u64, members: Vec<(String, Arc<Member>)>) -> Self {
+    fn indexed(
+        built: Instant,
+        writes: u64,
+        members: Vec<(String, Arc<Member>)>,
+        chains: HashMap<String, HashSet<String>>,
+    ) -> Self {
         let mut by_topic: HashMap<String, Vec<usize>> = HashMap::new();
         for (k, (_, member)) in members.iter().enumerate() {
             for topic in member.instructor.topics.keys() {
@@ -109,6 +138,7 @@ impl Snapshot {
             members,
             by_topic,
             years: Mutex::default(),
+            chains,
         }
     }
 
@@ -128,6 +158,24 @@ impl Snapshot {
             )
         });
         Ok(views.clone())
+    }
+
+    /// Member `k` as a plan of `office` sees them in `year`: [`Self::in_year`]'s
+    /// view, with their proposals in other offices' plans as busy time and
+    /// used capacity when they hold any (SPEC 10).
+    fn for_office<'a>(
+        &self,
+        views: &'a [Instructor],
+        k: usize,
+        year: i32,
+        office: &str,
+    ) -> std::borrow::Cow<'a, Instructor> {
+        let member = &self.members[k].1;
+        if member.proposed.iter().any(|(_, of, _, _)| of != office) {
+            std::borrow::Cow::Owned(member.for_office(year, &HashSet::new(), office))
+        } else {
+            std::borrow::Cow::Borrowed(&views[k])
+        }
     }
 }
 
@@ -269,12 +317,13 @@ pub fn limit(requested: Option<usize>) -> Result<usize, AppError> {
     }
 }
 
-/// Ranks the pool for one problem session. `assigned` instructors (already
-/// on the session) are left out; `exclusions` (declines and planners'
-/// exclusions) fail that rule.
+/// Ranks the pool of `office` (what it reaches) for one problem session.
+/// `assigned` instructors (already on the session) are left out;
+/// `exclusions` (declines and planners' exclusions) fail that rule.
 #[allow(clippy::too_many_arguments)]
 fn rank(
     snapshot: &Snapshot,
+    office: &str,
     class: Class,
     session: Session,
     exclusions: Vec<Pair>,
@@ -283,7 +332,8 @@ fn rank(
     include_unavailable: bool,
     limit: usize,
 ) -> Result<Vec<Ranked>, AppError> {
-    let views = snapshot.in_year(session.start.naive_utc().year())?;
+    let year = session.start.naive_utc().year();
+    let views = snapshot.in_year(year)?;
     // Without the unavailable ones, only instructors who know every topic
     // well enough can appear: look them up by topic.
     let qualified = |k: &usize| {
@@ -305,11 +355,14 @@ fn rank(
             .collect(),
         _ => (0..views.len()).collect(),
     };
-    let candidates: Vec<&Instructor> = candidates
+    let candidates: Vec<std::borrow::Cow<Instructor>> = candidates
         .into_iter()
-        .filter(|&k| !assigned.contains(&views[k].id))
-        .map(|k| &views[k])
+        .filter(|&k| {
+            !assigned.contains(&views[k].id) && snapshot.reaches(office, &snapshot.members[k].1)
+        })
+        .map(|k| snapshot.for_office(&views, k, year, office))
         .collect();
+    let candidates: Vec<&Instructor> = candidates.iter().map(AsRef::as_ref).collect();
     let distances = road_distances_to(&class, &candidates, road);
     let ranked = solver::recommend_for_session(
         Default::default(),
@@ -361,10 +414,11 @@ pub fn road_distances_to(
         .collect()
 }
 
-/// The pool ranked for a stored session.
+/// The pool of `office` (the session's plan's office) ranked for a stored session.
 pub fn for_session(
     pool: &DbPool,
     cache: &PoolCache,
+    office: &str,
     session_id: &str,
     include_unavailable: bool,
     limit: usize,
@@ -396,6 +450,7 @@ pub fn for_session(
     let snapshot = cache.snapshot(pool)?;
     let ranked = rank(
         &snapshot,
+        office,
         class_of(&class),
         session_of(&detail),
         exclusions,
@@ -407,8 +462,13 @@ pub fn for_session(
     Ok((detail, class, ranked))
 }
 
-/// The pool ranked for an ad-hoc query.
-pub fn for_query(pool: &DbPool, cache: &PoolCache, query: &Query) -> Result<Vec<Ranked>, AppError> {
+/// The pool of `office` ranked for an ad-hoc query.
+pub fn for_query(
+    pool: &DbPool,
+    cache: &PoolCache,
+    office: &str,
+    query: &Query,
+) -> Result<Vec<Ranked>, AppError> {
     let limit = limit(query.limit)?;
     let mut errors = Vec::new();
     if query.start >= query.end {
@@ -457,6 +517,7 @@ pub fn for_query(pool: &DbPool, cache: &PoolCache, query: &Query) -> Result<Vec<
     };
     rank(
         &snapshot,
+        office,
         class,
         session,
         Vec::new(),
@@ -490,12 +551,14 @@ pub struct Opportunity {
     pub recommendation: Recommendation,
 }
 
-/// The open sessions of current plans (starting after now, not yet fully
-/// staffed, not already the instructor's, not excluded by a planner) that
-/// `instructor` is eligible for and free to teach, best first.
+/// The open sessions of current plans `within` reads (starting after now,
+/// not yet fully staffed, not already the instructor's, not excluded by a
+/// planner) whose office reaches `instructor` and that they are eligible
+/// for and free to teach, best first.
 pub fn opportunities(
     pool: &DbPool,
     cache: &PoolCache,
+    within: &str,
     instructor: &str,
     limit: usize,
 ) -> Result<Vec<Opportunity>, AppError> {
@@ -503,9 +566,9 @@ pub fn opportunities(
     crate::store::instructors::exists(&mut conn, instructor)?;
     let now = Utc::now().naive_utc();
     let excluded = exclusions::sessions_of(&mut conn, instructor)?;
-    let mut open = open_sessions(&mut conn, instructor, now)?;
-    open.retain(|(detail, _)| !excluded.contains(&detail.row.id));
-    let venues: Vec<(f64, f64)> = open.iter().map(|(_, c)| (c.lat, c.lon)).collect();
+    let mut open = open_sessions(&mut conn, within, instructor, now)?;
+    open.retain(|(detail, _, _)| !excluded.contains(&detail.row.id));
+    let venues: Vec<(f64, f64)> = open.iter().map(|(_, c, _)| (c.lat, c.lon)).collect();
     let road = cache.road_km(&mut conn, &venues)?;
     drop(conn);
     let snapshot = cache.snapshot(pool)?;
@@ -513,17 +576,22 @@ pub fn opportunities(
         return Ok(Vec::new()); // inactive instructors have no opportunities
     };
     let mut found = Vec::new();
-    for (detail, class) in open {
+    for (detail, class, office) in open {
+        if !snapshot.reaches(&office, &snapshot.members[k].1) {
+            continue;
+        }
         let session = session_of(&detail);
-        let views = snapshot.in_year(session.start.naive_utc().year())?;
+        let year = session.start.naive_utc().year();
+        let views = snapshot.in_year(year)?;
+        let view = snapshot.for_office(&views, k, year, &office);
         let class_view = class_of(&class);
         let ranked = solver::recommend_for_session(
             Default::default(),
-            [&views[k]],
+            [view.as_ref()],
             &class_view,
             &session,
             &[],
-            &road_distances_to(&class_view, &[&views[k]], &road),
+            &road_distances_to(&class_view, &[view.as_ref()], &road),
             false,
             1,
         )
@@ -546,12 +614,16 @@ pub fn opportunities(
     Ok(found)
 }
 
+/// The open sessions of the plans `within` reads, each with its plan's office.
 fn open_sessions(
     conn: &mut Db,
+    within: &str,
     instructor: &str,
     now: NaiveDateTime,
-) -> Result<Vec<(SessionDetail, ClassRow)>, AppError> {
-    let rows = plans::sessions_starting_after(conn, now)?;
+) -> Result<Vec<(SessionDetail, ClassRow, String)>, AppError> {
+    let offices: HashMap<String, String> = plans::offices_of_plans(conn, within)?;
+    let mut rows = plans::sessions_starting_after(conn, now)?;
+    rows.retain(|(_, class)| offices.contains_key(&class.plan_id));
     let mut taken: HashMap<String, i32> = HashMap::new();
     let mut mine = HashSet::new();
     for holding in assignments::holdings(conn, None)? {
@@ -567,5 +639,12 @@ fn open_sessions(
         .filter(|(s, _)| !mine.contains(&s.id) && taken.get(&s.id).copied().unwrap_or(0) < s.needed)
         .unzip();
     let details = plans::session_details(conn, rows)?;
-    Ok(details.into_iter().zip(classes).collect())
+    Ok(details
+        .into_iter()
+        .zip(classes)
+        .map(|(detail, class)| {
+            let office = offices.get(&class.plan_id).cloned().unwrap_or_default();
+            (detail, class, office)
+        })
+        .collect())
 }

@@ -26,6 +26,9 @@ pub struct WorkerConfig {
     pub poll: Duration,
     /// Cap on a run's `time_limit_s`.
     pub max_time_limit_s: f64,
+    /// Runs of one office executing at once while another office's run
+    /// waits (SPEC 10).
+    pub max_running_per_office: usize,
     /// Where road distances come from (great-circle distances without one).
     pub routing: Option<RoutingConfig>,
 }
@@ -52,7 +55,7 @@ pub fn create(
         let plan = plans::plan(conn, plan_id)?;
         // Refuse unknown classes now rather than fail in the background.
         problem::check_classes(conn, &plan, request)?;
-        runs::insert(conn, &plan.id, requested_by, json)
+        runs::insert(conn, &plan.id, &plan.office_id, requested_by, json)
     })
 }
 
@@ -293,7 +296,12 @@ pub fn start_workers(
             .spawn(move || loop {
                 let next = pool.get().map_err(AppError::from).and_then(|mut conn| {
                     runs::recover(&mut conn, false)?;
-                    runs::claim(&mut conn, &worker, config.lease)
+                    runs::claim(
+                        &mut conn,
+                        &worker,
+                        config.lease,
+                        config.max_running_per_office,
+                    )
                 });
                 match next {
                     Ok(Some(id)) => {
@@ -365,9 +373,10 @@ mod tests {
             lease: Duration::from_secs(30),
             poll: Duration::from_secs(1),
             max_time_limit_s: 60.0,
+            max_running_per_office: 1,
             routing: None,
         };
-        let claimed = runs::claim(&mut pool.get().unwrap(), "w", config.lease).unwrap();
+        let claimed = runs::claim(&mut pool.get().unwrap(), "w", config.lease, 1).unwrap();
         assert_eq!(claimed.as_deref(), Some("r"));
         let stored = || {
             runs::get(&mut pool.get().unwrap(), "r")

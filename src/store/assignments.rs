@@ -7,7 +7,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::calendar;
-use super::schema::{assignments, classes, instructors, sessions};
+use super::reach::{self, Kind};
+use super::schema::{assignments, classes, instructors, plans, sessions};
 use super::webhooks::{self, EventType};
 use super::{write, Backend, Db};
 use crate::error::AppError;
@@ -48,20 +49,34 @@ pub struct AssignmentFilter {
     pub state: Option<AssignmentState>,
 }
 
-/// Assignments matching `filter`, in session time order.
+/// Assignments matching `filter`, in session time order, of any office
+/// (for a plan or an instructor the caller reached already).
 pub fn list(conn: &mut Db, filter: &AssignmentFilter) -> Result<Vec<Listed>, AppError> {
-    select(conn, filter, None)
+    select(conn, filter, None, None)
+}
+
+/// Assignments matching `filter` of the plans `office` reads.
+pub fn list_within(
+    conn: &mut Db,
+    office: &str,
+    filter: &AssignmentFilter,
+) -> Result<Vec<Listed>, AppError> {
+    select(conn, filter, None, Some(office))
 }
 
 fn select(
     conn: &mut Db,
     filter: &AssignmentFilter,
     id: Option<&str>,
+    within: Option<&str>,
 ) -> Result<Vec<Listed>, AppError> {
     let mut query = assignments::table
         .inner_join(instructors::table)
         .inner_join(sessions::table.inner_join(classes::table))
         .into_boxed::<Backend>();
+    if let Some(office) = within {
+        query = query.filter(classes::plan_id.eq_any(super::reach::plan_ids_of(office)));
+    }
     if let Some(plan) = &filter.plan {
         query = query.filter(classes::plan_id.eq(plan));
     }
@@ -111,7 +126,7 @@ pub fn get(conn: &mut Db, id: &str, instructor: Option<&str>) -> Result<Listed, 
         instructor: instructor.map(str::to_owned),
         ..AssignmentFilter::default()
     };
-    select(conn, &filter, Some(id))?
+    select(conn, &filter, Some(id), None)?
         .pop()
         .ok_or_else(|| AppError::NotFound(format!("no assignment {id}")))
 }
@@ -179,7 +194,13 @@ pub fn change(
         };
         let changed = get(conn, id, None)?;
         if matches!(change, Change::Confirm) && current.state != AssignmentState::Confirmed {
-            webhooks::emit(conn, EventType::AssignmentConfirmed, event_data(&changed))?;
+            let office = reach::office_of(conn, Kind::Assignment, id)?;
+            webhooks::emit(
+                conn,
+                &office,
+                EventType::AssignmentConfirmed,
+                event_data(&changed),
+            )?;
         }
         Ok(changed)
     })
@@ -218,7 +239,8 @@ pub fn decline(
         let declined = get(conn, id, Some(instructor))?;
         let mut data = event_data(&declined);
         data["reason"] = reason.trim().into();
-        webhooks::emit(conn, EventType::AssignmentDeclined, data)?;
+        let office = reach::office_of(conn, Kind::Assignment, id)?;
+        webhooks::emit(conn, &office, EventType::AssignmentDeclined, data)?;
         Ok(declined)
     })
 }
@@ -271,14 +293,17 @@ pub fn holdings(conn: &mut Db, ids: Option<&[&str]>) -> QueryResult<Vec<Holding>
 }
 
 /// The title, start and end of `instructor`'s locked, unconfirmed
-/// assignments of sessions other than `session_id`.
+/// assignments of sessions other than `session_id` in plans of `office`
+/// (other offices' proposals are busy time already, SPEC 10).
 pub fn locked_proposals_elsewhere(
     conn: &mut Db,
+    office: &str,
     session_id: &str,
     instructor: &str,
 ) -> QueryResult<Vec<(String, NaiveDateTime, NaiveDateTime)>> {
     assignments::table
-        .inner_join(sessions::table)
+        .inner_join(sessions::table.inner_join(classes::table.inner_join(plans::table)))
+        .filter(plans::office_id.eq(office))
         .filter(assignments::instructor_id.eq(instructor))
         .filter(assignments::session_id.ne(session_id))
         .filter(assignments::state.eq(AssignmentState::Proposed))

@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{assignments, sessions, unavailability};
+use super::schema::{assignments, classes, offices, plans, sessions, unavailability};
 use super::Db;
 use crate::vocabulary::AssignmentState;
 
@@ -78,4 +78,48 @@ pub fn held_at(
         ))
         .first(conn)
         .optional()
+}
+
+/// An assignment held outside a plan that the plan's staffing must leave
+/// room for (SPEC 10, one calendar per person).
+#[derive(Debug, Clone, Queryable)]
+pub struct HeldElsewhere {
+    pub instructor: String,
+    pub session_title: String,
+    /// The name of the office whose plan holds it.
+    pub office: String,
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+}
+
+/// What `instructors` hold outside plan `plan` of `office`: confirmed
+/// sessions anywhere and proposals of other offices' plans, which a run of
+/// the plan sees as busy time that uses capacity.
+pub fn held_elsewhere(
+    conn: &mut Db,
+    plan: &str,
+    office: &str,
+    instructors: &[&str],
+) -> QueryResult<Vec<HeldElsewhere>> {
+    assignments::table
+        .inner_join(sessions::table.inner_join(classes::table.inner_join(
+            plans::table.inner_join(offices::table.on(offices::id.eq(plans::office_id))),
+        )))
+        .filter(assignments::instructor_id.eq_any(instructors))
+        .filter(assignments::state.ne(AssignmentState::Declined))
+        .filter(plans::id.ne(plan))
+        .filter(
+            assignments::state
+                .eq(AssignmentState::Confirmed)
+                .or(plans::office_id.ne(office)),
+        )
+        .order((assignments::instructor_id, sessions::start_at))
+        .select((
+            assignments::instructor_id,
+            sessions::title,
+            offices::name,
+            sessions::start_at,
+            sessions::end_at,
+        ))
+        .load(conn)
 }

@@ -407,7 +407,13 @@ pub fn submit(
         reshuffle_responses(conn, &session.id)?;
         // Which session, never who or what: the answers stay anonymous.
         let data = serde_json::json!({ "session": session.id, "class": session.class_id });
-        super::webhooks::emit(conn, super::webhooks::EventType::EvaluationSubmitted, data)?;
+        let office = super::reach::office_of(conn, super::reach::Kind::Session, &session.id)?;
+        super::webhooks::emit(
+            conn,
+            &office,
+            super::webhooks::EventType::EvaluationSubmitted,
+            data,
+        )?;
         Ok(Submitted::Counted)
     })
 }

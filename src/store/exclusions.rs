@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::reach::{self, Access, Kind, Verdict};
 use super::schema::{assignments, classes, exclusions, instructors, sessions};
 use super::{plans, write, Db};
 use crate::error::AppError;
@@ -47,7 +48,27 @@ struct Target {
     sessions: Vec<String>,
 }
 
-fn target(conn: &mut Db, input: &ExclusionInput) -> Result<Target, AppError> {
+/// The session or class `input` names, if `office` staffs its plan: one of
+/// another office is a 403 when `office` reads it, else as unknown as one
+/// that does not exist.
+fn target(conn: &mut Db, office: &str, input: &ExclusionInput) -> Result<Target, AppError> {
+    let named = match (&input.session, &input.class) {
+        (Some(session), None) => Some((Kind::Session, session)),
+        (None, Some(class)) => Some((Kind::Class, class)),
+        _ => None,
+    };
+    if let Some((kind, id)) = named {
+        match reach::verdict(conn, office, kind, id, Access::Change)? {
+            Verdict::Allowed => {}
+            Verdict::ReadOnly => {
+                return Err(AppError::Forbidden(format!(
+                    "{} {id} is of another office's plan: only its own planners change it",
+                    kind.noun()
+                )))
+            }
+            Verdict::Hidden => return Err(AppError::NotFound(format!("no {} {id}", kind.noun()))),
+        }
+    }
     match (&input.session, &input.class) {
         (Some(session), None) => {
             let (_, class) = plans::session(conn, session)?;
@@ -77,6 +98,7 @@ fn target(conn: &mut Db, input: &ExclusionInput) -> Result<Target, AppError> {
 /// how many proposals it removed.
 pub fn create(
     conn: &mut Db,
+    office: &str,
     input: &ExclusionInput,
     by: &str,
 ) -> Result<(Listed, usize), AppError> {
@@ -89,9 +111,8 @@ pub fn create(
         ));
     }
     write(conn, |conn| {
-        super::instructors::exists(conn, &input.instructor)
-            .map_err(|_| AppError::field("instructor", "exists", "no such instructor"))?;
-        let target = target(conn, input)?;
+        let target = target(conn, office, input)?;
+        reach::instructor_in_pool(conn, office, &input.instructor)?;
         plans::lock_plan(conn, &target.plan_id)?;
         let mine = assignments::table
             .filter(assignments::instructor_id.eq(&input.instructor))

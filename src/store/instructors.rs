@@ -17,7 +17,7 @@ use super::schema::{
 use super::{rules, write_touching, Backend, Db, Touched};
 use crate::error::AppError;
 use crate::rating::{rate, Rating};
-use crate::vocabulary::{InstructorKind, Named, StoredKind, Tier};
+use crate::vocabulary::{InstructorKind, Named, StoredKind, Tier, Visibility};
 
 /// An instructor's record as a planner writes it (create, or replace under a
 /// version).
@@ -65,6 +65,16 @@ pub struct InstructorInput {
     pub phone: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
+    /// The office that keeps the record (SPEC 10): on creation the
+    /// planner's own office when omitted; otherwise it stays unless given.
+    /// Only an office of the planner's subtree.
+    #[serde(default)]
+    pub owner_office: Option<String>,
+    /// Which offices besides the owner and those above it reach the
+    /// instructor: `own` none, `shared` (the default) those below,
+    /// `everyone` all. Stays unless given.
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
 }
 
 /// One topic and the level at which the instructor teaches it.
@@ -217,6 +227,8 @@ pub struct InstructorRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub external_id: Option<String>,
+    pub owner_office_id: String,
+    pub visibility: Visibility,
 }
 
 /// The columns a planner's write sets.
@@ -278,17 +290,21 @@ pub struct Profile {
     pub rating: Rating,
 }
 
-/// Creates an instructor (active, version 1).
-pub fn create(conn: &mut Db, input: &InstructorInput) -> Result<Profile, AppError> {
+/// Creates an instructor (active, version 1) kept by `input.owner_office`,
+/// or by `within`, the planner's office.
+pub fn create(conn: &mut Db, within: &str, input: &InstructorInput) -> Result<Profile, AppError> {
     AppError::check(input.errors())?;
     let id = uuid::Uuid::new_v4().to_string();
     write_touching(conn, Touched::Instructor(id.clone()), |conn| {
         check_references(conn, input)?;
+        let owner = owner_within(conn, within, input.owner_office.as_deref())?;
         let now = chrono::Utc::now().naive_utc();
         diesel::insert_into(instructors::table)
             .values((
                 Editable::from(input),
                 instructors::id.eq(&id),
+                instructors::owner_office_id.eq(owner.unwrap_or(within)),
+                instructors::visibility.eq(input.visibility.unwrap_or(Visibility::Shared)),
                 instructors::active.eq(true),
                 instructors::version.eq(1),
                 instructors::created_at.eq(now),
@@ -299,6 +315,61 @@ pub fn create(conn: &mut Db, input: &InstructorInput) -> Result<Profile, AppErro
         replace_expertise_and_methods(conn, &id, input)?;
         profile(conn, &id, now)
     })
+}
+
+/// The owner office an input names, if it names one: an active office of
+/// `within`'s subtree (else a 422 at `owner_office`).
+fn owner_within<'a>(
+    conn: &mut Db,
+    within: &str,
+    owner: Option<&'a str>,
+) -> Result<Option<&'a str>, AppError> {
+    let Some(owner) = owner else {
+        return Ok(None);
+    };
+    let active: Option<bool> = super::schema::offices::table
+        .find(owner)
+        .filter(diesel::dsl::exists(
+            super::schema::office_tree::table
+                .filter(super::schema::office_tree::ancestor_id.eq(within))
+                .filter(super::schema::office_tree::descendant_id.eq(owner)),
+        ))
+        .select(super::schema::offices::active)
+        .first(conn)
+        .optional()?;
+    match active {
+        Some(true) => Ok(Some(owner)),
+        Some(false) => Err(AppError::field(
+            "owner_office",
+            "inactive",
+            format!("office {owner} is deactivated"),
+        )),
+        None => Err(AppError::field(
+            "owner_office",
+            "unknown_reference",
+            format!("no office {owner} in your part of the tree"),
+        )),
+    }
+}
+
+/// Clears the contact fields of the profiles whose record `office` may not
+/// edit (kept outside its subtree): only the keepers see them.
+pub fn hide_contacts(conn: &mut Db, office: &str, profiles: &mut [Profile]) -> QueryResult<()> {
+    let ids: Vec<&str> = profiles.iter().map(|p| p.row.id.as_str()).collect();
+    let kept: std::collections::HashSet<String> = super::chunked(&ids, |chunk| {
+        instructors::table
+            .filter(instructors::id.eq_any(chunk))
+            .filter(super::reach::instructors_kept_within(office))
+            .select(instructors::id)
+            .load(conn)
+    })?
+    .into_iter()
+    .collect();
+    for profile in profiles.iter_mut().filter(|p| !kept.contains(&p.row.id)) {
+        profile.row.phone = None;
+        profile.row.email = None;
+    }
+    Ok(())
 }
 
 /// A duplicate office number is a 409.
@@ -312,9 +383,11 @@ fn taken(e: diesel::result::Error, input: &InstructorInput) -> AppError {
     )
 }
 
-/// Replaces an instructor's record if `version` is still current (409 if not).
+/// Replaces an instructor's record if `version` is still current (409 if
+/// not); a new owner office must be in `within`'s subtree.
 pub fn update(
     conn: &mut Db,
+    within: &str,
     id: &str,
     version: i32,
     input: &InstructorInput,
@@ -322,7 +395,13 @@ pub fn update(
     AppError::check(input.errors())?;
     write_touching(conn, Touched::Instructor(id.to_owned()), |conn| {
         check_references(conn, input)?;
+        let owner = owner_within(conn, within, input.owner_office.as_deref())?;
         let now = overwrite(conn, id, version, input)?;
+        if let Some(owner) = owner {
+            diesel::update(instructors::table.find(id))
+                .set(instructors::owner_office_id.eq(owner))
+                .execute(conn)?;
+        }
         profile(conn, id, now)
     })
 }
@@ -341,13 +420,19 @@ pub fn overwrite(
         .set(Editable::from(input))
         .execute(conn)
         .map_err(|e| taken(e, input))?;
+    if let Some(visibility) = input.visibility {
+        diesel::update(instructors::table.find(id))
+            .set(instructors::visibility.eq(visibility))
+            .execute(conn)?;
+    }
     replace_expertise_and_methods(conn, id, input)?;
     Ok(now)
 }
 
-/// Every instructor's row, active or not.
-pub fn all_rows(conn: &mut Db) -> QueryResult<Vec<InstructorRow>> {
+/// The rows `office` may edit (kept by it or below it), active or not.
+pub fn kept_rows(conn: &mut Db, office: &str) -> QueryResult<Vec<InstructorRow>> {
     instructors::table
+        .filter(super::reach::instructors_kept_within(office))
         .select(InstructorRow::as_select())
         .load(conn)
 }
@@ -425,6 +510,24 @@ pub fn lock(conn: &mut Db, id: &str) -> Result<(), AppError> {
     }
 }
 
+/// The names and yearly capacities of `ids`, by id.
+pub fn capacities(
+    conn: &mut Db,
+    ids: &[&str],
+) -> QueryResult<std::collections::HashMap<String, (String, i64)>> {
+    Ok(instructors::table
+        .filter(instructors::id.eq_any(ids))
+        .select((
+            instructors::id,
+            instructors::name,
+            instructors::yearly_capacity,
+        ))
+        .load::<(String, String, i32)>(conn)?
+        .into_iter()
+        .map(|(id, name, capacity)| (id, (name, i64::from(capacity))))
+        .collect())
+}
+
 /// Succeeds if the instructor exists (404 if not).
 pub fn exists(conn: &mut Db, id: &str) -> Result<(), AppError> {
     let found = instructors::table
@@ -449,23 +552,31 @@ pub fn profile(conn: &mut Db, id: &str, at: NaiveDateTime) -> Result<Profile, Ap
     Ok(profiles(conn, vec![row], at)?.remove(0))
 }
 
-/// Instructors matching `filter`, by name, `limit` of them from `offset`,
-/// and how many match in all.
+/// The instructors of `office`'s pool matching `filter`, by name, `limit`
+/// of them from `offset`, and how many match in all; contact fields only
+/// of those it keeps.
 pub fn list(
     conn: &mut Db,
+    office: &str,
     filter: &InstructorFilter,
     (limit, offset): (i64, i64),
     at: NaiveDateTime,
 ) -> Result<(Vec<Profile>, i64), AppError> {
     AppError::check(filter_errors(filter))?;
-    let total = filtered(filter).count().get_result::<i64>(conn)?;
+    let total = filtered(filter)
+        .filter(super::reach::instructors_reached_by(office))
+        .count()
+        .get_result::<i64>(conn)?;
     let rows = filtered(filter)
+        .filter(super::reach::instructors_reached_by(office))
         .order((instructors::name, instructors::id))
         .limit(limit)
         .offset(offset)
         .select(InstructorRow::as_select())
         .load(conn)?;
-    Ok((profiles(conn, rows, at)?, total))
+    let mut profiles = profiles(conn, rows, at)?;
+    hide_contacts(conn, office, &mut profiles)?;
+    Ok((profiles, total))
 }
 
 fn filter_errors(filter: &InstructorFilter) -> Vec<FieldError> {
@@ -706,7 +817,12 @@ pub fn homes(conn: &mut Db, ids: &[&str]) -> QueryResult<HashMap<String, (f64, f
 
 /// Inserts new instructors with their expertise and methods, many rows a
 /// statement (each within both backends' limit of bound parameters).
-pub fn insert_many(conn: &mut Db, created: &[(String, &InstructorInput)]) -> Result<(), AppError> {
+/// They are kept by `owner` and `shared`.
+pub fn insert_many(
+    conn: &mut Db,
+    owner: &str,
+    created: &[(String, &InstructorInput)],
+) -> Result<(), AppError> {
     let now = chrono::Utc::now().naive_utc();
     for chunk in created.chunks(500) {
         let rows: Vec<_> = chunk
@@ -719,6 +835,7 @@ pub fn insert_many(conn: &mut Db, created: &[(String, &InstructorInput)]) -> Res
                     instructors::version.eq(1),
                     instructors::created_at.eq(now),
                     instructors::updated_at.eq(now),
+                    instructors::owner_office_id.eq(owner),
                 )
             })
             .collect();

@@ -22,9 +22,11 @@ pub mod evaluation_forms;
 pub mod exclusions;
 pub mod instructors;
 pub mod names;
+pub mod offices;
 pub mod plans;
 pub mod pool;
 pub mod quality;
+pub mod reach;
 pub mod road_distances;
 pub mod rules;
 pub mod runs;
@@ -349,6 +351,8 @@ where
 pub enum Serial {
     /// Changes to who is an active administrator.
     Admins = 1,
+    /// Claims of queued staffing runs (the queue's office-by-office turns).
+    Queue = 2,
 }
 
 /// Makes the transactions that name the same `what` run one after another

@@ -100,6 +100,8 @@ pub struct PlanRow {
     pub tier: String,
     pub owner_id: String,
     pub created_at: NaiveDateTime,
+    /// The office whose plan it is.
+    pub office_id: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -146,8 +148,13 @@ pub struct ClassDetail {
     pub sessions: Vec<SessionDetail>,
 }
 
-/// Creates a plan owned by `owner`.
-pub fn create_plan(conn: &mut Db, owner: &str, input: &PlanInput) -> Result<PlanRow, AppError> {
+/// Creates a plan of `office`, made by user `owner`.
+pub fn create_plan(
+    conn: &mut Db,
+    owner: &str,
+    office: &str,
+    input: &PlanInput,
+) -> Result<PlanRow, AppError> {
     check_plan(input)?;
     let row = PlanRow {
         id: uuid::Uuid::new_v4().to_string(),
@@ -156,6 +163,7 @@ pub fn create_plan(conn: &mut Db, owner: &str, input: &PlanInput) -> Result<Plan
         tier: input.tier.code().to_owned(),
         owner_id: owner.to_owned(),
         created_at: chrono::Utc::now().naive_utc(),
+        office_id: office.to_owned(),
     };
     write(conn, |conn| {
         diesel::insert_into(plans::table)
@@ -166,6 +174,7 @@ pub fn create_plan(conn: &mut Db, owner: &str, input: &PlanInput) -> Result<Plan
                 plans::tier.eq(&row.tier),
                 plans::owner_id.eq(&row.owner_id),
                 plans::created_at.eq(row.created_at),
+                plans::office_id.eq(&row.office_id),
             ))
             .execute(conn)?;
         Ok(row)
@@ -240,12 +249,26 @@ fn refuse_if_held(conn: &mut Db, sessions: &[String], what: &str) -> Result<(), 
     }
 }
 
-/// All plans, newest year first.
-pub fn list_plans(conn: &mut Db) -> QueryResult<Vec<PlanRow>> {
+/// The plans of `within`'s subtree, newest year first.
+pub fn list_plans(conn: &mut Db, within: &str) -> QueryResult<Vec<PlanRow>> {
     plans::table
+        .filter(super::reach::plans_of(within))
         .order((plans::year.desc(), plans::name, plans::id))
         .select(PlanRow::as_select())
         .load(conn)
+}
+
+/// The plans `within` reads, each with its office: plan id → office id.
+pub fn offices_of_plans(
+    conn: &mut Db,
+    within: &str,
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    Ok(plans::table
+        .filter(super::reach::plans_of(within))
+        .select((plans::id, plans::office_id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// One plan (404 if unknown).

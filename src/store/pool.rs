@@ -1,6 +1,7 @@
 //! The faculty pool as the solver sees it: each active instructor with
-//! expertise, rating (SPEC 4), unavailability and confirmed teaching, read in
-//! a handful of whole-table queries.
+//! expertise, rating (SPEC 4), unavailability and held teaching (one
+//! calendar per person across offices, SPEC 10), read in a handful of
+//! whole-table queries.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,11 +12,11 @@ use solver::problem::{Instructor, Interval};
 use crate::error::AppError;
 use crate::rating::rate;
 use crate::store::schema::{
-    assignments, evaluations, instructor_expertise, instructors, sessions, teaching_records,
-    unavailability,
+    assignments, classes, evaluations, instructor_expertise, instructors, plans, sessions,
+    teaching_records, unavailability,
 };
-use crate::store::{Backend, Db};
-use crate::vocabulary::{AssignmentState, StoredKind};
+use crate::store::{reach, Backend, Db};
+use crate::vocabulary::{AssignmentState, StoredKind, Visibility};
 
 /// One pool member, before the questions of a particular problem (which
 /// year's capacity, which sessions count as busy) are answered.
@@ -27,6 +28,11 @@ pub struct Member {
     pub yearly_capacity: i64,
     /// Confirmed sessions: (session id, start, end).
     pub confirmed: Vec<(String, NaiveDateTime, NaiveDateTime)>,
+    /// Proposed sessions: (session id, the plan's office, start, end).
+    pub proposed: Vec<(String, String, NaiveDateTime, NaiveDateTime)>,
+    /// The office that keeps the record.
+    pub owner_office: String,
+    pub visibility: Visibility,
 }
 
 impl Member {
@@ -34,11 +40,34 @@ impl Member {
     /// `own`: capacity less confirmed sessions of that year elsewhere, and
     /// confirmed sessions elsewhere as busy time.
     pub fn for_problem(&self, year: i32, own: &HashSet<&str>) -> Instructor {
-        let mut instructor = self.instructor.clone();
-        let elsewhere = self
-            .confirmed
+        self.view(year, own, self.confirmed.iter())
+    }
+
+    /// [`Member::for_problem`] for a plan of `office`: proposals held in
+    /// other offices' plans are busy time and use capacity too (SPEC 10).
+    pub fn for_office(&self, year: i32, own: &HashSet<&str>, office: &str) -> Instructor {
+        let proposed_elsewhere = self.proposed_elsewhere(office);
+        self.view(year, own, self.confirmed.iter().chain(&proposed_elsewhere))
+    }
+
+    /// The sessions this member holds as proposals of plans of offices
+    /// other than `office`: (session id, start, end).
+    pub fn proposed_elsewhere(&self, office: &str) -> Vec<(String, NaiveDateTime, NaiveDateTime)> {
+        self.proposed
             .iter()
-            .filter(|(session, _, _)| !own.contains(session.as_str()));
+            .filter(|(_, of, _, _)| of != office)
+            .map(|(session, _, start, end)| (session.clone(), *start, *end))
+            .collect()
+    }
+
+    fn view<'a>(
+        &self,
+        year: i32,
+        own: &HashSet<&str>,
+        held: impl Iterator<Item = &'a (String, NaiveDateTime, NaiveDateTime)>,
+    ) -> Instructor {
+        let mut instructor = self.instructor.clone();
+        let elsewhere = held.filter(|(session, _, _)| !own.contains(session.as_str()));
         let mut used = 0;
         for (_, start, end) in elsewhere {
             if start.year() == year {
@@ -64,8 +93,11 @@ pub fn interval(start: NaiveDateTime, end: NaiveDateTime) -> Interval {
 
 /// Which instructors [`load`] reads.
 pub enum Scope<'a> {
-    /// The active instructors and these (inactive ones a problem still pins).
-    ActiveAnd(&'a HashSet<String>),
+    /// Every active instructor, whichever office reaches them.
+    Active,
+    /// The active instructors an office reaches (its pool, SPEC 10) and
+    /// these (ones a problem still pins, inactive or not).
+    PoolOfAnd(&'a str, &'a HashSet<String>),
     /// The active instructors among these.
     ActiveAmong(&'a HashSet<String>),
     /// One instructor, active or not.
@@ -78,15 +110,31 @@ pub fn load(
     as_of: NaiveDateTime,
     scope: Scope,
 ) -> Result<Vec<(String, Member)>, AppError> {
-    type Row = (String, String, StoredKind, f64, f64, i32, bool, Option<f64>);
+    type Row = (
+        String,
+        String,
+        StoredKind,
+        f64,
+        f64,
+        i32,
+        bool,
+        Option<f64>,
+        String,
+        Visibility,
+    );
     let mut query = instructors::table.into_boxed::<Backend>();
     // Per-instructor tables are read whole for the pool, or for the few asked.
     let only: Option<Vec<String>> = match scope {
-        Scope::ActiveAnd(also) => {
+        Scope::Active => {
+            query = query.filter(instructors::active.eq(true));
+            None
+        }
+        Scope::PoolOfAnd(office, also) => {
             let also: Vec<String> = also.iter().cloned().collect();
             query = query.filter(
                 instructors::active
                     .eq(true)
+                    .and(reach::instructors_reached_by(office))
                     .or(instructors::id.eq_any(also)),
             );
             None
@@ -116,6 +164,8 @@ pub fn load(
             instructors::yearly_capacity,
             instructors::remote_ok,
             instructors::max_travel_km,
+            instructors::owner_office_id,
+            instructors::visibility,
         ))
         .load(conn)?;
     let mut topics: HashMap<String, Vec<(String, i32)>> = HashMap::new();
@@ -125,7 +175,7 @@ pub fn load(
         .into_boxed::<Backend>();
     let mut unavailable = unavailability::table.into_boxed::<Backend>();
     let mut held = assignments::table
-        .inner_join(sessions::table)
+        .inner_join(sessions::table.inner_join(classes::table.inner_join(plans::table)))
         .into_boxed::<Backend>();
     if let Some(ids) = only {
         expertise = expertise.filter(instructor_expertise::instructor_id.eq_any(ids.clone()));
@@ -168,22 +218,40 @@ pub fn load(
     }
     let mut confirmed: HashMap<String, Vec<(String, NaiveDateTime, NaiveDateTime)>> =
         HashMap::new();
-    for (id, session, start, end) in held
-        .filter(assignments::state.eq(AssignmentState::Confirmed))
+    let mut proposed: HashMap<String, Vec<(String, String, NaiveDateTime, NaiveDateTime)>> =
+        HashMap::new();
+    for (id, state, session, office, start, end) in held
+        .filter(assignments::state.ne(AssignmentState::Declined))
         .select((
             assignments::instructor_id,
+            assignments::state,
             sessions::id,
+            plans::office_id,
             sessions::start_at,
             sessions::end_at,
         ))
-        .load::<(String, String, NaiveDateTime, NaiveDateTime)>(conn)?
+        .load::<(
+            String,
+            AssignmentState,
+            String,
+            String,
+            NaiveDateTime,
+            NaiveDateTime,
+        )>(conn)?
     {
-        confirmed.entry(id).or_default().push((session, start, end));
+        if state == AssignmentState::Confirmed {
+            confirmed.entry(id).or_default().push((session, start, end));
+        } else {
+            proposed
+                .entry(id)
+                .or_default()
+                .push((session, office, start, end));
+        }
     }
     Ok(rows
         .into_iter()
         .map(
-            |(id, name, kind, lat, lon, capacity, remote_ok, max_travel_km)| {
+            |(id, name, kind, lat, lon, capacity, remote_ok, max_travel_km, owner, visibility)| {
                 let member = Member {
                     name,
                     instructor: Instructor {
@@ -205,6 +273,9 @@ pub fn load(
                     },
                     yearly_capacity: i64::from(capacity),
                     confirmed: confirmed.remove(&id).unwrap_or_default(),
+                    proposed: proposed.remove(&id).unwrap_or_default(),
+                    owner_office: owner,
+                    visibility,
                 };
                 (id, member)
             },

@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 use serde::de::DeserializeOwned;
 use solver::ProgressPoint;
 
 use super::schema::staffing_runs;
 use super::webhooks::{self, EventType};
-use super::{plans, write_bookkeeping, Db};
+use super::{plans, serialize_on, write_bookkeeping, Db, Serial};
 use crate::error::AppError;
 use crate::vocabulary::{Named, RunState};
 
@@ -50,6 +50,8 @@ pub struct Run {
     pub distances: Option<String>,
     /// When someone asked the run to stop.
     pub cancel_requested_at: Option<NaiveDateTime>,
+    /// The office of its plan.
+    pub office_id: String,
 }
 
 impl Run {
@@ -98,6 +100,7 @@ fn json_list<T: DeserializeOwned>(column: Option<&str>) -> Result<Vec<T>, AppErr
 pub fn insert(
     conn: &mut Db,
     plan_id: &str,
+    office_id: &str,
     requested_by: &str,
     request: String,
 ) -> Result<Run, AppError> {
@@ -107,6 +110,7 @@ pub fn insert(
         .values((
             staffing_runs::id.eq(&id),
             staffing_runs::plan_id.eq(plan_id),
+            staffing_runs::office_id.eq(office_id),
             staffing_runs::requested_by.eq(requested_by),
             staffing_runs::state.eq(RunState::Queued),
             staffing_runs::request.eq(request),
@@ -159,28 +163,47 @@ struct Claimed {
     id: String,
 }
 
-/// Claims the oldest queued run for `worker`, if there is one.
-pub fn claim(conn: &mut Db, worker: &str, lease: Duration) -> Result<Option<String>, AppError> {
+/// Claims a queued run for `worker`, office by office in turn (SPEC 10):
+/// of the offices with queued runs, the one with the fewest runs executing
+/// goes first, then the oldest queued run. An office with
+/// `max_running_per_office` runs executing gets no more while another
+/// office's run waits. Claims are serialised (on PostgreSQL across
+/// replicas), so two replicas cannot both count an office as idle.
+pub fn claim(
+    conn: &mut Db,
+    worker: &str,
+    lease: Duration,
+    max_running_per_office: usize,
+) -> Result<Option<String>, AppError> {
     let now = Utc::now().naive_utc();
     let lease_until = now + chrono::Duration::from_std(lease).unwrap_or_default();
     let skip_locked = match conn {
         Db::Postgresql(_) => " FOR UPDATE SKIP LOCKED",
         Db::Sqlite(_) => "",
     };
+    let executing = "(SELECT COUNT(*) FROM staffing_runs r \
+                     WHERE r.state = $5 AND r.office_id = q.office_id)";
     let sql = format!(
         "UPDATE staffing_runs SET state = $1, worker = $2, attempts = attempts + 1, \
          started_at = $3, lease_until = $4 \
-         WHERE id = (SELECT id FROM staffing_runs WHERE state = $5 \
-                     ORDER BY created_at, id LIMIT 1{skip_locked}) \
+         WHERE id = (SELECT q.id FROM staffing_runs q \
+                     WHERE ({executing} < $6 OR NOT EXISTS (SELECT 1 FROM staffing_runs w \
+                            WHERE w.state = $7 AND w.office_id <> q.office_id)) \
+                     AND q.state = $7 \
+                     ORDER BY {executing}, q.created_at, q.id LIMIT 1{skip_locked}) \
          RETURNING id"
     );
+    let cap = i64::try_from(max_running_per_office.max(1)).unwrap_or(i64::MAX);
     let claimed = write_bookkeeping(conn, |conn| {
-        // Placeholders in the order they appear: SQLite numbers them so.
+        serialize_on(conn, Serial::Queue)?;
+        // Placeholders in the order they first appear: SQLite numbers them so.
         diesel::sql_query(&sql)
             .bind::<Text, _>(RunState::Running)
             .bind::<Text, _>(worker)
             .bind::<Timestamp, _>(now)
             .bind::<Timestamp, _>(lease_until)
+            .bind::<Text, _>(RunState::Running)
+            .bind::<BigInt, _>(cap)
             .bind::<Text, _>(RunState::Queued)
             .load::<Claimed>(conn)
     })?;
@@ -344,7 +367,7 @@ pub fn request_cancel(conn: &mut Db, id: &str) -> Result<Run, AppError> {
                 ))
                 .execute(conn)?;
                 let data = serde_json::json!({ "run": id, "plan": run.plan_id, "started": false });
-                webhooks::emit(conn, EventType::RunCancelled, data)?;
+                webhooks::emit(conn, &run.office_id, EventType::RunCancelled, data)?;
                 1
             }
             RunState::Running => diesel::update(
@@ -458,7 +481,8 @@ pub fn finish(
                 (EventType::RunFailed, data)
             }
         };
-        webhooks::emit(conn, event.0, event.1)
+        let office = get(conn, id)?.office_id;
+        webhooks::emit(conn, &office, event.0, event.1)
     })
 }
 

@@ -24,6 +24,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    offices (id) {
+        id -> Text,
+        name -> Text,
+        tier -> Text,
+        parent_id -> Nullable<Text>,
+        region -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    office_tree (ancestor_id, descendant_id) {
+        ancestor_id -> Text,
+        descendant_id -> Text,
+        depth -> Integer,
+    }
+}
+
+diesel::table! {
     instructors (id) {
         id -> Text,
         name -> Text,
@@ -44,6 +64,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         external_id -> Nullable<Text>,
+        owner_office_id -> Text,
+        visibility -> Text,
     }
 }
 
@@ -103,6 +125,7 @@ diesel::table! {
         active -> Bool,
         token_version -> Integer,
         calendar_feed -> Nullable<Text>,
+        office_id -> Text,
     }
 }
 
@@ -124,6 +147,7 @@ diesel::table! {
         tier -> Text,
         owner_id -> Text,
         created_at -> Timestamp,
+        office_id -> Text,
     }
 }
 
@@ -188,6 +212,7 @@ diesel::table! {
         progress -> Nullable<Text>,
         distances -> Nullable<Text>,
         cancel_requested_at -> Nullable<Timestamp>,
+        office_id -> Text,
     }
 }
 
@@ -272,6 +297,7 @@ diesel::table! {
         created_at -> Timestamp,
         previous_secret -> Nullable<Text>,
         previous_secret_until -> Nullable<Timestamp>,
+        office_id -> Text,
     }
 }
 
@@ -281,6 +307,7 @@ diesel::table! {
         event_type -> Text,
         payload -> Text,
         created_at -> Timestamp,
+        office_id -> Text,
     }
 }
 
@@ -337,6 +364,8 @@ diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    offices,
+    office_tree,
     server_settings,
     topics,
     teaching_methods,

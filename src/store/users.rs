@@ -3,7 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{instructors, users};
+use super::reach;
+use super::schema::{instructors, office_tree, offices, users};
 use super::{conflict_if_duplicate, write, Backend, Db};
 use crate::error::AppError;
 use crate::vocabulary::Role;
@@ -22,6 +23,9 @@ pub struct User {
     pub active: bool,
     /// Tokens issued under an older version are refused.
     pub token_version: i32,
+    /// The office it acts for (SPEC 10); an instructor account's is the
+    /// office that keeps its instructor.
+    pub office_id: String,
 }
 
 impl User {
@@ -43,6 +47,11 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub role: Role,
     pub instructor_id: Option<&'a str>,
+    /// Its office, in the subtree of `within`.
+    pub office: &'a str,
+    /// The office of whoever makes the account: it may only make accounts
+    /// of its subtree, for instructors its subtree keeps.
+    pub within: &'a str,
 }
 
 /// Checks the username and the role's instructor link, then inserts.
@@ -75,20 +84,50 @@ pub fn create(conn: &mut Db, new: &NewUser) -> Result<User, AppError> {
     }
     AppError::check(errors)?;
     write(conn, |conn| {
-        if let Some(id) = new.instructor_id {
-            let exists = instructors::table
-                .find(id)
-                .count()
-                .get_result::<i64>(conn)?
-                > 0;
-            if !exists {
-                return Err(AppError::field(
-                    "instructor",
-                    "unknown_reference",
-                    format!("no instructor {id}"),
-                ));
+        let office = match new.instructor_id {
+            Some(id) => instructors::table
+                .filter(instructors::id.eq(id))
+                .filter(reach::instructors_kept_within(new.within))
+                .select(instructors::owner_office_id)
+                .first::<String>(conn)
+                .optional()?
+                .ok_or_else(|| {
+                    AppError::field(
+                        "instructor",
+                        "unknown_reference",
+                        format!("no instructor {id} kept by your office or below it"),
+                    )
+                })?,
+            None => {
+                let active: Option<bool> = offices::table
+                    .filter(offices::id.eq(new.office))
+                    .filter(diesel::dsl::exists(
+                        office_tree::table
+                            .filter(office_tree::ancestor_id.eq(new.within))
+                            .filter(office_tree::descendant_id.eq(new.office)),
+                    ))
+                    .select(offices::active)
+                    .first(conn)
+                    .optional()?;
+                match active {
+                    Some(true) => new.office.to_owned(),
+                    Some(false) => {
+                        return Err(AppError::field(
+                            "office",
+                            "inactive",
+                            format!("office {} is deactivated", new.office),
+                        ))
+                    }
+                    None => {
+                        return Err(AppError::field(
+                            "office",
+                            "unknown_reference",
+                            format!("no office {} in your part of the tree", new.office),
+                        ))
+                    }
+                }
             }
-        }
+        };
         let user = User {
             id: uuid::Uuid::new_v4().to_string(),
             username: new.username.to_owned(),
@@ -98,6 +137,7 @@ pub fn create(conn: &mut Db, new: &NewUser) -> Result<User, AppError> {
             created_at: chrono::Utc::now().naive_utc(),
             active: true,
             token_version: 0,
+            office_id: office,
         };
         diesel::insert_into(users::table)
             .values((
@@ -107,6 +147,7 @@ pub fn create(conn: &mut Db, new: &NewUser) -> Result<User, AppError> {
                 users::role.eq(user.role),
                 users::instructor_id.eq(&user.instructor_id),
                 users::created_at.eq(user.created_at),
+                users::office_id.eq(&user.office_id),
             ))
             .execute(conn)
             .map_err(|e| {
@@ -125,10 +166,18 @@ pub enum Lookup<'a> {
 }
 
 /// The user an account lookup finds, with whether its linked instructor is
-/// active: what sign-in and every authenticated request check.
+/// active: what sign-in and every authenticated request check. An account
+/// of a deactivated office is not found (an instructor account still is:
+/// instructors keep their assignments from every office).
 pub fn account(conn: &mut Db, lookup: Lookup) -> QueryResult<Option<(User, Option<bool>)>> {
     let query = users::table
         .left_join(instructors::table)
+        .inner_join(offices::table.on(offices::id.eq(users::office_id)))
+        .filter(
+            offices::active
+                .eq(true)
+                .or(users::role.eq(Role::Instructor)),
+        )
         .select((User::as_select(), instructors::active.nullable()))
         .into_boxed::<Backend>();
     let query = match lookup {
@@ -136,6 +185,16 @@ pub fn account(conn: &mut Db, lookup: Lookup) -> QueryResult<Option<(User, Optio
         Lookup::Username(name) => query.filter(users::username.eq(name)),
     };
     query.first(conn).optional()
+}
+
+/// One account, whatever its state (callers check reach first).
+pub fn get(conn: &mut Db, id: &str) -> Result<User, AppError> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("no user {id}")))
 }
 
 /// An admin's change of an account; `None` leaves a field as it is.
@@ -157,8 +216,7 @@ pub fn update(conn: &mut Db, id: &str, change: &UserUpdate) -> Result<User, AppE
         if change.role.is_some() || change.active.is_some() {
             super::serialize_on(conn, super::Serial::Admins)?;
         }
-        let (user, _) = account(conn, Lookup::Id(id))?
-            .ok_or_else(|| AppError::NotFound(format!("no user {id}")))?;
+        let user = get(conn, id)?;
         if let Some(role) = change.role {
             if (role == Role::Instructor) != user.instructor_id.is_some() {
                 return Err(AppError::field(
@@ -179,9 +237,7 @@ pub fn update(conn: &mut Db, id: &str, change: &UserUpdate) -> Result<User, AppE
                 users::token_version.eq(user.token_version + 1),
             ))
             .execute(conn)?;
-        let changed = account(conn, Lookup::Id(id))?
-            .ok_or_else(|| AppError::NotFound(format!("no user {id}")))?
-            .0;
+        let changed = get(conn, id)?;
         let was_admin = user.active && user.role == Role::Admin;
         let is_admin = changed.active && changed.role == Role::Admin;
         if was_admin && !is_admin && active_admins(conn)? == 0 {
@@ -230,9 +286,10 @@ pub fn by_calendar_feed(conn: &mut Db, digest: &str) -> QueryResult<Option<(User
         .optional()
 }
 
-/// All users, by username.
-pub fn list(conn: &mut Db) -> QueryResult<Vec<User>> {
+/// The accounts of `within`'s subtree, by username.
+pub fn list(conn: &mut Db, within: &str) -> QueryResult<Vec<User>> {
     users::table
+        .filter(reach::users_of(within))
         .order(users::username)
         .select(User::as_select())
         .load(conn)

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints, webhook_events};
-use super::{write, Db};
+use super::{reach, write, Db};
 use crate::error::AppError;
 use crate::vocabulary::{coded, Named};
 
@@ -68,6 +68,8 @@ pub struct Endpoint {
     /// The secret the last rotation replaced, while it still signs.
     pub previous_secret: Option<String>,
     pub previous_secret_until: Option<NaiveDateTime>,
+    /// The office it belongs to: it hears the events of that office's subtree.
+    pub office_id: String,
 }
 
 impl Endpoint {
@@ -119,9 +121,10 @@ fn codes(types: &[EventType]) -> Result<String, AppError> {
     serde_json::to_string(&codes).map_err(|e| AppError::Internal(e.into()))
 }
 
-/// Registers an endpoint with `secret`.
+/// Registers an endpoint of `office` with `secret`.
 pub fn create(
     conn: &mut Db,
+    office: &str,
     settings: &EndpointSettings,
     secret: &str,
     created_by: &str,
@@ -137,6 +140,7 @@ pub fn create(
                 webhook_endpoints::secret.eq(secret),
                 webhook_endpoints::enabled.eq(true),
                 webhook_endpoints::created_by.eq(created_by),
+                webhook_endpoints::office_id.eq(office),
                 webhook_endpoints::created_at.eq(Utc::now().naive_utc()),
             ))
             .execute(conn)?;
@@ -144,9 +148,10 @@ pub fn create(
     })
 }
 
-/// Every endpoint, oldest first.
-pub fn list(conn: &mut Db) -> Result<Vec<Endpoint>, AppError> {
+/// The endpoints of `within`'s subtree, oldest first.
+pub fn list(conn: &mut Db, within: &str) -> Result<Vec<Endpoint>, AppError> {
     Ok(webhook_endpoints::table
+        .filter(reach::endpoints_of(within))
         .order((webhook_endpoints::created_at, webhook_endpoints::id))
         .select(Endpoint::as_select())
         .load(conn)?)
@@ -243,10 +248,17 @@ struct Payload<'a> {
     data: &'a serde_json::Value,
 }
 
-/// Writes an event to the outbox for every enabled endpoint subscribed to
-/// its type; call it inside the transaction of the change it reports.
-pub fn emit(conn: &mut Db, event: EventType, data: serde_json::Value) -> Result<(), AppError> {
+/// Writes an event of `office` (a plan's, an importer's) to the outbox for
+/// every enabled endpoint of that office or one above it that subscribes
+/// to its type; call it inside the transaction of the change it reports.
+pub fn emit(
+    conn: &mut Db,
+    office: &str,
+    event: EventType,
+    data: serde_json::Value,
+) -> Result<(), AppError> {
     let targets: Vec<String> = webhook_endpoints::table
+        .filter(reach::endpoints_over(office))
         .filter(webhook_endpoints::enabled.eq(true))
         .select(Endpoint::as_select())
         .load(conn)?
@@ -254,12 +266,13 @@ pub fn emit(conn: &mut Db, event: EventType, data: serde_json::Value) -> Result<
         .filter(|e| e.event_types().iter().any(|t| t == event.code()))
         .map(|e| e.id)
         .collect();
-    emit_to(conn, event, &data, &targets)
+    emit_to(conn, office, event, &data, &targets)
 }
 
-/// Writes an event to the outbox for `endpoints`.
+/// Writes an event of `office` to the outbox for `endpoints`.
 fn emit_to(
     conn: &mut Db,
+    office: &str,
     event: EventType,
     data: &serde_json::Value,
     endpoints: &[String],
@@ -283,6 +296,7 @@ fn emit_to(
             webhook_events::event_type.eq(event.code()),
             webhook_events::payload.eq(payload),
             webhook_events::created_at.eq(now),
+            webhook_events::office_id.eq(office),
         ))
         .execute(conn)?;
     for endpoint in endpoints {
@@ -309,7 +323,13 @@ pub fn ping(conn: &mut Db, id: &str) -> Result<(), AppError> {
             return Err(disabled(id));
         }
         let data = serde_json::json!({ "endpoint": id });
-        emit_to(conn, EventType::Ping, &data, &[endpoint.id])
+        emit_to(
+            conn,
+            &endpoint.office_id,
+            EventType::Ping,
+            &data,
+            &[endpoint.id],
+        )
     })
 }
 

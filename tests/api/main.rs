@@ -20,6 +20,7 @@ mod hardening;
 mod instructors;
 mod local_http;
 mod metrics;
+mod offices;
 mod operations;
 mod plan_import;
 mod pool_sheets;

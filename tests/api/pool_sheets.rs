@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::support::{create_instructor, Backend, Client, TestApp};
 
 /// Posts a sheet to the import as `content_type`.
-fn import(client: &Client, query: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+pub fn import(client: &Client, query: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
     let r = reqwest::blocking::Client::new()
         .post(format!("{}/api/v1/pool/import{query}", client.base))
         .bearer_auth(client.token.as_deref().unwrap())

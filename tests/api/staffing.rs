@@ -51,6 +51,11 @@ pub fn seed_plan(planner: &Client) -> (String, String, Vec<String>) {
 
 /// Instructors for [`seed_plan`]: enough for every session, with a spare.
 pub fn seed_pool(planner: &Client) -> Vec<String> {
+    seed_pool_with(planner, &json!({}))
+}
+
+/// [`seed_pool`] with `extra` fields in every record.
+pub fn seed_pool_with(planner: &Client, extra: &Value) -> Vec<String> {
     [
         ("李明", "cadre", 30.59, 114.30, json!([{"topic": "letter-handling", "level": 5}])),
         ("王芳", "cadre", 30.69, 111.29, json!([{"topic": "letter-handling", "level": 4}, {"topic": "visitor-reception", "level": 4}])),
@@ -60,11 +65,11 @@ pub fn seed_pool(planner: &Client) -> Vec<String> {
     ]
     .iter()
     .map(|(name, kind, lat, lon, expertise)| {
-        create_instructor(
-            planner,
-            name,
-            json!({"kind": kind, "lat": lat, "lon": lon, "expertise": expertise, "max_travel_km": null, "yearly_capacity": 3}),
-        )
+        let mut record = json!({"kind": kind, "lat": lat, "lon": lon, "expertise": expertise, "max_travel_km": null, "yearly_capacity": 3});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            record[k] = v.clone();
+        }
+        create_instructor(planner, name, record)
     })
     .collect()
 }

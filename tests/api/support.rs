@@ -152,6 +152,56 @@ impl TestDb {
         rows[0].count
     }
 
+    /// Every stored row of every table but `except`, as text, table by
+    /// table: two equal answers mean nothing stored changed in between.
+    pub fn contents(&self, except: &[&str]) -> std::collections::BTreeMap<String, Vec<String>> {
+        #[derive(diesel::QueryableByName)]
+        struct Text {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            text: String,
+        }
+        let query = |sql: &str| -> Vec<String> {
+            let rows: Vec<Text> = if self.pg_name.is_some() {
+                let mut conn = PgConnection::establish(&self.url).expect("connect");
+                diesel::sql_query(sql).load(&mut conn).expect(sql)
+            } else {
+                let mut conn = diesel::SqliteConnection::establish(&self.url).expect("connect");
+                diesel::sql_query(sql).load(&mut conn).expect(sql)
+            };
+            rows.into_iter().map(|r| r.text).collect()
+        };
+        let tables = if self.pg_name.is_some() {
+            query(
+                "SELECT table_name AS text FROM information_schema.tables \
+                 WHERE table_schema = 'public' ORDER BY table_name",
+            )
+        } else {
+            query("SELECT name AS text FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        };
+        tables
+            .into_iter()
+            .filter(|t| !except.contains(&t.as_str()))
+            .map(|table| {
+                let rows = if self.pg_name.is_some() {
+                    query(&format!(
+                        "SELECT t::text AS text FROM \"{table}\" t ORDER BY 1"
+                    ))
+                } else {
+                    let columns = query(&format!(
+                        "SELECT name AS text FROM pragma_table_info('{table}') ORDER BY cid"
+                    ));
+                    let row = columns
+                        .iter()
+                        .map(|c| format!("quote(\"{c}\")"))
+                        .collect::<Vec<_>>()
+                        .join(" || ',' || ");
+                    query(&format!("SELECT {row} AS text FROM \"{table}\" ORDER BY 1"))
+                };
+                (table, rows)
+            })
+            .collect()
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.pg_name.is_some()
     }
@@ -310,6 +360,31 @@ impl TestApp {
         self.login(&username, PASSWORD)
     }
 
+    /// A logged-in client of a new user with `role` in `office`, made
+    /// through the CLI (`user add --office`).
+    pub fn client_in(&self, role: &str, office: &str) -> Client {
+        let username = format!("{role}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let out = self.db().cli(
+            &[
+                "user",
+                "add",
+                "--username",
+                &username,
+                "--role",
+                role,
+                "--office",
+                office,
+            ],
+            &format!("{PASSWORD}\n"),
+        );
+        assert!(
+            out.status.success(),
+            "user add --office failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.login(&username, PASSWORD)
+    }
+
     /// A client of this server holding `client`'s token (same secret).
     pub fn login_as_existing(&self, client: &Client) -> Client {
         self.anonymous()
@@ -441,6 +516,18 @@ impl Client {
             request = request.header("if-match", tag);
         }
         self.send(request)
+    }
+
+    /// A request of any method with a JSON body and `If-Match: "1"`, as a
+    /// client that guessed every precondition would send it.
+    pub fn call(&self, method: &str, path: &str, body: &Value) -> Response {
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+        self.send(
+            self.http
+                .request(method, self.url(path))
+                .header("if-match", "\"1\"")
+                .json(body),
+        )
     }
 
     pub fn delete(&self, path: &str) -> Response {

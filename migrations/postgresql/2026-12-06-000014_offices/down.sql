@@ -1,0 +1,13 @@
+DROP INDEX instructors_by_external_id;
+CREATE UNIQUE INDEX instructors_by_external_id ON instructors (external_id);
+DROP INDEX instructors_everyone;
+DROP INDEX staffing_runs_queue_by_office;
+ALTER TABLE webhook_events DROP COLUMN office_id;
+ALTER TABLE staffing_runs DROP COLUMN office_id;
+ALTER TABLE webhook_endpoints DROP COLUMN office_id;
+ALTER TABLE instructors DROP COLUMN visibility;
+ALTER TABLE instructors DROP COLUMN owner_office_id;
+ALTER TABLE plans DROP COLUMN office_id;
+ALTER TABLE users DROP COLUMN office_id;
+DROP TABLE office_tree;
+DROP TABLE offices;
