@@ -422,11 +422,17 @@ fn holdings(
             .status,
         202
     );
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let delivery = loop {
         let list = admin.get(&format!("/api/v1/webhooks/{endpoint}/deliveries"));
         if let Some(d) = list.body.get(0) {
             break d["id"].as_str().unwrap().to_owned();
         }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the ping was never logged: {}",
+            list.body
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     let id = |r: &crate::support::Response| r.body["id"].as_str().unwrap().to_owned();
