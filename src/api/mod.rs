@@ -86,6 +86,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(topics::methods)
         .service(offices::list)
         .service(offices::create)
+        .service(offices::import)
         .service(offices::get)
         .service(offices::change)
         .service(users::list)

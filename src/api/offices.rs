@@ -7,11 +7,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::sheet_import::{self, ImportOptions};
 use crate::auth::reach::{InReach, Office, ToChange};
 use crate::auth::{Admin, Reader};
 use crate::error::AppError;
 use crate::http::json::JsonBody;
+use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
+use crate::sheets::offices as sheet_offices;
+use crate::sheets::read::Limits;
 use crate::store::offices::{self, OfficeChange, OfficeInput};
 use crate::store::{self, DbPool};
 use crate::vocabulary::{Named, OfficeTier};
@@ -155,4 +159,95 @@ pub async fn change(
     })
     .await?;
     Ok(web::Json(view))
+}
+
+/// An office an import made (or with `dry_run` would make).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportedOffice {
+    /// Its row (the header is row 1).
+    pub row: usize,
+    /// None in a dry run.
+    pub id: Option<String>,
+    pub name: String,
+    pub tier: OfficeTier,
+    pub tier_name: &'static str,
+    /// The name of the office above it.
+    pub parent_name: String,
+}
+
+/// What an offices import did, or with `dry_run` would do.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficesImportReport {
+    pub dry_run: bool,
+    /// In row order.
+    pub offices: Vec<ImportedOffice>,
+    /// Headers that are not office columns, left alone.
+    pub ignored_columns: Vec<String>,
+}
+
+/// Create offices below office `id` (of the caller's subtree) from a CSV
+/// (UTF-8 or GB18030/GBK) or XLSX sheet, one row per office, headed
+/// 机构名称, 层级 (国家级, 省级, 市级, 县级), 上级机构, 地区 (or `name`,
+/// `tier`, `parent`, `region`). 上级机构 is another row's 机构名称, or an
+/// office of `id`'s subtree by id or name; empty, office `id`. Rows may come
+/// in any order. All rows or none: any broken rule is a 422 naming every
+/// cell (`rows[5].tier`, "B5 层级: …"); an office its parent has already
+/// (same name) is refused, so a sheet imported twice does not double the
+/// tree.
+#[utoipa::path(
+    tag = "offices",
+    params(("id" = String, Path), ImportOptions),
+    request_body(
+        description = "the sheet: CSV or XLSX",
+        content(
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
+    ),
+    responses(
+        (status = 200, body = OfficesImportReport),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/v1/offices/{id}/import")]
+pub async fn import(
+    _caller: Admin,
+    office: InReach<Office, ToChange>,
+    pool: web::Data<DbPool>,
+    limits: web::Data<Limits>,
+    options: QueryParams<ImportOptions>,
+    body: web::Payload,
+) -> Result<web::Json<OfficesImportReport>, AppError> {
+    let within = office.id().to_owned();
+    let cells = sheet_import::cells(body, options.encoding, &limits).await?;
+    let dry_run = options.dry_run.unwrap_or(false);
+    let report = store::run(&pool, move |conn| {
+        let mut parsed = sheet_offices::parse(&cells)?;
+        let check_only = sheet_import::check_only(&options, &parsed.errors);
+        let made = offices::import(conn, &within, &parsed.rows, check_only)?;
+        let made = sheet_import::settle(made, std::mem::take(&mut parsed.errors), |e| {
+            parsed.header.error(e.row, &e.column, &e.rule, &e.detail)
+        })?;
+        Ok(OfficesImportReport {
+            dry_run,
+            offices: made
+                .into_iter()
+                .filter_map(|done| {
+                    let row = parsed.rows.iter().find(|r| r.row == done.row)?;
+                    Some(ImportedOffice {
+                        row: done.row,
+                        id: (!dry_run).then_some(done.id),
+                        name: row.name.clone(),
+                        tier: row.tier,
+                        tier_name: row.tier.name_zh(),
+                        parent_name: done.parent_name,
+                    })
+                })
+                .collect(),
+            ignored_columns: parsed.ignored_columns,
+        })
+    })
+    .await?;
+    Ok(web::Json(report))
 }

@@ -88,13 +88,9 @@ pub async fn import(
         let mut parsed = plan::parse(&cells, &vocabulary.0, &vocabulary.1)?;
         let check_only = sheet_import::check_only(&options, &parsed.errors);
         let made = plans::import(conn, &id, &parsed.classes, check_only)?;
-        for e in made.as_ref().err().into_iter().flatten() {
-            let error = parsed.error(e.row, &e.column, &e.rule, &e.detail);
-            parsed.errors.push((e.row, error));
-        }
-        sheet_import::refuse_broken(std::mem::take(&mut parsed.errors))?;
-        let made =
-            made.map_err(|_| AppError::Internal(anyhow::anyhow!("refused rows without an error")))?;
+        let made = sheet_import::settle(made, std::mem::take(&mut parsed.errors), |e| {
+            parsed.error(e.row, &e.column, &e.rule, &e.detail)
+        })?;
         Ok(PlanImportReport {
             dry_run,
             classes: parsed

@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 
 use crate::error::AppError;
 use crate::sheets::read::{Encoding, Limits};
+use crate::store::RowError;
 
 /// How to read an import.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -51,6 +52,21 @@ pub async fn cells(
 /// data, writing nothing, so that one answer names every broken rule).
 pub fn check_only(options: &ImportOptions, sheet_errors: &[(usize, FieldError)]) -> bool {
     options.dry_run.unwrap_or(false) || !sheet_errors.is_empty()
+}
+
+/// What the store made of a sheet's rows, or a 422 naming every broken
+/// cell: the sheet's own (`errors`) and those the store refused, each
+/// placed at its cell by `at_cell`.
+pub fn settle<T>(
+    made: Result<T, Vec<RowError>>,
+    mut errors: Vec<(usize, FieldError)>,
+    at_cell: impl Fn(&RowError) -> FieldError,
+) -> Result<T, AppError> {
+    for e in made.as_ref().err().into_iter().flatten() {
+        errors.push((e.row, at_cell(e)));
+    }
+    refuse_broken(errors)?;
+    made.map_err(|_| AppError::Internal(anyhow::anyhow!("refused rows without an error")))
 }
 
 /// A 422 naming every broken cell (each with its row number), in row

@@ -292,6 +292,67 @@ where
     write_touching(conn, Touched::Anything, f)
 }
 
+/// A rule an imported row breaks: its row, its field (a column code of the
+/// sheet) and the rule.
+#[derive(Debug)]
+pub struct RowError {
+    pub row: usize,
+    pub column: String,
+    pub rule: String,
+    pub detail: String,
+}
+
+impl RowError {
+    /// `error` found at `row`'s `column`.
+    pub fn new(row: usize, column: &str, error: solver::FieldError) -> Self {
+        Self {
+            row,
+            column: column.to_owned(),
+            rule: error.rule,
+            detail: error.detail,
+        }
+    }
+}
+
+/// A sheet import's writes, `f` (which lists the rows it refuses in its
+/// second argument), in one [`write`] transaction: kept when no row was
+/// refused and it is not a `dry_run`, rolled back otherwise. Either way the
+/// answer is what `f` made, or every refused row.
+pub fn import_rows<T, F>(
+    conn: &mut Db,
+    dry_run: bool,
+    f: F,
+) -> Result<Result<T, Vec<RowError>>, AppError>
+where
+    F: FnOnce(&mut Db, &mut Vec<RowError>) -> Result<T, AppError>,
+{
+    /// Why the transaction ended without committing.
+    enum Stop<T> {
+        Failed(AppError),
+        RolledBack(Result<T, Vec<RowError>>),
+    }
+    impl<T> From<diesel::result::Error> for Stop<T> {
+        fn from(e: diesel::result::Error) -> Self {
+            Self::Failed(e.into())
+        }
+    }
+    let outcome = write(conn, |conn| {
+        let mut errors = Vec::new();
+        let made = f(conn, &mut errors).map_err(Stop::Failed)?;
+        if !errors.is_empty() {
+            Err(Stop::RolledBack(Err(errors)))
+        } else if dry_run {
+            Err(Stop::RolledBack(Ok(made)))
+        } else {
+            Ok(Ok(made))
+        }
+    });
+    match outcome {
+        Ok(done) | Err(Stop::RolledBack(done)) => Ok(done),
+        Err(Stop::Failed(e)) => Err(e),
+    }
+}
+
 /// [`write`] for a change that touches only what `touched` says, so that
 /// caches of pool data re-read only that.
 pub fn write_touching<T, E, F>(conn: &mut Db, touched: Touched, f: F) -> Result<T, E>

@@ -3,6 +3,8 @@
 //! subtree of O" and "the offices above O" are one indexed lookup at any
 //! depth.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -10,7 +12,7 @@ use solver::FieldError;
 use utoipa::ToSchema;
 
 use super::schema::{office_tree, offices, staffing_runs};
-use super::{rules, write, Db};
+use super::{import_rows, rules, write, Db, RowError};
 use crate::error::AppError;
 use crate::vocabulary::{Named, OfficeTier, RunState};
 
@@ -189,6 +191,156 @@ pub fn create(conn: &mut Db, within: &str, input: &OfficeInput) -> Result<Office
         attach(conn, &office.id, &parent.id)?;
         Ok(office)
     })
+}
+
+/// One office of a sheet to import.
+#[derive(Debug, Clone)]
+pub struct OfficeRow {
+    /// The row number the spreadsheet shows.
+    pub row: usize,
+    pub name: String,
+    pub tier: OfficeTier,
+    /// Empty for the importing admin's own office.
+    pub parent: String,
+    pub region: String,
+}
+
+/// An office a sheet import made (or with `dry_run` would make).
+#[derive(Debug)]
+pub struct ImportedOffice {
+    pub row: usize,
+    pub id: String,
+    /// The name of the office it was put under.
+    pub parent_name: String,
+}
+
+/// Creates a sheet's offices in `within`'s subtree by the rules of
+/// [`create`], each parent before its children, in one transaction: all
+/// rows or, if any breaks a rule (every one is listed) or `dry_run`, none.
+/// A row's parent is another row's name, or an office of the subtree by id
+/// or by its name (when one office has it); empty, it is `within`. An
+/// office whose parent has a child of that name already is refused, so that
+/// a sheet imported twice does not double the tree.
+pub fn import(
+    conn: &mut Db,
+    within: &str,
+    rows: &[OfficeRow],
+    dry_run: bool,
+) -> Result<Result<Vec<ImportedOffice>, Vec<RowError>>, AppError> {
+    import_rows(conn, dry_run, |conn, errors| {
+        let existing: Vec<Office> = list(conn, within)?.into_iter().map(|(o, _)| o).collect();
+        let mut made: HashMap<&str, (String, String)> = HashMap::new();
+        let mut done = Vec::new();
+        let mut waiting: Vec<&OfficeRow> = rows.iter().collect();
+        loop {
+            let before = waiting.len();
+            let mut still = Vec::new();
+            for row in waiting {
+                let parent = if row.parent.is_empty() {
+                    existing
+                        .iter()
+                        .find(|o| o.id == within)
+                        .map(|o| (o.id.clone(), o.name.clone()))
+                } else if rows.iter().any(|r| r.name == row.parent) {
+                    match made.get(row.parent.as_str()) {
+                        Some(found) => Some(found.clone()),
+                        None => {
+                            still.push(row);
+                            continue;
+                        }
+                    }
+                } else {
+                    match existing_parent(&existing, &row.parent) {
+                        Ok(found) => Some(found),
+                        Err(e) => {
+                            errors.push(RowError::new(row.row, "parent", e));
+                            continue;
+                        }
+                    }
+                };
+                let Some((parent_id, parent_name)) = parent else {
+                    continue;
+                };
+                let twin = existing
+                    .iter()
+                    .any(|o| o.parent_id.as_deref() == Some(&parent_id) && o.name == row.name);
+                if twin {
+                    let detail = format!("{parent_name} has an office {} already", row.name);
+                    errors.push(RowError::new(
+                        row.row,
+                        "name",
+                        FieldError::new("name", "new_office", detail),
+                    ));
+                    continue;
+                }
+                let input = OfficeInput {
+                    name: row.name.clone(),
+                    tier: row.tier,
+                    parent: Some(parent_id),
+                    region: row.region.clone(),
+                };
+                match create(conn, within, &input) {
+                    Ok(office) => {
+                        made.insert(&row.name, (office.id.clone(), office.name));
+                        done.push(ImportedOffice {
+                            row: row.row,
+                            id: office.id,
+                            parent_name,
+                        });
+                    }
+                    Err(AppError::Validation(found)) => {
+                        for e in found {
+                            let column = e.field.clone();
+                            errors.push(RowError::new(row.row, &column, e));
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if still.is_empty() {
+                break;
+            }
+            if still.len() == before {
+                for row in still {
+                    let detail = format!(
+                        "{} waits for an office of the sheet that is refused or that waits for it in turn",
+                        row.parent
+                    );
+                    errors.push(RowError::new(
+                        row.row,
+                        "parent",
+                        FieldError::new("parent", "parent_row", detail),
+                    ));
+                }
+                break;
+            }
+            waiting = still;
+        }
+        done.sort_by_key(|o| o.row);
+        Ok(done)
+    })
+}
+
+/// The office of the subtree a sheet names as a parent, by id or by its
+/// name when exactly one office has it; its id and name.
+fn existing_parent(existing: &[Office], named: &str) -> Result<(String, String), FieldError> {
+    if let Some(office) = existing.iter().find(|o| o.id == named) {
+        return Ok((office.id.clone(), office.name.clone()));
+    }
+    let mut same_name = existing.iter().filter(|o| o.name == named);
+    match (same_name.next(), same_name.next()) {
+        (Some(office), None) => Ok((office.id.clone(), office.name.clone())),
+        (Some(_), Some(_)) => Err(FieldError::new(
+            "parent",
+            "ambiguous",
+            format!("more than one office is named {named}: give its id"),
+        )),
+        (None, _) => Err(FieldError::new(
+            "parent",
+            "unknown_reference",
+            format!("no office {named} in the sheet or in your part of the tree"),
+        )),
+    }
 }
 
 /// The active office `id` in `within`'s subtree, for a parent; else a 422

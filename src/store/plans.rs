@@ -10,7 +10,7 @@ use solver::FieldError;
 use utoipa::ToSchema;
 
 use super::schema::{assignments, classes, plans, session_topics, sessions, topics};
-use super::{rules, write, Db};
+use super::{import_rows, rules, write, Db, RowError};
 use crate::error::AppError;
 use crate::vocabulary::{ClassKind, Named, Tier};
 
@@ -702,31 +702,9 @@ pub struct ClassRows {
     pub sessions: Vec<(usize, SessionInput)>,
 }
 
-/// A rule an imported row breaks: its row, its field (a column code of the
-/// sheet) and the rule.
-#[derive(Debug)]
-pub struct RowError {
-    pub row: usize,
-    pub column: String,
-    pub rule: String,
-    pub detail: String,
-}
-
 /// What an import made (or with `dry_run` would make): each class's id
 /// and its sessions' ids with their rows.
 pub type Imported = Vec<(String, Vec<(usize, String)>)>;
-
-/// Why an import transaction ended without committing.
-enum Stop {
-    Failed(AppError),
-    RolledBack(Result<Imported, Vec<RowError>>),
-}
-
-impl From<diesel::result::Error> for Stop {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Failed(e.into())
-    }
-}
 
 /// Adds a sheet's classes and their sessions to a plan by the rules of
 /// `POST …/classes` and `POST …/sessions`, in one transaction: all rows or,
@@ -739,22 +717,15 @@ pub fn import(
     sheet: &[ClassRows],
     dry_run: bool,
 ) -> Result<Result<Imported, Vec<RowError>>, AppError> {
-    let outcome = write(conn, |conn| {
-        lock_plan(conn, plan_id).map_err(Stop::Failed)?;
+    import_rows(conn, dry_run, |conn, errors| {
+        lock_plan(conn, plan_id)?;
         let existing: Vec<(String, NaiveDate)> = classes::table
             .filter(classes::plan_id.eq(plan_id))
             .select((classes::name, classes::start_date))
             .load(conn)?;
-        let mut errors = Vec::new();
         let mut made = Vec::new();
-        let mut refuse = |row: usize, column: &str, e: FieldError| {
-            errors.push(RowError {
-                row,
-                column: column.to_owned(),
-                rule: e.rule,
-                detail: e.detail,
-            })
-        };
+        let mut refuse =
+            |row: usize, column: &str, e: FieldError| errors.push(RowError::new(row, column, e));
         for class in sheet {
             let key = (class.input.name.trim().to_owned(), class.input.start_date);
             if existing.contains(&key) {
@@ -780,7 +751,7 @@ pub fn import(
                     }
                     continue;
                 }
-                Err(e) => return Err(Stop::Failed(e)),
+                Err(e) => return Err(e),
             };
             let mut sessions = Vec::new();
             for (at, input) in &class.sessions {
@@ -798,21 +769,11 @@ pub fn import(
                             refuse(*at, &column, e);
                         }
                     }
-                    Err(e) => return Err(Stop::Failed(e)),
+                    Err(e) => return Err(e),
                 }
             }
             made.push((row.id, sessions));
         }
-        if !errors.is_empty() {
-            Err(Stop::RolledBack(Err(errors)))
-        } else if dry_run {
-            Err(Stop::RolledBack(Ok(made)))
-        } else {
-            Ok(Ok(made))
-        }
-    });
-    match outcome {
-        Ok(done) | Err(Stop::RolledBack(done)) => Ok(done),
-        Err(Stop::Failed(e)) => Err(e),
-    }
+        Ok(made)
+    })
 }

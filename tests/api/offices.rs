@@ -773,6 +773,12 @@ fn a_sibling_and_a_parent_are_out_of_reach(backend: Backend) {
         assert_eq!(status, 422, "{problem}");
         assert_eq!(problem["errors"][0]["field"], "rows[2].id", "{problem}");
         assert_eq!(problem["errors"][0]["rule"], "known", "{problem}");
+        let sheet = format!("机构名称,层级,上级机构\n某县信访局,县级,{}\n", held.office);
+        let path = format!("/api/v1/offices/{a}/import");
+        let (status, problem) = a_admin.upload(&path, "text/csv", sheet.into_bytes());
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "rows[2].parent", "{problem}");
+        assert_eq!(problem["errors"][0]["rule"], "unknown_reference");
     }
     a_admin
         .post(
@@ -785,6 +791,152 @@ fn a_sibling_and_a_parent_are_out_of_reach(backend: Backend) {
         "a refused request changed stored data"
     );
     eprintln!("isolation matrix: {calls} calls (operations × relations) on {backend:?}");
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// An XLSX workbook of one sheet holding `rows` as text.
+fn workbook(rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, cells) in rows.iter().enumerate() {
+        for (c, text) in cells.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *text).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// `(field, rule)` of each error of a 422 answer, in order.
+fn rules_of(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors in {problem}"))
+        .iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap().to_owned();
+            (text("field"), text("rule"))
+        })
+        .collect()
+}
+
+/// A province's admin loads its cities and a county from one sheet, the
+/// county's row before its city's: a dry run writes nothing, the import
+/// builds the tree, the same sheet again is refused whole, and a broken
+/// sheet (tier not below its parent's, an unknown tier, a parent outside
+/// the province, two rows that name each other, a name twice) is one 422
+/// naming every cell, in CSV and in XLSX, with no office made.
+fn offices_from_a_sheet(backend: Backend) {
+    let app = TestApp::start(backend);
+    let root = app.client("admin", None);
+    let province = office(&root, "湖北省信访局", "provincial", None);
+    let admin = app.client_in("admin", &province);
+    let import_path = format!("/api/v1/offices/{province}/import");
+    let sheet = "机构名称,层级,上级机构,地区,备注\n\
+                 江夏区信访局,县级,武汉市信访局,湖北省,新设\n\
+                 武汉市信访局,市级,,湖北省,\n\
+                 宜昌市信访局,municipal,湖北省信访局,湖北省,\n";
+    let (status, report) = admin.upload(
+        &format!("/api/v1/offices/{province}/import?dry_run=true"),
+        "text/csv",
+        sheet.into(),
+    );
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["ignored_columns"], json!(["备注"]));
+    let made: Vec<(i64, &str, &str, &str)> = report["offices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            assert!(o["id"].is_null(), "a dry run names no id: {o}");
+            (
+                o["row"].as_i64().unwrap(),
+                o["name"].as_str().unwrap(),
+                o["tier_name"].as_str().unwrap(),
+                o["parent_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        made,
+        [
+            (2, "江夏区信访局", "县级", "武汉市信访局"),
+            (3, "武汉市信访局", "市级", "湖北省信访局"),
+            (4, "宜昌市信访局", "市级", "湖北省信访局"),
+        ]
+    );
+    assert_eq!(tree(&admin), named(&[("湖北省信访局", 0)]));
+
+    let (status, report) = admin.upload(&import_path, "text/csv", sheet.into());
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["dry_run"], false);
+    let county = report["offices"][0]["id"].as_str().unwrap().to_owned();
+    let expected = named(&[
+        ("湖北省信访局", 0),
+        ("宜昌市信访局", 1),
+        ("武汉市信访局", 1),
+        ("江夏区信访局", 2),
+    ]);
+    assert_eq!(tree(&admin), expected);
+    assert_eq!(
+        tree(&app.client_in("admin", &county)),
+        named(&[("江夏区信访局", 0)])
+    );
+
+    // The same sheet again: every office is there already; the county
+    // waits for a city that is refused.
+    let (status, problem) = admin.upload(&import_path, "text/csv", sheet.into());
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(
+        rules_of(&problem),
+        [
+            ("rows[2].parent".to_owned(), "parent_row".to_owned()),
+            ("rows[3].name".to_owned(), "new_office".to_owned()),
+            ("rows[4].name".to_owned(), "new_office".to_owned()),
+        ]
+    );
+
+    let broken: &[&[&str]] = &[
+        &["机构名称", "层级", "上级机构"],
+        &["黄石市信访局", "市级", ""],
+        &["荆州省信访局", "省级", ""],
+        &["某乡信访办", "乡级", ""],
+        &["越级县信访局", "县级", "root"],
+        &["甲县信访局", "县级", "乙县信访局"],
+        &["乙县信访局", "县级", "甲县信访局"],
+        &["黄石市信访局", "市级", ""],
+    ];
+    let expected = [
+        ("rows[3].tier", "tier_below_parent"),
+        ("rows[4].tier", "known"),
+        ("rows[5].parent", "unknown_reference"),
+        ("rows[6].parent", "parent_row"),
+        ("rows[7].parent", "parent_row"),
+        ("rows[8].name", "unique"),
+    ]
+    .map(|(f, r)| (f.to_owned(), r.to_owned()));
+    let csv: String = broken.iter().map(|row| row.join(",") + "\n").collect();
+    for (content_type, body) in [("text/csv", csv.into_bytes()), (XLSX, workbook(broken))] {
+        for query in ["?dry_run=true", ""] {
+            let path = format!("{import_path}{query}");
+            let (status, problem) = admin.upload(&path, content_type, body.clone());
+            assert_eq!(status, 422, "{content_type}: {problem}");
+            assert_eq!(rules_of(&problem), expected, "{content_type}");
+            let detail = problem["errors"][0]["detail"].as_str().unwrap();
+            assert!(detail.starts_with("B3 层级: "), "{detail}");
+        }
+    }
+    let after = tree(&admin);
+    assert!(
+        !after.iter().any(|(name, _)| name == "黄石市信访局"),
+        "a refused sheet made an office: {after:?}"
+    );
+
+    // Admins only.
+    let planner = app.client_in("planner", &province);
+    let (status, problem) = planner.upload(&import_path, "text/csv", sheet.into());
+    assert_eq!(status, 403, "{problem}");
 }
 
 /// Offices A and B each plan a finance session at the same hour; the
@@ -1054,6 +1206,7 @@ fn undoing_the_migration_keeps_everything(backend: Backend) {
 
 crate::both_backends!(
     tiers_descend_without_cycles,
+    offices_from_a_sheet,
     pools_reach_down_up_and_across,
     a_sibling_and_a_parent_are_out_of_reach,
     one_calendar_across_offices,

@@ -15,15 +15,11 @@ fn import(
     content_type: &str,
     body: Vec<u8>,
 ) -> (u16, Value) {
-    let r = reqwest::blocking::Client::new()
-        .post(format!("{}/api/v1/plans/{plan}/import{query}", client.base))
-        .bearer_auth(client.token.as_deref().unwrap())
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().unwrap_or(Value::Null))
+    client.upload(
+        &format!("/api/v1/plans/{plan}/import{query}"),
+        content_type,
+        body,
+    )
 }
 
 const HEADER: &str =

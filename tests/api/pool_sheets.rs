@@ -6,17 +6,9 @@ use serde_json::{json, Value};
 
 use crate::support::{create_instructor, Backend, Client, TestApp};
 
-/// Posts a sheet to the import as `content_type`.
+/// Posts a sheet to the pool's import (`query` after the path) as `content_type`.
 pub fn import(client: &Client, query: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
-    let r = reqwest::blocking::Client::new()
-        .post(format!("{}/api/v1/pool/import{query}", client.base))
-        .bearer_auth(client.token.as_deref().unwrap())
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().unwrap_or(Value::Null))
+    client.upload(&format!("/api/v1/pool/import{query}"), content_type, body)
 }
 
 fn export(client: &Client, format: &str) -> Vec<u8> {

@@ -10,15 +10,7 @@ use crate::support::Client;
 
 /// Posts a CSV sheet to `path`; the import's report.
 fn import(planner: &Client, path: &str, csv: String) -> Value {
-    let r = reqwest::blocking::Client::new()
-        .post(format!("{}{path}", planner.base))
-        .bearer_auth(planner.token.as_deref().unwrap())
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .unwrap();
-    let status = r.status().as_u16();
-    let body: Value = r.json().unwrap();
+    let (status, body) = planner.upload(path, "text/csv", csv.into_bytes());
     assert_eq!(status, 200, "{path}: {body}");
     body
 }

@@ -7,23 +7,10 @@
 
 use std::io::Write;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::staffing::{apply, seed_plan, seed_pool, staff};
-use crate::support::{create_instructor, Backend, Client, TestApp, TestDb, SECRET};
-
-/// Posts a sheet to `path` (the pool's or a plan's import) as `content_type`.
-fn upload(client: &Client, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
-    let r = reqwest::blocking::Client::new()
-        .post(format!("{}{path}", client.base))
-        .bearer_auth(client.token.as_deref().unwrap())
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().unwrap_or(Value::Null))
-}
+use crate::support::{create_instructor, Backend, TestApp, TestDb, SECRET};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -139,7 +126,7 @@ fn workbooks_that_unpack_too_far_are_refused(backend: Backend) {
         "/api/v1/pool/import".to_owned(),
         format!("/api/v1/plans/{plan}/import"),
     ] {
-        let (status, problem) = upload(&planner, &path, XLSX, bomb.clone());
+        let (status, problem) = planner.upload(&path, XLSX, bomb.clone());
         assert_eq!(status, 413, "{path}: {problem}");
         assert_eq!(problem["type"], "/problems/payload-too-large");
         let detail = problem["detail"].as_str().unwrap();
@@ -170,12 +157,8 @@ fn sheets_past_their_bounds_are_refused(backend: Backend) {
     let planner = app.client("planner", None);
     let csv_row = "李明,信访干部,武汉,30.5,114.3,8\n";
     let refused = |content_type: &str, body: Vec<u8>| -> Vec<(String, String, String)> {
-        let (status, problem) = upload(
-            &planner,
-            "/api/v1/pool/import?dry_run=true",
-            content_type,
-            body,
-        );
+        let (status, problem) =
+            planner.upload("/api/v1/pool/import?dry_run=true", content_type, body);
         assert_eq!(status, 422, "{problem}");
         problem["errors"]
             .as_array()
@@ -242,7 +225,7 @@ fn sheets_past_their_bounds_are_refused(backend: Backend) {
     );
     let planner = app.client("planner", None);
     let slow = format!("{header}{}", csv_row.repeat(20_000));
-    let (status, problem) = upload(&planner, "/api/v1/pool/import", "text/csv", slow.into());
+    let (status, problem) = planner.upload("/api/v1/pool/import", "text/csv", slow.into());
     assert_eq!(status, 422, "{problem}");
     assert_eq!(problem["errors"][0]["rule"], "max_seconds");
     assert!(problem["errors"][0]["detail"]
@@ -273,7 +256,7 @@ fn control_characters_in_cells_are_refused(backend: Backend) {
     );
     for query in ["?dry_run=true", ""] {
         let path = format!("/api/v1/pool/import{query}");
-        let (status, problem) = upload(&planner, &path, "text/csv", pool_csv.clone().into());
+        let (status, problem) = planner.upload(&path, "text/csv", pool_csv.clone().into());
         assert_eq!(status, 422, "{problem}");
         let fields: Vec<(&str, &str)> = problem["errors"]
             .as_array()
@@ -292,7 +275,7 @@ fn control_characters_in_cells_are_refused(backend: Backend) {
             .as_str()
             .unwrap()
             .starts_with("A2 姓名: "));
-        let (status, problem) = upload(&planner, &path, XLSX, pool_xlsx.clone());
+        let (status, problem) = planner.upload(&path, XLSX, pool_xlsx.clone());
         assert_eq!(status, 422, "{problem}");
         assert_eq!(problem["errors"][0]["field"], "rows[2].name");
         assert_eq!(problem["errors"][0]["rule"], "control_character");
@@ -303,7 +286,7 @@ fn control_characters_in_cells_are_refused(backend: Backend) {
                     信访\u{0}班,武汉,30.59,114.30,办信实务,2027-05-10,上午,办信:3\n";
     for query in ["?dry_run=true", ""] {
         let path = format!("/api/v1/plans/{plan}/import{query}");
-        let (status, problem) = upload(&planner, &path, "text/csv", plan_csv.into());
+        let (status, problem) = planner.upload(&path, "text/csv", plan_csv.into());
         assert_eq!(status, 422, "{problem}");
         assert_eq!(problem["errors"][0]["field"], "rows[2].class");
         assert_eq!(problem["errors"][0]["rule"], "control_character");
@@ -357,7 +340,7 @@ fn exports_neutralise_formulas(backend: Backend) {
     let row = row.unwrap_or_else(|| panic!("no neutralised name in {cells:?}"));
     assert!(row.contains(&format!("'{planted}")), "{row:?}");
     assert!(row.contains(&"'+86 27 8888 6666".to_owned()), "{row:?}");
-    let (status, report) = upload(&planner, "/api/v1/pool/import", "text/csv", pool);
+    let (status, report) = planner.upload("/api/v1/pool/import", "text/csv", pool);
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["updated"], 0, "{report}");
     assert_eq!(report["created"], 0, "{report}");

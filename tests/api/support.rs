@@ -543,6 +543,22 @@ impl Client {
         request.send().expect("HTTP request")
     }
 
+    /// POSTs a sheet (CSV or XLSX bytes) as `content_type`: the status and
+    /// the JSON answer (null if it is not JSON).
+    pub fn upload(&self, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let r = request.send().expect("HTTP request");
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
