@@ -39,6 +39,10 @@ pub struct AssignmentView {
     pub instructor_name: String,
     /// What counts toward a class's cadre share.
     pub instructor_kind: InstructorKind,
+    /// The office that keeps the instructor: another office's than the
+    /// plan's for one borrowed from another pool.
+    pub instructor_office: String,
+    pub instructor_office_name: String,
     pub state: AssignmentState,
     /// A locked assignment is a pin for the next staffing run.
     pub locked: bool,
@@ -64,6 +68,8 @@ impl From<Listed> for AssignmentView {
             instructor: a.instructor_id,
             instructor_name: a.instructor_name,
             instructor_kind: a.instructor_kind,
+            instructor_office: a.instructor_office,
+            instructor_office_name: a.instructor_office_name,
             state: a.state,
             locked: a.locked,
             run: a.run_id,

@@ -1,9 +1,11 @@
 //! `faculty-pool demo`: a realistic provincial staffing, end to end, on a
-//! fresh SQLite database (or an empty PostgreSQL one). It seeds a pool of instructors across China (with
-//! expertise, unavailability and evaluation history) and a year's plan for
-//! one province through the same store functions as the API, runs a
-//! staffing run through the queue and a worker, applies it and prints the
-//! report.
+//! fresh SQLite database (or an empty PostgreSQL one). It makes a part of
+//! the tree of offices (the national bureau, 湖北省, two of its cities and a
+//! county), seeds a pool of instructors across China kept by those offices
+//! (with expertise, unavailability and evaluation history) and a year's
+//! plan for the province through the same store functions as the API, runs
+//! a staffing run through the queue and a worker, applies it and prints the
+//! report, which says whose pool each instructor came from.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,13 +21,14 @@ use crate::staffing::apply;
 use crate::staffing::problem::{self, RunRequest};
 use crate::staffing::runs::{self, QueueSignal, WorkerConfig};
 use crate::store::instructors::{ExpertiseInput, InstructorInput};
+use crate::store::offices::{OfficeChange, OfficeInput};
 use crate::store::plans::{ClassInput, PlanInput, SessionInput, TopicRequirementInput};
 use crate::store::{
     self, availability, instructors, offices, plans, teaching, users, DbKind, DbPool,
 };
-use crate::vocabulary::Role;
-use crate::vocabulary::RunState;
-use crate::vocabulary::{ClassKind, InstructorKind, Named, Tier};
+use crate::vocabulary::{
+    ClassKind, InstructorKind, Named, OfficeTier, Role, RunState, Tier, Visibility,
+};
 
 /// Cities: name, province, latitude, longitude.
 const CITIES: [(&str, &str, f64, f64); 24] = [
@@ -116,11 +119,36 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         );
     }
     let mut rng = StdRng::seed_from_u64(args.seed);
+    let tree = Tree::make(&pool)?;
     let mut sign_ins = Vec::new();
-    let planner = sign_in(&pool, &mut sign_ins, Role::Planner, None)?;
-    let count = seed_pool(&pool, &mut rng, args.instructors)?;
-    let plan_id = seed_plan(&pool, &mut rng, &planner)?;
-    println!("Seeded {count} instructors and a provincial plan; staffing it …\n");
+    let planner = sign_in(&pool, &mut sign_ins, Role::Planner, &tree.province, None)?;
+    let count = seed_pool(&pool, &mut rng, &tree, args.instructors)?;
+    let plan_id = seed_plan(
+        &pool,
+        &mut rng,
+        &planner,
+        (
+            &tree.province,
+            "湖北省信访系统2027年度教育培训计划",
+            Tier::Provincial,
+        ),
+        &PROVINCE_CLASSES,
+    )?;
+    seed_plan(
+        &pool,
+        &mut rng,
+        &planner,
+        (
+            &tree.wuhan,
+            "武汉市信访局2027年度教育培训计划",
+            Tier::Municipal,
+        ),
+        &CITY_CLASSES,
+    )?;
+    println!(
+        "Offices: 国家信访局 › 湖北省信访局 › 武汉市信访局 (› 江夏区信访局), 宜昌市信访局.\n\
+         Seeded {count} instructors and the province's plan (and 武汉's); staffing the province's …\n"
+    );
 
     let request = RunRequest {
         options: serde_json::Map::from_iter([(
@@ -186,10 +214,11 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     );
     // The instructor account speaks for someone the run just proposed.
     let teacher = solution.assignments.first().map(|a| a.instructor.clone());
-    sign_in(&pool, &mut sign_ins, Role::Admin, None)?;
-    sign_in(&pool, &mut sign_ins, Role::Office, None)?;
+    sign_in(&pool, &mut sign_ins, Role::Admin, &tree.province, None)?;
+    sign_in(&pool, &mut sign_ins, Role::Office, &tree.province, None)?;
     if let Some(teacher) = &teacher {
-        sign_in(&pool, &mut sign_ins, Role::Instructor, Some(teacher))?;
+        let (role, office) = (Role::Instructor, offices::ROOT);
+        sign_in(&pool, &mut sign_ins, role, office, Some(teacher))?;
     }
     println!("\nThe run's proposals are applied. Serve this database and open the console:\n  ./target/release/faculty-pool serve --database-url {url}\n  # then http://127.0.0.1:8080/\nSign-ins:");
     for (username, password) in &sign_ins {
@@ -198,12 +227,14 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Makes the account `demo-<role>` with a random password, noted in
-/// `sign_ins`; returns its id.
+/// Makes the account `demo-<role>` of `office` (an instructor's is their
+/// owner office's) with a random password, noted in `sign_ins`; returns its
+/// id.
 fn sign_in(
     pool: &DbPool,
     sign_ins: &mut Vec<(String, String)>,
     role: Role,
+    office: &str,
     instructor_id: Option<&str>,
 ) -> anyhow::Result<String> {
     let username = format!("demo-{}", role.code());
@@ -215,12 +246,78 @@ fn sign_in(
             password_hash: &password::hash(&secret)?,
             role,
             instructor_id,
-            office: offices::ROOT,
+            office,
             within: offices::ROOT,
         },
     )?;
     sign_ins.push((username, secret));
     Ok(user.id)
+}
+
+/// The demo's part of the tree of offices.
+struct Tree {
+    province: String,
+    wuhan: String,
+    yichang: String,
+    jiangxia: String,
+}
+
+impl Tree {
+    /// The root becomes the national bureau; under it 湖北省, under that 武汉
+    /// (with its district 江夏) and 宜昌.
+    fn make(pool: &DbPool) -> anyhow::Result<Self> {
+        let conn = &mut *pool.get()?;
+        let rename = OfficeChange {
+            name: Some("国家信访局".to_owned()),
+            ..OfficeChange::default()
+        };
+        offices::update(conn, offices::ROOT, offices::ROOT, &rename)?;
+        let mut add = |name: &str, tier, parent: &str| -> anyhow::Result<String> {
+            let input = OfficeInput {
+                name: name.to_owned(),
+                tier,
+                parent: Some(parent.to_owned()),
+                region: "湖北省".to_owned(),
+            };
+            Ok(offices::create(conn, offices::ROOT, &input)?.id)
+        };
+        let province = add("湖北省信访局", OfficeTier::Provincial, offices::ROOT)?;
+        let wuhan = add("武汉市信访局", OfficeTier::Municipal, &province)?;
+        let yichang = add("宜昌市信访局", OfficeTier::Municipal, &province)?;
+        let jiangxia = add("江夏区信访局", OfficeTier::County, &wuhan)?;
+        Ok(Self {
+            province,
+            wuhan,
+            yichang,
+            jiangxia,
+        })
+    }
+
+    /// Who keeps an instructor of `kind` and `tier` living in `CITIES[city]`,
+    /// and how far they are shared: in 湖北, cadres by their city's (or
+    /// 江夏's) office, everyone else by the province; outside it, half of
+    /// the experts are the bureau's national register (`everyone`), the
+    /// rest the bureau's own.
+    fn keeper(
+        &self,
+        rng: &mut StdRng,
+        city: usize,
+        kind: InstructorKind,
+        tier: Tier,
+    ) -> (String, Visibility) {
+        let in_province = city < 6;
+        let office = match (in_province, kind, tier, city) {
+            (true, InstructorKind::Cadre, Tier::County, 0) => &self.jiangxia,
+            (true, InstructorKind::Cadre, Tier::Municipal, 0) => &self.wuhan,
+            (true, InstructorKind::Cadre, Tier::Municipal, 1) => &self.yichang,
+            (true, ..) => &self.province,
+            (false, InstructorKind::Expert, ..) if rng.random_bool(0.5) => {
+                return (offices::ROOT.to_owned(), Visibility::Everyone)
+            }
+            (false, ..) => return (offices::ROOT.to_owned(), Visibility::Own),
+        };
+        (office.clone(), Visibility::Shared)
+    }
 }
 
 fn name(rng: &mut StdRng) -> String {
@@ -247,16 +344,17 @@ fn pick<'a>(rng: &mut StdRng, from: &[&'a str], n: usize) -> Vec<&'a str> {
     chosen
 }
 
-fn seed_pool(pool: &DbPool, rng: &mut StdRng, count: usize) -> anyhow::Result<usize> {
+fn seed_pool(pool: &DbPool, rng: &mut StdRng, tree: &Tree, count: usize) -> anyhow::Result<usize> {
     let conn = &mut *pool.get()?;
     let china = FixedOffset::east_opt(8 * 3600).ok_or_else(|| anyhow::anyhow!("offset"))?;
     for _ in 0..count {
         // Half of the pool lives in the province, the rest across China.
-        let city = if rng.random_bool(0.5) {
-            CITIES[rng.random_range(0..6)]
+        let at = if rng.random_bool(0.5) {
+            rng.random_range(0..6)
         } else {
-            CITIES[rng.random_range(0..CITIES.len())]
+            rng.random_range(0..CITIES.len())
         };
+        let city = CITIES[at];
         let roll: f64 = rng.random();
         let (kind, topics, organisation, tier) = if roll < 0.6 {
             let (specialised, comprehensive) = (rng.random_range(1..=2), rng.random_range(0..=2));
@@ -298,6 +396,7 @@ fn seed_pool(pool: &DbPool, rng: &mut StdRng, count: usize) -> anyhow::Result<us
                 Tier::Municipal,
             )
         };
+        let (owner, visibility) = tree.keeper(rng, at, kind, tier);
         let input = InstructorInput {
             external_id: None,
             name: name(rng),
@@ -338,8 +437,8 @@ fn seed_pool(pool: &DbPool, rng: &mut StdRng, count: usize) -> anyhow::Result<us
                 .then(|| f64::from(rng.random_range(3..=20) * 100)),
             phone: None,
             email: None,
-            owner_office: None,
-            visibility: None,
+            owner_office: Some(owner),
+            visibility: Some(visibility),
         };
         let profile = instructors::create(conn, offices::ROOT, &input)?;
         let id = profile.row.id;
@@ -397,85 +496,108 @@ fn seed_pool(pool: &DbPool, rng: &mut StdRng, count: usize) -> anyhow::Result<us
     Ok(count)
 }
 
-fn seed_plan(pool: &DbPool, rng: &mut StdRng, planner: &str) -> anyhow::Result<String> {
+/// A class of a demo plan: name, kind, venue (index of [`CITIES`]), first
+/// day and days.
+type DemoClass = (&'static str, ClassKind, usize, &'static str, i64);
+
+/// The province's year: nine classes across its cities.
+const PROVINCE_CLASSES: [DemoClass; 9] = [
+    (
+        "全省信访局长综合轮训班（第一期）",
+        ClassKind::Comprehensive,
+        0,
+        "2027-03-08",
+        4,
+    ),
+    (
+        "全省信访局长综合轮训班（第二期）",
+        ClassKind::Comprehensive,
+        2,
+        "2027-04-12",
+        4,
+    ),
+    (
+        "办信接访业务专题培训班",
+        ClassKind::Specialised,
+        1,
+        "2027-05-10",
+        5,
+    ),
+    (
+        "网上信访与信息系统应用专题班",
+        ClassKind::Specialised,
+        0,
+        "2027-06-07",
+        3,
+    ),
+    (
+        "涉法涉诉与重点领域信访专题班",
+        ClassKind::Specialised,
+        3,
+        "2027-09-06",
+        4,
+    ),
+    (
+        "基层信访干部综合轮训班",
+        ClassKind::Comprehensive,
+        5,
+        "2027-10-18",
+        3,
+    ),
+    (
+        "群众工作与矛盾化解专题班",
+        ClassKind::Specialised,
+        4,
+        "2027-10-18",
+        4,
+    ),
+    (
+        "信访督查督办业务培训班",
+        ClassKind::Specialised,
+        2,
+        "2027-11-08",
+        3,
+    ),
+    (
+        "新任信访干部综合轮训班",
+        ClassKind::Comprehensive,
+        1,
+        "2027-11-15",
+        5,
+    ),
+];
+
+/// 武汉's year, left for its planners to staff.
+const CITY_CLASSES: [DemoClass; 1] = [(
+    "武汉市基层信访干部业务培训班",
+    ClassKind::Comprehensive,
+    0,
+    "2027-06-21",
+    2,
+)];
+
+/// A plan `(office, name, tier)` made by `planner` with `classes`, two
+/// sessions a day on generated topics.
+fn seed_plan(
+    pool: &DbPool,
+    rng: &mut StdRng,
+    planner: &str,
+    (office, name, tier): (&str, &str, Tier),
+    classes: &[DemoClass],
+) -> anyhow::Result<String> {
     let conn = &mut *pool.get()?;
     let plan = plans::create_plan(
         conn,
         planner,
-        offices::ROOT,
+        office,
         &PlanInput {
-            name: "湖北省信访系统2027年度教育培训计划".to_owned(),
+            name: name.to_owned(),
             year: 2027,
-            tier: Tier::Provincial,
+            tier,
         },
     )?;
     let china = FixedOffset::east_opt(8 * 3600).ok_or_else(|| anyhow::anyhow!("offset"))?;
-    let classes = [
-        (
-            "全省信访局长综合轮训班（第一期）",
-            ClassKind::Comprehensive,
-            0,
-            "2027-03-08",
-            4,
-        ),
-        (
-            "全省信访局长综合轮训班（第二期）",
-            ClassKind::Comprehensive,
-            2,
-            "2027-04-12",
-            4,
-        ),
-        (
-            "办信接访业务专题培训班",
-            ClassKind::Specialised,
-            1,
-            "2027-05-10",
-            5,
-        ),
-        (
-            "网上信访与信息系统应用专题班",
-            ClassKind::Specialised,
-            0,
-            "2027-06-07",
-            3,
-        ),
-        (
-            "涉法涉诉与重点领域信访专题班",
-            ClassKind::Specialised,
-            3,
-            "2027-09-06",
-            4,
-        ),
-        (
-            "基层信访干部综合轮训班",
-            ClassKind::Comprehensive,
-            5,
-            "2027-10-18",
-            3,
-        ),
-        (
-            "群众工作与矛盾化解专题班",
-            ClassKind::Specialised,
-            4,
-            "2027-10-18",
-            4,
-        ),
-        (
-            "信访督查督办业务培训班",
-            ClassKind::Specialised,
-            2,
-            "2027-11-08",
-            3,
-        ),
-        (
-            "新任信访干部综合轮训班",
-            ClassKind::Comprehensive,
-            1,
-            "2027-11-15",
-            5,
-        ),
-    ];
-    for (name, kind, city, start, days) in classes {
+    for &(name, kind, city, start, days) in classes {
         let city = CITIES[city];
         let start = NaiveDate::parse_from_str(start, "%Y-%m-%d")?;
         let class = plans::create_class(

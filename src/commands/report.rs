@@ -92,6 +92,9 @@ pub fn report(problem: &Problem, solution: &Solution, names: Option<&Names>) -> 
         );
     }
 
+    if !names.pools.is_empty() {
+        pools(&mut out, solution, names);
+    }
     if !names.sessions.is_empty() {
         who_teaches(&mut out, problem, solution, names);
     }
@@ -121,6 +124,29 @@ pub fn report(problem: &Problem, solution: &Solution, names: Option<&Names>) -> 
     out
 }
 
+/// Whose pools the instructors come from: per owner office, the people
+/// used and the places they fill, most places first.
+fn pools(out: &mut String, solution: &Solution, names: &Names) {
+    let mut by_pool: BTreeMap<&str, (std::collections::BTreeSet<&str>, usize)> = BTreeMap::new();
+    for a in &solution.assignments {
+        let pool = names.pool(&a.instructor).unwrap_or("?");
+        let entry = by_pool.entry(pool).or_default();
+        entry.0.insert(a.instructor.as_str());
+        entry.1 += 1;
+    }
+    let mut rows: Vec<_> = by_pool.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(b.0)));
+    let _ = writeln!(
+        out,
+        "
+Whose pool (owner office):
+  people  places  office"
+    );
+    for (pool, (people, places)) in rows {
+        let _ = writeln!(out, "  {:>6}  {:>6}  {pool}", people.len(), places);
+    }
+}
+
 /// Every session of every class, in time order, with its instructors.
 fn who_teaches(out: &mut String, problem: &Problem, solution: &Solution, names: &Names) {
     let mut teachers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -130,10 +156,16 @@ fn who_teaches(out: &mut String, problem: &Problem, solution: &Solution, names: 
             .iter()
             .find(|i| i.id == a.instructor)
             .map_or("", |i| kind_short_zh(i.kind));
+        let from = names
+            .pool(&a.instructor)
+            .map_or_else(String::new, |pool| format!("·{pool}"));
         teachers
             .entry(a.session.as_str())
             .or_default()
-            .push(format!("{}（{kind}）", names.instructor(&a.instructor)));
+            .push(format!(
+                "{}（{kind}{from}）",
+                names.instructor(&a.instructor)
+            ));
     }
     // The training offices' own time: China Standard Time.
     let Some(china) = chrono::FixedOffset::east_opt(8 * 3600) else {

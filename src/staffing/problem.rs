@@ -15,7 +15,7 @@ use solver::FieldError;
 use utoipa::ToSchema;
 
 use crate::error::AppError;
-use crate::store::names::Names;
+use crate::store::names::{self, Names};
 use crate::store::plans::{self, ClassRow, PlanRow, SessionDetail};
 use crate::store::pool::{self, interval};
 use crate::store::{self, assignments, Db};
@@ -205,10 +205,14 @@ pub fn for_run(
     let pinned: HashSet<String> = pins.iter().map(|p| p.instructor.clone()).collect();
     let scope = pool::Scope::PoolOfAnd(&plan.office_id, &pinned);
     let members = pool::load(conn, as_of, scope)?;
+    let office_names = names::offices(conn, members.iter().map(|(_, m)| m.owner_office.as_str()))?;
     let instructors = members
         .iter()
         .map(|(id, member)| {
             names.instructors.insert(id.clone(), member.name.clone());
+            if let Some(office) = office_names.get(&member.owner_office) {
+                names.pools.insert(id.clone(), office.clone());
+            }
             member.for_office(plan.year, &own, &plan.office_id)
         })
         .collect();

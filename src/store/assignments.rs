@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 
 use super::calendar;
 use super::reach::{self, Kind};
-use super::schema::{assignments, classes, instructors, plans, sessions};
+use super::schema::{assignments, classes, instructors, offices, plans, sessions};
 use super::webhooks::{self, EventType};
 use super::{write, Backend, Db};
 use crate::error::AppError;
@@ -28,6 +28,9 @@ pub struct Listed {
     pub instructor_name: String,
     #[diesel(deserialize_as = StoredKind)]
     pub instructor_kind: InstructorKind,
+    /// The office that keeps the instructor (whose pool they come from).
+    pub instructor_office: String,
+    pub instructor_office_name: String,
     pub session_title: String,
     pub start_at: NaiveDateTime,
     pub end_at: NaiveDateTime,
@@ -71,7 +74,10 @@ fn select(
     within: Option<&str>,
 ) -> Result<Vec<Listed>, AppError> {
     let mut query = assignments::table
-        .inner_join(instructors::table)
+        .inner_join(
+            instructors::table
+                .inner_join(offices::table.on(offices::id.eq(instructors::owner_office_id))),
+        )
         .inner_join(sessions::table.inner_join(classes::table))
         .into_boxed::<Backend>();
     if let Some(office) = within {
@@ -108,6 +114,8 @@ fn select(
             assignments::updated_at,
             instructors::name,
             instructors::kind,
+            instructors::owner_office_id,
+            offices::name,
             sessions::title,
             sessions::start_at,
             sessions::end_at,

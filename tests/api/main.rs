@@ -13,6 +13,7 @@ mod availability;
 mod console;
 mod console_api;
 mod console_pages;
+mod demo;
 mod evaluation_pages;
 mod evaluations;
 mod faults;
