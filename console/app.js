@@ -57,6 +57,11 @@ const I18N = {
     previousUntil: '旧密钥签名至 {0}', failingSince: '自 {0} 起投递失败', deliveries: '投递记录', attempts: '尝试次数',
     lastAttempt: '最近一次', redeliver: '重新投递', createdAt: '产生时间', finishedAt: '结束时间', pinged: '测试消息已排队。', enabled: '启用中', pingEvent: '测试推送', byAdmin: '管理员停用', autoDisabled: '投递全部失败，已自动停用',
     deliveryStates: { pending: '待投递', sending: '投递中', succeeded: '成功', failed: '失败' }, noDeliveries: '尚无投递。',
+    offices: '机构管理', office: '所属机构', officeName: '机构名称', officeActive: '正常', newOffice: '新建机构', allOffices: '全部机构', parentOffice: '上级机构', region: '地区', officeCount: '共 {0} 个机构',
+    officeTiers: { national: '国家级', provincial: '省级', municipal: '市级', county: '县级' },
+    visibility: '共享范围', visibilities: { own: '仅本级', shared: '本级及下级', everyone: '全系统' },
+    keptBy: '所属师资库', borrowed: '借用·{0}', borrowedCount: '借用其他机构师资 {0} 人次', activate: '启用',
+    importOffices: '从表格导入下级机构', importOfficesHint: '每行一个机构：机构名称、层级（省级/市级/县级）、上级机构（表中另一行的名称或已有机构，留空为本机构）、地区', importedOffices: '机构 {0} 个',
   },
   en: {
     app: 'Faculty pool · instructor matching', signin: 'Sign in', signout: 'Sign out', username: 'Username',
@@ -116,6 +121,11 @@ const I18N = {
     failingSince: 'Failing since {0}', deliveries: 'Deliveries', attempts: 'Attempts', lastAttempt: 'Last attempt',
     redeliver: 'Redeliver', createdAt: 'Created', finishedAt: 'Finished', pinged: 'Test event queued.', enabled: 'Enabled', pingEvent: 'Test ping', byAdmin: 'by an admin', autoDisabled: 'its attempts kept failing',
     deliveryStates: { pending: 'Pending', sending: 'Sending', succeeded: 'Succeeded', failed: 'Failed' }, noDeliveries: 'No deliveries yet.',
+    offices: 'Offices', office: 'Office', officeName: 'Office name', officeActive: 'Active', newOffice: 'New office', allOffices: 'All offices', parentOffice: 'Parent office', region: 'Region', officeCount: '{0} offices',
+    officeTiers: { national: 'National', provincial: 'Provincial', municipal: 'Municipal', county: 'County' },
+    visibility: 'Shared with', visibilities: { own: 'Own office only', shared: 'Own and lower offices', everyone: 'Every office' },
+    keptBy: 'Kept by', borrowed: 'from {0}', borrowedCount: '{0} places taught by other offices\' instructors', activate: 'Activate',
+    importOffices: 'Import lower offices from a sheet', importOfficesHint: 'One office a row: name, tier (省级/市级/县级), parent (another row\'s name or an existing office; empty for this office), region', importedOffices: '{0} offices',
   },
 };
 
@@ -199,6 +209,7 @@ async function api(method, path, body, extra = {}) {
 async function signIn(username, password) {
   const token = await api('POST', '/api/v1/auth/token', { username, password });
   auth.token = token.access_token;
+  officeTree.list = null;
   auth.me = await api('GET', '/api/v1/me');
 }
 
@@ -314,6 +325,18 @@ function topicLevels(text, key, fallback) {
   });
 }
 const kindName = (code) => I18N[lang].kinds[code] || code;
+const tierName = (code) => I18N[lang].officeTiers[code] || code;
+const visibilityName = (code) => I18N[lang].visibilities[code] || code;
+
+/** The offices of the signed-in account's subtree (depth first), read once
+ * per sign-in and again after a change; none for an instructor. */
+const officeTree = { list: null };
+async function offices() {
+  if (auth.me.role === 'instructor') return [];
+  officeTree.list ??= await api('GET', '/api/v1/offices');
+  return officeTree.list;
+}
+const officeName = (list, id) => list.find((o) => o.id === id)?.name || id;
 
 /* ---------- pages ---------- */
 
@@ -329,6 +352,7 @@ const ROUTES = [
   [/^#\/sessions\/([^/]+)\/codes$/, ['admin', 'planner'], codesPage],
   [/^#\/recommend$/, ['admin', 'planner', 'office'], recommendPage],
   [/^#\/accounts$/, ['admin'], accountsPage],
+  [/^#\/offices$/, ['admin'], officesPage],
   [/^#\/webhooks$/, ['admin'], webhooksPage],
   [/^#\/webhooks\/([^/]+)$/, ['admin'], deliveriesPage],
   [/^#\/mine$/, ['instructor'], minePage],
@@ -342,7 +366,7 @@ const HOME = { admin: '#/plans', planner: '#/plans', office: '#/recommend', inst
 function nav() {
   const role = auth.me?.role;
   const links = {
-    admin: [['#/plans', 'plans'], ['#/pool', 'pool'], ['#/recommend', 'recommend'], ['#/accounts', 'accounts'], ['#/webhooks', 'webhooks']],
+    admin: [['#/plans', 'plans'], ['#/pool', 'pool'], ['#/recommend', 'recommend'], ['#/offices', 'offices'], ['#/accounts', 'accounts'], ['#/webhooks', 'webhooks']],
     planner: [['#/plans', 'plans'], ['#/pool', 'pool'], ['#/recommend', 'recommend']],
     office: [['#/recommend', 'recommend'], ['#/pool', 'pool'], ['#/plans', 'plans']],
     instructor: [['#/mine', 'mine'], ['#/blocks', 'myBlocks'], ['#/quality', 'myQuality']],
@@ -351,8 +375,9 @@ function nav() {
     h('span', { class: 'brand' }, t('app')),
     h('nav', {}, links.map(([href, key]) => h('a', { href, class: location.hash.startsWith(href) ? 'here' : null }, t(key)))),
     h('span', { class: 'who' },
-      auth.me ? [h('a', { href: '#/profile' }, `${auth.me.username}（${I18N[lang].roles[auth.me.role]}）`), ' ',
-        button(t('signout'), () => { auth.token = null; auth.me = null; location.hash = '#/'; render(); })] : null,
+      auth.me ? [h('span', { id: 'office-name', title: tierName(auth.me.office.tier) }, auth.me.office.name), ' · ',
+        h('a', { href: '#/profile' }, `${auth.me.username}（${I18N[lang].roles[auth.me.role]}）`), ' ',
+        button(t('signout'), () => { auth.token = null; auth.me = null; officeTree.list = null; location.hash = '#/'; render(); })] : null,
       ' ', button(t('language'), () => { lang = lang === 'zh' ? 'en' : 'zh'; localStorage.setItem('lang', lang); document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'; render(); }, { id: 'language' })));
 }
 
@@ -404,12 +429,14 @@ async function poolPage() {
       h('button', { type: 'submit' }, t('search')),
       ['admin', 'planner'].includes(auth.me.role) ? h('a', { class: 'button', href: '#/instructors/new' }, t('create')) : null),
     h('table', { class: 'list', id: 'pool' },
-      h('thead', {}, h('tr', {}, [t('name'), t('kind'), t('organisation'), t('city'), t('expertise'), t('rating')].map((x) => h('th', {}, x)))),
-      h('tbody', {}, list.items.map((i) => h('tr', {},
+      h('thead', {}, h('tr', {}, [t('name'), t('kind'), t('organisation'), t('city'), t('expertise'), t('rating'), t('keptBy'), t('visibility')].map((x) => h('th', {}, x)))),
+      h('tbody', {}, list.items.map((i) => h('tr', { 'data-instructor': i.id },
         h('td', {}, h('a', { href: `#/instructors/${encodeURIComponent(i.id)}` }, i.name)),
         h('td', {}, kindName(i.kind)), h('td', {}, i.organisation), h('td', {}, i.city),
         h('td', {}, i.expertise.map((e) => `${topicName(e.topic)} ${e.level}`).join('；')),
-        h('td', { class: 'num' }, fmt.num(i.rating.rating)))))),
+        h('td', { class: 'num' }, fmt.num(i.rating.rating)),
+        h('td', { class: i.owner_office === auth.me.office.id ? null : 'other-office' }, i.owner_office_name),
+        h('td', {}, visibilityName(i.visibility)))))),
     h('p', { class: 'pager' }, button(t('prev'), () => go(poolQuery.page - 1), { disabled: poolQuery.page <= 1 }),
       ` ${t('page', list.page, list.total)} `, button(t('next'), () => go(poolQuery.page + 1), { disabled: poolQuery.page >= pages })),
     poolSheets());
@@ -441,7 +468,8 @@ function sheetForm(id, path, summarize) {
 async function instructorPage(id) {
   const path = `/api/v1/instructors/${encodeURIComponent(id)}`;
   const [i, blocks, records] = await Promise.all([api('GET', path), api('GET', `${path}/unavailability`), api('GET', `${path}/teaching-records`)]);
-  const planner = ['admin', 'planner'].includes(auth.me.role);
+  // Planners edit the records their office or an office below it keeps.
+  const planner = ['admin', 'planner'].includes(auth.me.role) && (await offices()).some((o) => o.id === i.owner_office);
   // The rating at the end of each of the last 12 months, by the API's own formula.
   const quality = await api('GET', `${path}/quality?months=12`);
   const mine = await api('GET', `/api/v1/assignments?instructor=${encodeURIComponent(id)}`);
@@ -450,6 +478,7 @@ async function instructorPage(id) {
     planner ? h('p', {}, h('a', { class: 'button', href: `#/instructors/${encodeURIComponent(id)}/edit` }, t('edit')), ' ',
       i.active ? button(t('deactivate'), async () => { if (confirm(t('deactivate') + '?')) { await api('DELETE', path); render(); } }, { id: 'deactivate' }) : h('span', { class: 'tag' }, t('inactive'))) : null,
     h('dl', { class: 'facts' },
+      fact(t('keptBy'), i.owner_office_name), fact(t('visibility'), visibilityName(i.visibility)),
       fact(t('city'), `${i.city} (${i.lat}, ${i.lon})`), fact(t('tier'), i.tier_name || i.tier || '—'),
       fact(t('expertise'), i.expertise.map((e) => `${topicName(e.topic)} ${e.level}`).join('；') || '—'),
       fact(t('methods'), i.methods.map((m) => (lang === 'zh' ? m.name : m.method)).join('、') || '—'),
@@ -525,7 +554,8 @@ async function opportunities(id) {
 
 async function instructorForm(id) {
   const path = id ? `/api/v1/instructors/${encodeURIComponent(id)}` : null;
-  const i = id ? await api('GET', path) : { kind: 'cadre', expertise: [], methods: [], yearly_capacity: 12, remote_ok: false };
+  const i = id ? await api('GET', path) : { kind: 'cadre', expertise: [], methods: [], yearly_capacity: 12, remote_ok: false, owner_office: auth.me.office.id, visibility: 'shared' };
+  const keepers = (await offices()).filter((o) => o.active || o.id === i.owner_office);
   const f = {
     external_id: input('external_id', i.external_id, { maxlength: 64 }),
     name: input('name', i.name, { required: true, maxlength: 200 }),
@@ -540,6 +570,8 @@ async function instructorForm(id) {
     remote_ok: h('input', { type: 'checkbox', name: 'remote_ok', checked: i.remote_ok }),
     max_travel_km: input('max_travel_km', i.max_travel_km, { type: 'number', min: 0 }),
     phone: input('phone', i.phone), email: input('email', i.email),
+    owner_office: select('owner_office', keepers.map((o) => [o.id, `${'　'.repeat(o.depth)}${o.name}`]), i.owner_office),
+    visibility: select('visibility', Object.keys(I18N[lang].visibilities).map((v) => [v, visibilityName(v)]), i.visibility),
   };
   const body = () => ({
     external_id: f.external_id.value.trim() || null, name: f.name.value, kind: f.kind.value, organisation: f.organisation.value, title: f.title.value,
@@ -549,6 +581,7 @@ async function instructorForm(id) {
     yearly_capacity: Number(f.yearly_capacity.value), remote_ok: f.remote_ok.checked,
     max_travel_km: f.max_travel_km.value === '' ? null : Number(f.max_travel_km.value),
     phone: f.phone.value || null, email: f.email.value || null,
+    owner_office: f.owner_office.value, visibility: f.visibility.value,
   });
   return h('section', {}, h('h1', {}, id ? `${t('edit')}：${i.name}` : t('create')),
     h('form', { class: 'grid', id: 'instructor-form', onsubmit: guard(async (e) => {
@@ -556,18 +589,26 @@ async function instructorForm(id) {
       const saved = id ? await api('PUT', path, body(), { ifMatch: i.version }) : await api('POST', '/api/v1/instructors', body());
       location.hash = `#/instructors/${encodeURIComponent(saved.id)}`;
     }) },
-    Object.entries(f).map(([k, el]) => field(t({ yearly_capacity: 'capacity', remote_ok: 'remoteOk', max_travel_km: 'maxTravel', external_id: 'externalId' }[k] || k), el)),
+    Object.entries(f).map(([k, el]) => field(t({ yearly_capacity: 'capacity', remote_ok: 'remoteOk', max_travel_km: 'maxTravel', external_id: 'externalId', owner_office: 'keptBy' }[k] || k), el)),
     h('button', { type: 'submit' }, t('save')), ' ', h('a', { href: id ? `#/instructors/${encodeURIComponent(id)}` : '#/pool' }, t('cancel'))));
 }
 
 /* plans */
 
+/** Which office's plans the list shows ('' for every office of the subtree). */
+const planQuery = { office: '' };
+
 async function plansPage() {
-  const plans = await api('GET', '/api/v1/plans');
+  const [all, tree] = await Promise.all([api('GET', '/api/v1/plans'), offices()]);
   const planner = ['admin', 'planner'].includes(auth.me.role);
-  return h('section', {}, h('h1', {}, t('plans')),
-    h('table', { class: 'list', id: 'plans' }, h('tr', {}, [t('plan'), t('year'), t('tier'), ''].map((x) => h('th', {}, x))),
-      plans.map((p) => h('tr', {}, h('td', {}, h('a', { href: `#/plans/${p.id}` }, p.name)), h('td', {}, p.year), h('td', {}, p.tier_name || p.tier),
+  const plans = all.filter((p) => !planQuery.office || p.office === planQuery.office);
+  // A higher office chooses whose plans to look at: its own or an office's below it.
+  const chooser = tree.length > 1 ? field(t('office'), h('select', { id: 'plan-office', onchange: (e) => { planQuery.office = e.target.value; render(); } },
+    [['', t('allOffices')], ...tree.map((o) => [o.id, `${'　'.repeat(o.depth)}${o.name}（${all.filter((p) => p.office === o.id).length}）`])].map(([v, label]) => h('option', { value: v, selected: v === planQuery.office }, label)))) : null;
+  return h('section', {}, h('h1', {}, t('plans')), chooser,
+    h('table', { class: 'list', id: 'plans' }, h('tr', {}, [t('plan'), t('year'), t('tier'), t('office'), ''].map((x) => h('th', {}, x))),
+      plans.map((p) => h('tr', { 'data-plan': p.id }, h('td', {}, h('a', { href: `#/plans/${p.id}` }, p.name)), h('td', {}, p.year), h('td', {}, p.tier_name || p.tier),
+        h('td', {}, officeName(tree, p.office)),
         h('td', {}, h('a', { href: `#/plans/${p.id}/board` }, t('board')))))),
     planner ? planForm(null) : null);
 }
@@ -660,11 +701,13 @@ async function boardPage(id) {
   const travel = new Map();
   for (const trip of latest?.solution?.trips || []) travel.set(trip.class, (travel.get(trip.class) || 0) + trip.distance_km);
   const classes = [...plan.classes].sort((a, b) => a.start_date.localeCompare(b.start_date) || a.name.localeCompare(b.name));
+  const borrowed = assignments.filter((a) => a.state !== 'declined' && a.instructor_office !== plan.office).length;
   return h('section', { id: 'board' },
     h('h1', {}, `${t('board')}：${plan.name}`, ' ', h('small', {}, h('a', { href: `#/plans/${enc}` }, t('edit')), ' · ',
       h('a', { href: `#/plans/${enc}/quality`, id: 'open-quality' }, t('quality')), ' · ',
       button(t('exportPlan'), () => download(`/api/v1/plans/${enc}/export?format=xlsx`, `${plan.name}-排课表.xlsx`), { class: 'mini', id: 'export-plan' }))),
     planner ? runPanel(id, latest) : runStatus(latest),
+    borrowed ? h('p', { id: 'borrowed-count', class: 'borrowed-note' }, t('borrowedCount', borrowed)) : null,
     h('div', { id: 'changes' }),
     exclusions.length ? h('details', {}, h('summary', {}, `${t('exclusions')} (${exclusions.length})`),
       h('ul', {}, exclusions.map((e) => h('li', {}, `${e.instructor_name}：${e.reason}`, ' ', planner ? button(t('remove'), async () => { await api('DELETE', `/api/v1/exclusions/${e.id}`); render(); }) : null)))) : null,
@@ -678,7 +721,7 @@ async function boardPage(id) {
         h('p', { class: 'class-facts' }, h('span', { class: short ? 'warn' : 'ok' }, t('cadreActual', cadres, `${Math.round(c.min_cadre_share * 100)}% × ${places}`)),
           travel.has(c.id) ? ` · ${t('travel')} ${fmt.num(travel.get(c.id), 0)} km` : '',
           planner ? [' ', mini(t('openClassEvaluation'), (e) => classEvaluationForm(e.target.closest('p'), c), 'open-class-evaluation')] : null),
-        h('table', { class: 'board' }, [...c.sessions].sort((a, b) => a.start.localeCompare(b.start)).map((x) => sessionRow(c, x, bySession.get(x.id) || [], unfilled.get(x.id), planner, formOf.get(x.id)))));
+        h('table', { class: 'board' }, [...c.sessions].sort((a, b) => a.start.localeCompare(b.start)).map((x) => sessionRow(c, x, bySession.get(x.id) || [], unfilled.get(x.id), planner, formOf.get(x.id), plan.office))));
     }));
 }
 
@@ -757,9 +800,12 @@ function section(title, items, cls) {
   return h('div', { class: `change ${cls}` }, h('h3', {}, `${title} (${items.length})`), h('ul', {}, items.map((x) => h('li', {}, x))));
 }
 
-function sessionRow(c, x, held, unfilled, planner, form) {
-  const chips = held.map((a) => h('span', { class: `chip ${a.state}${a.locked ? ' locked' : ''}`, 'data-assignment': a.id, title: a.decline_reason || null },
-    a.instructor_name, ` · ${I18N[lang].states[a.state]}${a.locked ? ` · ${t('locked')}` : ''}`,
+/** A session's row on the board; instructors kept by another office than
+ * the plan's (`home`) are marked as borrowed, with their office. */
+function sessionRow(c, x, held, unfilled, planner, form, home) {
+  const chips = held.map((a) => h('span', { class: `chip ${a.state}${a.locked ? ' locked' : ''}${a.instructor_office !== home ? ' borrowed' : ''}`, 'data-assignment': a.id, title: a.decline_reason || null },
+    a.instructor_name, a.instructor_office !== home ? h('small', { class: 'from' }, `（${t('borrowed', a.instructor_office_name)}）`) : null,
+    ` · ${I18N[lang].states[a.state]}${a.locked ? ` · ${t('locked')}` : ''}`,
     planner && a.state !== 'declined' ? [' ',
       a.locked ? mini(t('unlock'), () => change(a, 'unlock'), 'unlock') : mini(t('lock'), () => change(a, 'lock'), 'lock'),
       a.state === 'proposed' ? mini(t('confirm'), () => change(a, 'confirm'), 'confirm') : null,
@@ -1041,20 +1087,61 @@ async function profilePage() {
 /* admin */
 
 async function accountsPage() {
-  const users = await api('GET', '/api/v1/users');
+  const [users, tree] = await Promise.all([api('GET', '/api/v1/users'), offices()]);
   const f = { username: input('username', '', { required: true }), password: input('password', '', { type: 'password', required: true, minlength: 8 }),
-    role: select('role', Object.entries(I18N[lang].roles), 'planner'), instructor: input('instructor', '', { placeholder: 'instructor id' }) };
+    role: select('role', Object.entries(I18N[lang].roles), 'planner'),
+    office: select('office', tree.filter((o) => o.active).map((o) => [o.id, `${'　'.repeat(o.depth)}${o.name}`]), auth.me.office.id),
+    instructor: input('instructor', '', { placeholder: 'instructor id' }) };
   return h('section', {}, h('h1', {}, t('accounts')),
-    h('table', { class: 'list', id: 'accounts' }, h('tr', {}, [t('username'), t('role'), t('linked'), t('state'), ''].map((v) => h('th', {}, v))),
-      users.map((u) => h('tr', { 'data-user': u.username }, h('td', {}, u.username), h('td', {}, I18N[lang].roles[u.role] || u.role), h('td', {}, u.instructor || ''),
+    h('table', { class: 'list', id: 'accounts' }, h('tr', {}, [t('username'), t('role'), t('office'), t('linked'), t('state'), ''].map((v) => h('th', {}, v))),
+      users.map((u) => h('tr', { 'data-user': u.username }, h('td', {}, u.username), h('td', {}, I18N[lang].roles[u.role] || u.role),
+        h('td', {}, officeName(tree, u.office)), h('td', {}, u.instructor || ''),
         h('td', {}, u.active ? t('active') : t('inactive')),
         h('td', {}, button(u.active ? t('disable') : t('enable'), async () => { await api('PATCH', `/api/v1/users/${u.id}`, { active: !u.active }); render(); }, { class: 'toggle' }), ' ',
           button(t('reset'), async () => { const password = prompt(t('newPassword')); if (password) { await api('PATCH', `/api/v1/users/${u.id}`, { password }); render(); } }, { class: 'reset' }))))),
     h('form', { class: 'inline', id: 'account-form', onsubmit: guard(async (e) => {
       e.preventDefault();
-      await api('POST', '/api/v1/users', { username: f.username.value, password: f.password.value, role: f.role.value, instructor: f.instructor.value || null });
+      await api('POST', '/api/v1/users', { username: f.username.value, password: f.password.value, role: f.role.value, office: f.office.value, instructor: f.instructor.value || null });
       render();
     }) }, Object.entries(f).map(([k, el]) => field(t(k === 'instructor' ? 'linked' : k), el)), h('button', { type: 'submit' }, t('create'))));
+}
+
+/* offices */
+
+/** The admin's part of the tree: each office indented under its parent,
+ * deactivated and activated here, new ones added one by one or from a sheet. */
+async function officesPage() {
+  officeTree.list = null;
+  const tree = await offices();
+  const own = tree[0];
+  const changed = () => { officeTree.list = null; render(); };
+  const below = Object.keys(I18N[lang].officeTiers).filter((_, k, all) => k > all.indexOf(own.tier));
+  const parents = tree.filter((o) => o.active && o.tier !== 'county');
+  const f = {
+    name: input('name', '', { required: true, maxlength: 200 }),
+    tier: select('tier', below.map((code) => [code, tierName(code)]), below[0]),
+    parent: select('parent', parents.map((o) => [o.id, `${'　'.repeat(o.depth)}${o.name}`]), own.id),
+    region: input('region', own.region, { maxlength: 200 }),
+  };
+  return h('section', {}, h('h1', {}, t('offices'), ' ', h('small', {}, t('officeCount', tree.length))),
+    h('table', { class: 'list', id: 'offices' },
+      h('tr', {}, [t('officeName'), t('tier'), t('region'), t('state'), ''].map((x) => h('th', {}, x))),
+      tree.map((o) => h('tr', { 'data-office': o.id, class: o.active ? null : 'inactive' },
+        h('td', { class: `depth-${Math.min(o.depth, 3)}` }, o.depth ? '└ ' : '', o.name),
+        h('td', {}, tierName(o.tier)), h('td', {}, o.region), h('td', {}, o.active ? t('officeActive') : t('inactive')),
+        h('td', {}, o.depth ? button(o.active ? t('deactivate') : t('activate'), async () => {
+          await api('PATCH', `/api/v1/offices/${encodeURIComponent(o.id)}`, { active: !o.active });
+          changed();
+        }, { class: 'toggle' }) : null)))),
+    h('h2', {}, t('newOffice')),
+    h('form', { class: 'inline', id: 'office-form', onsubmit: guard(async (e) => {
+      e.preventDefault();
+      await api('POST', '/api/v1/offices', { name: f.name.value, tier: f.tier.value, parent: f.parent.value, region: f.region.value });
+      changed();
+    }) }, field(t('officeName'), f.name), field(t('tier'), f.tier), field(t('parentOffice'), f.parent), field(t('region'), f.region),
+    h('button', { type: 'submit' }, t('create'))),
+    h('h2', {}, t('importOffices')), h('p', {}, t('importOfficesHint')),
+    sheetForm('offices-import', `/api/v1/offices/${encodeURIComponent(own.id)}/import`, (r) => t('importedOffices', r.offices.length)));
 }
 
 /** The signing secret of an answer that shows one, as the next page's notice. */

@@ -47,6 +47,7 @@ pub struct InstructorView {
     pub email: Option<String>,
     /// The office that keeps the record (SPEC 10).
     pub owner_office: String,
+    pub owner_office_name: String,
     /// Which offices reach the instructor: `own`, `shared` or `everyone`.
     pub visibility: Visibility,
     /// The visibility's Chinese name.
@@ -110,6 +111,7 @@ impl From<Profile> for InstructorView {
             email: row.email,
             visibility_name: row.visibility.name_zh(),
             owner_office: row.owner_office_id,
+            owner_office_name: p.owner_office_name,
             visibility: row.visibility,
             version: row.version,
             rating: p.rating,

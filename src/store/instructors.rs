@@ -288,6 +288,8 @@ pub struct Profile {
     /// Method codes with their Chinese names.
     pub methods: Vec<(String, String)>,
     pub rating: Rating,
+    /// The name of the office that keeps the record.
+    pub owner_office_name: String,
 }
 
 /// Creates an instructor (active, version 1) kept by `input.owner_office`,
@@ -685,9 +687,14 @@ pub fn profiles(
         methods.entry(instructor).or_default().push((code, name));
     }
     let mut ratings = ratings(conn, &ids, at)?;
+    let owners = super::names::offices(conn, rows.iter().map(|r| r.owner_office_id.as_str()))?;
     Ok(rows
         .into_iter()
         .map(|row| Profile {
+            owner_office_name: owners
+                .get(&row.owner_office_id)
+                .cloned()
+                .unwrap_or_default(),
             expertise: expertise.remove(&row.id).unwrap_or_default(),
             methods: methods.remove(&row.id).unwrap_or_default(),
             rating: ratings.remove(&row.id).unwrap_or_else(|| rate([], at)),

@@ -12,11 +12,16 @@ use crate::webdriver::Browser;
 
 /// Signs out whoever is signed in and signs `username` in on `page`.
 pub fn sign_in(browser: &Browser, base: &str, username: &str, page: &str) {
+    sign_in_with(browser, base, (username, PASSWORD), page);
+}
+
+/// [`sign_in`] with a password of the account's own.
+pub fn sign_in_with(browser: &Browser, base: &str, (username, password): (&str, &str), page: &str) {
     browser.goto(&format!("{base}/"));
     browser.script("sessionStorage.clear();", json!([]));
     // A new address loads the page afresh (a new hash alone would not).
     browser.goto(&format!("{base}/?as={username}{page}"));
-    browser.submit("#login", &[("username", username), ("password", PASSWORD)]);
+    browser.submit("#login", &[("username", username), ("password", password)]);
 }
 
 /// Starts a re-run from the board, reviews its difference and applies it;
