@@ -15,6 +15,8 @@
 //! understate what the server alone can do.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// The replicas' peak memory of the shared support is not read here.
+#[allow(dead_code)]
 mod support;
 
 use std::time::{Duration, Instant};

@@ -25,7 +25,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use crate::commands::serve::{DbArgs, ServeArgs};
-use crate::commands::{db, demo, office, serve, solve, user};
+use crate::commands::{db, demo, national, office, serve, solve, user};
 use crate::store::offices::OfficeInput;
 use crate::vocabulary::{OfficeTier, Role};
 
@@ -50,6 +50,10 @@ enum Command {
     /// Seed a fresh database (SQLite by default) with a realistic pool and
     /// provincial plan, staff it through a staffing run, and print the report.
     Demo(demo::DemoArgs),
+    /// Load a national data set for load tests into a fresh database: the
+    /// tree of offices at its real sizes, about 100,000 instructors across
+    /// the tiers, a plan for every office and a planner account for each.
+    National(national::NationalArgs),
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -142,6 +146,7 @@ fn main() -> ExitCode {
             summary,
         } => return solve::run(&problem, time_limit, mip_gap, summary),
         Command::Demo(args) => demo::run(&args),
+        Command::National(args) => national::run(&args),
         Command::Serve(args) => actix_web::rt::System::new().block_on(serve::run(*args)),
         Command::User(UserCommand::Add {
             db,

@@ -103,11 +103,17 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &str) -> Self {
+        Self::start_with(db, &[])
+    }
+
+    /// [`Server::start`] with more environment variables.
+    pub fn start_with(db: &str, env: &[(&str, &str)]) -> Self {
         let mut process = Command::new(BIN)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .env("DATABASE_URL", db)
             .env("JWT_SECRET", SECRET)
             .env("LOG_LEVEL", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -125,10 +131,31 @@ impl Server {
         Self { process, base }
     }
 
+    /// The server's peak resident memory so far (VmHWM), in MiB.
+    pub fn peak_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+
     /// A bearer token for `username` (with [`PASSWORD`]).
     pub fn token(&self, http: &reqwest::blocking::Client, username: &str) -> String {
+        self.token_with(http, username, PASSWORD)
+    }
+
+    /// A bearer token for `username` with `password`.
+    pub fn token_with(
+        &self,
+        http: &reqwest::blocking::Client,
+        username: &str,
+        password: &str,
+    ) -> String {
         http.post(format!("{}/api/v1/auth/token", self.base))
-            .json(&json!({"username": username, "password": PASSWORD}))
+            .json(&json!({"username": username, "password": password}))
             .send()
             .unwrap()
             .json::<Value>()

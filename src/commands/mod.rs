@@ -1,10 +1,12 @@
 //! The command line's subcommands: `serve` (the HTTP service), `demo`,
-//! `solve`, `user add`, `office add` and `db`, each a thin layer over the service's
+//! `national` (a national data set for load tests), `solve`, `user add`,
+//! `office add` and `db`, each a thin layer over the service's
 //! modules; [`report`] is the readable report `demo` and `solve --summary`
 //! print.
 
 pub mod db;
 pub mod demo;
+pub mod national;
 pub mod office;
 pub mod report;
 pub mod serve;

@@ -65,7 +65,7 @@ pub fn apply(
             built.problem.distances = stored.distances;
         }
         check_calendars(conn, &plan, &built.problem, &solution.assignments)?;
-        if &problem::digest(&built.problem)? != digest {
+        if &built.digest()? != digest {
             return Err(conflict(
                 "/problems/inputs-changed",
                 format!(

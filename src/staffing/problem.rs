@@ -101,6 +101,22 @@ pub struct Built {
     pub names: Names,
     /// Confirmed or locked assignments the problem could not keep as pins.
     pub dropped_pins: Vec<DroppedPin>,
+    /// The problem's instructors without what they hold outside the plan.
+    unheld: Vec<solver::problem::Instructor>,
+}
+
+impl Built {
+    /// The digest of the run's inputs: the problem, its instructors' busy
+    /// time and capacity taken without what they hold outside the plan.
+    /// Apply re-checks those holdings against the calendar itself, so that
+    /// another office's apply that collides with nothing does not make this
+    /// run stale.
+    pub fn digest(&self) -> Result<String, AppError> {
+        digest(&Problem {
+            instructors: self.unheld.clone(),
+            ..self.problem.clone()
+        })
+    }
 }
 
 /// A confirmed or locked assignment that a run could not keep as a pin
@@ -206,16 +222,19 @@ pub fn for_run(
     let scope = pool::Scope::PoolOfAnd(&plan.office_id, &pinned);
     let members = pool::load(conn, as_of, scope)?;
     let office_names = names::offices(conn, members.iter().map(|(_, m)| m.owner_office.as_str()))?;
-    let instructors = members
+    let (instructors, unheld) = members
         .iter()
         .map(|(id, member)| {
             names.instructors.insert(id.clone(), member.name.clone());
             if let Some(office) = office_names.get(&member.owner_office) {
                 names.pools.insert(id.clone(), office.clone());
             }
-            member.for_office(plan.year, &own, &plan.office_id)
+            (
+                member.for_office(plan.year, &own, &plan.office_id),
+                member.without_holdings(plan.year),
+            )
         })
-        .collect();
+        .unzip();
     for list in [&mut pins, &mut exclusions, &mut previous] {
         list.sort_by(|a, b| (&a.session, &a.instructor).cmp(&(&b.session, &b.instructor)));
     }
@@ -236,6 +255,7 @@ pub fn for_run(
         problem,
         names,
         dropped_pins,
+        unheld,
     })
 }
 
@@ -290,7 +310,7 @@ pub fn class_of(row: &ClassRow) -> Class {
 }
 
 /// SHA-256 of the problem's JSON: equal digests, equal inputs.
-pub fn digest(problem: &Problem) -> Result<String, AppError> {
+fn digest(problem: &Problem) -> Result<String, AppError> {
     let json = serde_json::to_vec(problem).map_err(|e| AppError::Internal(e.into()))?;
     Ok(Sha256::digest(&json)
         .iter()

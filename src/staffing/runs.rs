@@ -93,7 +93,7 @@ fn execute(
     }
     let problem_json =
         serde_json::to_string(&built.problem).map_err(|e| AppError::Internal(e.into()))?;
-    let digest = problem::digest(&built.problem)?;
+    let digest = built.digest()?;
     let dropped_pins =
         serde_json::to_string(&built.dropped_pins).map_err(|e| AppError::Internal(e.into()))?;
     // Asked to stop while the problem was built or its roads measured.

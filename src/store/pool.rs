@@ -50,6 +50,13 @@ impl Member {
         self.view(year, own, self.confirmed.iter().chain(&proposed_elsewhere))
     }
 
+    /// The member as a run of `office` sees it, less what it holds outside
+    /// the run's plan: what a run's inputs digest covers, since apply
+    /// re-checks those holdings itself (SPEC 10, one calendar per person).
+    pub fn without_holdings(&self, year: i32) -> Instructor {
+        self.view(year, &HashSet::new(), std::iter::empty())
+    }
+
     /// The sessions this member holds as proposals of plans of offices
     /// other than `office`: (session id, start, end).
     pub fn proposed_elsewhere(&self, office: &str) -> Vec<(String, NaiveDateTime, NaiveDateTime)> {

@@ -22,6 +22,7 @@ mod hardening;
 mod instructors;
 mod local_http;
 mod metrics;
+mod national;
 mod offices;
 mod operations;
 mod plan_import;
