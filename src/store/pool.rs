@@ -98,6 +98,10 @@ pub fn interval(start: NaiveDateTime, end: NaiveDateTime) -> Interval {
     }
 }
 
+/// The largest pool whose per-instructor rows [`load`] reads by id (within
+/// SQLite's limit of bound values); a larger one reads the tables whole.
+const POOL_READ_BY_ID: usize = 20_000;
+
 /// Which instructors [`load`] reads.
 pub enum Scope<'a> {
     /// Every active instructor, whichever office reaches them.
@@ -130,7 +134,9 @@ pub fn load(
         Visibility,
     );
     let mut query = instructors::table.into_boxed::<Backend>();
-    // Per-instructor tables are read whole for the pool, or for the few asked.
+    let pool = matches!(scope, Scope::PoolOfAnd(..));
+    // Per-instructor tables are read whole for every active instructor, for
+    // the few asked, or (below) for an office's pool only its members'.
     let only: Option<Vec<String>> = match scope {
         Scope::Active => {
             query = query.filter(instructors::active.eq(true));
@@ -175,6 +181,11 @@ pub fn load(
             instructors::visibility,
         ))
         .load(conn)?;
+    // A county's run reads its pool's rows, not the nation's; a pool as
+    // large as most of the nation's reads the tables whole.
+    let only = only.or_else(|| {
+        (pool && rows.len() <= POOL_READ_BY_ID).then(|| rows.iter().map(|r| r.0.clone()).collect())
+    });
     let mut topics: HashMap<String, Vec<(String, i32)>> = HashMap::new();
     let mut expertise = instructor_expertise::table.into_boxed::<Backend>();
     let mut evaluated = evaluations::table
