@@ -50,9 +50,9 @@ impl Member {
         self.view(year, own, self.confirmed.iter().chain(&proposed_elsewhere))
     }
 
-    /// The member as a run of `office` sees it, less what it holds outside
-    /// the run's plan: what a run's inputs digest covers, since apply
-    /// re-checks those holdings itself (SPEC 10, one calendar per person).
+    /// The member as a run sees them, less what they hold outside the run's
+    /// plan: what a run's inputs digest covers, since apply re-checks those
+    /// holdings itself (SPEC 10, one calendar per person).
     pub fn without_holdings(&self, year: i32) -> Instructor {
         self.view(year, &HashSet::new(), std::iter::empty())
     }
