@@ -38,11 +38,7 @@ const VENUES: [(&str, f64, f64); 4] = [
 ];
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args = support::numbers();
     let sessions = args.first().copied().unwrap_or(1000);
     let instructors = args.get(1).copied().unwrap_or(3000);
     let loads = args.get(2).copied().unwrap_or(7).max(1);

@@ -40,11 +40,7 @@ const PASSWORD: &str = "national load 2027 planner";
 const CLIENTS: usize = 16;
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args = support::numbers();
     let provinces = args.first().copied().unwrap_or(31);
     let replicas = args.get(1).copied().unwrap_or(3).max(1);
     let time_limit = args.get(2).copied().unwrap_or(20);

@@ -13,6 +13,16 @@ const SECRET: &str = "bench-secret-of-more-than-thirty-two-bytes";
 /// The password of the account [`add_user`] makes.
 pub const PASSWORD: &str = "bench kettle orbit 7";
 
+/// The bench's numeric arguments (after `--`), in order; flags such as
+/// cargo's `--bench` are skipped.
+pub fn numbers() -> Vec<usize> {
+    std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .filter_map(|a| a.parse().ok())
+        .collect()
+}
+
 /// The demo's pool of `instructors` (drawn with `seed`) and its plan in the
 /// fresh database `db` (an SQLite file or a PostgreSQL URL).
 pub fn seed_demo(db: &str, instructors: usize, seed: u64) {

@@ -31,16 +31,10 @@ fn rerun(browser: &Browser) -> Vec<String> {
     browser.find("#run-status[data-state=done]");
     browser.click(&browser.find("#review"));
     browser.find("#changes-view");
-    let items = browser
-        .script(
-            "return [...document.querySelectorAll('#changes-view li')].map(li => li.textContent)",
-            json!([]),
-        )
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
-        .collect();
+    let items = browser.strings(
+        "return [...document.querySelectorAll('#changes-view li')].map(li => li.textContent)",
+        json!([]),
+    );
     browser.click(&browser.find("#apply"));
     browser.wait_for("#run-status", |t| t.contains("已采纳"));
     items

@@ -17,16 +17,10 @@ use crate::webdriver::Browser;
 
 /// The texts of the elements `css` matches, in page order.
 fn texts(browser: &Browser, css: &str) -> Vec<String> {
-    browser
-        .script(
-            "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim())",
-            json!([css]),
-        )
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
-        .collect()
+    browser.strings(
+        "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim())",
+        json!([css]),
+    )
 }
 
 /// (name, active) of each office `client` lists, depth first.
@@ -197,14 +191,11 @@ fn offices_in_the_console(backend: Backend) {
         t.contains(&foreign.len().to_string())
     });
     let marked: BTreeSet<String> = browser
-        .script(
+        .strings(
             "return [...document.querySelectorAll('.chip.borrowed')].map(c => c.dataset.assignment)",
             json!([]),
         )
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
+        .into_iter()
         .collect();
     let expected: BTreeSet<String> = foreign
         .iter()

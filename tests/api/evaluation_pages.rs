@@ -42,16 +42,10 @@ fn the_evaluation_loop_in_the_browser(backend: Backend) {
     browser.wait_for(&chip, |t| t.contains("0 / 12"));
     browser.click(&browser.find(&format!("{chip} [data-action=codes]")));
     browser.find("#codes .card svg.qr path");
-    let cards = browser.script(
+    let cards = browser.strings(
         "return [...document.querySelectorAll('#codes .card')].map(c => c.dataset.code)",
         json!([]),
     );
-    let cards: Vec<String> = cards
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
     assert_eq!(cards.len(), 12);
     let issued = api.get(&format!("/api/v1/sessions/{session}/evaluation/codes"));
     assert_eq!(issued.body["codes"][0]["code"], cards[0].as_str());

@@ -97,6 +97,16 @@ impl Browser {
         self.post("/execute/sync", json!({"script": script, "args": args}))
     }
 
+    /// The strings of the array `script` returns.
+    pub fn strings(&self, script: &str, args: Value) -> Vec<String> {
+        self.script(script, args)
+            .as_array()
+            .expect("the script returns an array")
+            .iter()
+            .map(|v| v.as_str().expect("a string").to_owned())
+            .collect()
+    }
+
     /// The first element matching `css`, waiting up to 30 s for it.
     pub fn find(&self, css: &str) -> Element {
         self.wait_for(css, |_| true)
