@@ -23,7 +23,8 @@ const I18N = {
     start: '开始', end: '结束', note: '说明', add: '添加', year: '年度', plan: '计划', classes: '班次', sessions: '课程',
     kindClass: '班次类别', cadreShare: '干部授课比例下限', startDate: '开始日期', endDate: '结束日期',
     session: '课程', method: '授课方式', remote: '视频授课', needed: '需要人数', topics: '专题与最低等级',
-    board: '排课看板', run: '运行排课', timeLimit: '时限（秒）', state: '状态', elapsed: '已用时间', objective: '目标值',
+    board: '排课看板', run: '运行排课', timeLimit: '时限（秒）',
+    classLimit: '每班每人最多课次', classLimitHelp: '留空不限；填 2 即同一班次中每位教师至多讲 2 次课，学员能听到更多声音', state: '状态', elapsed: '已用时间', objective: '目标值',
     bound: '上界', gap: '差距', changes: '变更预览', apply: '采纳方案', added: '新增', moved: '调整', dropped: '撤下',
     unchanged: '不变', alternates: '候选人', assign: '指派', replace: '替换', exclude: '排除', lock: '锁定', unlock: '解锁',
     confirm: '确认', accept: '接受', decline: '婉拒', reason: '原因', unfilled: '缺员', nearMisses: '接近人选',
@@ -80,7 +81,8 @@ const I18N = {
     note: 'Note', add: 'Add', year: 'Year', plan: 'Plan', classes: 'Classes', sessions: 'Sessions',
     kindClass: 'Class kind', cadreShare: 'Min cadre share', startDate: 'Start date', endDate: 'End date',
     session: 'Session', method: 'Method', remote: 'Remote', needed: 'Needed', topics: 'Topics and min levels',
-    board: 'Staffing board', run: 'Run staffing', timeLimit: 'Time limit (s)', state: 'State', elapsed: 'Elapsed',
+    board: 'Staffing board', run: 'Run staffing', timeLimit: 'Time limit (s)',
+    classLimit: 'Most sessions per person per class', classLimitHelp: 'Empty for no limit; 2 means no teacher gives more than 2 sessions of one class, so trainees hear more voices', state: 'State', elapsed: 'Elapsed',
     objective: 'Objective', bound: 'Bound', gap: 'Gap', changes: 'Changes', apply: 'Apply', added: 'Added',
     moved: 'Moved', dropped: 'Dropped', unchanged: 'Unchanged', alternates: 'Alternates', assign: 'Assign', replace: 'Replace',
     exclude: 'Exclude', lock: 'Lock', unlock: 'Unlock', confirm: 'Confirm', accept: 'Accept', decline: 'Decline',
@@ -743,6 +745,7 @@ function ended(run) { return ['done', 'failed', 'cancelled'].includes(run.state)
 
 function runPanel(planId, latest) {
   const limit = input('time_limit_s', 10, { type: 'number', min: 1, max: 600, step: 'any' });
+  const classLimit = input('max_sessions_per_class', '', { type: 'number', min: 1, step: 1 });
   const weights = { expertise: input('w_expertise', 1, { type: 'number', step: 'any' }), rating: input('w_rating', 1, { type: 'number', step: 'any' }),
     travel_per_1000km: input('w_travel', 0.5, { type: 'number', step: 'any' }), keep: input('w_keep', 0.2, { type: 'number', step: 'any' }) };
   const status = h('div', {}, runStatus(latest));
@@ -767,11 +770,15 @@ function runPanel(planId, latest) {
   return h('div', { class: 'panel' },
     h('form', { class: 'inline', id: 'run-form', onsubmit: guard(async (e) => {
       e.preventDefault();
-      const body = { weights: Object.fromEntries(Object.entries(weights).map(([k, el]) => [k, Number(el.value)])), options: { time_limit_s: Number(limit.value) } };
+      const options = { time_limit_s: Number(limit.value) };
+      if (classLimit.value) options.max_sessions_per_class = Number(classLimit.value);
+      const body = { weights: Object.fromEntries(Object.entries(weights).map(([k, el]) => [k, Number(el.value)])), options };
       const run = await api('POST', `/api/v1/plans/${encodeURIComponent(planId)}/staffing-runs`, body);
       await watch(run);
     }) }, field(t('timeLimit'), limit), field(t('weightExpertise'), weights.expertise), field(t('weightRating'), weights.rating),
-    field(t('weightTravel'), weights.travel_per_1000km), field(t('weightKeep'), weights.keep), h('button', { type: 'submit', id: 'start-run' }, t('run'))),
+    field(t('weightTravel'), weights.travel_per_1000km), field(t('weightKeep'), weights.keep),
+    h('label', { class: 'field' }, h('span', {}, t('classLimit')), classLimit, h('small', { class: 'card-hint', id: 'class-limit-help' }, t('classLimitHelp'))),
+    h('button', { type: 'submit', id: 'start-run' }, t('run'))),
     status, actions);
 }
 

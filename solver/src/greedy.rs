@@ -50,6 +50,7 @@ impl State<'_> {
     fn free(&self, s: Sess, i: Inst) -> bool {
         let taught = &self.teaching[i];
         (taught.len() as i64) < self.index.problem.instructors[i].capacity
+            && self.index.class_full(taught, s).is_none()
             && !taught.iter().any(|&t| t == s || self.index.conflict(s, t))
     }
 

@@ -203,6 +203,27 @@ impl<'a> Index<'a> {
     pub fn in_person(&self, s: Sess) -> bool {
         !self.problem.sessions[s].remote
     }
+
+    /// The most sessions of one class an instructor may hold, when
+    /// `max_sessions_per_class` sets a limit (SPEC 5.3).
+    pub fn class_limit(&self) -> Option<usize> {
+        self.problem
+            .options
+            .max_sessions_per_class
+            .map(|m| m.max(0) as usize)
+    }
+
+    /// How many sessions of `s`'s class an instructor teaching `taught`
+    /// holds, when that many reach the class limit (so `s` is out of reach).
+    pub fn class_full(&self, taught: &[Sess], s: Sess) -> Option<usize> {
+        let limit = self.class_limit()?;
+        let class = self.session_class[s];
+        let held = taught
+            .iter()
+            .filter(|&&t| self.session_class[t] == class)
+            .count();
+        (held >= limit).then_some(held)
+    }
 }
 
 fn ids<'a>(items: impl Iterator<Item = &'a str>) -> HashMap<&'a str, usize> {

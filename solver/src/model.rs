@@ -120,6 +120,7 @@ impl Model {
         b.trips();
         b.session_limits();
         b.capacities();
+        b.class_limits();
         b.overlaps();
         b.travel_buffers();
         b.cadre_shares();
@@ -294,9 +295,10 @@ impl Builder<'_> {
         }
     }
 
-    /// The most of the given candidate sessions instructor `i` could teach:
-    /// their capacity, or the most sessions that do not overlap (earliest
-    /// end first), whichever is smaller.
+    /// The most of the given candidate sessions (of one class) instructor
+    /// `i` could teach: their capacity, the class limit, or the most
+    /// sessions that do not overlap (earliest end first), whichever is
+    /// smallest.
     fn most_sessions(&self, i: Inst, members: &[usize]) -> usize {
         let mut times: Vec<(i64, i64)> = members
             .iter()
@@ -311,7 +313,9 @@ impl Builder<'_> {
                 free_from = end;
             }
         }
-        disjoint.min(self.capacity[i])
+        disjoint
+            .min(self.capacity[i])
+            .min(self.index.class_limit().unwrap_or(usize::MAX))
     }
 
     /// At most `limit` of the columns are 1; written only when it can bind.
@@ -341,6 +345,26 @@ impl Builder<'_> {
             let columns = std::mem::take(&mut self.by_instructor[i]);
             self.at_most(&columns, self.capacity[i] as i64);
             self.by_instructor[i] = columns;
+        }
+    }
+
+    /// An instructor holds at most `max_sessions_per_class` sessions of one
+    /// class, in person or remote.
+    fn class_limits(&mut self) {
+        let Some(limit) = self.index.class_limit() else {
+            return;
+        };
+        for i in 0..self.by_instructor.len() {
+            let mut per_class: BTreeMap<Cls, Vec<usize>> = BTreeMap::new();
+            for &k in &self.by_instructor[i] {
+                per_class
+                    .entry(self.index.session_class[self.pairs[k].0])
+                    .or_default()
+                    .push(k);
+            }
+            for columns in per_class.into_values() {
+                self.at_most(&columns, limit as i64);
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 //! The pin rules of SPEC 5.3: a pin must be eligible, must not conflict with
-//! another pin of the same instructor, and must fit the instructor's capacity
-//! and the session's `needed`.
+//! another pin of the same instructor, and must fit the instructor's
+//! capacity, the session's `needed` and `max_sessions_per_class`.
 
 use std::collections::HashMap;
 
@@ -68,6 +68,33 @@ pub fn check_pins(index: &Index) -> Vec<(usize, FieldError)> {
             ));
         }
     }
+    if let Some(limit) = index.class_limit() {
+        let mut per_class: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+        for (k, &(s, i)) in index.pins.iter().enumerate() {
+            per_class
+                .entry((i, index.session_class[s]))
+                .or_default()
+                .push(k);
+        }
+        for ((i, c), pins) in sorted(per_class) {
+            if pins.len() > limit {
+                let k = pins[limit];
+                errors.push((
+                    k,
+                    FieldError::new(
+                        format!("pins[{k}]"),
+                        "pin_max_sessions_per_class",
+                        format!(
+                            "instructor {} has {} pins in class {} but max_sessions_per_class is {limit}",
+                            p.instructors[i].id,
+                            pins.len(),
+                            p.classes[c].id
+                        ),
+                    ),
+                ));
+            }
+        }
+    }
     for (s, pins) in sorted(per_session) {
         let needed = p.sessions[s].needed;
         if pins.len() as i64 > needed {
@@ -90,7 +117,7 @@ pub fn check_pins(index: &Index) -> Vec<(usize, FieldError)> {
     errors
 }
 
-fn sorted(map: HashMap<usize, Vec<usize>>) -> Vec<(usize, Vec<usize>)> {
+fn sorted<K: Ord>(map: HashMap<K, Vec<usize>>) -> Vec<(K, Vec<usize>)> {
     let mut v: Vec<_> = map.into_iter().collect();
     v.sort();
     v

@@ -36,11 +36,17 @@ pub struct Problem {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Weights {
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub expertise: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub rating: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub travel_per_1000km: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub unfilled: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub cadre_shortfall: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub keep: f64,
 }
 
@@ -63,10 +69,13 @@ impl Default for Weights {
 #[serde(default, deny_unknown_fields)]
 pub struct Options {
     /// Bound on the whole call, model building included.
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0))]
     pub time_limit_s: f64,
     /// Relative gap at which a solution counts as optimal.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub mip_gap: f64,
     /// Minimum time between in-person sessions of two different classes.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub travel_buffer_minutes: f64,
     /// Keep at most this many candidates per session (best single-pair score
     /// first) in the model; `null` keeps all. Pins and previous pairs are
@@ -74,6 +83,10 @@ pub struct Options {
     /// how many eligible pairs it dropped.
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_candidates_per_session: Option<i64>,
+    /// No instructor holds more than this many sessions of one class, so
+    /// that a class hears several voices; `null` sets no such limit.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub max_sessions_per_class: Option<i64>,
 }
 
 impl Default for Options {
@@ -83,6 +96,7 @@ impl Default for Options {
             mip_gap: 1e-4,
             travel_buffer_minutes: 0.0,
             max_candidates_per_session: None,
+            max_sessions_per_class: None,
         }
     }
 }
@@ -120,15 +134,20 @@ impl InstructorKind {
 pub struct Instructor {
     pub id: String,
     pub kind: InstructorKind,
+    #[cfg_attr(feature = "openapi", schema(minimum = -90, maximum = 90))]
     pub lat: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
     pub lon: f64,
     /// Sessions this instructor may still teach.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub capacity: i64,
     #[serde(default)]
     pub remote_ok: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub max_travel_km: Option<f64>,
     /// Rating in [0, 1] (SPEC 4).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
     pub rating: f64,
     /// Expertise: topic code → level 1–5.
     pub topics: BTreeMap<String, i64>,
@@ -149,9 +168,12 @@ pub struct Interval {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Class {
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = -90, maximum = 90))]
     pub lat: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
     pub lon: f64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
     pub min_cadre_share: f64,
 }
 
@@ -165,7 +187,9 @@ pub struct Session {
     pub end: DateTime<FixedOffset>,
     #[serde(default)]
     pub remote: bool,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub needed: i64,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub topics: Vec<TopicRequirement>,
 }
 
@@ -174,6 +198,7 @@ pub struct Session {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TopicRequirement {
     pub topic: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
     pub min_level: i64,
 }
 

@@ -189,6 +189,16 @@ impl<'a> Chosen<'a> {
                 format!("all {capacity} sessions of the yearly cap are assigned"),
             ));
         }
+        if let Some(held) = self.index.class_full(taught, s) {
+            let class = self.index.session_class[s];
+            return Some((
+                "max_sessions_per_class",
+                format!(
+                    "already teaches {held} sessions of class {}",
+                    self.index.problem.classes[class].id
+                ),
+            ));
+        }
         taught
             .iter()
             .find(|&&t| self.index.conflict(s, t))

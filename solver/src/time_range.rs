@@ -1,8 +1,11 @@
 //! The years a time or a date given to the service may fall in, checked as
 //! it is read: `#[serde(deserialize_with = "solver::time_range::time")]`
-//! (or `optional_time`, `date`) on a field. Outside them a time would be
-//! stored and shown as a year RFC 3339 cannot write (`+10000-01-01`, or year
-//! 0 once taken to UTC), and no plan, block or record of ours lies there.
+//! (or `optional_time`, `date`) on a field. The year is the one the text
+//! writes, in its own offset, so that the API document can state the rule
+//! as a pattern; taken to UTC it is still 1899–2101, which RFC 3339 writes.
+//! Outside them a time would be stored and shown as a year RFC 3339 cannot
+//! write (`+10000-01-01`, or year 0 once taken to UTC), and no plan, block
+//! or record of ours lies there.
 //! The solver's own problem JSON (SPEC 5.1) is not checked: no time of it
 //! comes back in a solution, and a run's stored problem must always read
 //! back.
@@ -10,9 +13,9 @@
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use serde::{de::Error, Deserialize, Deserializer};
 
-/// The first year a time may fall in (in UTC).
+/// The first year a time may fall in (as written).
 pub const FIRST_YEAR: i32 = 1900;
-/// The last year a time may fall in (in UTC).
+/// The last year a time may fall in (as written).
 pub const LAST_YEAR: i32 = 2100;
 
 /// How the error of a time out of range begins, so that
@@ -40,7 +43,7 @@ fn checked<E: Error>(year: i32) -> Result<(), E> {
 /// A time within the years.
 pub fn time<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
     let time = DateTime::<FixedOffset>::deserialize(d)?;
-    checked(time.naive_utc().year())?;
+    checked(time.year())?;
     Ok(time)
 }
 
@@ -50,7 +53,7 @@ pub fn optional_time<'de, D: Deserializer<'de>>(
 ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
     let time = Option::<DateTime<FixedOffset>>::deserialize(d)?;
     if let Some(time) = time {
-        checked(time.naive_utc().year())?;
+        checked(time.year())?;
     }
     Ok(time)
 }
@@ -94,9 +97,13 @@ mod tests {
         let edge = r#"{"at": "1900-01-01T00:00:00Z", "until": "2100-12-31T23:59:59Z", "day": "2100-12-31"}"#;
         assert!(rule_broken(edge).is_ok(), "the first and last years are in");
         let broken = |field: &str| Some((field.to_owned(), "date_range".to_owned()));
-        // In its own offset still 9999; in UTC the year 10000.
         let late = r#"{"at": "9999-12-31T20:00:00-08:00", "day": "2027-03-01"}"#;
         assert_eq!(rule_broken(late).err(), broken("at"));
+        // The year as written counts, not the year in UTC.
+        let written = r#"{"at": "1900-01-01T00:30:00+01:00", "until": "2100-12-31T23:00:00-08:00", "day": "1900-01-01"}"#;
+        assert!(rule_broken(written).is_ok(), "1899 and 2101 in UTC");
+        let outside = r#"{"at": "1899-12-31T23:30:00-01:00", "day": "2027-03-01"}"#;
+        assert_eq!(rule_broken(outside).err(), broken("at"), "1900 in UTC");
         let early = r#"{"at": "2027-03-01T09:00:00+08:00", "until": "0001-01-01T01:00:00+09:00", "day": "2027-03-01"}"#;
         assert_eq!(rule_broken(early).err(), broken("until"));
         let day = r#"{"at": "2027-03-01T09:00:00+08:00", "day": "2101-01-01"}"#;

@@ -135,12 +135,15 @@ impl Validator {
         }
         self.non_negative("options.mip_gap", o.mip_gap);
         self.non_negative("options.travel_buffer_minutes", o.travel_buffer_minutes);
-        if let Some(k) = o.max_candidates_per_session {
-            if k < 1 {
+        for (name, value) in [
+            ("max_candidates_per_session", o.max_candidates_per_session),
+            ("max_sessions_per_class", o.max_sessions_per_class),
+        ] {
+            if let Some(k) = value.filter(|&k| k < 1) {
                 self.push(
-                    "options.max_candidates_per_session".into(),
+                    format!("options.{name}"),
                     "min_1",
-                    format!("max_candidates_per_session is {k}, must be at least 1"),
+                    format!("{name} is {k}, must be at least 1"),
                 );
             }
         }

@@ -1,5 +1,6 @@
-//! The solver's optimum equals brute force on many random tiny instances,
-//! and every solution passes the independent checker.
+//! The solver's optimum equals brute force on many random tiny instances
+//! (with travel buffers, cadre shares, a pin, a class limit), and every
+//! solution passes the independent checker.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -89,19 +90,23 @@ prop_compose! {
         weights in (0.0..2.0f64, 0.0..2.0f64, 0.0..3.0f64, 0.5..5.0f64, 0.0..3.0f64, 0.0..2.0f64),
         exclusion in proptest::option::of((0usize..4, 0usize..4)),
         previous in proptest::option::of((0usize..4, 0usize..4)),
+        class_limit in proptest::option::of(1i64..3),
+        pin in proptest::option::of((0usize..4, 0usize..4)),
     ) -> Problem {
-        let pair = |(s, i): (usize, usize)| Pair {
-            session: format!("s{}", s % sessions.len()), instructor: format!("i{}", i % instructors.len()) };
+        let (session_count, instructor_count) = (sessions.len(), instructors.len());
+        let pair = move |(s, i): (usize, usize)| Pair {
+            session: format!("s{}", s % session_count), instructor: format!("i{}", i % instructor_count) };
         Problem {
             weights: Weights { expertise: weights.0, rating: weights.1, travel_per_1000km: weights.2,
                 unfilled: weights.3, cadre_shortfall: weights.4, keep: weights.5 },
-            options: Options { mip_gap: 0.0, travel_buffer_minutes: buffer, ..Options::default() },
+            options: Options { mip_gap: 0.0, travel_buffer_minutes: buffer,
+                max_sessions_per_class: class_limit, ..Options::default() },
             exclusions: exclusion.map(pair).into_iter().collect(),
             previous: previous.map(pair).into_iter().collect(),
             classes,
             instructors,
             sessions,
-            pins: Vec::new(),
+            pins: pin.map(pair).into_iter().collect(),
             distances: Vec::new(),
         }
     }
@@ -113,7 +118,12 @@ proptest! {
     #[test]
     fn optimum_equals_brute_force(problem in tiny()) {
         let view = common::View::new(&problem);
-        let solution = solver::solve(&problem).unwrap();
+        // A pin that breaks a rule is refused, naming the rule.
+        let broken = solver::broken_pins(&problem);
+        let solved = solver::solve(&problem);
+        prop_assert_eq!(broken.is_empty(), solved.is_ok(), "{:?}", broken);
+        prop_assume!(broken.is_empty());
+        let solution = solved.unwrap();
         let violations = common::check(&problem, &solution);
         prop_assert!(violations.is_empty(), "{:#?}", violations);
         prop_assert_eq!(solution.status, solver::Status::Optimal);

@@ -2,7 +2,7 @@
 //! written in good_lp (`common/full_model.rs`), solved by HiGHS with every
 //! eligible pair, on random plans of 100 to 400 instructors (usual,
 //! capacity-scarce, with a travel buffer, with classes overlapping in time,
-//! with pins and previous pairs).
+//! with pins and previous pairs, with a class limit).
 //! Both must prove the same optimum to the MIP gap, and both staffings pass
 //! the independent checker.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -112,4 +112,25 @@ fn with_pins_and_previous_pairs_too() {
         assert!(!p.pins.is_empty() && !p.previous.is_empty());
         agree(&format!("{name} re-run"), &p);
     }
+}
+
+/// With `max_sessions_per_class = 2` on every plan: the same agreement, and
+/// the limit binds (without it, someone teaches more than 2 sessions of a
+/// class) on most plans.
+#[test]
+fn with_a_class_limit_too() {
+    let mut bound = 0;
+    let all = plans();
+    for (name, p) in &all {
+        let mut p = exact(p.clone());
+        let free = solver::solve(&p).unwrap();
+        p.options.max_sessions_per_class = Some(2);
+        let view = common::View::new(&p);
+        bound += usize::from(!view.violations(&view.pairs(&free)).is_empty());
+        agree(&format!("{name} at most 2 per class"), &p);
+    }
+    assert!(
+        bound * 2 > all.len(),
+        "the limit binds on only {bound} plans"
+    );
 }

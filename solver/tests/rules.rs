@@ -27,6 +27,12 @@ fn session(id: &str, class: &str, start: &str, end: &str) -> Value {
            "topics": [{"topic": "letter-handling", "min_level": 3}]})
 }
 
+/// A session from 9 to 12 on 1–31 March 2027.
+fn morning(id: &str, class: &str, day: u32) -> Value {
+    let at = |hour: u32| format!("2027-03-{day:02}T{hour:02}:00:00+08:00");
+    session(id, class, &at(9), &at(12))
+}
+
 fn solve(v: &Value) -> Solution {
     let problem = solver::parse(v.to_string().as_bytes()).unwrap();
     let solution = solver::solve(&problem).unwrap();
@@ -138,24 +144,78 @@ fn capacity_caps_sessions_per_instructor() {
     let mut p = base();
     p["instructors"] = json!([p["instructors"][0].clone()]);
     p["instructors"][0]["capacity"] = json!(1);
-    p["sessions"] = json!([
-        session(
-            "s1",
-            "c1",
-            "2027-03-01T09:00:00+08:00",
-            "2027-03-01T12:00:00+08:00"
-        ),
-        session(
-            "s2",
-            "c1",
-            "2027-03-02T09:00:00+08:00",
-            "2027-03-02T12:00:00+08:00"
-        )
-    ]);
+    p["sessions"] = json!([morning("s1", "c1", 1), morning("s2", "c1", 2)]);
     let sol = solve(&p);
     assert_eq!(sol.assignments.len(), 1);
     let unfilled = &sol.unfilled[0];
     assert_eq!(unfilled.near_misses[0].blocked_by, "capacity");
+}
+
+/// Three sessions of one class on three days, and one of a second class.
+fn three_days_of_one_class() -> Value {
+    let mut p = base();
+    p["classes"] =
+        json!([{"id": "c1", "lat": 39.9, "lon": 116.4}, {"id": "c2", "lat": 39.9, "lon": 116.4}]);
+    p["sessions"] = json!([
+        morning("s1", "c1", 1),
+        morning("s2", "c1", 2),
+        morning("s3", "c1", 3),
+        morning("s4", "c2", 4)
+    ]);
+    p
+}
+
+#[test]
+fn the_class_limit_spreads_a_class_over_several_voices() {
+    let mut p = three_days_of_one_class();
+    let free = solve(&p);
+    assert_eq!(
+        assigned(&free),
+        pairs(&[("s1", "a"), ("s2", "a"), ("s3", "a"), ("s4", "a")]),
+        "without a limit the better instructor takes everything"
+    );
+    p["options"]["max_sessions_per_class"] = json!(2);
+    let limited = solve(&p);
+    let held_by_a = |c: &[&str]| {
+        assigned(&limited)
+            .iter()
+            .filter(|(s, i)| i == "a" && c.contains(&s.as_str()))
+            .count()
+    };
+    assert_eq!(held_by_a(&["s1", "s2", "s3"]), 2, "{limited:?}");
+    assert_eq!(held_by_a(&["s4"]), 1, "the limit is per class");
+    assert_eq!(limited.assignments.len(), 4, "b takes the third");
+    p["options"]["max_sessions_per_class"] = json!(1);
+    p["instructors"] = json!([p["instructors"][0].clone()]);
+    let alone = solve(&p);
+    assert_eq!(alone.assignments.len(), 2);
+    assert_eq!(alone.unfilled.len(), 2);
+    for unfilled in &alone.unfilled {
+        assert_eq!(unfilled.near_misses[0].blocked_by, "max_sessions_per_class");
+    }
+}
+
+#[test]
+fn pins_beyond_the_class_limit_are_refused() {
+    let mut p = three_days_of_one_class();
+    p["options"]["max_sessions_per_class"] = json!(1);
+    p["pins"] = json!([
+        {"session": "s1", "instructor": "a"},
+        {"session": "s4", "instructor": "a"},
+        {"session": "s2", "instructor": "a"}
+    ]);
+    assert_eq!(
+        solve_err(&p),
+        [(
+            "pins[2]".to_owned(),
+            "pin_max_sessions_per_class".to_owned()
+        )]
+    );
+    p["options"]["max_sessions_per_class"] = json!(0);
+    assert!(solve_err(&p).contains(&(
+        "options.max_sessions_per_class".to_owned(),
+        "min_1".to_owned()
+    )));
 }
 
 #[test]

@@ -15,6 +15,11 @@ use crate::store::{self, offices, DbPool};
 
 const CATEGORIES: [&str; 4] = ["comprehensive", "specialised", "outside", "other"];
 
+/// The category codes a topic may have.
+pub fn categories() -> Vec<&'static str> {
+    CATEGORIES.to_vec()
+}
+
 /// A topic: code, Chinese name and category (`comprehensive` 综合类,
 /// `specialised` 专题业务类, `outside` for other domains, `other`).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -26,7 +31,7 @@ pub struct TopicView {
 }
 
 impl TopicView {
-    fn errors(&self) -> Vec<FieldError> {
+    pub(super) fn errors(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let code_ok = (2..=64).contains(&self.code.len())
             && self.code.split('-').all(|part| {

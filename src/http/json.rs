@@ -33,17 +33,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 }
             })?;
             if bytes.is_empty() {
-                // No body at all: only `JsonBody<Option<T>>` accepts that.
-                return serde_json::from_value(serde_json::Value::Null)
-                    .map(JsonBody)
-                    .map_err(|_| AppError::field("", "required", "a JSON object is required"));
+                return absent("required", "a JSON object is required");
             }
             json?;
+            if bytes.trim_ascii() == b"null" {
+                return absent("object", "expected a JSON object, got null");
+            }
             solver::parse_json(&bytes)
                 .map(JsonBody)
                 .map_err(AppError::Validation)
         })
     }
+}
+
+/// No body, or JSON `null`: only `JsonBody<Option<T>>` accepts that (the
+/// API document calls such a body `null` or absent); any other `T` is
+/// refused with `rule`.
+fn absent<T: DeserializeOwned>(rule: &str, detail: &str) -> Result<JsonBody<T>, AppError> {
+    serde_json::from_value(serde_json::Value::Null)
+        .map(JsonBody)
+        .map_err(|_| AppError::field("", rule, detail))
 }
 
 /// Whether the request says its body is JSON (`application/json` or a

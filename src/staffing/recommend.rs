@@ -281,10 +281,13 @@ pub struct Ranked {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Query {
-    /// Required topics with minimum levels.
+    /// Required topics with minimum levels, at least one.
+    #[schema(min_items = 1)]
     pub topics: Vec<crate::store::plans::TopicRequirementInput>,
     /// Venue coordinates.
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: f64,
     #[serde(deserialize_with = "solver::time_range::time")]
     pub start: DateTime<FixedOffset>,

@@ -119,7 +119,7 @@ fn contact_errors(phone: Option<&str>, email: Option<&str>) -> Vec<FieldError> {
         }
     }
     if let Some(email) = email {
-        let ok = email.len() <= 254
+        let ok = email.chars().count() <= 254
             && matches!(email.split_once('@'), Some((user, domain))
                     if !user.is_empty() && domain.contains('.') && !domain.contains('@'));
         if !ok {

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::vocabulary::AssignmentState;
 
 /// Most scores one batch may carry (one class of trainees).
-const MAX_SCORES: usize = 500;
+pub const MAX_SCORES: usize = 500;
 
 /// A delivered session and its trainees' scores.
 #[derive(Debug, Deserialize, ToSchema)]

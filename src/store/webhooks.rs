@@ -49,6 +49,11 @@ impl EventType {
     pub fn all_subscribable() -> impl Iterator<Item = Self> {
         Self::ALL.iter().copied().filter(|t| *t != Self::Ping)
     }
+
+    /// The codes of [`Self::all_subscribable`].
+    pub fn subscribable_codes() -> Vec<&'static str> {
+        Self::all_subscribable().map(Self::code).collect()
+    }
 }
 
 /// A registered endpoint.

@@ -154,7 +154,13 @@ fn the_console_end_to_end(backend: Backend) {
     // The board: a run, watched until done, reviewed and applied.
     browser.click(&browser.find("#open-board"));
     browser.find("#run-form");
-    browser.submit("#run-form", &[("time_limit_s", "5")]);
+    assert!(browser
+        .text(&browser.find("#class-limit-help"))
+        .contains("每位教师"));
+    browser.submit(
+        "#run-form",
+        &[("time_limit_s", "5"), ("max_sessions_per_class", "3")],
+    );
     browser.find("#run-status[data-state=done]");
     browser.click(&browser.find("#review"));
     browser.wait_for("#changes-view", |t| t.contains("新增"));
@@ -170,6 +176,11 @@ fn the_console_end_to_end(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    let runs = api.get(&format!("/api/v1/plans/{plan}/staffing-runs")).body;
+    assert_eq!(
+        runs[0]["request"]["options"]["max_sessions_per_class"], 3,
+        "the form's class limit reaches the run: {runs}"
+    );
     let hard = api.get(&format!("/api/v1/plans/{plan}")).body["classes"][0]["sessions"][2]["id"]
         .as_str()
         .unwrap()

@@ -759,7 +759,50 @@ fn staffing_roles(backend: Backend) {
     }
 }
 
+/// A run's `max_sessions_per_class` reaches its problem and binds: with 1,
+/// nobody teaches two sessions of the class, where without it someone does.
+fn a_class_limit(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    seed_pool(&planner);
+    let (plan, _, _) = seed_plan(&planner);
+    let repeats = |run: &Value| {
+        let teachers: Vec<String> = pairs(run).into_iter().map(|(_, i)| i).collect();
+        let distinct: BTreeSet<&String> = teachers.iter().collect();
+        teachers.len() - distinct.len()
+    };
+    let free = staff(&planner, &plan, json!({}));
+    assert!(
+        repeats(&free) > 0,
+        "the limit would not bind: {}",
+        free["solution"]
+    );
+    let limited = staff(
+        &planner,
+        &plan,
+        json!({"options": {"max_sessions_per_class": 1}}),
+    );
+    assert_eq!(repeats(&limited), 0, "{}", limited["solution"]);
+    let problem = planner.get(&format!(
+        "/api/v1/staffing-runs/{}/problem",
+        limited["id"].as_str().unwrap()
+    ));
+    assert_eq!(problem.body["options"]["max_sessions_per_class"], 1);
+    let refused = planner.post(
+        &format!("/api/v1/plans/{plan}/staffing-runs"),
+        &json!({"options": {"max_sessions_per_class": 0}}),
+    );
+    assert_eq!(
+        refused.field_errors(),
+        [(
+            "options.max_sessions_per_class".to_owned(),
+            "min_1".to_owned()
+        )]
+    );
+}
+
 crate::both_backends!(
+    a_class_limit,
     workflow,
     pins_calendar_and_stale_runs,
     plan_validation,

@@ -12,7 +12,9 @@ staffed plan and an account of each role through the API, then
    counting failed logins is what a refused login is meant to do); only
    requests that break the document are sent (negative_hooks.py);
 2. a positive run per role, examples, coverage, fuzzing and the stateful
-   phase: no 5xx, every status, content type, header and body as documented.
+   phase: no 5xx, every status, content type, header and body as documented,
+   and every request that follows the document accepted, or refused only
+   for a rule its operation lists under `x-rules` (positive_hooks.py).
 
 Any failure makes the script exit non-zero. Usage:
     schemathesis_run.py BINARY ST_EXECUTABLE [--examples N] [--backend sqlite|postgres]
@@ -51,6 +53,7 @@ NEGATIVE_CHECKS = [
 ]
 POSITIVE_CHECKS = [
     "not_a_server_error",
+    "documented_acceptance",
     "status_code_conformance",
     "content_type_conformance",
     "response_schema_conformance",
@@ -208,9 +211,8 @@ def schemathesis(st, base, token, mode, phases, checks, examples, report, select
         *selection,
     ]
     env = dict(os.environ)
-    if mode == "negative":
-        env["SCHEMATHESIS_HOOKS"] = "negative_hooks"
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [HERE, env.get("PYTHONPATH")]))
+    env["SCHEMATHESIS_HOOKS"] = f"{mode}_hooks"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [HERE, env.get("PYTHONPATH")]))
     result = subprocess.run(args, capture_output=True, text=True, env=env)
     lines = result.stdout.splitlines()
     tail = "\n".join(failures_section(lines) + lines[-25:])

@@ -78,6 +78,7 @@ pub fn solve(p: &Problem, time_limit_s: f64, mip_gap: f32) -> Result<Answer, Str
     for family in [
         session_needs(p, &x),
         instructor_capacities(p, &x),
+        class_limits(p, &class_of, &x),
         no_conflicts(&view, &x),
         trips_are_paid(p, &class_of, &x, &z),
         cadre_shares(p, &class_of, &x, &shortfall),
@@ -179,6 +180,19 @@ fn instructor_capacities(p: &Problem, x: &Assignments) -> Vec<Constraint> {
             taught.leq(p.instructors[i].capacity as f64)
         })
         .collect()
+}
+
+/// An instructor teaches at most `max_sessions_per_class` sessions of one
+/// class.
+fn class_limits(p: &Problem, class_of: &[usize], x: &Assignments) -> Vec<Constraint> {
+    let Some(limit) = p.options.max_sessions_per_class else {
+        return Vec::new();
+    };
+    let mut held: BTreeMap<(usize, usize), Expression> = BTreeMap::new();
+    for (&(s, i), &v) in x {
+        *held.entry((i, class_of[s])).or_default() += v;
+    }
+    held.into_values().map(|e| e.leq(limit as f64)).collect()
 }
 
 /// No instructor teaches two conflicting sessions (pairwise).

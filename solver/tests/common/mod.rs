@@ -48,7 +48,7 @@ impl<'a> View<'a> {
         }
     }
 
-    fn class_of(&self, s: usize) -> usize {
+    pub fn class_of(&self, s: usize) -> usize {
         self.class[self.p.sessions[s].class.as_str()]
     }
 
@@ -152,6 +152,19 @@ impl<'a> View<'a> {
         self.p.classes[c].min_cadre_share * n as f64
     }
 
+    /// The (session, instructor) indices of a solution's assignments.
+    pub fn pairs(&self, sol: &Solution) -> Vec<(usize, usize)> {
+        sol.assignments
+            .iter()
+            .map(|a| {
+                (
+                    self.sess[a.session.as_str()],
+                    self.inst[a.instructor.as_str()],
+                )
+            })
+            .collect()
+    }
+
     /// Violations of 5.2/5.3 by a set of (session, instructor) pairs.
     pub fn violations(&self, pairs: &[(usize, usize)]) -> Vec<String> {
         let mut v = Vec::new();
@@ -178,6 +191,20 @@ impl<'a> View<'a> {
             let mine: Vec<usize> = pairs.iter().filter(|p| p.1 == i).map(|p| p.0).collect();
             if mine.len() as i64 > inst.capacity {
                 v.push(format!("{} over capacity", inst.id));
+            }
+            for c in 0..self.p.classes.len() {
+                let held = mine.iter().filter(|&&s| self.class_of(s) == c).count() as i64;
+                if self
+                    .p
+                    .options
+                    .max_sessions_per_class
+                    .is_some_and(|m| held > m)
+                {
+                    v.push(format!(
+                        "{} holds {held} sessions of {}",
+                        inst.id, self.p.classes[c].id
+                    ));
+                }
             }
             for (k, &a) in mine.iter().enumerate() {
                 for &b in &mine[k + 1..] {
@@ -260,16 +287,7 @@ impl<'a> View<'a> {
 pub fn check(p: &Problem, sol: &Solution) -> Vec<String> {
     let view = View::new(p);
     let mut v = Vec::new();
-    let pairs: Vec<(usize, usize)> = sol
-        .assignments
-        .iter()
-        .map(|a| {
-            (
-                view.sess[a.session.as_str()],
-                view.inst[a.instructor.as_str()],
-            )
-        })
-        .collect();
+    let pairs = view.pairs(sol);
     v.extend(view.violations(&pairs));
     let w = &p.weights;
     for (a, &(s, i)) in sol.assignments.iter().zip(&pairs) {
@@ -414,6 +432,12 @@ fn check_unfilled(
                     && match m.blocked_by.as_str() {
                         "capacity" => mine.len() as i64 >= p.instructors[i].capacity,
                         "conflict" => mine.iter().any(|&t| view.conflict(s, t)),
+                        "max_sessions_per_class" => {
+                            p.options.max_sessions_per_class.is_some_and(|m| {
+                                let c = view.class_of(s);
+                                mine.iter().filter(|&&t| view.class_of(t) == c).count() as i64 >= m
+                            })
+                        }
                         _ => false,
                     }
             }
