@@ -24,6 +24,8 @@ const I18N = {
     kindClass: '班次类别', cadreShare: '干部授课比例下限', startDate: '开始日期', endDate: '结束日期',
     session: '课程', method: '授课方式', remote: '视频授课', needed: '需要人数', topics: '专题与最低等级',
     board: '排课看板', run: '运行排课', timeLimit: '时限（秒）',
+    solution_optimal: '已证明最优', solution_time_limit: '到达时限（当前最好方案）',
+    warnClassLimit: '本班课次已达上次排课设定的每班上限', weightBalance: '均衡授课权重', balanceHelp: '0 为不考虑；越大，同一教师每多讲一次课代价越高（剩余课时越少越高），任务分给更多教师',
     classLimit: '每班每人最多课次', classLimitHelp: '留空不限；填 2 即同一班次中每位教师至多讲 2 次课，学员能听到更多声音', state: '状态', elapsed: '已用时间', objective: '目标值',
     bound: '上界', gap: '差距', changes: '变更预览', apply: '采纳方案', added: '新增', moved: '调整', dropped: '撤下',
     unchanged: '不变', alternates: '候选人', assign: '指派', replace: '替换', exclude: '排除', lock: '锁定', unlock: '解锁',
@@ -82,6 +84,8 @@ const I18N = {
     kindClass: 'Class kind', cadreShare: 'Min cadre share', startDate: 'Start date', endDate: 'End date',
     session: 'Session', method: 'Method', remote: 'Remote', needed: 'Needed', topics: 'Topics and min levels',
     board: 'Staffing board', run: 'Run staffing', timeLimit: 'Time limit (s)',
+    solution_optimal: 'proved optimal', solution_time_limit: 'time limit (best found)',
+    warnClassLimit: 'holds as many sessions of this class as the last run allowed', weightBalance: 'Balance weight', balanceHelp: '0 leaves it out; the higher, the more each further session of one teacher costs (more when little of the yearly cap is left), so the work spreads over more people',
     classLimit: 'Most sessions per person per class', classLimitHelp: 'Empty for no limit; 2 means no teacher gives more than 2 sessions of one class, so trainees hear more voices', state: 'State', elapsed: 'Elapsed',
     objective: 'Objective', bound: 'Bound', gap: 'Gap', changes: 'Changes', apply: 'Apply', added: 'Added',
     moved: 'Moved', dropped: 'Dropped', unchanged: 'Unchanged', alternates: 'Alternates', assign: 'Assign', replace: 'Replace',
@@ -734,7 +738,7 @@ function runStatus(run) {
   const elapsed = run.started_at ? ((new Date(run.finished_at || Date.now()) - new Date(run.started_at)) / 1000).toFixed(1) : '0';
   return h('p', { id: 'run-status', 'data-state': run.state },
     `${t('state')}：${t(run.state)} · ${t('elapsed')} ${elapsed} s`,
-    sol ? ` · ${t('objective')} ${fmt.num(sol.objective)} · ${t('bound')} ${fmt.num(sol.bound)} · ${t('gap')} ${fmt.pct(sol.gap)} · ${sol.status}`
+    sol ? ` · ${t('objective')} ${fmt.num(sol.objective)} · ${t('bound')} ${fmt.num(sol.bound)} · ${t('gap')} ${fmt.pct(sol.gap)} · ${t(`solution_${sol.status}`)}`
       : last ? ` · ${t('objective')} ${fmt.num(last.objective)} · ${t('bound')} ${fmt.num(last.bound)}` : '',
     run.applied_at ? ` · ${t('applied')}` : '', run.error ? ` · ${run.error}` : '',
     run.state === 'running' && run.cancel_requested_at ? ` · ${t('stopping')}` : '');
@@ -747,7 +751,8 @@ function runPanel(planId, latest) {
   const limit = input('time_limit_s', 10, { type: 'number', min: 1, max: 600, step: 'any' });
   const classLimit = input('max_sessions_per_class', '', { type: 'number', min: 1, step: 1 });
   const weights = { expertise: input('w_expertise', 1, { type: 'number', step: 'any' }), rating: input('w_rating', 1, { type: 'number', step: 'any' }),
-    travel_per_1000km: input('w_travel', 0.5, { type: 'number', step: 'any' }), keep: input('w_keep', 0.2, { type: 'number', step: 'any' }) };
+    travel_per_1000km: input('w_travel', 0.5, { type: 'number', step: 'any' }), keep: input('w_keep', 0.2, { type: 'number', step: 'any' }),
+    balance: input('w_balance', 0, { type: 'number', min: 0, step: 'any' }) };
   const status = h('div', {}, runStatus(latest));
   const actions = h('div', { class: 'run-actions' });
   const showDone = (run) => {
@@ -777,6 +782,7 @@ function runPanel(planId, latest) {
       await watch(run);
     }) }, field(t('timeLimit'), limit), field(t('weightExpertise'), weights.expertise), field(t('weightRating'), weights.rating),
     field(t('weightTravel'), weights.travel_per_1000km), field(t('weightKeep'), weights.keep),
+    h('label', { class: 'field' }, h('span', {}, t('weightBalance')), weights.balance, h('small', { class: 'card-hint', id: 'balance-help' }, t('balanceHelp'))),
     h('label', { class: 'field' }, h('span', {}, t('classLimit')), classLimit, h('small', { class: 'card-hint', id: 'class-limit-help' }, t('classLimitHelp'))),
     h('button', { type: 'submit', id: 'start-run' }, t('run'))),
     status, actions);
@@ -984,7 +990,8 @@ async function alternates(row, c, x, planner, held) {
   row.after(h('tr', { class: 'alternates-row' }, h('td', { colspan: 4 },
     planner && replace ? h('p', { class: 'replace' }, replace) : null,
     h('table', { class: 'list alternates-list' }, h('tr', {}, [t('name'), t('score'), t('expertise'), t('rating'), t('distance'), ''].map((v) => h('th', {}, v))),
-      found.items.map((r) => h('tr', { 'data-instructor': r.instructor }, h('td', {}, r.instructor_name), h('td', { class: 'num' }, fmt.num(r.score)),
+      found.items.map((r) => h('tr', { 'data-instructor': r.instructor }, h('td', {}, r.instructor_name,
+        r.warnings.map((w) => h('small', { class: 'warning', 'data-rule': w.rule }, ' ⚠ ', t('warnClassLimit')))), h('td', { class: 'num' }, fmt.num(r.score)),
         h('td', { class: 'num' }, fmt.num(r.expertise)), h('td', { class: 'num' }, fmt.num(r.rating)), h('td', { class: 'num' }, fmt.num(r.distance_km, 0)),
         h('td', {}, planner ? [button(t('assign'), async () => { await api('POST', '/api/v1/assignments', { session: x.id, instructor: r.instructor, ...(replace ? { replace: replace.value } : {}) }); render(); }, { class: 'assign' }), ' ',
           button(t('exclude'), (e) => excludeForm(e.target.closest('tr'), c, x, r.instructor))] : null)))))));

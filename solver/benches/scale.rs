@@ -10,6 +10,13 @@
 //! pair, HiGHS) at the same time limit and gap, for comparison in the same
 //! run; `--no-full-model` leaves it out.
 //!
+//! `cargo bench -p staffing-solver --bench scale -- spread` solves each
+//! provincial case with `weights.balance` 0 and 1 (15 s each,
+//! `--time-limit=S`) and prints what balance buys and costs: instructors
+//! used, their largest and median share of their capacity, the share of
+//! classes where one person teaches more than a third of the sessions, and
+//! the objective's parts.
+//!
 //! `cargo bench -p staffing-solver --bench scale -- seeds` runs each
 //! provincial case on seeds 1–5 (`--seeds=N` for more): at 5 s, at 5 s
 //! beside two busy loops, and until proved within the default gap (0.01%,
@@ -111,6 +118,7 @@ fn main() {
         .map(String::as_str)
     {
         Some("busy-loop") => busy_loop(),
+        Some("spread") => spread(&cases, flag("--time-limit").unwrap_or(15.0)),
         Some("seeds") => sweep(
             &cases,
             flag("--seeds").map_or(5, |n| n as u64),
@@ -234,6 +242,102 @@ fn run(
             );
         }
         Err(e) => println!("{:<22} error: {e}", case.name),
+    }
+}
+
+/// Each swept case at balance 0 and 1: the staffing's spread and the
+/// objective's parts (SPEC 5.4).
+fn spread(cases: &[Case], time_limit_s: f64) {
+    println!(
+        "{:<22} {:>7} {:>10} {:>7} {:>6} {:>9} {:>9} {:>10} {:>10} {:>9} {:>8} {:>10} {:>9} {:>11} {:>8}",
+        "case",
+        "balance",
+        "status",
+        "gap_%",
+        "used",
+        "max_load",
+        "med_load",
+        "one>1/3_%",
+        "scores",
+        "travel",
+        "unfilled",
+        "shortfall",
+        "balance",
+        "objective",
+        "checker"
+    );
+    for case in cases.iter().filter(|c| c.swept) {
+        for balance in [0.0, 1.0] {
+            let mut problem = generate(Shape {
+                balance,
+                ..case.shape
+            });
+            problem.options.time_limit_s = time_limit_s;
+            let s = match solver::solve(&problem) {
+                Ok(s) => s,
+                Err(e) => {
+                    println!("{:<22} error: {e}", case.name);
+                    continue;
+                }
+            };
+            let checked = common::check(&problem, &s).is_empty();
+            let capacity: std::collections::HashMap<&str, i64> = problem
+                .instructors
+                .iter()
+                .map(|i| (i.id.as_str(), i.capacity))
+                .collect();
+            let class_of: std::collections::HashMap<&str, &str> = problem
+                .sessions
+                .iter()
+                .map(|x| (x.id.as_str(), x.class.as_str()))
+                .collect();
+            let mut load: std::collections::HashMap<&str, usize> = Default::default();
+            let mut in_class: std::collections::HashMap<(&str, &str), usize> = Default::default();
+            for a in &s.assignments {
+                *load.entry(a.instructor.as_str()).or_default() += 1;
+                *in_class
+                    .entry((class_of[a.session.as_str()], a.instructor.as_str()))
+                    .or_default() += 1;
+            }
+            let mut shares: Vec<f64> = load
+                .iter()
+                .map(|(i, &l)| l as f64 / capacity[i] as f64)
+                .collect();
+            shares.sort_by(f64::total_cmp);
+            let sessions_of = |c: &str| problem.sessions.iter().filter(|x| x.class == c).count();
+            let heavy = problem
+                .classes
+                .iter()
+                .filter(|c| {
+                    let most = in_class
+                        .iter()
+                        .filter(|((class, _), _)| *class == c.id)
+                        .map(|(_, &n)| n)
+                        .max()
+                        .unwrap_or(0);
+                    most * 3 > sessions_of(&c.id)
+                })
+                .count();
+            let w = problem.weights;
+            println!(
+                "{:<22} {:>7.1} {:>10} {:>7.4} {:>6} {:>9.3} {:>9.3} {:>10.1} {:>10.2} {:>9.2} {:>8.1} {:>10.2} {:>9.2} {:>11.2} {:>8}",
+                case.name,
+                balance,
+                format!("{:?}", s.status),
+                s.gap * 100.0,
+                load.len(),
+                shares.last().copied().unwrap_or(0.0),
+                shares.get(shares.len() / 2).copied().unwrap_or(0.0),
+                100.0 * heavy as f64 / problem.classes.len() as f64,
+                s.assignments.iter().map(|a| a.score).sum::<f64>(),
+                s.trips.iter().map(|t| t.cost).sum::<f64>(),
+                w.unfilled * s.unfilled.iter().map(|u| u.missing as f64).sum::<f64>(),
+                w.cadre_shortfall * s.cadre_shortfalls.iter().map(|c| c.shortfall).sum::<f64>(),
+                s.loads.iter().fold(0.0, |sum, l| sum + l.cost),
+                s.objective,
+                if checked { "ok" } else { "BROKEN" }
+            );
+        }
     }
 }
 

@@ -54,7 +54,8 @@ impl State<'_> {
             && !taught.iter().any(|&t| t == s || self.index.conflict(s, t))
     }
 
-    /// The objective gained by adding (s, i), apart from the unfilled term.
+    /// The objective gained by adding (s, i), apart from the unfilled term:
+    /// its score less a trip not yet paid and its balance step.
     fn value(&self, s: Sess, i: Inst) -> f64 {
         let c = self.index.session_class[s];
         let travel = if self.index.in_person(s) && !self.trips.contains(&(i, c)) {
@@ -62,7 +63,8 @@ impl State<'_> {
         } else {
             0.0
         };
-        self.index.assignment_score(i, s) - travel
+        let step = self.index.load_step_cost(i, self.teaching[i].len() + 1);
+        self.index.assignment_score(i, s) - travel - step
     }
 
     fn assign(&mut self, s: Sess, i: Inst) {

@@ -187,6 +187,28 @@ impl<'a> Index<'a> {
         self.problem.weights.travel_per_1000km * self.distance_km(i, c) / 1000.0
     }
 
+    /// The balance cost of instructor `i`'s `k`-th session (SPEC 5.4):
+    /// `w_balance · (k − 1) / capacity`, nothing for the first.
+    pub fn load_step_cost(&self, i: Inst, k: usize) -> f64 {
+        let w = self.problem.weights.balance;
+        let capacity = self.problem.instructors[i].capacity;
+        if w == 0.0 || k < 2 || capacity <= 0 {
+            return 0.0;
+        }
+        w * (k - 1) as f64 / capacity as f64
+    }
+
+    /// The balance term of instructor `i` holding `load` sessions:
+    /// `w_balance · L · (L − 1) / (2 · capacity)`, the sum of its steps.
+    pub fn balance_cost(&self, i: Inst, load: usize) -> f64 {
+        let w = self.problem.weights.balance;
+        let capacity = self.problem.instructors[i].capacity;
+        if w == 0.0 || load < 2 || capacity <= 0 {
+            return 0.0;
+        }
+        w * (load * (load - 1)) as f64 / (2.0 * capacity as f64)
+    }
+
     /// The recommendation score of SPEC 6: expertise and rating, less
     /// travel for an in-person session.
     pub fn recommendation_score(&self, i: Inst, s: Sess) -> f64 {

@@ -3,9 +3,10 @@
 //! Columns: one binary per candidate pair (an assignment), then the covers
 //! (continuous columns at least as large as some assignments: a trip, or a
 //! class's presence in a buffer window), then one cadre slack per class
-//! that asks for cadres. With integral assignments the objective drives
-//! covers and slacks to exactly the values the formula needs. A trip with a
-//! single in-person candidate folds its cost onto that assignment.
+//! that asks for cadres, then each instructor's load steps when balance is
+//! weighed (in [0, 1]). With integral assignments the objective drives
+//! covers, slacks and steps to exactly the values the formula needs. A trip
+//! with a single in-person candidate folds its cost onto that assignment.
 //!
 //! The model is data, not a solver's object: [`crate::highs_part`] hands
 //! HiGHS the columns a stage needs, and [`crate::pricing`] bounds the whole
@@ -60,6 +61,11 @@ pub struct Model {
     pub by_instructor: Vec<Vec<usize>>,
     /// Yearly capacity of each instructor.
     pub capacity: Vec<usize>,
+    /// Load step columns of each instructor (balance, SPEC 5.4): step `n`
+    /// is 1 when the instructor holds at least `n + 2` sessions.
+    pub steps: Vec<Vec<usize>>,
+    /// The first load step column.
+    first_step: usize,
     /// The instructor whose columns alone make up each row (capacity,
     /// overlaps, buffers, trip rows); `None` for rows shared between
     /// instructors (session limits, cadre shares).
@@ -80,6 +86,7 @@ struct Builder<'a> {
     by_instructor: Vec<Vec<usize>>,
     /// Yearly capacity of each instructor.
     capacity: Vec<usize>,
+    steps: Vec<Vec<usize>>,
 }
 
 impl Model {
@@ -116,6 +123,7 @@ impl Model {
                 .iter()
                 .map(|i| i.capacity.max(0) as usize)
                 .collect(),
+            steps: vec![Vec::new(); index.instructor_count()],
         };
         b.trips();
         b.session_limits();
@@ -124,6 +132,8 @@ impl Model {
         b.overlaps();
         b.travel_buffers();
         b.cadre_shares();
+        let first_step = b.cost.len();
+        b.load_steps();
         let pinned_pairs: HashSet<(Sess, Inst)> = index.pins.iter().copied().collect();
         let needed_total: f64 = index.problem.sessions.iter().map(|s| s.needed as f64).sum();
         let mut links = Sparse::new();
@@ -143,6 +153,8 @@ impl Model {
             row_owner,
             by_instructor: b.by_instructor,
             capacity: b.capacity,
+            steps: b.steps,
+            first_step,
             limits: b.limits,
             covers: b.covers,
             links,
@@ -165,6 +177,11 @@ impl Model {
     /// The cadre slack columns.
     pub fn slack_columns(&self) -> impl Iterator<Item = usize> + '_ {
         self.slacks.iter().map(|&(column, _, _)| column)
+    }
+
+    /// Whether column `j` is a load step (they come last).
+    pub fn is_step(&self, j: usize) -> bool {
+        j >= self.first_step
     }
 
     /// Whether column `j` is an assignment.
@@ -200,6 +217,12 @@ impl Model {
         for (column, required, members) in &self.slacks {
             let cadres = members.iter().filter(|&&k| chosen[k]).count() as f64;
             values[*column] = (required - cadres).max(0.0);
+        }
+        for (steps, columns) in self.steps.iter().zip(&self.by_instructor) {
+            let load = columns.iter().filter(|&&k| chosen[k]).count();
+            for &u in steps.iter().take(load.saturating_sub(1)) {
+                values[u] = 1.0;
+            }
         }
         values
     }
@@ -458,6 +481,33 @@ impl Builder<'_> {
             self.slacks.push((slack, required, columns));
         }
     }
+
+    /// Balance: a step column per further session an instructor could
+    /// hold, the `k`-th costing `w_balance · (k − 1) / capacity`, and
+    /// Σ x − Σ steps ≤ 1. Later steps cost more, so the LP takes them in
+    /// order and pays exactly the convex term `w · L (L − 1) / (2 capacity)`.
+    fn load_steps(&mut self) {
+        if self.index.problem.weights.balance == 0.0 {
+            return;
+        }
+        for i in 0..self.by_instructor.len() {
+            let most = self.capacity[i].min(self.by_instructor[i].len());
+            let mut steps = Vec::new();
+            for k in 2..=most {
+                steps.push(self.add_column(-self.index.load_step_cost(i, k), 1.0));
+            }
+            if steps.is_empty() {
+                continue;
+            }
+            let terms: Vec<(usize, f64)> = self.by_instructor[i]
+                .iter()
+                .map(|&k| (k, 1.0))
+                .chain(steps.iter().map(|&u| (u, -1.0)))
+                .collect();
+            self.add_row(terms, Limit::AtMost(1.0));
+            self.steps[i] = steps;
+        }
+    }
 }
 
 /// The one instructor whose columns make up each row, if there is one.
@@ -468,6 +518,11 @@ fn row_owners(b: &Builder) -> Vec<Option<Inst>> {
     }
     for cover in &b.covers {
         column_owner[cover.column] = cover.members.first().map(|&k| b.pairs[k].1);
+    }
+    for (i, steps) in b.steps.iter().enumerate() {
+        for &u in steps {
+            column_owner[u] = Some(i);
+        }
     }
     (0..b.rows.len())
         .map(|r| {

@@ -48,6 +48,10 @@ pub struct Weights {
     pub cadre_shortfall: f64,
     #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub keep: f64,
+    /// Spreads the load: each instructor's k-th session costs
+    /// `balance · (k − 1) / capacity` (SPEC 5.4); 0 leaves it out.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub balance: f64,
 }
 
 impl Default for Weights {
@@ -59,6 +63,7 @@ impl Default for Weights {
             unfilled: 100.0,
             cadre_shortfall: 10.0,
             keep: 0.0,
+            balance: 0.0,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Turns chosen (session, instructor) pairs into the solution of SPEC 5.5:
 //! score parts, trips, unfilled places with reasons and near misses, cadre
-//! shortfalls, and the objective recomputed by the formula of SPEC 5.4.
+//! shortfalls, balance loads, and the objective recomputed by the formula
+//! of SPEC 5.4.
 
 use std::collections::BTreeSet;
 
@@ -8,7 +9,7 @@ use crate::eligibility::Rule;
 use crate::index::{Index, Inst, Sess};
 use crate::model::required_cadres;
 use crate::solution::{
-    Assignment, CadreShortfall, ExcludedBy, NearMiss, Solution, Stats, Status, Trip, Unfilled,
+    Assignment, CadreShortfall, ExcludedBy, Load, NearMiss, Solution, Stats, Status, Trip, Unfilled,
 };
 
 /// Near misses listed per unfilled session.
@@ -73,10 +74,24 @@ pub fn report(
         })
         .collect();
 
+    let loads: Vec<Load> = solution_view
+        .teaching
+        .iter()
+        .enumerate()
+        .filter(|(_, taught)| w.balance > 0.0 && taught.len() >= 2)
+        .map(|(i, taught)| Load {
+            instructor: p.instructors[i].id.clone(),
+            sessions: taught.len(),
+            capacity: p.instructors[i].capacity,
+            cost: index.balance_cost(i, taught.len()),
+        })
+        .collect();
+
     let objective = assignments.iter().map(|a| a.score).sum::<f64>()
         - trips.iter().map(|t| t.cost).sum::<f64>()
         - w.unfilled * unfilled.iter().map(|u| u.missing as f64).sum::<f64>()
-        - w.cadre_shortfall * cadre_shortfalls.iter().map(|c| c.shortfall).sum::<f64>();
+        - w.cadre_shortfall * cadre_shortfalls.iter().map(|c| c.shortfall).sum::<f64>()
+        - loads.iter().map(|l| l.cost).sum::<f64>();
     let bound = bound.max(objective);
     Solution {
         status,
@@ -87,6 +102,7 @@ pub fn report(
         trips,
         unfilled,
         cadre_shortfalls,
+        loads,
         stats,
     }
 }

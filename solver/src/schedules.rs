@@ -4,18 +4,21 @@
 //! share (session limits, cadre shares); what is left splits into one
 //! problem per instructor: the best schedule (a set of sessions within
 //! capacity, without overlaps or buffer conflicts, paying each class's trip
-//! once) at those prices. With `d` the priced gains, every schedule obeys
+//! once and its load steps) at those prices. With `d` the priced gains,
+//! every schedule obeys
 //!
 //! ```text
-//! Σ_k max(0, d_k) · x_k + Σ_trips cost_z · z ≤ best
+//! Σ_k max(0, d_k) · x_k + Σ_trips cost_z · z + Σ_steps cost_u · u ≤ best
 //! ```
 //!
-//! (a schedule's sessions of positive gain, with its own trips, are a
-//! schedule too; pinned sessions keep their gain, as every schedule holds
-//! them). The LP, though, may split an instructor across classes for a
-//! fraction of each trip and so exceed `best`: the row then cuts that point
-//! off. Rounds of such cuts move the LP's bound towards the bound of whole
-//! schedules (Kelley's cutting planes on the Lagrangian dual).
+//! (a schedule's sessions of positive gain, with its own trips and fewer
+//! load steps, are a schedule too; trips and steps only cost, so the
+//! schedule itself pays at least as much; pinned sessions keep their gain,
+//! as every schedule holds them). The LP, though, may split an instructor
+//! across classes for a fraction of each trip and so exceed `best`: the
+//! row then cuts that point off. Rounds of such cuts move the LP's bound
+//! towards the bound of whole schedules (Kelley's cutting planes on the
+//! Lagrangian dual).
 //!
 //! Prices that leave every session of an instructor at zero gain see
 //! nothing, though the LP point may still lie outside the hull of the
@@ -78,6 +81,7 @@ pub fn separate(cuts: &mut Cuts, model: &Model, y: &[f64], values: &[f64]) -> us
         trips.sort_unstable();
         trips.dedup();
         entries.extend(trips.into_iter().map(|z| (z, model.cost[z])));
+        entries.extend(model.steps[i].iter().map(|&u| (u, model.cost[u])));
         let lhs: f64 = entries.iter().map(|&(j, a)| a * values[j]).sum();
         if lhs > best + TOLERANCE * best.abs().max(1.0) {
             cuts.rows.push(entries);
@@ -400,14 +404,13 @@ mod tests {
                     if columns.len() > 14 {
                         continue;
                     }
+                    let slacks: Vec<usize> = model.slack_columns().collect();
                     let mut best = 0.0_f64;
                     for values in own_schedules(&model, &rows, i, columns) {
                         let value: f64 = values
                             .iter()
                             .enumerate()
-                            .filter(|&(j, _)| {
-                                model.is_assignment(j) || model.covers.iter().any(|c| c.column == j)
-                            })
+                            .filter(|(j, _)| !slacks.contains(j))
                             .map(|(j, v)| v * gain[j])
                             .sum();
                         best = best.max(value);

@@ -25,6 +25,10 @@ pub struct Solution {
     pub trips: Vec<Trip>,
     pub unfilled: Vec<Unfilled>,
     pub cadre_shortfalls: Vec<CadreShortfall>,
+    /// With `weights.balance` above 0: every instructor holding 2 sessions
+    /// or more and the balance term it costs; absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loads: Vec<Load>,
     pub stats: Stats,
 }
 
@@ -92,6 +96,17 @@ pub struct CadreShortfall {
     pub required: f64,
     pub assigned: usize,
     pub shortfall: f64,
+}
+
+/// The balance term of one instructor (SPEC 5.4):
+/// `w_balance · sessions · (sessions − 1) / (2 · capacity)`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Load {
+    pub instructor: String,
+    pub sessions: usize,
+    pub capacity: i64,
+    pub cost: f64,
 }
 
 /// Model size and timings.

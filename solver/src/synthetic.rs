@@ -92,12 +92,14 @@ pub struct Shape {
     pub season_weeks: i64,
     /// Sessions per class on average.
     pub sessions_per_class: f64,
+    /// `weights.balance` (SPEC 5.4).
+    pub balance: f64,
     pub seed: u64,
 }
 
 impl Shape {
     /// A shape with the usual capacities (2–12), no travel buffer, classes
-    /// of 6.25 sessions on average starting over 40 weeks.
+    /// of 6.25 sessions on average starting over 40 weeks, no balance.
     pub fn new(instructors: usize, sessions: usize, seed: u64) -> Self {
         Self {
             instructors,
@@ -106,6 +108,7 @@ impl Shape {
             travel_buffer_minutes: 0.0,
             season_weeks: 40,
             sessions_per_class: 6.25,
+            balance: 0.0,
             seed,
         }
     }
@@ -122,10 +125,10 @@ impl Shape {
     }
 }
 
-/// The three kinds of plan the optimiser's tests exercise, with
-/// `instructors` instructors and half as many sessions, seeded `seed`,
-/// `seed + 1`, `seed + 2`: usual, capacity-scarce (1–2 sessions a year),
-/// and with a 240-minute travel buffer.
+/// The four kinds of plan the optimiser's tests exercise, with
+/// `instructors` instructors and half as many sessions, seeded `seed` to
+/// `seed + 3`: usual, capacity-scarce (1–2 sessions a year), with a
+/// 240-minute travel buffer, and with balance weighed 1.
 #[cfg(test)]
 pub fn test_plans(instructors: usize, seed: u64) -> Vec<Problem> {
     let shape = |seed| Shape::new(instructors, instructors / 2, seed);
@@ -138,6 +141,10 @@ pub fn test_plans(instructors: usize, seed: u64) -> Vec<Problem> {
         Shape {
             travel_buffer_minutes: 240.0,
             ..shape(seed + 2)
+        },
+        Shape {
+            balance: 1.0,
+            ..shape(seed + 3)
         },
     ]
     .into_iter()
@@ -174,7 +181,10 @@ pub fn generate(shape: Shape) -> Problem {
         );
     }
     Problem {
-        weights: Weights::default(),
+        weights: Weights {
+            balance: shape.balance,
+            ..Weights::default()
+        },
         options: Options {
             travel_buffer_minutes: shape.travel_buffer_minutes,
             ..Options::default()

@@ -123,6 +123,7 @@ impl Validator {
             ("unfilled", w.unfilled),
             ("cadre_shortfall", w.cadre_shortfall),
             ("keep", w.keep),
+            ("balance", w.balance),
         ] {
             self.non_negative(&format!("weights.{name}"), value);
         }

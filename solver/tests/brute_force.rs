@@ -24,7 +24,7 @@ prop_compose! {
     fn instructor(k: usize)(
         cadre in any::<bool>(),
         lat in 22.0..40.0f64, lon in 104.0..121.0f64,
-        capacity in 0i64..3, remote_ok in any::<bool>(),
+        capacity in 0i64..4, remote_ok in any::<bool>(),
         max_travel in proptest::option::of(300.0..3000.0f64),
         rating in 0.0..=1.0f64,
         levels in proptest::collection::vec(prop_oneof![1 => Just(0i64), 5 => 1i64..=5], 2),
@@ -91,6 +91,7 @@ prop_compose! {
         exclusion in proptest::option::of((0usize..4, 0usize..4)),
         previous in proptest::option::of((0usize..4, 0usize..4)),
         class_limit in proptest::option::of(1i64..3),
+        balance in prop_oneof![Just(0.0), 0.0..3.0f64],
         pin in proptest::option::of((0usize..4, 0usize..4)),
     ) -> Problem {
         let (session_count, instructor_count) = (sessions.len(), instructors.len());
@@ -98,7 +99,7 @@ prop_compose! {
             session: format!("s{}", s % session_count), instructor: format!("i{}", i % instructor_count) };
         Problem {
             weights: Weights { expertise: weights.0, rating: weights.1, travel_per_1000km: weights.2,
-                unfilled: weights.3, cadre_shortfall: weights.4, keep: weights.5 },
+                unfilled: weights.3, cadre_shortfall: weights.4, keep: weights.5, balance },
             options: Options { mip_gap: 0.0, travel_buffer_minutes: buffer,
                 max_sessions_per_class: class_limit, ..Options::default() },
             exclusions: exclusion.map(pair).into_iter().collect(),

@@ -2,7 +2,7 @@
 //! written in good_lp (`common/full_model.rs`), solved by HiGHS with every
 //! eligible pair, on random plans of 100 to 400 instructors (usual,
 //! capacity-scarce, with a travel buffer, with classes overlapping in time,
-//! with pins and previous pairs, with a class limit).
+//! with pins and previous pairs, with a class limit, with balance).
 //! Both must prove the same optimum to the MIP gap, and both staffings pass
 //! the independent checker.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,7 +14,7 @@ mod full_model;
 use good_lp::SolutionStatus;
 use solver::problem::{Pair, Problem};
 use solver::synthetic::{generate, Shape};
-use solver::Status;
+use solver::{Solution, Status};
 
 const GAP: f64 = 1e-6;
 
@@ -50,8 +50,8 @@ fn exact(mut p: Problem) -> Problem {
     p
 }
 
-/// The same optimum to the gap; both staffings are valid.
-fn agree(name: &str, p: &Problem) -> f64 {
+/// The same optimum to the gap; both staffings are valid. Returns ours.
+fn agree(name: &str, p: &Problem) -> Solution {
     let ours = solver::solve(p).unwrap();
     assert_eq!(
         ours.status,
@@ -81,7 +81,7 @@ fn agree(name: &str, p: &Problem) -> f64 {
         ours.objective,
         oracle.objective
     );
-    ours.objective
+    ours
 }
 
 #[test]
@@ -132,5 +132,38 @@ fn with_a_class_limit_too() {
     assert!(
         bound * 2 > all.len(),
         "the limit binds on only {bound} plans"
+    );
+}
+
+/// With `weights.balance = 1` on every plan (every other one with the class
+/// limit 2 as well): the same agreement, and the balance term moves the
+/// optimum (the balanced optimum's most loaded instructor holds fewer
+/// sessions, or it spreads them over more people) on most plans.
+#[test]
+fn with_balance_too() {
+    let mut moved = 0;
+    let all = plans();
+    for (n, (name, p)) in all.iter().enumerate() {
+        let mut p = exact(p.clone());
+        if n % 2 == 1 {
+            p.options.max_sessions_per_class = Some(2);
+        }
+        let free = solver::solve(&p).unwrap();
+        p.weights.balance = 1.0;
+        let balanced = agree(&format!("{name} balanced"), &p);
+        let spread = |s: &Solution| {
+            let mut load: std::collections::HashMap<&str, usize> = Default::default();
+            for a in &s.assignments {
+                *load.entry(a.instructor.as_str()).or_default() += 1;
+            }
+            (load.values().max().copied().unwrap_or(0), load.len())
+        };
+        let (before, after) = (spread(&free), spread(&balanced));
+        moved += usize::from(after.0 < before.0 || after.1 > before.1);
+        assert!(!balanced.loads.is_empty(), "{name}: no load listed");
+    }
+    assert!(
+        moved * 2 > all.len(),
+        "balance moves the optimum on only {moved} plans"
     );
 }

@@ -195,6 +195,41 @@ fn the_class_limit_spreads_a_class_over_several_voices() {
     }
 }
 
+/// a (score 1.7 a session) and b (1.1) at the class's own city, balance
+/// 1.5 and capacity 5 each: a's k-th session costs 0.3 · (k − 1). All four
+/// to a gives 6.8 − 1.8, three to a and one to b 6.2 − 0.9, two each
+/// 5.6 − 0.6: three and one it is, and `loads` lists a's term alone.
+#[test]
+fn balance_makes_each_further_session_of_a_person_cost_more() {
+    let mut p = three_days_of_one_class();
+    p["weights"] = json!({"balance": 1.5});
+    let sol = solve(&p);
+    let held = |who: &str| {
+        sol.assignments
+            .iter()
+            .filter(|a| a.instructor == who)
+            .count()
+    };
+    assert_eq!((held("a"), held("b")), (3, 1), "{sol:?}");
+    assert!((sol.objective - 5.3).abs() < 1e-9, "{}", sol.objective);
+    assert_eq!(sol.loads.len(), 1);
+    let load = &sol.loads[0];
+    assert_eq!(
+        (load.instructor.as_str(), load.sessions, load.capacity),
+        ("a", 3, 5)
+    );
+    assert!((load.cost - 0.9).abs() < 1e-12, "{load:?}");
+    p["weights"]["balance"] = json!(0.0);
+    let unweighed = solve(&p);
+    assert!(unweighed.loads.is_empty(), "no loads without balance");
+    let listed = serde_json::to_value(&unweighed).unwrap();
+    assert!(listed.get("loads").is_none(), "{listed}");
+    p["weights"]["balance"] = json!(-1.0);
+    assert!(solve_err(&p)
+        .iter()
+        .any(|(field, _)| field == "weights.balance"));
+}
+
 #[test]
 fn pins_beyond_the_class_limit_are_refused() {
     let mut p = three_days_of_one_class();

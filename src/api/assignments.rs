@@ -17,6 +17,7 @@ use crate::http::json::JsonBody;
 use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
 use crate::staffing::assign;
+use crate::staffing::class_limit::Warning;
 use crate::staffing::recommend::PoolCache;
 use crate::staffing::runs::WorkerConfig;
 use crate::store::assignments::{self, AssignmentFilter, Change, Listed};
@@ -116,6 +117,16 @@ pub struct ManualAssignment {
     pub replace: Option<String>,
 }
 
+/// The assignment made by hand, and what the planner should know of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ManualAssignmentView {
+    #[serde(flatten)]
+    pub assignment: AssignmentView,
+    /// `max_sessions_per_class` when the instructor now holds more sessions
+    /// of the class than the plan's last run allowed.
+    pub warnings: Vec<Warning>,
+}
+
 /// Put an instructor into a session by hand. The assignment is locked, so
 /// the next staffing run keeps it; 422 at `instructor` naming every rule the
 /// instructor fails (not eligible, unavailable or busy, over capacity), 409
@@ -124,7 +135,7 @@ pub struct ManualAssignment {
 /// routing provider, the road to an in-person session is measured first
 /// where no run has (the great circle stands in if the provider fails).
 #[utoipa::path(tag = "assignments", request_body = ManualAssignment,
-    responses((status = 201, body = AssignmentView),
+    responses((status = 201, body = ManualAssignmentView),
               (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/api/v1/assignments")]
@@ -157,7 +168,11 @@ pub async fn create(
         )
     })
     .await?;
-    Ok(HttpResponse::Created().json(AssignmentView::from(made)))
+    let (assignment, warnings) = made;
+    Ok(HttpResponse::Created().json(ManualAssignmentView {
+        assignment: assignment.into(),
+        warnings,
+    }))
 }
 
 async fn change(

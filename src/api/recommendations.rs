@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::http::json::JsonBody;
 use crate::http::query::QueryParams;
 use crate::problem_details::ProblemDetails;
+use crate::staffing::class_limit::Warning;
 use crate::staffing::recommend::{self, PoolCache, Query, Ranked};
 use crate::store::DbPool;
 
@@ -31,6 +32,10 @@ pub struct RecommendationView {
     pub available: bool,
     /// Why not, when not available.
     pub reasons: Vec<ReasonView>,
+    /// What to know before putting them in: `max_sessions_per_class` when
+    /// they hold as many sessions of the class as the plan's last run
+    /// allowed.
+    pub warnings: Vec<Warning>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,6 +66,7 @@ impl From<Ranked> for RecommendationView {
                     detail: reason.detail,
                 })
                 .collect(),
+            warnings: r.warnings,
         }
     }
 }

@@ -123,6 +123,9 @@ pub struct SolutionView {
     pub trips: Vec<TripView>,
     pub unfilled: Vec<UnfilledView>,
     pub cadre_shortfalls: Vec<ShortfallView>,
+    /// The balance term of everyone holding 2 sessions or more, when the
+    /// run weighed balance; empty otherwise.
+    pub loads: Vec<LoadView>,
     pub stats: Stats,
 }
 
@@ -181,6 +184,16 @@ pub struct ShortfallView {
     pub required: f64,
     pub assigned: usize,
     pub shortfall: f64,
+}
+
+/// An instructor's load in the solution and the balance term it costs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoadView {
+    pub instructor: String,
+    pub instructor_name: String,
+    pub sessions: usize,
+    pub capacity: i64,
+    pub cost: f64,
 }
 
 impl SolutionView {
@@ -251,6 +264,17 @@ impl SolutionView {
                     shortfall: c.shortfall,
                 })
                 .collect(),
+            loads: solution
+                .loads
+                .into_iter()
+                .map(|l| LoadView {
+                    instructor_name: instructor(&l.instructor),
+                    instructor: l.instructor,
+                    sessions: l.sessions,
+                    capacity: l.capacity,
+                    cost: l.cost,
+                })
+                .collect(),
             stats: solution.stats,
         }
     }
@@ -263,6 +287,7 @@ fn names_of(conn: &mut Db, solution: &Solution) -> Result<Names, AppError> {
         .iter()
         .map(|a| a.instructor.as_str())
         .chain(solution.trips.iter().map(|t| t.instructor.as_str()))
+        .chain(solution.loads.iter().map(|l| l.instructor.as_str()))
         .chain(
             solution
                 .unfilled

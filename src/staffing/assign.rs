@@ -9,6 +9,7 @@ use chrono::{Datelike, Utc};
 use solver::problem::Pair;
 use solver::FieldError;
 
+use super::class_limit::{self, Warning};
 use super::problem::{class_of, session_of};
 use super::recommend::{road_distances_to, PoolCache};
 use crate::error::AppError;
@@ -59,6 +60,8 @@ pub fn measure_road(
 /// already or the session has all it needs confirmed or locked. The
 /// distance to the class is the cached road distance, as a run's and a
 /// recommendation's, where one is cached ([`measure_road`] caches it).
+/// Comes back with a warning when the instructor then holds more sessions
+/// of the class than the plan's last run allowed.
 pub fn assign(
     conn: &mut Db,
     cache: &PoolCache,
@@ -66,7 +69,7 @@ pub fn assign(
     session_id: &str,
     instructor_id: &str,
     replace: Option<&str>,
-) -> Result<Listed, AppError> {
+) -> Result<(Listed, Vec<Warning>), AppError> {
     write(conn, |conn| {
         match reach::verdict(conn, office, Kind::Session, session_id, Access::Change)? {
             Verdict::Allowed => {}
@@ -93,6 +96,7 @@ pub fn assign(
         instructors::lock(conn, instructor_id).map_err(|_| {
             AppError::field("instructor", "unknown_reference", "no such instructor")
         })?;
+        let warnings = class_limit::warnings(conn, &class, session_id, instructor_id)?;
         let on_session = assignments::holdings(conn, Some(&[session_id]))?;
         let existing = on_session
             .iter()
@@ -105,7 +109,8 @@ pub fn assign(
                 });
             }
             let id = existing.id.clone();
-            return assignments::change(conn, &id, assignments::Change::Lock, None);
+            let locked = assignments::change(conn, &id, assignments::Change::Lock, None)?;
+            return Ok((locked, warnings));
         }
         let mut taking = on_session
             .iter()
@@ -209,6 +214,6 @@ pub fn assign(
         }
         AppError::check(errors)?;
         let id = assignments::insert_locked(conn, session_id, instructor_id)?;
-        assignments::get(conn, &id, None)
+        Ok((assignments::get(conn, &id, None)?, warnings))
     })
 }

@@ -2,11 +2,13 @@
 //! staffing problems from the database ([`problem`], [`pool`]), runs them in
 //! the background ([`runs`]), shows what a run would change ([`changes`]),
 //! applies it ([`apply`]), checks a planner's assignment by hand
-//! ([`assign`]) and answers recommendation questions ([`recommend`]).
+//! ([`assign`]), answers recommendation questions ([`recommend`]) and warns
+//! of the last run's per-class limit in both ([`class_limit`]).
 
 pub mod apply;
 pub mod assign;
 pub mod changes;
+pub mod class_limit;
 pub mod problem;
 pub mod recommend;
 pub mod runs;

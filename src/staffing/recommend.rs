@@ -14,6 +14,7 @@ use solver::problem::{Class, Distance, Instructor, Pair, Session, TopicRequireme
 use solver::{FieldError, Recommendation};
 use utoipa::ToSchema;
 
+use super::class_limit::{ClassLoad, Warning};
 use super::problem::{class_of, session_of};
 use crate::error::AppError;
 use crate::store::plans::{self, ClassRow, SessionDetail};
@@ -271,10 +272,12 @@ fn poisoned() -> AppError {
     AppError::Internal(anyhow::anyhow!("the pool cache's lock is poisoned"))
 }
 
-/// A ranked instructor with their name.
+/// A ranked instructor with their name and what a planner should know
+/// before putting them in.
 pub struct Ranked {
     pub name: String,
     pub recommendation: Recommendation,
+    pub warnings: Vec<Warning>,
 }
 
 /// An ad-hoc question: who could teach these topics there and then?
@@ -390,6 +393,7 @@ fn rank(
                 .map(|&k| snapshot.members[k].1.name.clone())
                 .unwrap_or_default(),
             recommendation: r,
+            warnings: Vec::new(),
         })
         .collect())
 }
@@ -449,9 +453,10 @@ pub fn for_session(
     let mut seen = HashSet::new();
     exclusions.retain(|p| seen.insert(p.instructor.clone()));
     let road = cache.road_km(&mut conn, &[(class.lat, class.lon)])?;
+    let class_load = ClassLoad::read(&mut conn, &class, session_id)?;
     drop(conn);
     let snapshot = cache.snapshot(pool)?;
-    let ranked = rank(
+    let mut ranked = rank(
         &snapshot,
         office,
         class_of(&class),
@@ -462,6 +467,12 @@ pub fn for_session(
         include_unavailable,
         limit,
     )?;
+    if let Some(load) = class_load {
+        for r in &mut ranked {
+            r.warnings
+                .extend(load.warning(&r.recommendation.instructor));
+        }
+    }
     Ok((detail, class, ranked))
 }
 

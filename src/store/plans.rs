@@ -376,14 +376,19 @@ pub fn delete_class(conn: &mut Db, id: &str) -> Result<(), AppError> {
     write(conn, |conn| {
         let current = class_row(conn, id)?;
         lock_plan(conn, &current.plan_id)?;
-        let of_class = sessions::table
-            .filter(sessions::class_id.eq(id))
-            .select(sessions::id)
-            .load::<String>(conn)?;
+        let of_class = session_ids(conn, id)?;
         refuse_if_held(conn, &of_class, &format!("class {}", current.name))?;
         diesel::delete(classes::table.find(id)).execute(conn)?;
         Ok(())
     })
+}
+
+/// The ids of the sessions of class `id`.
+pub fn session_ids(conn: &mut Db, id: &str) -> QueryResult<Vec<String>> {
+    sessions::table
+        .filter(sessions::class_id.eq(id))
+        .select(sessions::id)
+        .load(conn)
 }
 
 fn class_row(conn: &mut Db, id: &str) -> Result<ClassRow, AppError> {

@@ -142,6 +142,16 @@ pub fn of_plan(conn: &mut Db, plan_id: &str) -> Result<Vec<Run>, AppError> {
         .load(conn)?)
 }
 
+/// The request of the plan's newest run, if it has one.
+pub fn latest_request(conn: &mut Db, plan_id: &str) -> QueryResult<Option<String>> {
+    staffing_runs::table
+        .filter(staffing_runs::plan_id.eq(plan_id))
+        .order((staffing_runs::created_at.desc(), staffing_runs::id))
+        .select(staffing_runs::request)
+        .first(conn)
+        .optional()
+}
+
 /// How many runs are in each state, every state listed.
 pub fn counts(conn: &mut Db) -> Result<Vec<(RunState, i64)>, AppError> {
     let stored: Vec<(RunState, i64)> = staffing_runs::table

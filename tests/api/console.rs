@@ -29,6 +29,7 @@ pub fn sign_in_with(browser: &Browser, base: &str, (username, password): (&str, 
 fn rerun(browser: &Browser) -> Vec<String> {
     browser.submit("#run-form", &[("time_limit_s", "5"), ("w_keep", "5")]);
     browser.find("#run-status[data-state=done]");
+    browser.wait_for("#run-status", |t| t.contains("已证明最优"));
     browser.click(&browser.find("#review"));
     browser.find("#changes-view");
     let items = browser.strings(
@@ -157,9 +158,16 @@ fn the_console_end_to_end(backend: Backend) {
     assert!(browser
         .text(&browser.find("#class-limit-help"))
         .contains("每位教师"));
+    assert!(browser
+        .text(&browser.find("#balance-help"))
+        .contains("教师"));
     browser.submit(
         "#run-form",
-        &[("time_limit_s", "5"), ("max_sessions_per_class", "3")],
+        &[
+            ("time_limit_s", "5"),
+            ("max_sessions_per_class", "3"),
+            ("w_balance", "0.5"),
+        ],
     );
     browser.find("#run-status[data-state=done]");
     browser.click(&browser.find("#review"));
@@ -180,6 +188,10 @@ fn the_console_end_to_end(backend: Backend) {
     assert_eq!(
         runs[0]["request"]["options"]["max_sessions_per_class"], 3,
         "the form's class limit reaches the run: {runs}"
+    );
+    assert_eq!(
+        runs[0]["request"]["weights"]["balance"], 0.5,
+        "the form's balance weight reaches the run: {runs}"
     );
     let hard = api.get(&format!("/api/v1/plans/{plan}")).body["classes"][0]["sessions"][2]["id"]
         .as_str()

@@ -3,7 +3,7 @@
 //! checker; locks and confirmations as pins; the calendar feed; stale runs;
 //! the stateless `/solve`; roles on every endpoint.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -801,7 +801,151 @@ fn a_class_limit(backend: Backend) {
     );
 }
 
+/// A run's `weights.balance` reaches its problem, and its solution lists
+/// the load of everyone holding two sessions or more with the term SPEC 5.4
+/// gives it (from the capacity the run's problem holds) and the name.
+fn balance_in_a_run(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    seed_pool(&planner);
+    let (plan, _, _) = seed_plan(&planner);
+    let run = staff(&planner, &plan, json!({"weights": {"balance": 0.01}}));
+    check(&planner, &run);
+    let problem = planner
+        .get(&format!(
+            "/api/v1/staffing-runs/{}/problem",
+            run["id"].as_str().unwrap()
+        ))
+        .body;
+    assert_eq!(problem["weights"]["balance"], 0.01);
+    let mut held: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, instructor) in pairs(&run) {
+        *held.entry(instructor).or_default() += 1;
+    }
+    held.retain(|_, n| *n >= 2);
+    let loads = run["solution"]["loads"].as_array().unwrap();
+    assert!(!held.is_empty(), "nobody holds two: {}", run["solution"]);
+    assert_eq!(loads.len(), held.len(), "{loads:?} vs {held:?}");
+    for load in loads {
+        let id = load["instructor"].as_str().unwrap();
+        let sessions = load["sessions"].as_u64().unwrap() as f64;
+        assert_eq!(sessions as usize, held[id]);
+        let capacity = problem["instructors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap()["capacity"]
+            .as_f64()
+            .unwrap();
+        assert_eq!(load["capacity"].as_f64().unwrap(), capacity);
+        let cost = 0.01 * sessions * (sessions - 1.0) / (2.0 * capacity);
+        assert!(
+            (load["cost"].as_f64().unwrap() - cost).abs() < 1e-12,
+            "{load}"
+        );
+        assert!(!load["instructor_name"].as_str().unwrap().is_empty());
+    }
+    let unweighed = staff(&planner, &plan, json!({}));
+    assert_eq!(unweighed["solution"]["loads"], json!([]));
+    let refused = planner.post(
+        &format!("/api/v1/plans/{plan}/staffing-runs"),
+        &json!({"weights": {"balance": -1}}),
+    );
+    assert_eq!(
+        refused.field_errors(),
+        [("weights.balance".to_owned(), "non_negative".to_owned())]
+    );
+}
+
+/// After a run with `max_sessions_per_class` 1 is applied, recommending
+/// for another session of the class warns of exactly those who hold one
+/// already, and putting one of them in by hand (in a proposal's place)
+/// succeeds with the same warning; after a run without the limit, no
+/// warning.
+fn the_last_runs_class_limit_warns(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    seed_pool(&planner);
+    let (plan, _, sessions) = seed_plan(&planner);
+    let run = staff(
+        &planner,
+        &plan,
+        json!({"options": {"max_sessions_per_class": 1}}),
+    );
+    apply(&planner, &run);
+    let hard = &sessions[3];
+    let on_hard: BTreeSet<String> = pairs(&run)
+        .into_iter()
+        .filter(|(s, _)| s == hard)
+        .map(|(_, i)| i)
+        .collect();
+    let elsewhere: BTreeSet<String> = pairs(&run)
+        .into_iter()
+        .filter(|(s, _)| s != hard)
+        .map(|(_, i)| i)
+        .collect();
+    let recommend = || {
+        planner
+            .get(&format!(
+                "/api/v1/sessions/{hard}/recommendations?include_unavailable=true&limit=500"
+            ))
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let items = recommend();
+    assert!(!items.is_empty());
+    let mut warned = None;
+    for item in &items {
+        let id = item["instructor"].as_str().unwrap();
+        let rules: Vec<&str> = item["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["rule"].as_str().unwrap())
+            .collect();
+        if elsewhere.contains(id) {
+            assert_eq!(rules, ["max_sessions_per_class"], "{item}");
+            if item["available"] == true {
+                warned = Some(id.to_owned());
+            }
+        } else {
+            assert!(rules.is_empty(), "{item}");
+        }
+    }
+    let warned = warned.expect("someone holding another session can take it");
+    let current = planner
+        .get(&format!("/api/v1/assignments?session={hard}"))
+        .body;
+    let replaced = current
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| on_hard.contains(a["instructor"].as_str().unwrap()))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let made = planner.post(
+        "/api/v1/assignments",
+        &json!({"session": hard, "instructor": warned, "replace": replaced}),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert_eq!(made.body["instructor"], warned.as_str());
+    assert_eq!(
+        made.body["warnings"][0]["rule"], "max_sessions_per_class",
+        "{}",
+        made.body
+    );
+    staff(&planner, &plan, json!({}));
+    assert!(recommend().iter().all(|item| item["warnings"] == json!([])));
+}
+
 crate::both_backends!(
+    the_last_runs_class_limit_warns,
+    balance_in_a_run,
     a_class_limit,
     workflow,
     pins_calendar_and_stale_runs,

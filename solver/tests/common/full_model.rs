@@ -27,6 +27,10 @@ use crate::common::View;
 type Assignments = BTreeMap<(usize, usize), Variable>;
 /// The z variable of each possible trip (instructor, class).
 type Trips = BTreeMap<(usize, usize), Variable>;
+/// With balance weighed: one binary per instructor and number of sessions
+/// `(instructor, load)` it may hold, exactly one of them 1 (a formulation
+/// unlike the solver's load steps).
+type Loads = BTreeMap<(usize, usize), Variable>;
 
 /// What the full model answered.
 pub struct Answer {
@@ -52,7 +56,8 @@ pub fn solve(p: &Problem, time_limit_s: f64, mip_gap: f32) -> Result<Answer, Str
         .iter()
         .map(|_| vars.add(variable().min(0)))
         .collect();
-    let objective = objective(&view, &x, &z, &shortfall);
+    let y = load_variables(&view, &x, &mut vars);
+    let objective = objective(&view, &x, &z, &shortfall, &y);
     // Leaving every place open is feasible: HiGHS starts from it, so a
     // time limit never leaves the full model without a staffing.
     let start: Vec<(Variable, f64)> = x
@@ -65,6 +70,7 @@ pub fn solve(p: &Problem, time_limit_s: f64, mip_gap: f32) -> Result<Answer, Str
                 .enumerate()
                 .map(|(c, &u)| (u, required_cadres(p, &class_of, c))),
         )
+        .chain(y.iter().map(|(&(_, load), &v)| (v, f64::from(load == 0))))
         .collect();
     let mut model = vars
         .maximise(objective)
@@ -83,6 +89,7 @@ pub fn solve(p: &Problem, time_limit_s: f64, mip_gap: f32) -> Result<Answer, Str
         trips_are_paid(p, &class_of, &x, &z),
         cadre_shares(p, &class_of, &x, &shortfall),
         pins_are_kept(&view, &x),
+        loads_are_counted(&x, &y),
     ] {
         for constraint in family {
             model.add_constraint(constraint);
@@ -139,9 +146,35 @@ fn trip_variables(
     z
 }
 
-/// SPEC 5.4: scores of the pairs, less trips, unfilled places and cadre
-/// shortfalls.
-fn objective(view: &View, x: &Assignments, z: &Trips, shortfall: &[Variable]) -> Expression {
+/// Load variables of every instructor with a candidate pair, from 0 to
+/// the most sessions it may hold; none when balance is not weighed.
+fn load_variables(view: &View, x: &Assignments, vars: &mut ProblemVariables) -> Loads {
+    let p = view.p;
+    let mut y = Loads::new();
+    if p.weights.balance == 0.0 {
+        return y;
+    }
+    for (i, instructor) in p.instructors.iter().enumerate() {
+        let pairs = x.keys().filter(|&&(_, j)| j == i).count();
+        let most = pairs.min(instructor.capacity.max(0) as usize);
+        if most >= 2 {
+            for load in 0..=most {
+                y.insert((i, load), vars.add(variable().binary()));
+            }
+        }
+    }
+    y
+}
+
+/// SPEC 5.4: scores of the pairs, less trips, unfilled places, cadre
+/// shortfalls and balance.
+fn objective(
+    view: &View,
+    x: &Assignments,
+    z: &Trips,
+    shortfall: &[Variable],
+    y: &Loads,
+) -> Expression {
     let p = view.p;
     let w = &p.weights;
     let mut objective = Expression::with_capacity(x.len() + z.len() + shortfall.len());
@@ -153,6 +186,9 @@ fn objective(view: &View, x: &Assignments, z: &Trips, shortfall: &[Variable]) ->
     }
     for &u in shortfall {
         objective.add_mul(-w.cadre_shortfall, u);
+    }
+    for (&(i, load), &v) in y {
+        objective.add_mul(-view.balance(i, load), v);
     }
     let places: i64 = p.sessions.iter().map(|s| s.needed).sum();
     objective - w.unfilled * places as f64
@@ -251,6 +287,28 @@ fn cadre_shares(
             (cadres + shortfall[c]).geq(required_cadres(p, class_of, c))
         })
         .collect()
+}
+
+/// Each instructor with load variables holds exactly one load, the number
+/// of its pairs taken.
+fn loads_are_counted(x: &Assignments, y: &Loads) -> Vec<Constraint> {
+    let mut per_instructor: BTreeMap<usize, Vec<(usize, Variable)>> = BTreeMap::new();
+    for (&(i, load), &v) in y {
+        per_instructor.entry(i).or_default().push((load, v));
+    }
+    let mut rows = Vec::new();
+    for (i, loads) in per_instructor {
+        let one: Expression = loads.iter().map(|&(_, v)| v).sum();
+        rows.push(one.eq(1));
+        let counted: Expression = loads.iter().map(|&(load, v)| load as f64 * v).sum();
+        let taken: Expression = x
+            .iter()
+            .filter(|((_, j), _)| *j == i)
+            .map(|(_, &v)| v)
+            .sum();
+        rows.push((counted - taken).eq(0));
+    }
+    rows
 }
 
 /// Every pin is taught.

@@ -256,7 +256,26 @@ impl<'a> View<'a> {
                 (self.required_cadres(c) - cadres as f64).max(0.0)
             })
             .sum();
-        assignments - travel - w.unfilled * missing as f64 - w.cadre_shortfall * shortfall
+        let balance: f64 = self
+            .loads(pairs)
+            .iter()
+            .map(|&(i, load)| self.balance(i, load))
+            .sum();
+        assignments - travel - w.unfilled * missing as f64 - w.cadre_shortfall * shortfall - balance
+    }
+
+    /// Sessions held by every instructor holding at least two.
+    pub fn loads(&self, pairs: &[(usize, usize)]) -> Vec<(usize, usize)> {
+        (0..self.p.instructors.len())
+            .map(|i| (i, pairs.iter().filter(|q| q.1 == i).count()))
+            .filter(|&(_, load)| load >= 2)
+            .collect()
+    }
+
+    /// `w_balance · L · (L − 1) / (2 · capacity)` of SPEC 5.4.
+    pub fn balance(&self, i: usize, load: usize) -> f64 {
+        let l = load as f64;
+        self.p.weights.balance * l * (l - 1.0) / (2.0 * self.p.instructors[i].capacity as f64)
     }
 
     /// The best objective over every feasible set of eligible pairs; `None`
@@ -354,6 +373,28 @@ pub fn check(p: &Problem, sol: &Solution) -> Vec<String> {
                     && close(x.required, required)
                     && close(x.shortfall, required - cadres as f64) => {}
             _ => v.push(format!("cadre shortfall of {} wrong: {listed:?}", class.id)),
+        }
+    }
+    let loads: Vec<(usize, usize)> = if w.balance > 0.0 {
+        view.loads(&pairs)
+    } else {
+        Vec::new()
+    };
+    let listed: Vec<(usize, usize)> = sol
+        .loads
+        .iter()
+        .map(|l| (view.inst[l.instructor.as_str()], l.sessions))
+        .collect();
+    if listed != loads {
+        v.push(format!("loads list {listed:?}, the pairs give {loads:?}"));
+    }
+    for l in &sol.loads {
+        let i = view.inst[l.instructor.as_str()];
+        if l.capacity != p.instructors[i].capacity || !close(l.cost, view.balance(i, l.sessions)) {
+            v.push(format!(
+                "load {l:?} should cost {}",
+                view.balance(i, l.sessions)
+            ));
         }
     }
     let objective = view.objective(&pairs);
