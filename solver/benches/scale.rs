@@ -21,7 +21,9 @@
 //! provincial case on seeds 1–5 (`--seeds=N` for more): at 5 s, at 5 s
 //! beside two busy loops, and until proved within the default gap (0.01%,
 //! at most `--proof-limit=S`, 60 s by default), and prints each seed and the
-//! worst and median over the seeds. A 5-second staffing's distance to the
+//! worst and median over the seeds; `--case=NAME` runs one case, and
+//! `--balance=B` and `--class-limit=M` (here and on one case) set the
+//! planner's rules of SPEC 5.3–5.4. A 5-second staffing's distance to the
 //! optimum lies between its shortfall from the best staffing any of the
 //! three runs found and its gap to the lowest bound any of them proved;
 //! both are printed.
@@ -88,6 +90,15 @@ fn cases() -> Vec<Case> {
                 ..overlapping(4)
             },
         ),
+        // One province's plan: venues within 2° of Wuhan, most cadres at
+        // home there, experts in the national hubs.
+        swept(
+            "hub-2000x1000",
+            Shape {
+                province: Some((30.59, 114.30)),
+                ..Shape::new(2000, 1000, 8)
+            },
+        ),
         case(
             "national-10000x5000",
             Shape::new(10000, 5000, 5),
@@ -111,7 +122,18 @@ fn main() {
             .find_map(|a| a.strip_prefix(name)?.strip_prefix('=')?.parse::<f64>().ok())
     };
     let has = |name: &str| args.iter().any(|a| a == name);
-    let cases = cases();
+    // `--balance=B` and `--class-limit=M` set the planner's rules on every
+    // solve; `--case=NAME` keeps the seed sweep to one case.
+    let rules: Vec<String> = args
+        .iter()
+        .filter(|a| a.starts_with("--balance=") || a.starts_with("--class-limit="))
+        .cloned()
+        .collect();
+    let only = args.iter().find_map(|a| a.strip_prefix("--case="));
+    let cases: Vec<Case> = cases()
+        .into_iter()
+        .filter(|c| only.is_none_or(|name| c.name == name))
+        .collect();
     match args
         .iter()
         .find(|a| !a.starts_with("--"))
@@ -123,13 +145,18 @@ fn main() {
             &cases,
             flag("--seeds").map_or(5, |n| n as u64),
             flag("--proof-limit").unwrap_or(60.0),
+            &rules,
         ),
         Some(name) => match cases.iter().find(|c| c.name == name) {
             Some(case) => run(
                 case,
-                flag("--time-limit"),
-                flag("--mip-gap"),
-                flag("--seed"),
+                Overrides {
+                    time_limit_s: flag("--time-limit"),
+                    mip_gap: flag("--mip-gap"),
+                    seed: flag("--seed"),
+                    balance: flag("--balance"),
+                    class_limit: flag("--class-limit"),
+                },
                 !has("--no-full-model"),
                 has("--json"),
             ),
@@ -173,21 +200,25 @@ fn table(cases: &[Case], args: &[String]) {
     }
 }
 
-fn run(
-    case: &Case,
+/// What the command line changes in a case.
+struct Overrides {
     time_limit_s: Option<f64>,
     mip_gap: Option<f64>,
     seed: Option<f64>,
-    with_full_model: bool,
-    json: bool,
-) {
+    balance: Option<f64>,
+    class_limit: Option<f64>,
+}
+
+fn run(case: &Case, set: Overrides, with_full_model: bool, json: bool) {
     let mut problem = generate(Shape {
-        seed: seed.map_or(case.shape.seed, |s| s as u64),
+        seed: set.seed.map_or(case.shape.seed, |s| s as u64),
+        balance: set.balance.unwrap_or(case.shape.balance),
         ..case.shape
     });
     problem.options.max_candidates_per_session = case.prune;
-    problem.options.time_limit_s = time_limit_s.unwrap_or(case.time_limit_s);
-    if let Some(gap) = mip_gap {
+    problem.options.time_limit_s = set.time_limit_s.unwrap_or(case.time_limit_s);
+    problem.options.max_sessions_per_class = set.class_limit.map(|m| m as i64);
+    if let Some(gap) = set.mip_gap {
         problem.options.mip_gap = gap;
     }
     let greedy = solver::greedy_objective(&problem);
@@ -394,8 +425,9 @@ fn exe() -> std::path::PathBuf {
     std::env::current_exe().unwrap_or_default()
 }
 
-/// Solves one case and seed in a child process of its own.
-fn solve_in_child(case: &str, seed: u64, time_limit_s: f64) -> Option<Outcome> {
+/// Solves one case and seed in a child process of its own, with the
+/// planner's `rules` (`--balance=…`, `--class-limit=…`).
+fn solve_in_child(case: &str, seed: u64, time_limit_s: f64, rules: &[String]) -> Option<Outcome> {
     let output = Command::new(exe())
         .args([
             case,
@@ -404,6 +436,7 @@ fn solve_in_child(case: &str, seed: u64, time_limit_s: f64) -> Option<Outcome> {
             "--no-full-model",
             "--json",
         ])
+        .args(rules)
         .stderr(Stdio::inherit())
         .output()
         .ok()?;
@@ -446,7 +479,7 @@ impl Drop for Load {
 /// how far a 5-second staffing is below the best staffing any of the three
 /// runs found, `gap` how far below the lowest bound any of them proved: the
 /// distance to the optimum lies between the two.
-fn sweep(cases: &[Case], seeds: u64, proof_limit_s: f64) {
+fn sweep(cases: &[Case], seeds: u64, proof_limit_s: f64, rules: &[String]) {
     println!(
         "{:<22} {:>6} {:>13} {:>13} {:>8} {:>8} {:>8} {:>8} {:>7} {:>10} {:>8} {:>8}",
         "case",
@@ -465,12 +498,12 @@ fn sweep(cases: &[Case], seeds: u64, proof_limit_s: f64) {
     for case in cases.iter().filter(|c| c.swept) {
         let mut rows = Vec::new();
         for seed in 1..=seeds {
-            let quick = solve_in_child(case.name, seed, 5.0);
+            let quick = solve_in_child(case.name, seed, 5.0, rules);
             let loaded = {
                 let _load = Load::start();
-                solve_in_child(case.name, seed, 5.0)
+                solve_in_child(case.name, seed, 5.0, rules)
             };
-            let proof = solve_in_child(case.name, seed, proof_limit_s);
+            let proof = solve_in_child(case.name, seed, proof_limit_s, rules);
             let (Some(quick), Some(loaded), Some(proof)) = (quick, loaded, proof) else {
                 println!("{:<22} {seed:>6} failed", case.name);
                 continue;

@@ -94,6 +94,11 @@ pub struct Shape {
     pub sessions_per_class: f64,
     /// `weights.balance` (SPEC 5.4).
     pub balance: f64,
+    /// A province's plan: venues within 2° of this centre, four in five
+    /// cadres and model figures living there, experts in the national hubs
+    /// (Beijing, Shanghai, Guangzhou, Shenzhen, Wuhan). `None` spreads
+    /// venues and homes over the country's large cities.
+    pub province: Option<(f64, f64)>,
     pub seed: u64,
 }
 
@@ -109,6 +114,7 @@ impl Shape {
             season_weeks: 40,
             sessions_per_class: 6.25,
             balance: 0.0,
+            province: None,
             seed,
         }
     }
@@ -157,13 +163,16 @@ pub fn generate(shape: Shape) -> Problem {
     let mut rng = StdRng::seed_from_u64(shape.seed);
     let year_start = year_start();
     let instructors = (0..shape.instructors)
-        .map(|k| instructor(&mut rng, k, shape.capacity, year_start))
+        .map(|k| instructor(&mut rng, k, &shape, year_start))
         .collect();
     let class_count = ((shape.sessions as f64 / shape.sessions_per_class).ceil() as usize).max(1);
     let mut classes = Vec::with_capacity(class_count);
     let mut sessions = Vec::with_capacity(shape.sessions);
     for c in 0..class_count {
-        let (lat, lon) = CITIES[skewed(&mut rng, CITIES.len())];
+        let (lat, lon) = match shape.province {
+            Some(centre) => near(&mut rng, centre),
+            None => CITIES[skewed(&mut rng, CITIES.len())],
+        };
         classes.push(Class {
             id: format!("c{c}"),
             lat,
@@ -211,10 +220,27 @@ fn skewed(rng: &mut StdRng, n: usize) -> usize {
     ((u * u) * n as f64) as usize % n
 }
 
+/// A point within 2° of `centre` (a province's extent), to 0.01°.
+fn near(rng: &mut StdRng, (lat, lon): (f64, f64)) -> (f64, f64) {
+    let at = |v: f64, rng: &mut StdRng| ((v + rng.random_range(-2.0..2.0)) * 100.0).round() / 100.0;
+    (at(lat, rng), at(lon, rng))
+}
+
+/// Where an instructor of `kind` lives: in a province's plan, an expert in
+/// one of the first five cities (the hubs) and most others in the
+/// province; otherwise any large city.
+fn home(rng: &mut StdRng, kind: InstructorKind, province: Option<(f64, f64)>) -> (f64, f64) {
+    match province {
+        Some(_) if kind == InstructorKind::Expert => CITIES[rng.random_range(0..5)],
+        Some(centre) if rng.random_bool(0.8) => near(rng, centre),
+        _ => CITIES[skewed(rng, CITIES.len())],
+    }
+}
+
 fn instructor(
     rng: &mut StdRng,
     k: usize,
-    capacity: (i64, i64),
+    shape: &Shape,
     year_start: DateTime<FixedOffset>,
 ) -> Instructor {
     let kind = match rng.random_range(0..10) {
@@ -236,7 +262,7 @@ fn instructor(
         let level = [1, 2, 2, 3, 3, 3, 4, 4, 5][rng.random_range(0..9)];
         topics.insert(pool[skewed(rng, pool.len())].to_owned(), level);
     }
-    let (lat, lon) = CITIES[skewed(rng, CITIES.len())];
+    let (lat, lon) = home(rng, kind, shape.province);
     let unavailable = (0..rng.random_range(0..=3))
         .map(|_| {
             let start = year_start + Duration::days(rng.random_range(0..340));
@@ -251,7 +277,7 @@ fn instructor(
         kind,
         lat: lat + rng.random_range(-0.3..0.3),
         lon: lon + rng.random_range(-0.3..0.3),
-        capacity: rng.random_range(capacity.0..=capacity.1),
+        capacity: rng.random_range(shape.capacity.0..=shape.capacity.1),
         remote_ok: rng.random_bool(0.3),
         max_travel_km: rng
             .random_bool(0.25)
