@@ -59,6 +59,28 @@ fn summary_is_a_readable_report() {
     );
 }
 
+/// With balance weighed, the report gives its term: one instructor holding
+/// both sessions of capacity 4 costs 2 · 1 / (2 · 4) = 0.25.
+#[test]
+fn summary_reports_the_balance_term() {
+    let mut problem: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("examples/spec-5.1.json").unwrap()).unwrap();
+    problem["weights"]["balance"] = 1.0.into();
+    let mut second = problem["sessions"][0].clone();
+    second["id"] = "s2".into();
+    second["start"] = "2027-03-01T14:00:00+08:00".into();
+    second["end"] = "2027-03-01T17:00:00+08:00".into();
+    problem["sessions"].as_array_mut().unwrap().push(second);
+    let (code, stdout, _) = run(&["solve", "-", "--summary"], &problem.to_string());
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains(
+            "Instructors holding two sessions or more: 1, balance term 0.250; the most loaded, i1, holds 2 of 4"
+        ),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn reads_stdin_and_applies_overrides() {
     let problem = std::fs::read_to_string("examples/spec-5.1.json").unwrap();

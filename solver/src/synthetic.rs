@@ -353,4 +353,34 @@ mod tests {
         assert_eq!(crate::validate(&a), vec![]);
         assert_eq!(a.sessions.len(), 60);
     }
+
+    #[test]
+    fn a_provinces_plan_stays_in_the_province_and_brings_experts_from_hubs() {
+        let centre = (30.59, 114.30);
+        let p = generate(Shape {
+            province: Some(centre),
+            ..Shape::new(400, 200, 3)
+        });
+        assert_eq!(crate::validate(&p), vec![]);
+        let within = |lat: f64, lon: f64, by: f64| {
+            (lat - centre.0).abs() <= by && (lon - centre.1).abs() <= by
+        };
+        assert!(p.classes.iter().all(|c| within(c.lat, c.lon, 2.0)));
+        let hub = |lat: f64, lon: f64| {
+            CITIES[..5]
+                .iter()
+                .any(|&(a, b)| (lat - a).abs() <= 0.3 && (lon - b).abs() <= 0.3)
+        };
+        let (experts, others): (Vec<_>, Vec<_>) = p
+            .instructors
+            .iter()
+            .partition(|i| i.kind == InstructorKind::Expert);
+        assert!(experts.iter().all(|i| hub(i.lat, i.lon)));
+        let at_home = others.iter().filter(|i| within(i.lat, i.lon, 2.3)).count();
+        assert!(
+            at_home * 10 > others.len() * 7,
+            "{at_home} of {}",
+            others.len()
+        );
+    }
 }

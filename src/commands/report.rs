@@ -10,8 +10,8 @@ use crate::store::names::Names;
 use crate::vocabulary::{kind_short_zh, InstructorKind};
 
 /// The readable report of a staffing solution: totals, then per class the
-/// places filled, cadre share and travel, then unfilled sessions with their
-/// reasons and near misses. With `names`, ids are shown as names and every
+/// places filled, cadre share and travel, the balance term when it is
+/// weighed, then unfilled sessions with their reasons and near misses. With `names`, ids are shown as names and every
 /// session is listed with who teaches it.
 pub fn report(problem: &Problem, solution: &Solution, names: Option<&Names>) -> String {
     let empty = Names::default();
@@ -92,6 +92,17 @@ pub fn report(problem: &Problem, solution: &Solution, names: Option<&Names>) -> 
         );
     }
 
+    if let Some(most) = solution.loads.iter().max_by_key(|l| l.sessions) {
+        let _ = writeln!(
+            out,
+            "\nInstructors holding two sessions or more: {}, balance term {:.3}; the most loaded, {}, holds {} of {}",
+            solution.loads.len(),
+            solution.loads.iter().map(|l| l.cost).sum::<f64>(),
+            names.instructor(&most.instructor),
+            most.sessions,
+            most.capacity
+        );
+    }
     if !names.pools.is_empty() {
         pools(&mut out, solution, names);
     }
