@@ -16,8 +16,10 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 const PAGE: &str = include_str!("../../console/index.html");
 const SCRIPT: &str = include_str!("../../console/app.js");
 const STYLE: &str = include_str!("../../console/app.css");
+const ICON: &str = include_str!("../../console/favicon.svg");
 
-/// The console's routes: the page at `/` and `/console/`, its assets.
+/// The console's routes: the page at `/`, its assets, and its icon (also
+/// at `/favicon.ico`, where browsers ask for it unbidden).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/",
@@ -31,6 +33,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/console/app.css",
         web::get().to(|| asset("text/css; charset=utf-8", STYLE)),
     );
+    for path in ["/favicon.svg", "/favicon.ico"] {
+        cfg.route(path, web::get().to(|| asset("image/svg+xml", ICON)));
+    }
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {

@@ -68,6 +68,15 @@ fn the_console_end_to_end(backend: Backend) {
         "{csp}"
     );
     assert!(page.text().unwrap().contains("lang=\"zh-CN\""));
+    let http = reqwest::blocking::Client::new();
+    let head = http.head(format!("{base}/")).send().unwrap();
+    assert_eq!(head.status(), 200);
+    for icon in ["/favicon.ico", "/favicon.svg"] {
+        let answer = http.get(format!("{base}{icon}")).send().unwrap();
+        assert_eq!(answer.status(), 200, "{icon}");
+        assert_eq!(answer.headers()["content-type"], "image/svg+xml");
+        assert!(answer.text().unwrap().starts_with("<svg"));
+    }
 
     // Planner: sign in, the pool shows names as text.
     sign_in(&browser, &base, "planner1", "#/pool");
