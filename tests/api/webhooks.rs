@@ -403,23 +403,28 @@ fn staffing_events_are_signed_and_retried(backend: Backend) {
         .get(&format!("/api/v1/webhooks/{endpoint}/deliveries?limit=0"))
         .problem(422);
 
-    // The metrics count the attempts by outcome and the stored deliveries.
-    let metrics = reqwest::blocking::get(format!("{}/metrics", app.base))
-        .unwrap()
-        .text()
-        .unwrap();
-    assert!(
-        sample(
-            &metrics,
-            "faculty_pool_webhook_attempts_total{outcome=\"failed\"}"
-        ) >= 2.0
-    );
-    assert!(
-        sample(
-            &metrics,
-            "faculty_pool_webhook_attempts_total{outcome=\"succeeded\"}"
-        ) >= 6.0
-    );
+    // The metrics count the attempts by outcome and the stored deliveries:
+    // two failures, five deliveries and the redelivery. The receiver saw the
+    // redelivery before the server read its answer and counted it, so the
+    // count is awaited.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let metrics = reqwest::blocking::get(format!("{}/metrics", app.base))
+            .unwrap()
+            .text()
+            .unwrap();
+        let attempts = |outcome: &str| {
+            sample(
+                &metrics,
+                &format!("faculty_pool_webhook_attempts_total{{outcome=\"{outcome}\"}}"),
+            )
+        };
+        if attempts("failed") >= 2.0 && attempts("succeeded") >= 6.0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{metrics}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     wait_deliveries(&admin, &endpoint, |d| {
         d.iter().all(|d| d["state"] == "succeeded")
     });
