@@ -268,7 +268,7 @@ impl<'m> HighsPart<'m> {
         };
         SolveError::unless_highs_ok(status, "add a column")?;
         // Load steps are integral at every optimum; saying so lets HiGHS
-        // branch on them (one 400-instructor balanced plan: 19.5 s to 7.8 s).
+        // branch on them (docs/model.md: what it gained).
         if (assignment || model.is_step(j)) && self.kind == ModelType::Mip {
             // SAFETY: as above; `col` is the column just added.
             let status = unsafe { Highs_changeColIntegrality(highs, col, kHighsVarTypeInteger) };

@@ -190,23 +190,23 @@ impl<'a> Index<'a> {
     /// The balance cost of instructor `i`'s `k`-th session (SPEC 5.4):
     /// `w_balance · (k − 1) / capacity`, nothing for the first.
     pub fn load_step_cost(&self, i: Inst, k: usize) -> f64 {
-        let w = self.problem.weights.balance;
-        let capacity = self.problem.instructors[i].capacity;
-        if w == 0.0 || k < 2 || capacity <= 0 {
-            return 0.0;
-        }
-        w * (k - 1) as f64 / capacity as f64
+        self.balance_per_session(i) * k.saturating_sub(1) as f64
     }
 
     /// The balance term of instructor `i` holding `load` sessions:
     /// `w_balance · L · (L − 1) / (2 · capacity)`, the sum of its steps.
     pub fn balance_cost(&self, i: Inst, load: usize) -> f64 {
-        let w = self.problem.weights.balance;
+        self.balance_per_session(i) * (load * load.saturating_sub(1)) as f64 / 2.0
+    }
+
+    /// `w_balance / capacity` of instructor `i`; 0 without balance or
+    /// capacity.
+    fn balance_per_session(&self, i: Inst) -> f64 {
         let capacity = self.problem.instructors[i].capacity;
-        if w == 0.0 || load < 2 || capacity <= 0 {
+        if capacity <= 0 {
             return 0.0;
         }
-        w * (load * (load - 1)) as f64 / (2.0 * capacity as f64)
+        self.problem.weights.balance / capacity as f64
     }
 
     /// The recommendation score of SPEC 6: expertise and rating, less

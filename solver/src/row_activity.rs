@@ -19,7 +19,7 @@ impl<'m> RowActivity<'m> {
             model,
             activity: vec![0.0; model.row_count()],
             covered: vec![0; model.column_count()],
-            load: vec![0; model.capacity.len()],
+            load: vec![0; model.by_instructor.len()],
         }
     }
 

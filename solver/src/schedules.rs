@@ -395,6 +395,7 @@ mod tests {
             let model = Model::build(&index, &Candidates::build(&index));
             let rows = model.columns.transpose(model.row_count());
             let mut tally = RowActivity::new(&model);
+            let slacks: Vec<usize> = model.slack_columns().collect();
             for _ in 0..5 {
                 let mut gain = model.cost.clone();
                 for g in gain.iter_mut().take(model.pairs.len()) {
@@ -404,7 +405,6 @@ mod tests {
                     if columns.len() > 14 {
                         continue;
                     }
-                    let slacks: Vec<usize> = model.slack_columns().collect();
                     let mut best = 0.0_f64;
                     for values in own_schedules(&model, &rows, i, columns) {
                         let value: f64 = values
