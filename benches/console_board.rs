@@ -10,8 +10,13 @@
 //! 60-second run and applies the proposal, then opens the board LOADS times
 //! in a new page load each and reads the console's `page-drawn` mark: the
 //! time from navigation start until the frame after the board's was painted
-//! (every API call of the page, the DOM and its layout). Prints each load,
-//! the median and the worst; browser and server share the machine.
+//! (every API call of the page, the DOM and its layout). Then it times, LOADS
+//! times each, the planner's single actions from the click until the frame
+//! after their result was painted: the filter to unfilled places, opening a
+//! class, locking (or unlocking) an assignment, opening a session's
+//! alternates; and applying a run (3 times, each after a 10-second run).
+//! Prints each measure's median and worst; browser and server share the
+//! machine.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 // Only the demo, the server and accounts of the benches' shared support are used here.
@@ -91,17 +96,116 @@ fn main() {
             assert!(Instant::now() < deadline, "the board was not drawn");
             std::thread::sleep(Duration::from_millis(20));
         };
-        assert_eq!(rows as usize, sessions, "every session has its row");
+        assert_eq!(rows, 0, "the classes are drawn as one line each");
         println!("load {load}: board drawn {ms:.0} ms after navigation");
         drawn.push(ms);
     }
     browser.screenshot("board-of-a-provincial-plan");
-    drawn.sort_by(f64::total_cmp);
     println!(
-        "\nBoard of {sessions} sessions ({instructors} instructors in the pool, seed {seed}), {loads} loads: median {:.0} ms, worst {:.0} ms",
-        drawn[drawn.len() / 2],
-        drawn[drawn.len() - 1]
+        "\nBoard of {sessions} sessions ({instructors} instructors in the pool, seed {seed}):"
     );
+    report(&format!("first draw ({loads} loads)"), drawn);
+    actions(&browser, loads);
+    let mut applies = Vec::new();
+    for round in 0..3 {
+        let run = api(
+            reqwest::Method::POST,
+            &format!("/api/v1/plans/{plan}/staffing-runs"),
+            json!({"weights": {"keep": 0.5}, "options": {"time_limit_s": 10}}),
+        );
+        let path = format!("/api/v1/staffing-runs/{}", run["id"].as_str().unwrap());
+        while api(reqwest::Method::GET, &path, Value::Null)["state"] != "done" {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        browser.goto(&format!(
+            "{}/?apply={round}#/plans/{plan}/board",
+            server.base
+        ));
+        browser.click(&browser.find("#review"));
+        browser.find("#changes-view");
+        applies.push(timed(
+            &browser,
+            "document.getElementById('apply').click()",
+            "document.getElementById('run-status')?.textContent.includes('已采纳')",
+        ));
+    }
+    report("apply a run (3 runs)", applies);
+}
+
+/// Prints a measure's median and worst.
+fn report(what: &str, mut ms: Vec<f64>) {
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "  {what:<34} median {:>6.0} ms   worst {:>6.0} ms",
+        ms[ms.len() / 2],
+        ms[ms.len() - 1]
+    );
+}
+
+/// The time from running `action` in the page until the frame after
+/// `ready` first held was painted, measured in the page.
+fn timed(browser: &webdriver::Browser, action: &str, ready: &str) -> f64 {
+    browser.script(
+        &format!(
+            "window.timedMs = null; const t0 = performance.now(); {action}; \
+             (function poll() {{ if (!({ready})) return requestAnimationFrame(poll); \
+               requestAnimationFrame(() => requestAnimationFrame(() => {{ window.timedMs = performance.now() - t0; }})); }})();"
+        ),
+        json!([]),
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(ms) = browser.script("return window.timedMs", json!([])).as_f64() {
+            return ms;
+        }
+        assert!(Instant::now() < deadline, "{action} did not finish");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Times the board's single actions `times` times each.
+fn actions(browser: &webdriver::Browser, times: usize) {
+    let (mut filter, mut open, mut lock, mut alternates) = (vec![], vec![], vec![], vec![]);
+    let gaps = "document.querySelector('#board-filters input[name=gaps]').click()";
+    let mut shown = 0;
+    for k in 0..times {
+        filter.push(timed(browser, gaps, "true"));
+        shown = browser
+            .script(
+                "return document.querySelectorAll('#classes tr[data-session]').length",
+                json!([]),
+            )
+            .as_u64()
+            .unwrap_or_default();
+        browser.script(gaps, json!([]));
+        browser.script("document.getElementById('close-all').click()", json!([]));
+        open.push(timed(
+            browser,
+            &format!("document.querySelectorAll('#classes article.class details')[{k}].open = true"),
+            &format!("document.querySelectorAll('#classes article.class')[{k}].querySelector('tr[data-session]')"),
+        ));
+        let chip = browser.script(
+            &format!("return document.querySelectorAll('#classes article.class')[{k}].querySelector('.chip[data-assignment] button[data-action$=lock]').closest('.chip').dataset.assignment"),
+            json!([]),
+        );
+        let chip = chip.as_str().expect("a proposal in the class");
+        let locked = browser.exists(&format!(".chip.locked[data-assignment=\"{chip}\"]"));
+        lock.push(timed(
+            browser,
+            &format!("document.querySelector('.chip[data-assignment=\"{chip}\"] button[data-action$=lock]').click()"),
+            &format!("document.querySelector('.chip{}[data-assignment=\"{chip}\"]')", if locked { ":not(.locked)" } else { ".locked" }),
+        ));
+        alternates.push(timed(
+            browser,
+            &format!("document.querySelectorAll('.alternates-row').forEach(r => r.remove()); \
+                      document.querySelectorAll('#classes article.class')[{k}].querySelector('button.alternates').click()"),
+            "document.querySelector('.alternates-list, .no-alternates')",
+        ));
+    }
+    report(&format!("filter to unfilled ({shown} rows)"), filter);
+    report("open a class", open);
+    report("lock or unlock an assignment", lock);
+    report("open a session's alternates", alternates);
 }
 
 /// A plan of `sessions` sessions through the API; returns its id.

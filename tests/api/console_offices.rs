@@ -113,7 +113,7 @@ fn offices_in_the_console(backend: Backend) {
         format!("#offices tr[data-office=\"{id}\"]")
     };
     browser.click(&browser.find(&format!("{} button.toggle", row("黄石市信访局"))));
-    browser.wait_for("#problem [role=alert]", |t| !t.is_empty());
+    browser.wait_for("#offices .problem [role=alert]", |t| !t.is_empty());
     assert!(offices(&admin).contains(&("黄石市信访局".to_owned(), true)));
     browser.click(&browser.find(&format!("{} button.toggle", row("阳新县信访局"))));
     browser.wait_for(
@@ -190,6 +190,8 @@ fn offices_in_the_console(backend: Backend) {
     browser.wait_for("#borrowed-count", |t| {
         t.contains(&foreign.len().to_string())
     });
+    // The demo's plan is long enough that its classes are drawn closed.
+    browser.click(&browser.find("#open-all"));
     let marked: BTreeSet<String> = browser
         .strings(
             "return [...document.querySelectorAll('.chip.borrowed')].map(c => c.dataset.assignment)",

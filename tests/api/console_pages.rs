@@ -88,7 +88,9 @@ fn the_consoles_other_pages(backend: Backend) {
     );
     assert_eq!(theirs.status, 200, "{}", theirs.body);
     browser.submit("#instructor-form", &[("title", "副处长")]);
-    browser.wait_for("#problem", |t| t.contains("别人已修改了此记录"));
+    browser.wait_for("#instructor-form .problem", |t| {
+        t.contains("别人已修改了此记录")
+    });
     assert_eq!(api.get(&path).body["title"], "处长");
 
     // Deactivated from its page.
@@ -154,7 +156,13 @@ fn the_consoles_other_pages(backend: Backend) {
         "tr[data-session=\"{}\"] .remove-session",
         sessions[0]
     )));
-    browser.wait_for("#problem", |t| t.contains("confirmed or locked"));
+    // Said in Chinese in the session's row, the API's words in the tooltip.
+    let refusal = browser.wait_for(
+        &format!("tr[data-session=\"{}\"] .problem [role=alert]", sessions[0]),
+        |t| t.contains("有已确认或已锁定的安排"),
+    );
+    let tooltip = browser.attribute(&refusal, "title");
+    assert!(tooltip.contains("confirmed or locked"), "{tooltip}");
     assert_eq!(
         api.get(&format!("/api/v1/plans/{plan}")).body["classes"][0]["sessions"]
             .as_array()

@@ -12,6 +12,7 @@ mod auth;
 mod availability;
 mod console;
 mod console_api;
+mod console_board;
 mod console_offices;
 mod console_pages;
 mod demo;

@@ -323,7 +323,7 @@ fn importing_a_plan_from_the_console(backend: Backend) {
     browser.click(&browser.find("#plan-import-form input[name=dry_run]"));
     browser.choose_file(&browser.find("#plan-import-form input[name=sheet]"), &path);
     browser.click(&browser.find("#plan-import-form button[type=submit]"));
-    browser.wait_for("#problem", |t| t.contains("A2 班次名称"));
+    browser.wait_for("#plan-import-form .problem", |t| t.contains("A2 班次名称"));
     assert_eq!(classes(&planner, &plan).len(), 2);
 }
 

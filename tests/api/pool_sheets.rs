@@ -275,7 +275,8 @@ fn importing_from_the_console(backend: Backend) {
     browser.screenshot("pool-import");
     // The export buttons' download goes through the console's api(), with its token.
     browser.script(
-        "window.exported = null; api('GET', '/api/v1/pool/export?format=csv', undefined, { blob: true }) \
+        "window.exported = null; import('/console/api.js') \
+         .then((m) => m.api('GET', '/api/v1/pool/export?format=csv', undefined, { blob: true })) \
          .then((b) => b.text()).then((t) => { window.exported = t; });",
         json!([]),
     );

@@ -150,6 +150,16 @@ impl Browser {
         value.as_str().unwrap_or_default().to_owned()
     }
 
+    /// An attribute of the element (empty when it has none).
+    pub fn attribute(&self, element: &Element, name: &str) -> String {
+        let value = self.command(
+            reqwest::Method::GET,
+            &format!("/element/{}/attribute/{name}", element.0),
+            None,
+        );
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
     pub fn click(&self, element: &Element) {
         self.post(&format!("/element/{}/click", element.0), json!({}));
     }

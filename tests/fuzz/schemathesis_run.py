@@ -33,6 +33,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 SECRET = "fuzz-secret-of-more-than-thirty-two-bytes-long"
 PASSWORD = "correct horse battery"
@@ -317,10 +318,24 @@ def main():
     parser.add_argument("--out", default="target/schemathesis")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    failures = []
-    for backend in args.backend or ["sqlite", "postgres"]:
-        failures += run_backend(args.binary, args.st, backend, args.examples, args.out)
+    for name in os.listdir(args.out):
+        if name.endswith(".txt"):
+            os.remove(os.path.join(args.out, name))
+    # The backends run side by side, each with its own server and database.
+    backends = args.backend or ["sqlite", "postgres"]
+    with ThreadPoolExecutor(max_workers=len(backends)) as pool:
+        runs = [pool.submit(run_backend, args.binary, args.st, b, args.examples, args.out) for b in backends]
+        failures = [f for run in runs for f in run.result()]
     if failures:
+        # What failed comes last, where a truncated log still shows it.
+        for name in sorted(os.listdir(args.out)):
+            if name.endswith(".txt"):
+                lines = open(os.path.join(args.out, name)).read().splitlines()
+                print(f"--- {name}: failures\n" + "\n".join(failures_section(lines)[:80]))
+            if name.startswith("server-") and name.endswith(".log"):
+                lines = [l for l in open(os.path.join(args.out, name)).read().splitlines()
+                         if "ERROR" in l or "WARN" in l]
+                print(f"--- {name}: its last warnings and errors\n" + "\n".join(lines[-20:]))
         print("schemathesis: FAILED:\n  " + "\n  ".join(failures) + f"\n(details in {args.out})")
         sys.exit(1)
     print("schemathesis: every run passed on every backend")

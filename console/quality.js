@@ -1,0 +1,82 @@
+// Teaching quality: a plan's evaluations, and an instructor's rating over time.
+
+import { api, auth, download } from './api.js';
+import { h, s } from './dom.js';
+import { fmt } from './format.js';
+import { I18N, lang, t } from './i18n.js';
+import { render } from './refresh.js';
+import { button, field, input, select } from './widgets.js';
+
+function sparkline(points) {
+  const w = 320, hgt = 80, pad = 6;
+  const svg = s('svg', { viewBox: `0 0 ${w} ${hgt}`, class: 'spark', role: 'img', 'aria-label': t('ratingHistory') });
+  const x = (k) => pad + (k * (w - 2 * pad)) / Math.max(1, points.length - 1);
+  const y = (r) => hgt - pad - r * (hgt - 2 * pad);
+  svg.append(s('polyline', { points: points.map((p, k) => `${x(k)},${y(p.rating)}`).join(' '), fill: 'none', class: 'line' }));
+  points.forEach((p, k) => {
+    const dot = s('circle', { cx: x(k), cy: y(p.rating), r: 2.5, class: 'dot' });
+    const title = s('title', {});
+    title.textContent = `${p.month}: ${fmt.num(p.rating)} (${p.evaluation_count})`;
+    dot.append(title);
+    svg.append(dot);
+  });
+  return svg;
+}
+
+const qualityQuery = { plan: null, threshold: 3.5, class: '' };
+
+/** A plan's teaching quality: each session's evaluations and each instructor's. */
+export async function qualityPage(id) {
+  const enc = encodeURIComponent(id);
+  if (qualityQuery.plan !== id) Object.assign(qualityQuery, { plan: id, threshold: 3.5, class: '' });
+  const params = new URLSearchParams({ threshold: String(qualityQuery.threshold) });
+  if (qualityQuery.class) params.set('class', qualityQuery.class);
+  const [q, plan] = await Promise.all([api('GET', `/api/v1/plans/${enc}/quality?${params}`), api('GET', `/api/v1/plans/${enc}`)]);
+  const threshold = input('threshold', qualityQuery.threshold, { type: 'number', min: 1, max: 5, step: 0.1 });
+  const cls = select('class', [['', t('all')], ...plan.classes.map((c) => [c.id, c.name])], qualityQuery.class);
+  const file = (format) => download(`/api/v1/plans/${enc}/quality/export?${params}&format=${format}`, `${q.plan_name}-${t('quality')}.${format}`);
+  const score = (x) => fmt.num(x, 2);
+  return h('section', { id: 'quality' },
+    h('h1', {}, `${t('quality')}：${q.plan_name}`, ' ', h('small', {}, h('a', { href: `#/plans/${enc}/board` }, t('board')))),
+    h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); Object.assign(qualityQuery, { threshold: Number(threshold.value), class: cls.value }); render(); } },
+      field(t('classes'), cls), field(t('threshold'), threshold), h('button', { type: 'submit' }, t('search')), ' ',
+      button(t('exportCsv'), () => file('csv'), { id: 'export-csv' }), ' ', button(t('exportXlsx'), () => file('xlsx'), { id: 'export-xlsx' })),
+    q.sessions.length ? null : h('p', {}, t('noData')),
+    h('table', { class: 'list', id: 'quality-sessions' },
+      h('tr', {}, [t('classes'), t('session'), t('when'), t('instructorId'), t('responseRate'), t('mean'), t('content'), t('teachingMethod'), t('usefulness')].map((x) => h('th', {}, x))),
+      q.sessions.map((x) => h('tr', { 'data-session': x.session, class: x.below_threshold ? 'low' : null },
+        h('td', {}, x.class_name), h('td', {}, x.title, x.below_threshold ? [' ', h('span', { class: 'tag low' }, t('below'))] : null), h('td', {}, fmt.time(x.start)),
+        h('td', {}, x.instructors.map((i) => h('div', {}, `${i.name} ${score(i.mean_score)}（${i.evaluation_count}）`))),
+        h('td', { class: 'num' }, x.trainees ? `${x.responses}/${x.trainees} · ${Math.round(100 * x.response_rate)}%` : '—'),
+        x.shown ? [h('td', { class: 'num' }, score(x.mean_score)), h('td', { class: 'num' }, score(x.content)),
+          h('td', { class: 'num' }, score(x.method)), h('td', { class: 'num' }, score(x.usefulness))]
+          : h('td', { colspan: 4, class: 'too-few' }, t('tooFew'))))),
+    h('h2', {}, t('instructorId')),
+    h('table', { class: 'list', id: 'quality-instructors' }, h('tr', {}, [t('name'), t('sessions'), t('evaluations'), t('mean')].map((x) => h('th', {}, x))),
+      q.instructors.map((i) => h('tr', {}, h('td', {}, h('a', { href: `#/instructors/${encodeURIComponent(i.instructor)}` }, i.name)),
+        h('td', { class: 'num' }, i.sessions), h('td', { class: 'num' }, i.evaluation_count), h('td', { class: 'num' }, score(i.mean_score))))),
+    comments(q.comments));
+}
+
+function comments(list) {
+  return [h('h2', {}, t('comments')), list.length ? h('ul', { class: 'comments' }, list.map((c) => h('li', {}, h('small', {}, `${c.date} · ${c.session_title}`), h('br', {}), c.text))) : h('p', {}, t('nothing'))];
+}
+
+/** An instructor's rating over the months, its trend, evaluated sessions and comments. */
+export function qualitySummary(q) {
+  return [
+    h('h2', {}, t('ratingHistory')), sparkline(q.months),
+    h('p', { class: 'trend', 'data-trend': q.trend.direction },
+      `${t('rating')} ${fmt.num(q.rating.rating)}（${t('evaluations')} ${q.rating.evaluation_count}） · ${t('trend')}：${I18N[lang].trends[q.trend.direction]}（${q.trend.change >= 0 ? '+' : ''}${fmt.num(q.trend.change)}）`),
+    h('h2', {}, t('evaluatedSessions')),
+    h('table', { class: 'list', id: 'evaluated-sessions' }, h('tr', {}, [t('session'), t('classes'), t('delivered'), t('evaluations'), t('mean')].map((x) => h('th', {}, x))),
+      q.sessions.map((x) => h('tr', {}, h('td', {}, x.title), h('td', {}, x.class_name), h('td', {}, fmt.time(x.delivered_at)),
+        h('td', { class: 'num' }, x.evaluation_count), h('td', { class: 'num' }, x.mean_score == null ? t('tooFew') : fmt.num(x.mean_score, 2))))),
+    comments(q.comments)];
+}
+
+/** The instructor's own evaluations (我的教学评价). */
+export async function myQualityPage() {
+  const q = await api('GET', `/api/v1/instructors/${encodeURIComponent(auth.me.instructor.id)}/quality?months=12`);
+  return h('section', { id: 'my-quality' }, h('h1', {}, t('myQuality')), qualitySummary(q));
+}
