@@ -6,7 +6,7 @@ import { h } from './dom.js';
 import { fmt, rfc3339 } from './format.js';
 import { I18N, lang, t } from './i18n.js';
 import { render, say } from './refresh.js';
-import { ruleName, topicName } from './vocabulary.js';
+import { reason, ruleName, topicName } from './vocabulary.js';
 import { button, field, guard, input, mini, select } from './widgets.js';
 
 /** A session's row on the board; instructors kept by another office than
@@ -32,7 +32,7 @@ export function sessionRow(board, c, x) {
       missing ? h('span', { class: 'missing' }, t('missing', missing)) : null,
       unfilled && missing ? h('div', { class: 'why' },
         `${t('eligible')} ${unfilled.eligible} · ${t('excludedBy')}：${Object.entries(unfilled.excluded_by).filter(([, n]) => n).map(([k, n]) => `${ruleName(k)} ${n}`).join('，') || '—'}`,
-        unfilled.near_misses.length ? h('ul', { class: 'near' }, unfilled.near_misses.map((m) => h('li', {}, `${m.instructor_name}：${m.detail}（${ruleName(m.blocked_by)}）`))) : null) : null),
+        unfilled.near_misses.length ? h('ul', { class: 'near' }, unfilled.near_misses.map((m) => h('li', { title: m.detail, 'data-rule': m.blocked_by }, `${m.instructor_name}：${reason(m.blocked_by, m.detail)}`))) : null) : null),
     h('td', {}, button(t('alternates'), (e) => alternates(board, e.target.closest('tr'), c, x), { class: 'alternates' }), h('br', {}),
       evaluationCell(x, board.forms.get(x.id), held, planner)));
 }

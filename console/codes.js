@@ -30,6 +30,6 @@ export async function codesPage(id) {
     h('div', { class: 'sheet' }, view.codes.map((c) => h('div', { class: 'card', 'data-code': c.code },
       h('div', { class: 'card-head' }, h('strong', {}, t('evaluation')), h('span', {}, t('number', c.number))),
       h('div', { class: 'card-title' }, f.session_title), h('div', { class: 'card-when' }, fmt.time(f.start)),
-      qrSvg(c.qr), h('div', { class: 'card-code' }, `${c.code.slice(0, 5)} ${c.code.slice(5)}`),
+      qrSvg(c.qr), h('div', { class: 'card-code', translate: 'no' }, `${c.code.slice(0, 5)} ${c.code.slice(5)}`),
       h('div', { class: 'card-hint' }, t('codeHint'))))));
 }

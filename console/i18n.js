@@ -3,6 +3,13 @@
 /** Every word of the console, in Chinese and English, by key. */
 export const I18N = {
   zh: {
+    trendScale: '按学员打分的 1–5 分显示（评分 0–1 即 (分数 − 1) / 4）；鼠标停在点上可看当月测评数。', copy: '复制', copied: '已复制', copyByHand: '已选中，请按 Ctrl+C 复制',
+    weekdays: '一,二,三,四,五,六,日', prevMonth: '‹ 上个月', nextMonth: '下个月 ›', legendBlocked: '不可授课', legendTeaching: '有授课',
+    legendToday: '今天', pickDays: '点一天即选中；再点一天，选中两天之间的日子，填入下方表单。', pickedFirst: '已选 {0}；再点一天选定范围（同一天即只此一天）。',
+    pickedRange: '{0} 至 {1} 已填入下方表单，写上说明后添加。',
+    yourself: '（本人）', findByName: '输入姓名查找', nobodyFound: '未找到',
+    cityHint: '选择城市即填入经纬度',
+    levelN: '{0} 级', addTopic: '添加专题',
     // The API's problem types (by the last part of `type`) and field rules
     // (`rule`), in Chinese; in English the API's own words are shown.
     problems: {
@@ -99,6 +106,13 @@ export const I18N = {
     importOffices: '从表格导入下级机构', importOfficesHint: '每行一个机构：机构名称、层级（省级/市级/县级）、上级机构（表中另一行的名称或已有机构，留空为本机构）、地区', importedOffices: '机构 {0} 个',
   },
   en: {
+    trendScale: 'On the 1–5 scale trainees answer in (the 0–1 rating is (score − 1) / 4); hover a point for its evaluations.', copy: 'Copy', copied: 'Copied', copyByHand: 'Selected: press Ctrl+C',
+    weekdays: 'Mon,Tue,Wed,Thu,Fri,Sat,Sun', prevMonth: '‹ Previous month', nextMonth: 'Next month ›', legendBlocked: 'Unavailable',
+    legendTeaching: 'Teaching', legendToday: 'Today', pickDays: 'Click a day, then another to choose the days between; the form below is filled in.',
+    pickedFirst: '{0} chosen; click another day for a range (the same day for that day only).', pickedRange: '{0} to {1} filled in below: add a note and add.',
+    yourself: '(you)', findByName: 'Type a name', nobodyFound: 'Nobody found',
+    cityHint: 'A city fills in its coordinates',
+    levelN: 'level {0}', addTopic: 'Add a topic',
     problems: {}, fieldRules: {}, field: 'Field', problemDetail: 'Detail',
     summaryFilled: '{0} of {1} places filled', summaryGaps: '{0} places unfilled', summaryShort: '{0} classes short of cadres',
     summaryTrips: '{0} trips · {1} km', summaryRun: 'Last run: {0}', classFilled: '{0}/{1} filled', allClasses: 'All classes',

@@ -7,7 +7,8 @@ import { fmt } from './format.js';
 import { I18N, lang, t } from './i18n.js';
 import { qualitySummary } from './quality.js';
 import { render } from './refresh.js';
-import { kindName, offices, topicLevels, topicName, visibilityName } from './vocabulary.js';
+import { cityPicker, methodPicker, topicPicker } from './pickers.js';
+import { kindName, offices, topicName, visibilityName } from './vocabulary.js';
 import { button, field, guard, input, select } from './widgets.js';
 
 /** An instructor's page: facts, expertise, availability, ratings, records. */
@@ -19,6 +20,7 @@ export async function instructorPage(id) {
   // The rating at the end of each of the last 12 months, by the API's own formula.
   const quality = await api('GET', `${path}/quality?months=12`);
   const mine = await api('GET', `/api/v1/assignments?instructor=${encodeURIComponent(id)}`);
+  const form = planner ? blockForm(`${path}/unavailability`) : null;
   return h('section', {},
     h('h1', {}, i.name, ' ', h('small', {}, [kindName(i.kind), i.organisation, i.title].filter(Boolean).join(' · '))),
     planner ? h('p', {}, h('a', { class: 'button', href: `#/instructors/${encodeURIComponent(id)}/edit` }, t('edit')), ' ',
@@ -29,11 +31,10 @@ export async function instructorPage(id) {
       fact(t('expertise'), i.expertise.map((e) => `${topicName(e.topic)} ${e.level}`).join('；') || '—'),
       fact(t('methods'), i.methods.map((m) => (lang === 'zh' ? m.name : m.method)).join('、') || '—'),
       fact(t('capacity'), i.yearly_capacity), fact(t('remoteOk'), i.remote_ok ? '✓' : '✗'),
-      fact(t('maxTravel'), i.max_travel_km ?? '—'), fact(t('phone'), i.phone || '—'), fact(t('email'), i.email || '—'),
+      fact(t('maxTravel'), i.max_travel_km ?? '—'), fact(t('phone'), h('span', { translate: 'no' }, i.phone || '—')), fact(t('email'), h('span', { translate: 'no' }, i.email || '—')),
       fact(t('rating'), `${fmt.num(i.rating.rating)}（${t('evaluations')} ${i.rating.evaluation_count}${i.rating.mean_score ? `，${t('mean')} ${fmt.num(i.rating.mean_score, 2)}` : ''}）`)),
     qualitySummary(quality),
-    h('h2', {}, t('availability')), calendar(blocks, mine),
-    planner ? blockForm(`${path}/unavailability`) : null,
+    h('h2', {}, t('availability')), calendar(blocks, mine, form ? { pick: form.pick } : {}), form,
     h('ul', { class: 'blocks' }, blocks.map((b) => h('li', {}, `${fmt.time(b.start)} – ${fmt.time(b.end)} ${b.note}`, ' ',
       planner ? button(t('remove'), async () => { await api('DELETE', `${path}/unavailability/${b.id}`); render(); }) : null))),
     h('h2', {}, t('records')),
@@ -64,8 +65,8 @@ export async function instructorForm(id) {
     tier: select('tier', [['', '—'], ['national', '国家级'], ['provincial', '省级'], ['municipal', '市级'], ['county', '县级']], i.tier),
     city: input('city', i.city, { required: true }), lat: input('lat', i.lat, { type: 'number', step: 'any', required: true }),
     lon: input('lon', i.lon, { type: 'number', step: 'any', required: true }),
-    expertise: input('expertise', i.expertise.map((e) => `${e.topic}:${e.level}`).join('；'), { placeholder: 'letter_handling:4；…' }),
-    methods: input('methods', i.methods.map((m) => m.method).join(',')),
+    expertise: topicPicker('expertise', i.expertise, 'level'),
+    methods: methodPicker('methods', i.methods.map((m) => m.method)),
     yearly_capacity: input('yearly_capacity', i.yearly_capacity, { type: 'number', min: 0 }),
     remote_ok: h('input', { type: 'checkbox', name: 'remote_ok', checked: i.remote_ok }),
     max_travel_km: input('max_travel_km', i.max_travel_km, { type: 'number', min: 0 }),
@@ -73,11 +74,12 @@ export async function instructorForm(id) {
     owner_office: select('owner_office', keepers.map((o) => [o.id, `${'　'.repeat(o.depth)}${o.name}`]), i.owner_office),
     visibility: select('visibility', Object.keys(I18N[lang].visibilities).map((v) => [v, visibilityName(v)]), i.visibility),
   };
+  cityPicker(f.city, f.lat, f.lon);
   const body = () => ({
     external_id: f.external_id.value.trim() || null, name: f.name.value, kind: f.kind.value, organisation: f.organisation.value, title: f.title.value,
     tier: f.tier.value || null, city: f.city.value, lat: Number(f.lat.value), lon: Number(f.lon.value),
-    expertise: topicLevels(f.expertise.value, 'level'),
-    methods: f.methods.value.split(/[,，、]/).map((x) => x.trim()).filter(Boolean),
+    expertise: f.expertise.picked(),
+    methods: f.methods.picked(),
     yearly_capacity: Number(f.yearly_capacity.value), remote_ok: f.remote_ok.checked,
     max_travel_km: f.max_travel_km.value === '' ? null : Number(f.max_travel_km.value),
     phone: f.phone.value || null, email: f.email.value || null,

@@ -5,7 +5,9 @@
 // nodes (never innerHTML), so names and notes typed by users are shown as
 // text; the bearer token lives in this tab's sessionStorage and travels
 // only in the Authorization header (no cookie, so no cross-site request can
-// carry it); nothing is loaded from another origin.
+// carry it); nothing is loaded from another origin. What is not words of a
+// language (user names, e-mail addresses, codes to type) is marked
+// `translate="no"`.
 
 import { accountsPage } from './accounts.js';
 import { api, auth, loginForm } from './api.js';
@@ -63,7 +65,7 @@ function nav() {
     h('nav', {}, links.map(([href, key]) => h('a', { href, class: location.hash.startsWith(href) ? 'here' : null }, t(key)))),
     h('span', { class: 'who' },
       auth.me ? [h('span', { id: 'office-name', title: tierName(auth.me.office.tier) }, auth.me.office.name), ' · ',
-        h('a', { href: '#/profile' }, `${auth.me.username}（${I18N[lang].roles[auth.me.role]}）`), ' ',
+        h('a', { href: '#/profile' }, h('span', { translate: 'no' }, auth.me.username), `（${I18N[lang].roles[auth.me.role]}）`), ' ',
         button(t('signout'), () => { auth.token = null; auth.me = null; auth.offices = null; location.hash = '#/'; render(); })] : null,
       ' ', button(t('language'), () => { setLang(lang === 'zh' ? 'en' : 'zh'); render(); }, { id: 'language' })));
 }

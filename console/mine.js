@@ -29,17 +29,34 @@ function declineForm(row, a) {
   }) }, field(t('reason'), reason), h('button', { type: 'submit' }, t('decline'))))));
 }
 
+/** A text to copy: shown whole in a read-only field, with a button that copies it. */
+function copyable(text) {
+  const field = h('input', { readonly: true, value: text, class: 'copy-text', size: Math.min(80, text.length) });
+  const said = h('span', { role: 'status', class: 'copy-status' });
+  return h('span', { class: 'copyable' }, field, ' ', button(t('copy'), async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      said.textContent = t('copied');
+    } catch {
+      // Without clipboard access (an insecure origin, a denied permission) the text is selected to copy by hand.
+      field.select();
+      said.textContent = t('copyByHand');
+    }
+  }, { id: 'feed-copy' }), ' ', said);
+}
+
 async function feedPanel() {
   const out = h('p', { id: 'feed-url' });
   return h('div', { class: 'panel' }, h('h2', {}, t('feed')),
-    button(t('feedMake'), async () => { const feed = await api('POST', '/api/v1/me/calendar-feed'); out.replaceChildren(t('feedHint'), ' ', h('code', {}, `${location.origin}${feed.path}`)); }, { id: 'feed-make' }), ' ',
+    button(t('feedMake'), async () => { const feed = await api('POST', '/api/v1/me/calendar-feed'); out.replaceChildren(t('feedHint'), ' ', copyable(`${location.origin}${feed.path}`)); }, { id: 'feed-make' }), ' ',
     button(t('feedRevoke'), async () => { await api('DELETE', '/api/v1/me/calendar-feed'); out.replaceChildren(t('saved')); }, { id: 'feed-revoke' }), out);
 }
 
 /** The instructor's own blocked time on a calendar, added and removed. */
 export async function blocksPage() {
   const [blocks, mine] = await Promise.all([api('GET', '/api/v1/me/unavailability'), api('GET', '/api/v1/me/assignments')]);
-  return h('section', {}, h('h1', {}, t('myBlocks')), calendar(blocks, mine), blockForm('/api/v1/me/unavailability'),
+  const form = blockForm('/api/v1/me/unavailability');
+  return h('section', {}, h('h1', {}, t('myBlocks')), calendar(blocks, mine, { pick: form.pick }), form,
     h('ul', { class: 'blocks', id: 'my-blocks' }, blocks.map((b) => h('li', {}, `${fmt.time(b.start)} – ${fmt.time(b.end)} ${b.note}`, ' ',
       button(t('remove'), async () => { await api('DELETE', `/api/v1/me/unavailability/${b.id}`); render(); })))));
 }

@@ -7,7 +7,8 @@ import { fmt, localInput, rfc3339 } from './format.js';
 import { lang, t } from './i18n.js';
 import { render } from './refresh.js';
 import { sheetForm } from './sheets.js';
-import { officeName, offices, topicLevels, topicName, vocabulary } from './vocabulary.js';
+import { cityPicker, topicPicker } from './pickers.js';
+import { officeName, offices, topicName, vocabulary } from './vocabulary.js';
 import { button, field, guard, input, select } from './widgets.js';
 
 /** Which office's plans the list shows ('' for every office of the subtree). */
@@ -73,6 +74,7 @@ function classForm(planId, c) {
     start_date: input('start_date', c?.start_date, { type: 'date', required: true }), end_date: input('end_date', c?.end_date, { type: 'date', required: true }),
     min_cadre_share: input('min_cadre_share', c?.min_cadre_share ?? 0.5, { type: 'number', step: '0.05', min: 0, max: 1 }),
   };
+  cityPicker(f.city, f.lat, f.lon);
   const labels = { name: 'classes', start_date: 'startDate', end_date: 'endDate', min_cadre_share: 'cadreShare', kind: 'kindClass' };
   return h('form', { class: 'inline class-form', onsubmit: guard(async (e) => {
     e.preventDefault();
@@ -87,14 +89,14 @@ function sessionForm(c, x) {
     title: input('title', x?.title, { required: true }),
     start: input('start', x ? localInput(x.start) : `${c.start_date}T09:00`, { type: 'datetime-local', required: true }),
     end: input('end', x ? localInput(x.end) : `${c.start_date}T12:00`, { type: 'datetime-local', required: true }),
-    topics: input('topics', x ? x.topics.map((tp) => `${tp.topic}:${tp.min_level}`).join('；') : '', { required: true, placeholder: 'letter_handling:3' }),
+    topics: topicPicker('topics', x ? x.topics : [], 'min_level', { required: true }),
     method: select('method', [['', '—'], ...vocabulary.methods.map((m) => [m.code ?? m.method, m.name])], x?.method),
     remote: h('input', { type: 'checkbox', name: 'remote', checked: x?.remote }),
     needed: input('needed', x?.needed ?? 1, { type: 'number', min: 1 }),
   };
   return h('form', { class: 'inline session-form', onsubmit: guard(async (e) => {
     e.preventDefault();
-    const topics = topicLevels(f.topics.value, 'min_level', 1);
+    const topics = f.topics.picked();
     const body = { title: f.title.value, start: rfc3339(f.start.value), end: rfc3339(f.end.value), topics, method: f.method.value || null, remote: f.remote.checked, needed: Number(f.needed.value) };
     if (x) await api('PUT', `/api/v1/sessions/${x.id}`, body); else await api('POST', `/api/v1/classes/${c.id}/sessions`, body);
     render();

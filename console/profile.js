@@ -25,7 +25,7 @@ export async function profilePage() {
       contactDone.textContent = t('saved');
     }) }, h('h2', {}, t('contact')), field(t('phone'), phone), field(t('email'), email), h('button', { type: 'submit' }, t('save')), contactDone);
   }
-  return h('section', {}, h('h1', {}, t('profile')), h('p', {}, `${me.username} · ${I18N[lang].roles[me.role]}`), contact,
+  return h('section', {}, h('h1', {}, t('profile')), h('p', {}, h('span', { translate: 'no' }, me.username), ` · ${I18N[lang].roles[me.role]}`), contact,
     h('form', { class: 'inline', id: 'password-form', onsubmit: guard(async (e) => {
       e.preventDefault();
       const token = await api('PUT', '/api/v1/me/password', { current: current.value, new: next.value });

@@ -7,20 +7,35 @@ import { I18N, lang, t } from './i18n.js';
 import { render } from './refresh.js';
 import { button, field, input, select } from './widgets.js';
 
-function sparkline(points) {
-  const w = 320, hgt = 80, pad = 6;
-  const svg = s('svg', { viewBox: `0 0 ${w} ${hgt}`, class: 'spark', role: 'img', 'aria-label': t('ratingHistory') });
-  const x = (k) => pad + (k * (w - 2 * pad)) / Math.max(1, points.length - 1);
-  const y = (r) => hgt - pad - r * (hgt - 2 * pad);
-  svg.append(s('polyline', { points: points.map((p, k) => `${x(k)},${y(p.rating)}`).join(' '), fill: 'none', class: 'line' }));
+/**
+ * The rating month by month on the 1–5 scale trainees answer in (R = 1 + 4 ×
+ * rating, the inverse of SPEC's rating = (R − 1) / 4), with axes: scores on
+ * the left, months below, each point's evaluations in its tooltip.
+ */
+function trendChart(points) {
+  const w = 480, hgt = 170, left = 30, right = 10, top = 10, bottom = 24;
+  const svg = s('svg', { viewBox: `0 0 ${w} ${hgt}`, class: 'spark trend-chart', role: 'img', 'aria-label': t('ratingHistory') });
+  const x = (k) => left + (k * (w - left - right)) / Math.max(1, points.length - 1);
+  const y = (score) => hgt - bottom - ((score - 1) / 4) * (hgt - top - bottom);
+  const text = (attrs, content) => { const el = s('text', attrs); el.textContent = content; return el; };
+  for (let score = 1; score <= 5; score++) {
+    svg.append(s('line', { x1: left, x2: w - right, y1: y(score), y2: y(score), class: 'grid' }),
+      text({ x: left - 6, y: y(score) + 4, class: 'axis', 'text-anchor': 'end' }, score));
+  }
   points.forEach((p, k) => {
-    const dot = s('circle', { cx: x(k), cy: y(p.rating), r: 2.5, class: 'dot' });
+    const last = k === points.length - 1;
+    if (k % 2 === 0 || last) svg.append(text({ x: x(k), y: hgt - 6, class: 'axis', 'text-anchor': k === 0 ? 'start' : last ? 'end' : 'middle' }, p.month.slice(2)));
+  });
+  const score = (p) => 1 + 4 * p.rating;
+  svg.append(s('polyline', { points: points.map((p, k) => `${x(k)},${y(score(p))}`).join(' '), fill: 'none', class: 'line' }));
+  points.forEach((p, k) => {
+    const dot = s('circle', { cx: x(k), cy: y(score(p)), r: 3, class: 'dot' });
     const title = s('title', {});
-    title.textContent = `${p.month}: ${fmt.num(p.rating)} (${p.evaluation_count})`;
+    title.textContent = `${p.month}: ${fmt.num(score(p), 2)}（${t('rating')} ${fmt.num(p.rating)}，${t('evaluations')} ${p.evaluation_count}）`;
     dot.append(title);
     svg.append(dot);
   });
-  return svg;
+  return h('figure', { class: 'trend' }, svg, h('figcaption', { class: 'card-hint' }, t('trendScale')));
 }
 
 const qualityQuery = { plan: null, threshold: 3.5, class: '' };
@@ -65,7 +80,7 @@ function comments(list) {
 /** An instructor's rating over the months, its trend, evaluated sessions and comments. */
 export function qualitySummary(q) {
   return [
-    h('h2', {}, t('ratingHistory')), sparkline(q.months),
+    h('h2', {}, t('ratingHistory')), trendChart(q.months),
     h('p', { class: 'trend', 'data-trend': q.trend.direction },
       `${t('rating')} ${fmt.num(q.rating.rating)}（${t('evaluations')} ${q.rating.evaluation_count}） · ${t('trend')}：${I18N[lang].trends[q.trend.direction]}（${q.trend.change >= 0 ? '+' : ''}${fmt.num(q.trend.change)}）`),
     h('h2', {}, t('evaluatedSessions')),

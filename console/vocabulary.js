@@ -4,14 +4,15 @@
 import { api, auth } from './api.js';
 import { I18N, lang } from './i18n.js';
 
-/** The API's topics and teaching methods, read once. */
-export const vocabulary = { topics: null, methods: null };
+/** The API's topics, teaching methods and cities, read once. */
+export const vocabulary = { topics: null, methods: null, cities: null };
 
-/** Reads the topics and teaching methods if not read yet. */
+/** Reads the topics, teaching methods and cities if not read yet. */
 export async function loadVocabulary() {
   if (!vocabulary.topics) {
     vocabulary.topics = await api('GET', '/api/v1/topics');
     vocabulary.methods = await api('GET', '/api/v1/teaching-methods');
+    vocabulary.cities = await api('GET', '/api/v1/cities');
   }
   return vocabulary;
 }
@@ -19,21 +20,11 @@ export async function loadVocabulary() {
 /** A topic by its name (its code in English mode). */
 export const topicName = (code) => (lang === 'zh' ? vocabulary.topics?.find((x) => x.code === code)?.name : null) || code;
 
-/**
- * Topics with levels as an office types them (`办信:4；接访:3`, by code or
- * Chinese name, `；;,，` between, `:：` before the level), as `{topic, [key]}`;
- * a missing level is `fallback`.
- */
-export function topicLevels(text, key, fallback) {
-  return text.split(/[；;,，]/).map((v) => v.trim()).filter(Boolean).map((v) => {
-    const [topic, level] = v.split(/[:：]/).map((x) => x.trim());
-    const code = vocabulary.topics.find((y) => y.code === topic || y.name === topic)?.code || topic;
-    return { topic: code, [key]: Number(level || fallback) };
-  });
-}
-
 /** A rule of eligibility or of the model (the API's `rule` codes) by its name. */
 export const ruleName = (code) => I18N[lang].rules[code] || code;
+/** Why someone cannot take a session: the rule by its Chinese name (the
+ * API's English detail is for English mode and tooltips), or the detail. */
+export const reason = (rule, detail) => (lang === 'zh' && I18N.zh.rules[rule] ? I18N.zh.rules[rule] : `${detail}（${ruleName(rule)}）`);
 /** An instructor kind by its name. */
 export const kindName = (code) => I18N[lang].kinds[code] || code;
 

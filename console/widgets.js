@@ -5,8 +5,8 @@ import { h } from './dom.js';
 import { I18N, lang, t } from './i18n.js';
 import { render } from './refresh.js';
 
-/** A labelled form control. */
-export function field(label, input) { return h('label', { class: 'field' }, h('span', {}, label), input); }
+/** A labelled form control (a chooser of several controls is a group, not a label). */
+export function field(label, input) { return h(input.picked ? 'div' : 'label', { class: 'field' }, h('span', {}, label), input); }
 
 /** A text input named `name` holding `value`. */
 export function input(name, value, attrs = {}) {

@@ -3,6 +3,7 @@
 mod api;
 mod auth;
 mod china_time;
+mod cities;
 mod commands;
 mod error;
 mod http;

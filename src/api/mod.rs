@@ -84,6 +84,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(topics::list)
         .service(topics::add)
         .service(topics::methods)
+        .service(topics::cities)
         .service(offices::list)
         .service(offices::create)
         .service(offices::import)

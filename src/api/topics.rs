@@ -7,6 +7,7 @@ use solver::FieldError;
 use utoipa::ToSchema;
 
 use crate::auth::{Admin, Caller};
+use crate::cities::CITIES;
 use crate::error::AppError;
 use crate::http::json::JsonBody;
 use crate::problem_details::ProblemDetails;
@@ -128,6 +129,41 @@ pub async fn add(
     })
     .await?;
     Ok(HttpResponse::Created().json(topic))
+}
+
+/// A city the console offers for venues and homes, with its coordinates.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CityView {
+    pub name: String,
+    pub province: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// The cities offered for venues and homes (a venue elsewhere is typed
+/// with its coordinates).
+#[utoipa::path(
+    tag = "vocabulary",
+    responses(
+        (status = 200, body = Vec<CityView>),
+        (status = "4XX", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/v1/cities")]
+pub async fn cities(_caller: Caller) -> web::Json<Vec<CityView>> {
+    web::Json(
+        CITIES
+            .iter()
+            .map(|&(name, province, lat, lon)| CityView {
+                name: name.to_owned(),
+                province: province.to_owned(),
+                lat,
+                lon,
+            })
+            .collect(),
+    )
 }
 
 /// All teaching methods.

@@ -24,12 +24,13 @@ macro_rules! console_file {
 
 /// The console's modules, served at `/console/{name}`; `main.js` is the
 /// entry point the page loads.
-const MODULES: [(&str, &str); 24] = [
+const MODULES: [(&str, &str); 25] = [
     console_file!("main.js"),
     console_file!("refresh.js"),
     console_file!("i18n.js"),
     console_file!("dom.js"),
     console_file!("widgets.js"),
+    console_file!("pickers.js"),
     console_file!("format.js"),
     console_file!("api.js"),
     console_file!("vocabulary.js"),

@@ -4,7 +4,7 @@
 //! declines; an office user searches recommendations. Screenshots of each
 //! main page go to `target/console-screenshots/` (not committed).
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::staffing::seed_pool;
 use crate::support::{create_instructor, Backend, TestApp, PASSWORD};
@@ -22,6 +22,22 @@ pub fn sign_in_with(browser: &Browser, base: &str, (username, password): (&str, 
     // A new address loads the page afresh (a new hash alone would not).
     browser.goto(&format!("{base}/?as={username}{page}"));
     browser.submit("#login", &[("username", username), ("password", password)]);
+}
+
+/// Chooses topics with levels in the topic picker at `picker`, as a user
+/// would: rows added or removed to match, each one's topic and level picked.
+pub fn choose_topics(browser: &Browser, picker: &str, topics: &[(&str, u8)]) {
+    browser.find(picker);
+    browser.script(
+        "const [css, topics] = arguments; const p = document.querySelector(css); \
+         const rows = () => p.querySelectorAll('.topic-row'); \
+         while (rows().length > topics.length) rows()[rows().length - 1].querySelector('.remove-topic').click(); \
+         while (rows().length < topics.length) p.querySelector('.add-topic').click(); \
+         topics.forEach(([topic, level], k) => { \
+           const [s, l] = rows()[k].querySelectorAll('select'); s.value = topic; l.value = String(level); \
+           for (const x of [s, l]) x.dispatchEvent(new Event('change', { bubbles: true })); });",
+        json!([picker, topics]),
+    );
 }
 
 /// Starts a re-run from the board, reviews its difference and applies it;
@@ -147,13 +163,18 @@ fn the_console_end_to_end(backend: Backend) {
     ];
     for (k, (title, start, end, topics, needed)) in sessions.iter().enumerate() {
         browser.wait_for("article.class table", |t| t.matches("×").count() == k);
+        let (topic, level) = topics.split_once(':').unwrap();
+        choose_topics(
+            &browser,
+            "article.class .session-form [data-picker=topics]",
+            &[(topic, level.parse().unwrap())],
+        );
         browser.submit(
             "article.class .session-form",
             &[
                 ("title", title),
                 ("start", start),
                 ("end", end),
-                ("topics", topics),
                 ("needed", needed),
             ],
         );
@@ -251,6 +272,51 @@ fn the_console_end_to_end(backend: Backend) {
     assert!(pool.contains(&teacher));
     app.add_user("teacher1", "instructor", Some(&teacher));
     sign_in(&browser, &base, "teacher1", "#/blocks");
+    // The calendar moves month by month, with weekdays and a legend; two
+    // clicks on days block the days between them.
+    browser.find(".calendar .days .weekday");
+    let weekdays = browser.strings(
+        "return [...document.querySelector('.calendar .days').querySelectorAll('.weekday')].map(w => w.textContent)",
+        json!([]),
+    );
+    assert_eq!(weekdays, ["一", "二", "三", "四", "五", "六", "日"]);
+    assert!(browser
+        .text(&browser.find(".calendar .legend"))
+        .contains("不可授课"));
+    for _ in 0..24 {
+        if browser.exists("button.day[data-day=\"2027-07-07\"]") {
+            break;
+        }
+        browser.click(&browser.find("#calendar-next"));
+    }
+    browser.click(&browser.find("button.day[data-day=\"2027-07-07\"]"));
+    browser.click(&browser.find("button.day[data-day=\"2027-07-05\"]"));
+    browser.wait_for("#calendar-hint", |t| t.contains("2027-07-05 至 2027-07-07"));
+    browser.submit("#block-form", &[("note", "年休假")]);
+    browser.wait_for("#my-blocks", |t| t.contains("年休假"));
+    let teacher_api = app.login("teacher1", PASSWORD);
+    let leave: Vec<Value> = teacher_api
+        .get("/api/v1/me/unavailability")
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["note"] == "年休假")
+        .cloned()
+        .collect();
+    assert_eq!(leave.len(), 1, "{leave:?}");
+    let at = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap();
+    assert_eq!(
+        (
+            at(leave[0]["start"].as_str().unwrap()),
+            at(leave[0]["end"].as_str().unwrap())
+        ),
+        (
+            at("2027-07-05T00:00:00+08:00"),
+            at("2027-07-08T00:00:00+08:00")
+        ),
+        "from the first day's midnight to the last's end, in China Standard Time"
+    );
     browser.submit(
         "#block-form",
         &[
@@ -285,13 +351,14 @@ fn the_console_end_to_end(backend: Backend) {
 
     // Office: a recommendation search with ranked results.
     sign_in(&browser, &base, "office1", "#/recommend");
+    choose_topics(
+        &browser,
+        "#recommend-form [data-picker=topics]",
+        &[("letter-handling", 3)],
+    );
     browser.submit(
         "#recommend-form",
-        &[
-            ("topics", "letter-handling:3"),
-            ("start", "2027-06-01T09:00"),
-            ("end", "2027-06-01T12:00"),
-        ],
+        &[("start", "2027-06-01T09:00"), ("end", "2027-06-01T12:00")],
     );
     browser.wait_for("#results", |t| t.contains("李明"));
     browser.screenshot("recommendations");

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::console::sign_in;
+use crate::console::{choose_topics, sign_in};
 use crate::staffing::{apply, seed_plan, seed_pool, staff};
 use crate::support::{instructor, Backend, TestApp, PASSWORD};
 use crate::webdriver::Browser;
@@ -42,17 +42,44 @@ fn the_consoles_other_pages(backend: Backend) {
 
     // A new instructor through the form; the page draws a year of ratings.
     sign_in(&browser, &base, "planner2", "#/instructors/new");
-    browser.submit(
-        "#instructor-form",
-        &[
-            ("name", "孙丽"),
-            ("city", "武汉"),
-            ("lat", "30.59"),
-            ("lon", "114.30"),
-            ("expertise", "letter-handling:4；visitor-reception:3"),
-            ("methods", "lecture，case"),
-        ],
+    // Expertise and methods are chosen by their Chinese names, not typed.
+    browser.click(&browser.find("#instructor-form [data-picker=expertise] .add-topic"));
+    choose_topics(
+        &browser,
+        "#instructor-form [data-picker=expertise]",
+        &[("letter-handling", 4), ("visitor-reception", 3)],
     );
+    let shown = browser.strings(
+        "return [...document.querySelectorAll('#instructor-form .topic-row select')].map(s => s.selectedOptions[0].textContent)",
+        json!([]),
+    );
+    let topics = api.get("/api/v1/topics").body;
+    let name = |code: &str| {
+        topics
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["code"] == code)
+            .unwrap()["name"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        shown,
+        [
+            name("letter-handling"),
+            "4 级".into(),
+            name("visitor-reception"),
+            "3 级".into()
+        ]
+    );
+    for method in ["lecture", "case"] {
+        browser.click(&browser.find(&format!(
+            "#instructor-form [data-picker=methods] input[value={method}]"
+        )));
+    }
+    browser.submit("#instructor-form", &[("name", "孙丽"), ("city", "武汉")]);
     browser.wait_for("h1", |t| t.contains("孙丽"));
     let found = api.get("/api/v1/instructors?q=孙丽").body["items"][0].clone();
     let id = found["id"].as_str().unwrap().to_owned();
@@ -213,8 +240,15 @@ fn the_consoles_other_pages(backend: Backend) {
     assert_eq!(office.get("/api/v1/me").status, 401);
     browser.click(&browser.find(&format!("{row} .toggle")));
     browser.wait_for(row, |t| t.contains("在库"));
-    answer_dialogs(&browser, "fresh office kettle orbit");
+    // The password is typed masked in a form under the row, not a prompt.
     browser.click(&browser.find(&format!("{row} .reset")));
+    let masked = browser.find(".reset-form input[name=new_password]");
+    assert_eq!(browser.attribute(&masked, "type"), "password");
+    browser.submit(
+        ".reset-form",
+        &[("new_password", "fresh office kettle orbit")],
+    );
+    browser.wait_for(".reset-form", |t| t.contains("已保存"));
     browser.screenshot("accounts");
     eventually("the reset password signs in", || {
         app.anonymous()
@@ -226,13 +260,50 @@ fn the_consoles_other_pages(backend: Backend) {
             == 200
     });
 
+    // The admin cannot disable their own account from the page.
+    let own = browser.find("tr[data-user=admin2]");
+    assert!(browser.text(&own).contains("本人"));
+    assert!(!browser.exists("tr[data-user=admin2] .toggle"));
+    // An instructor's account linked by finding the instructor's name.
+    browser.fill(
+        &browser.find("#account-form input[name=instructor_search]"),
+        "李明",
+    );
+    browser.wait_for(
+        "#account-form select[name=instructor] option:checked",
+        |t| t.contains("李明"),
+    );
+    browser.submit(
+        "#account-form",
+        &[
+            ("username", "teacher9"),
+            ("password", "teacher kettle orbit 9"),
+            ("role", "instructor"),
+        ],
+    );
+    browser.find("tr[data-user=teacher9]");
+    let teacher9 = app.login("teacher9", "teacher kettle orbit 9");
+    assert_eq!(
+        teacher9.get("/api/v1/me").body["instructor"]["id"],
+        json!(pool[0])
+    );
+
     // Instructor: a calendar feed made and revoked, contact and password.
     let teacher = slot["instructor"].as_str().unwrap().to_owned();
     assert!(pool.contains(&teacher));
     app.add_user("teacher2", "instructor", Some(&teacher));
     sign_in(&browser, &base, "teacher2", "#/mine");
     browser.click(&browser.find("#feed-make"));
-    let url = browser.text(&browser.wait_for("#feed-url code", |t| t.contains("/calendar-feeds/")));
+    browser.find("#feed-url input.copy-text");
+    let url = browser.script(
+        "return document.querySelector('#feed-url input.copy-text').value",
+        json!([]),
+    );
+    let url = url.as_str().unwrap().to_owned();
+    assert!(url.contains("/calendar-feeds/"), "{url}");
+    // Copying says it did, or selects the address to copy by hand.
+    browser.click(&browser.find("#feed-copy"));
+    browser.wait_for("#feed-url .copy-status", |t| !t.is_empty());
     let feed = reqwest::blocking::get(&url).unwrap();
     assert_eq!(feed.status(), 200);
     let ics = feed.text().unwrap();

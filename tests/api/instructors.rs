@@ -311,7 +311,30 @@ fn instructors_edit_their_contact_only(backend: Backend) {
     assert_eq!(stored.body["yearly_capacity"], 8);
 }
 
+/// The cities the console offers for venues and homes: each once, with
+/// coordinates in China; for any signed-in role, nobody else.
+fn cities_come_with_their_coordinates(backend: Backend) {
+    let app = TestApp::start(backend);
+    let r = app.client("office", None).get("/api/v1/cities");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cities = r.body.as_array().unwrap();
+    assert!(cities.len() >= 20, "{}", r.body);
+    let wuhan = cities.iter().find(|c| c["name"] == "武汉").unwrap();
+    assert_eq!(
+        (&wuhan["province"], &wuhan["lat"], &wuhan["lon"]),
+        (&json!("湖北"), &json!(30.59), &json!(114.30))
+    );
+    let names: std::collections::HashSet<_> = cities.iter().map(|c| &c["name"]).collect();
+    assert_eq!(names.len(), cities.len());
+    assert!(cities.iter().all(|c| {
+        let (lat, lon) = (c["lat"].as_f64().unwrap(), c["lon"].as_f64().unwrap());
+        (18.0..54.0).contains(&lat) && (73.0..136.0).contains(&lon)
+    }));
+    assert_eq!(app.anonymous().get("/api/v1/cities").status, 401);
+}
+
 crate::both_backends!(
+    cities_come_with_their_coordinates,
     create_and_read,
     invalid_records_are_refused_and_not_stored,
     filters_and_pages,

@@ -15,6 +15,7 @@ mod console_api;
 mod console_board;
 mod console_offices;
 mod console_pages;
+mod console_walk;
 mod demo;
 mod evaluation_pages;
 mod evaluations;

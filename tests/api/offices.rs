@@ -525,6 +525,7 @@ const UNADDRESSED: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/topics", "the shared vocabulary"),
     ("post", "/api/v1/topics", "checked: top office only"),
     ("get", "/api/v1/teaching-methods", "the shared vocabulary"),
+    ("get", "/api/v1/cities", "the shared vocabulary"),
     (
         "get",
         "/api/v1/webhook-event-types",
