@@ -10,7 +10,8 @@
 //! 60-second run and applies the proposal, then opens the board LOADS times
 //! in a new page load each and reads the console's `page-drawn` mark: the
 //! time from navigation start until the frame after the board's was painted
-//! (every API call of the page, the DOM and its layout). Then it times, LOADS
+//! (every API call of the page, the DOM and its layout), and the plan's
+//! workload page the same way. Then it times, LOADS
 //! times each, the planner's single actions from the click until the frame
 //! after their result was painted: the filter to unfilled places, opening a
 //! class, locking (or unlocking) an assignment, opening a session's
@@ -82,29 +83,38 @@ fn main() {
     browser.find("#plans");
     let mut drawn = Vec::new();
     for load in 0..loads {
-        browser.goto(&format!("{}/?load={load}#/plans/{plan}/board", server.base));
-        let deadline = Instant::now() + Duration::from_secs(120);
-        let (ms, rows) = loop {
-            let seen = browser.script(
-                "const m = performance.getEntriesByName('page-drawn')[0]; \
-                 return m ? [m.startTime, document.querySelectorAll('#board tr[data-session]').length] : null;",
-                json!([]),
-            );
-            if let Some([ms, rows]) = seen.as_array().map(Vec::as_slice) {
-                break (ms.as_f64().unwrap(), rows.as_u64().unwrap());
-            }
-            assert!(Instant::now() < deadline, "the board was not drawn");
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let (ms, rows) = page_drawn(
+            &browser,
+            &format!("{}/?load={load}#/plans/{plan}/board", server.base),
+            "#board tr[data-session]",
+        );
         assert_eq!(rows, 0, "the classes are drawn as one line each");
         println!("load {load}: board drawn {ms:.0} ms after navigation");
         drawn.push(ms);
     }
     browser.screenshot("board-of-a-provincial-plan");
+    let mut workload = Vec::new();
+    for load in 0..loads {
+        let (ms, rows) = page_drawn(
+            &browser,
+            &format!("{}/?load={load}#/plans/{plan}/workload", server.base),
+            "#workload tr[data-instructor]",
+        );
+        assert!(rows > 0, "the workload lists the plan's instructors");
+        workload.push(ms);
+    }
+    browser.screenshot("workload-of-a-provincial-plan");
+    // The single actions are the board's.
+    page_drawn(
+        &browser,
+        &format!("{}/?actions#/plans/{plan}/board", server.base),
+        "#board",
+    );
     println!(
         "\nBoard of {sessions} sessions ({instructors} instructors in the pool, seed {seed}):"
     );
     report(&format!("first draw ({loads} loads)"), drawn);
+    report("workload page, first draw", workload);
     actions(&browser, loads);
     let mut applies = Vec::new();
     for round in 0..3 {
@@ -130,6 +140,25 @@ fn main() {
         ));
     }
     report("apply a run (3 runs)", applies);
+}
+
+/// Loads `url` afresh and waits for the console's `page-drawn` mark: its
+/// time after navigation start, and how many `count` elements the page has.
+fn page_drawn(browser: &webdriver::Browser, url: &str, count: &str) -> (f64, u64) {
+    browser.goto(url);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let seen = browser.script(
+            "const m = performance.getEntriesByName('page-drawn')[0]; \
+             return m ? [m.startTime, document.querySelectorAll(arguments[0]).length] : null;",
+            json!([count]),
+        );
+        if let Some([ms, rows]) = seen.as_array().map(Vec::as_slice) {
+            return (ms.as_f64().unwrap(), rows.as_u64().unwrap());
+        }
+        assert!(Instant::now() < deadline, "{url} was not drawn");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Prints a measure's median and worst.

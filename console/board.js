@@ -36,12 +36,33 @@ class Board {
     // Each class's gaps and trips come from the last run that covered it.
     this.unfilled = new Map();
     this.trips = new Map();
-    for (const [classId, run] of covering) {
-      for (const u of run.solution.unfilled) if (this.classOf.get(u.session)?.id === classId) this.unfilled.set(u.session, u);
-      this.trips.set(classId, run.solution.trips.filter((trip) => trip.class === classId));
-    }
+    for (const [classId, run] of covering) this.cover(classId, run);
     this.sections = new Map();
     this.gapAt = -1;
+  }
+
+  /** Takes a class's gaps and trips from `run`, the last run that covered it. */
+  cover(classId, run) {
+    const c = this.classes.find((k) => k.id === classId);
+    for (const x of c.sessions) this.unfilled.delete(x.id);
+    for (const u of run.solution.unfilled) if (this.classOf.get(u.session) === c) this.unfilled.set(u.session, u);
+    this.trips.set(classId, run.solution.trips.filter((trip) => trip.class === classId));
+  }
+
+  /** After `run` was applied: the plan's assignments read again, the gaps
+   * and trips of the classes it covered taken from it, and the summary,
+   * the class lines and the open classes drawn again (not the page). */
+  async applied(run) {
+    const list = await api('GET', `/api/v1/assignments?plan=${encodeURIComponent(this.plan.id)}`);
+    this.latest = run;
+    this.put([...this.classOf.keys()], list);
+    for (const c of this.classes) if (!run.request.classes.length || run.request.classes.includes(c.id)) this.cover(c.id, run);
+    for (const entry of this.sections.values()) {
+      this.drawLine(entry);
+      if (entry.drawn) this.drawBody(entry);
+    }
+    this.drawSummary();
+    this.filter();
   }
 
   /** Sets the assignments of `sessions` to those of `list`. */
@@ -64,7 +85,8 @@ class Board {
     const cadres = held.filter((a) => a.instructor_kind === 'cadre').length;
     const trips = this.trips.get(c.id) || [];
     return {
-      places, gaps, filled: places - gaps, cadres, short: cadres < Math.ceil(c.min_cadre_share * places - 1e-9),
+      // The API says how many cadre places the class asks for (SPEC 5.4).
+      places, gaps, filled: places - gaps, cadres, short: cadres < c.cadres_required,
       trips: trips.length, km: trips.reduce((n, trip) => n + trip.distance_km, 0),
     };
   }
@@ -173,7 +195,7 @@ class Board {
     line.replaceChildren(h('h2', {}, c.name), ' ', h('small', {}, `${c.kind_name || c.kind} · ${c.city} · ${c.start_date} – ${c.end_date}`), ' ',
       h('span', { class: 'class-counts', 'data-gaps': f.gaps },
         t('classFilled', f.filled, f.places), f.gaps ? [' · ', h('span', { class: 'warn' }, t('missing', f.gaps))] : '',
-        ' · ', h('span', { class: f.short ? 'warn' : 'ok' }, t('cadreActual', f.cadres, `${Math.round(c.min_cadre_share * 100)}% × ${f.places}`)),
+        ' · ', h('span', { class: f.short ? 'warn' : 'ok', title: `${Math.round(c.min_cadre_share * 100)}% × ${f.places}` }, t('cadreActual', f.cadres, Number(c.cadres_required.toFixed(2)))),
         f.trips ? ` · ${t('travel')} ${f.trips} / ${fmt.num(f.km, 0)} km` : ''));
   }
 
@@ -220,16 +242,27 @@ class Board {
     if (!gaps.length) { this.gapNote.textContent = t('noGaps'); return; }
     this.gapAt = (this.gapAt + 1) % gaps.length;
     const [c, x] = gaps[this.gapAt];
+    this.reveal(c, x);
+    this.gapNote.textContent = t('gapAt', this.gapAt + 1, gaps.length);
+  }
+
+  /** Opens the session's class, then scrolls to, marks and focuses its row
+   * (shown whatever the filters say). */
+  reveal(c, x) {
     const entry = this.sections.get(c.id);
+    entry.article.hidden = false;
     view.open.add(c.id);
     entry.details.open = true;
     if (!entry.drawn) this.drawBody(entry);
-    const row = entry.body.querySelector(`tr[data-session="${x.id}"]`);
+    let row = entry.body.querySelector(`tr[data-session="${x.id}"]`);
+    if (!row) {
+      row = sessionRow(this, c, x);
+      entry.body.querySelector('table.board').append(row);
+    }
     document.querySelector('tr.current-gap')?.classList.remove('current-gap');
     row.classList.add('current-gap');
     row.scrollIntoView({ block: 'center' });
     row.focus();
-    this.gapNote.textContent = t('gapAt', this.gapAt + 1, gaps.length);
   }
 
   /** Reads again the assignments of one session or one class (and the
@@ -298,8 +331,8 @@ async function coveringRuns(plan, runs, latest) {
   return found;
 }
 
-/** The staffing board of plan `id`. */
-export async function boardPage(id) {
+/** The staffing board of plan `id`, opened at `session` when one is given. */
+export async function boardPage(id, session) {
   const enc = encodeURIComponent(id);
   const [plan, assignments, runs, exclusions, forms] = await Promise.all([
     api('GET', `/api/v1/plans/${enc}`), api('GET', `/api/v1/assignments?plan=${enc}`),
@@ -314,11 +347,15 @@ export async function boardPage(id) {
   const planner = ['admin', 'planner'].includes(auth.me.role);
   const board = new Board(plan, assignments, exclusions, forms, covering, planner, latest);
   const borrowed = assignments.filter((a) => a.state !== 'declined' && a.instructor_office !== plan.office).length;
+  const asked = session && board.classOf.get(session);
+  // Once the page is in the document: the session a link pointed at.
+  if (asked) requestAnimationFrame(() => board.reveal(asked, asked.sessions.find((x) => x.id === session)));
   return h('section', { id: 'board' },
     h('h1', {}, `${t('board')}：${plan.name}`, ' ', h('small', {}, h('a', { href: `#/plans/${enc}` }, t('edit')), ' · ',
       h('a', { href: `#/plans/${enc}/quality`, id: 'open-quality' }, t('quality')), ' · ',
+      h('a', { href: `#/plans/${enc}/workload`, id: 'open-workload' }, t('workload')), ' · ',
       button(t('exportPlan'), () => download(`/api/v1/plans/${enc}/export?format=xlsx`, `${plan.name}-排课表.xlsx`), { class: 'mini', id: 'export-plan' }))),
-    planner ? runPanel(plan, latest) : runStatus(latest),
+    planner ? runPanel(plan, latest, (run) => board.applied(run)) : runStatus(latest),
     borrowed ? h('p', { id: 'borrowed-count', class: 'borrowed-note' }, t('borrowedCount', borrowed)) : null,
     h('div', { id: 'changes' }),
     board.draw());

@@ -6,7 +6,7 @@ import { h } from './dom.js';
 import { fmt, rfc3339 } from './format.js';
 import { I18N, lang, t } from './i18n.js';
 import { render, say } from './refresh.js';
-import { reason, ruleName, topicName } from './vocabulary.js';
+import { kindName, reason, ruleName, topicName } from './vocabulary.js';
 import { button, field, guard, input, mini, select } from './widgets.js';
 
 /** A session's row on the board; instructors kept by another office than
@@ -81,32 +81,62 @@ async function change(board, x, a, what) {
   await board.reload({ session: x.id });
 }
 
-/** The session's best candidates under its row: score, parts, why one is
- * not available and what to know before putting them in; a planner assigns
- * one (in another's place when the session is full) or excludes one. */
+/** The session's best candidates under its row, those who cannot take it
+ * too: who they are (kind, organisation), score and parts, the year's load
+ * against their cap, what they hold at the same time, and the rules that
+ * keep one out. A planner assigns one (in another's place when the session
+ * is full, said before anything is sent) or excludes one; a candidate a rule
+ * keeps out is not sent, and one with a conflict or a warning is asked
+ * about first. */
 async function alternates(board, row, c, x) {
   const { planner } = board;
   const held = board.held(x.id);
-  const found = await api('GET', `/api/v1/sessions/${x.id}/recommendations?limit=8`);
+  // The best who can take it, then the best of those a rule keeps out.
+  const path = `/api/v1/sessions/${encodeURIComponent(x.id)}/recommendations`;
+  const [open, all] = await Promise.all([api('GET', `${path}?limit=8`), api('GET', `${path}?limit=12&include_unavailable=true`)]);
+  const items = [...open.items, ...all.items.filter((r) => !r.available).slice(0, 4)];
   const next = row.nextElementSibling;
   if (next?.classList.contains('alternates-row')) next.remove();
   // A full session takes someone by hand only in another's place: an
   // unlocked proposal first.
   const taking = held.filter((a) => a.state !== 'declined');
   taking.sort((a, b) => (a.state === 'proposed' && !a.locked ? 0 : 1) - (b.state === 'proposed' && !b.locked ? 0 : 1));
-  const replace = taking.length >= x.needed
+  const full = taking.length >= x.needed;
+  const replace = full
     ? select('replace', taking.map((a) => [a.id, `${t('replace')} ${a.instructor_name}（${I18N[lang].states[a.state]}${a.locked ? ` · ${t('locked')}` : ''}）`]), taking[0]?.id)
     : null;
-  row.after(h('tr', { class: 'alternates-row' }, h('td', { colspan: 4 },
-    planner && replace ? h('p', { class: 'replace' }, replace) : null,
-    found.items.length === 0 ? h('p', { class: 'no-alternates' }, t('noAlternates')) : null,
-    h('table', { class: 'list alternates-list' }, h('tr', {}, [t('name'), t('score'), t('expertise'), t('rating'), t('distance'), ''].map((v) => h('th', {}, v))),
-      found.items.map((r) => h('tr', { 'data-instructor': r.instructor, class: r.available ? null : 'unavailable' }, h('td', {}, r.instructor_name,
-        r.warnings.map((w) => h('small', { class: 'warning', 'data-rule': w.rule }, ' ⚠ ', t('warnClassLimit'))),
-        r.reasons.map((why) => h('small', { class: 'reason', 'data-rule': why.rule }, ' · ', ruleName(why.rule)))), h('td', { class: 'num' }, fmt.num(r.score)),
-        h('td', { class: 'num' }, fmt.num(r.expertise)), h('td', { class: 'num' }, fmt.num(r.rating)), h('td', { class: 'num' }, fmt.num(r.distance_km, 0)),
-        h('td', {}, planner ? [button(t('assign'), async () => { await api('POST', '/api/v1/assignments', { session: x.id, instructor: r.instructor, ...(replace ? { replace: replace.value } : {}) }); await board.reload({ session: x.id }); }, { class: 'assign' }), ' ',
-          button(t('exclude'), (e) => excludeForm(board, e.target.closest('tr'), c, x, r.instructor))] : null)))))));
+  const assign = async (r) => {
+    await api('POST', '/api/v1/assignments', { session: x.id, instructor: r.instructor, ...(replace ? { replace: replace.value } : {}) });
+    await board.reload({ session: x.id });
+  };
+  const ask = (cell, r) => {
+    const doubts = [...r.conflicts.map((k) => t('conflictWith', `${k.class_name} · ${k.title}`, fmt.time(k.start), I18N[lang].states[k.state])),
+      ...r.warnings.map(() => t('warnClassLimit'))];
+    if (!doubts.length) return assign(r);
+    cell.replaceChildren(h('div', { class: 'confirm-assign', role: 'alertdialog' }, h('strong', {}, t('assignAnyway', r.instructor_name)),
+      h('ul', {}, doubts.map((d) => h('li', {}, d))),
+      button(t('assign'), () => assign(r), { class: 'assign-anyway' }), ' ', button(t('cancel'), () => alternates(board, row, c, x), { class: 'cancel' })));
+    cell.querySelector('.assign-anyway').focus();
+    return null;
+  };
+    row.after(h('tr', { class: 'alternates-row' }, h('td', { colspan: 4 },
+    planner && replace ? h('p', { class: 'replace' }, h('span', { class: 'warn' }, t('sessionFull', x.needed)), ' ', replace) : null,
+    open.items.length === 0 ? h('p', { class: 'no-alternates' }, t('noAlternates')) : null,
+    items.length ? h('table', { class: 'list alternates-list' }, h('tr', {}, [t('name'), t('kind'), t('organisation'), t('score'), t('expertise'), t('rating'), t('distance'), t('yearLoad'), t('sameTime'), ''].map((v) => h('th', {}, v))),
+      items.map((r) => h('tr', { 'data-instructor': r.instructor, class: r.available ? null : 'unavailable' },
+        h('td', {}, r.instructor_name,
+          r.warnings.map((w) => h('small', { class: 'warning', 'data-rule': w.rule }, ' ⚠ ', t('warnClassLimit'))),
+          r.reasons.map((why) => h('small', { class: 'reason', 'data-rule': why.rule, title: why.detail }, ' · ', ruleName(why.rule)))),
+        h('td', {}, kindName(r.kind)), h('td', {}, r.organisation),
+        h('td', { class: 'num' }, fmt.num(r.score)), h('td', { class: 'num' }, fmt.num(r.expertise)), h('td', { class: 'num' }, fmt.num(r.rating)),
+        h('td', { class: 'num' }, fmt.num(r.distance_km, 0)),
+        h('td', { class: `num${r.held_in_year >= r.yearly_capacity ? ' warn' : ''}`, 'data-load': r.held_in_year }, `${r.held_in_year} / ${r.yearly_capacity}`),
+        h('td', { class: 'conflicts' }, r.conflicts.length ? r.conflicts.map((k) => h('div', { class: 'conflict', 'data-session': k.session },
+          `${k.class_name} · ${k.title}（${I18N[lang].states[k.state]}）`)) : '—'),
+        h('td', {}, planner ? [r.available
+          ? button(t('assign'), (e) => ask(e.target.closest('td'), r), { class: 'assign' })
+          : button(t('assign'), () => null, { class: 'assign', disabled: true, title: t('cannotAssign', r.reasons.map((why) => ruleName(why.rule)).join('、')) }), ' ',
+        button(t('exclude'), (e) => excludeForm(board, e.target.closest('tr'), c, x, r.instructor))] : null)))) : null)));
 }
 
 /** Keeps an instructor out of the session or its whole class, with a reason;

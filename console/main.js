@@ -26,6 +26,7 @@ import { recommendPage } from './recommend.js';
 import { render, setRenderer, takeNotice } from './refresh.js';
 import { loadVocabulary, tierName } from './vocabulary.js';
 import { deliveriesPage, webhooksPage } from './webhooks.js';
+import { workloadPage } from './workload.js';
 import { button, clearProblem, showProblem } from './widgets.js';
 
 
@@ -37,6 +38,8 @@ const ROUTES = [
   [/^#\/plans$/, ['admin', 'planner', 'office'], plansPage],
   [/^#\/plans\/([^/]+)$/, ['admin', 'planner', 'office'], planPage],
   [/^#\/plans\/([^/]+)\/board$/, ['admin', 'planner', 'office'], boardPage],
+  [/^#\/plans\/([^/]+)\/board\/([^/]+)$/, ['admin', 'planner', 'office'], boardPage],
+  [/^#\/plans\/([^/]+)\/workload$/, ['admin', 'planner', 'office'], workloadPage],
   [/^#\/plans\/([^/]+)\/quality$/, ['admin', 'planner', 'office'], qualityPage],
   [/^#\/sessions\/([^/]+)\/codes$/, ['admin', 'planner'], codesPage],
   [/^#\/recommend$/, ['admin', 'planner', 'office'], recommendPage],

@@ -5,7 +5,6 @@ import { api } from './api.js';
 import { h } from './dom.js';
 import { fmt } from './format.js';
 import { t } from './i18n.js';
-import { render } from './refresh.js';
 import { button, field, guard, input, showProblem } from './widgets.js';
 
 /** A run's state, time, objective, bound and gap in words. */
@@ -25,8 +24,9 @@ export function runStatus(run) {
 /** Whether a run has ended (nothing more will change but its applying). */
 function ended(run) { return ['done', 'failed', 'cancelled'].includes(run.state); }
 
-/** The form that starts a run, its status while it solves, and the way to its changes. */
-export function runPanel(plan, latest) {
+/** The form that starts a run, its status while it solves, and the way to
+ * its changes; `applied(run)` is told of a run once it is applied. */
+export function runPanel(plan, latest, applied) {
   const limit = input('time_limit_s', 10, { type: 'number', min: 1, max: 600, step: 'any' });
   const classLimit = input('max_sessions_per_class', '', { type: 'number', min: 1, step: 1 });
   const weights = { expertise: input('w_expertise', 1, { type: 'number', step: 'any' }), rating: input('w_rating', 1, { type: 'number', step: 'any' }),
@@ -37,7 +37,13 @@ export function runPanel(plan, latest) {
   const showDone = (run) => {
     actions.replaceChildren();
     const proposal = run?.state === 'done' || (run?.state === 'cancelled' && run.solution);
-    if (proposal && !run.applied_at) actions.append(button(t('changes'), () => showChanges(plan, run), { id: 'review' }));
+    if (proposal && !run.applied_at) {
+      actions.append(button(t('changes'), () => showChanges(plan, run, async (done) => {
+        status.replaceChildren(runStatus(done));
+        actions.replaceChildren();
+        await applied(done);
+      }), { id: 'review' }));
+    }
   };
   const watch = async (run) => {
     actions.replaceChildren(button(t('stopRun'), async () => { await api('POST', `/api/v1/staffing-runs/${run.id}/cancel`); }, { id: 'cancel-run' }));
@@ -68,8 +74,9 @@ export function runPanel(plan, latest) {
 }
 
 /** A run's changes to the plan, grouped by class in the plan's order, each
- * naming its session, date and time; applying is offered above and below. */
-async function showChanges(plan, run) {
+ * naming its session, date and time; applying is offered above and below,
+ * and `applied(run)` is told when it is done. */
+async function showChanges(plan, run, applied) {
   const changes = await api('GET', `/api/v1/staffing-runs/${run.id}/changes`);
   const classOf = new Map(plan.classes.flatMap((c) => c.sessions.map((x) => [x.id, c])));
   const groups = new Map(plan.classes.map((c) => [c.id, { c, items: [] }]));
@@ -86,8 +93,9 @@ async function showChanges(plan, run) {
   const apply = (id) => button(t('apply'), async () => {
     const cancelled = run.state === 'cancelled';
     if (cancelled && !window.confirm(t('applyCancelled'))) return;
-    await api('POST', `/api/v1/staffing-runs/${run.id}/apply${cancelled ? '?confirm=true' : ''}`);
-    render();
+    const done = await api('POST', `/api/v1/staffing-runs/${run.id}/apply${cancelled ? '?confirm=true' : ''}`);
+    box.replaceChildren();
+    await applied(done);
   }, { id });
   const count = (kind) => ({ added: changes.added.length, moved: changes.moved.length, dropped: changes.dropped.length }[kind]);
   const totals = ['added', 'moved', 'dropped'].map((kind) => h('span', { class: `change-count ${kind}`, 'data-kind': kind }, `${t(kind)} ${count(kind)}`));

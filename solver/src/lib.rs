@@ -42,6 +42,7 @@ pub use field_error::FieldError;
 pub use json_input::{
     control_character_error, has_control_character, parse_json, parse_json_value, path_error,
 };
+pub use model::cadres_required;
 pub use pins::broken_pins;
 pub use problem::Problem;
 pub use recommend::{recommend, recommend_for_session, Reason, Recommendation};

@@ -539,5 +539,12 @@ pub fn required_cadres(index: &Index, c: Cls) -> f64 {
         .iter()
         .map(|&s| index.problem.sessions[s].needed)
         .sum();
-    index.problem.classes[c].min_cadre_share * n as f64
+    cadres_required(index.problem.classes[c].min_cadre_share, n)
+}
+
+/// The cadre assignments a class with `min_cadre_share` and `places`
+/// (`N_c`, the sum of its sessions' `needed`) asks for (SPEC 5.4): fewer
+/// held by cadres is a shortfall.
+pub fn cadres_required(min_cadre_share: f64, places: i64) -> f64 {
+    min_cadre_share * places as f64
 }

@@ -27,6 +27,7 @@ pub mod topics;
 pub mod users;
 pub mod versioning;
 pub mod webhooks;
+pub mod workload;
 
 use actix_web::http::header;
 use actix_web::{web, App, HttpRequest, HttpResponse};
@@ -133,6 +134,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(evaluations::of_plan)
         .service(quality::of_plan)
         .service(quality::export)
+        .service(workload::of_plan)
         .service(recommendations::for_session)
         .service(recommendations::for_query)
         .service(runs::create)

@@ -52,6 +52,9 @@ pub struct ClassView {
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub min_cadre_share: f64,
+    /// `min_cadre_share` times the places of its sessions (the sum of their
+    /// `needed`): fewer places held by cadres is a shortfall (SPEC 5.4).
+    pub cadres_required: f64,
     pub sessions: Vec<SessionView>,
 }
 
@@ -105,6 +108,10 @@ impl ClassView {
             start_date: row.start_date,
             end_date: row.end_date,
             min_cadre_share: row.min_cadre_share,
+            cadres_required: solver::cadres_required(
+                row.min_cadre_share,
+                sessions.iter().map(|s| i64::from(s.row.needed)).sum(),
+            ),
             sessions: sessions.into_iter().map(SessionView::from).collect(),
         }
     }

@@ -2,6 +2,7 @@
 //! query, and ranked open sessions for an instructor.
 
 use actix_web::{get, post, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -15,12 +16,24 @@ use crate::problem_details::ProblemDetails;
 use crate::staffing::class_limit::Warning;
 use crate::staffing::recommend::{self, PoolCache, Query, Ranked};
 use crate::store::DbPool;
+use crate::vocabulary::{AssignmentState, InstructorKind, Named};
 
 /// One ranked instructor with the score's parts.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecommendationView {
     pub instructor: String,
     pub instructor_name: String,
+    pub kind: InstructorKind,
+    pub kind_name: &'static str,
+    pub organisation: String,
+    /// Sessions they hold (proposed or confirmed, in any office's plan) in
+    /// the session's year.
+    pub held_in_year: usize,
+    pub yearly_capacity: i64,
+    /// Sessions they hold whose time overlaps this one's: a confirmed one
+    /// makes them unavailable, a proposal is theirs until a run or a planner
+    /// moves it.
+    pub conflicts: Vec<ConflictView>,
     /// `w_expertise · E + w_rating · rating − w_travel · km / 1000` (SPEC 6,
     /// default weights; no travel term for remote sessions).
     pub score: f64,
@@ -38,6 +51,17 @@ pub struct RecommendationView {
     pub warnings: Vec<Warning>,
 }
 
+/// A session held at the same time as the one asked about.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConflictView {
+    pub session: String,
+    pub title: String,
+    pub class_name: String,
+    pub state: AssignmentState,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReasonView {
     /// `topic`, `unavailable` (including confirmed sessions elsewhere),
@@ -52,6 +76,23 @@ impl From<Ranked> for RecommendationView {
         Self {
             instructor: rec.instructor,
             instructor_name: r.name,
+            kind: r.kind,
+            kind_name: r.kind.name_zh(),
+            organisation: r.organisation,
+            held_in_year: r.held_in_year,
+            yearly_capacity: r.yearly_capacity,
+            conflicts: r
+                .conflicts
+                .into_iter()
+                .map(|c| ConflictView {
+                    session: c.session,
+                    title: c.title,
+                    class_name: c.class_name,
+                    state: c.state,
+                    start: c.start.and_utc(),
+                    end: c.end.and_utc(),
+                })
+                .collect(),
             score: rec.score,
             expertise: rec.expertise,
             rating: rec.rating,

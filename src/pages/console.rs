@@ -24,7 +24,7 @@ macro_rules! console_file {
 
 /// The console's modules, served at `/console/{name}`; `main.js` is the
 /// entry point the page loads.
-const MODULES: [(&str, &str); 25] = [
+const MODULES: [(&str, &str); 26] = [
     console_file!("main.js"),
     console_file!("refresh.js"),
     console_file!("i18n.js"),
@@ -44,6 +44,7 @@ const MODULES: [(&str, &str); 25] = [
     console_file!("runs.js"),
     console_file!("codes.js"),
     console_file!("quality.js"),
+    console_file!("workload.js"),
     console_file!("recommend.js"),
     console_file!("mine.js"),
     console_file!("profile.js"),

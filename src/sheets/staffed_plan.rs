@@ -7,19 +7,20 @@ use std::collections::HashMap;
 
 use crate::sheets::export::{Cell, Table};
 use crate::store::assignments::Listed;
+use crate::store::instructors::Home;
 use crate::store::plans::{ClassDetail, PlanRow};
-use crate::store::road_distances::point;
+use crate::store::road_distances::trip_km;
 use crate::vocabulary::{AssignmentState, Named};
 
 /// The sheet of `plan`: its classes with their sessions, the assignments of
-/// the plan, each assigned instructor's home (latitude, longitude), and the
+/// the plan, each assigned instructor's home, and the
 /// cached road distances by (origin, venue) point key; a trip without one
 /// is a great circle (SPEC 5.2).
 pub fn table(
     plan: &PlanRow,
     classes: &[ClassDetail],
     assignments: &[Listed],
-    homes: &HashMap<String, (f64, f64)>,
+    homes: &HashMap<String, Home>,
     road: &HashMap<(String, String), f64>,
 ) -> Table {
     let mut rows = Vec::new();
@@ -58,13 +59,8 @@ pub fn table(
             };
             for a in &held {
                 let km = match (s.remote, homes.get(&a.instructor_id)) {
-                    (false, Some(&(lat, lon))) => {
-                        let key = (point(lat, lon), point(c.lat, c.lon));
-                        let km = road
-                            .get(&key)
-                            .copied()
-                            .unwrap_or_else(|| solver::geo::haversine_km(lat, lon, c.lat, c.lon));
-                        Cell::Number(km.round())
+                    (false, Some(home)) => {
+                        Cell::Number(trip_km(road, (home.lat, home.lon), (c.lat, c.lon)).round())
                     }
                     _ => Cell::Empty,
                 };

@@ -41,7 +41,9 @@ pub fn measure_road(
         };
         let homes = instructors::homes(conn, &[instructor_id])?;
         match homes.get(instructor_id) {
-            Some(&home) if !detail.row.remote => Some((home, (class.lat, class.lon))),
+            Some(home) if !detail.row.remote => {
+                Some(((home.lat, home.lon), (class.lat, class.lon)))
+            }
             _ => None,
         }
     };

@@ -3,7 +3,8 @@
 //! the background ([`runs`]), shows what a run would change ([`changes`]),
 //! applies it ([`apply`]), checks a planner's assignment by hand
 //! ([`assign`]), answers recommendation questions ([`recommend`]) and warns
-//! of the last run's per-class limit in both ([`class_limit`]).
+//! of the last run's per-class limit in both ([`class_limit`]), and says
+//! whom a plan keeps busy and when ([`workload`]).
 
 pub mod apply;
 pub mod assign;
@@ -12,3 +13,4 @@ pub mod class_limit;
 pub mod problem;
 pub mod recommend;
 pub mod runs;
+pub mod workload;

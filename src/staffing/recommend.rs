@@ -20,7 +20,7 @@ use crate::error::AppError;
 use crate::store::plans::{self, ClassRow, SessionDetail};
 use crate::store::pool::{self, Member};
 use crate::store::{self, assignments, exclusions, offices, road_distances, rules, Db, DbPool};
-use crate::vocabulary::{AssignmentState, Visibility};
+use crate::vocabulary::{AssignmentState, InstructorKind, Visibility};
 
 /// The pool as last read, shared by the request threads.
 pub struct PoolCache {
@@ -272,12 +272,30 @@ fn poisoned() -> AppError {
     AppError::Internal(anyhow::anyhow!("the pool cache's lock is poisoned"))
 }
 
-/// A ranked instructor with their name and what a planner should know
+/// A ranked instructor with who they are and what a planner should know
 /// before putting them in.
 pub struct Ranked {
     pub name: String,
+    pub organisation: String,
+    pub kind: InstructorKind,
+    /// Sessions they hold (proposed or confirmed, in any office's plan) in
+    /// the session's year, and their yearly cap.
+    pub held_in_year: usize,
+    pub yearly_capacity: i64,
+    /// The sessions they hold at the same time.
+    pub conflicts: Vec<Conflict>,
     pub recommendation: Recommendation,
     pub warnings: Vec<Warning>,
+}
+
+/// A session an instructor holds at the time of the one asked about.
+pub struct Conflict {
+    pub session: String,
+    pub title: String,
+    pub class_name: String,
+    pub state: AssignmentState,
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
 }
 
 /// An ad-hoc question: who could teach these topics there and then?
@@ -384,18 +402,68 @@ fn rank(
         solver::SolveError::Invalid(errors) => AppError::Validation(errors),
         e => AppError::Internal(e.into()),
     })?;
+    let (start, end) = (session.start.naive_utc(), session.end.naive_utc());
     Ok(ranked
         .into_iter()
-        .map(|r| Ranked {
-            name: snapshot
-                .position
-                .get(&r.instructor)
-                .map(|&k| snapshot.members[k].1.name.clone())
-                .unwrap_or_default(),
-            recommendation: r,
-            warnings: Vec::new(),
+        .filter_map(|r| {
+            let member = &snapshot.members[*snapshot.position.get(&r.instructor)?].1;
+            let held = member
+                .confirmed
+                .iter()
+                .map(|(s, from, to)| (s, AssignmentState::Confirmed, from, to))
+                .chain(
+                    member
+                        .proposed
+                        .iter()
+                        .map(|(s, _, from, to)| (s, AssignmentState::Proposed, from, to)),
+                );
+            let mut held_in_year = 0;
+            let mut conflicts = Vec::new();
+            for (id, state, from, to) in held {
+                held_in_year += usize::from(from.year() == year);
+                if *from < end && start < *to {
+                    conflicts.push(Conflict {
+                        session: id.clone(),
+                        title: String::new(),
+                        class_name: String::new(),
+                        state,
+                        start: *from,
+                        end: *to,
+                    });
+                }
+            }
+            Some(Ranked {
+                name: member.name.clone(),
+                organisation: member.organisation.clone(),
+                kind: member.instructor.kind,
+                held_in_year,
+                yearly_capacity: member.yearly_capacity,
+                conflicts,
+                recommendation: r,
+                warnings: Vec::new(),
+            })
         })
         .collect())
+}
+
+/// Fills in the title and class of every ranked instructor's conflicts.
+fn name_conflicts(conn: &mut Db, ranked: &mut [Ranked]) -> Result<(), AppError> {
+    let ids: Vec<String> = ranked
+        .iter()
+        .flat_map(|r| r.conflicts.iter().map(|c| c.session.clone()))
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let names = plans::session_names(conn, &ids)?;
+    for conflict in ranked.iter_mut().flat_map(|r| r.conflicts.iter_mut()) {
+        if let Some((title, class_name)) = names.get(&conflict.session) {
+            conflict.title.clone_from(title);
+            conflict.class_name.clone_from(class_name);
+        }
+    }
+    Ok(())
 }
 
 /// The cached road distances from `instructors` to `class`.
@@ -473,6 +541,7 @@ pub fn for_session(
                 .extend(load.warning(&r.recommendation.instructor));
         }
     }
+    name_conflicts(&mut *pool.get()?, &mut ranked)?;
     Ok((detail, class, ranked))
 }
 
@@ -529,7 +598,7 @@ pub fn for_query(
         lon: query.lon,
         min_cadre_share: 0.0,
     };
-    rank(
+    let mut ranked = rank(
         &snapshot,
         office,
         class,
@@ -555,7 +624,9 @@ pub fn for_query(
                 .collect(),
         ),
         e => e,
-    })
+    })?;
+    name_conflicts(&mut *pool.get()?, &mut ranked)?;
+    Ok(ranked)
 }
 
 /// An open session an instructor could take, ranked.

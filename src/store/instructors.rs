@@ -811,13 +811,31 @@ pub fn not_found(id: &str) -> AppError {
     AppError::NotFound(format!("no instructor {id}"))
 }
 
-/// The home coordinates (latitude, longitude) of the instructors `ids`.
-pub fn homes(conn: &mut Db, ids: &[&str]) -> QueryResult<HashMap<String, (f64, f64)>> {
+/// Where an instructor lives and how much they teach a year: what a plan's
+/// trips and loads are measured against.
+#[derive(Debug, Clone, Queryable)]
+pub struct Home {
+    pub organisation: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub yearly_capacity: i32,
+}
+
+/// The homes of the instructors `ids`, by id.
+pub fn homes(conn: &mut Db, ids: &[&str]) -> QueryResult<HashMap<String, Home>> {
     let homes = super::chunked(ids, |chunk| {
         instructors::table
             .filter(instructors::id.eq_any(chunk))
-            .select((instructors::id, (instructors::lat, instructors::lon)))
-            .load::<(String, (f64, f64))>(conn)
+            .select((
+                instructors::id,
+                (
+                    instructors::organisation,
+                    instructors::lat,
+                    instructors::lon,
+                    instructors::yearly_capacity,
+                ),
+            ))
+            .load::<(String, Home)>(conn)
     })?;
     Ok(homes.into_iter().collect())
 }

@@ -662,6 +662,22 @@ pub fn session_starts<'a>(
     Ok(starts)
 }
 
+/// The title and class name of each of these sessions (unknown ones are
+/// left out).
+pub fn session_names(
+    conn: &mut Db,
+    ids: &[&str],
+) -> QueryResult<HashMap<String, (String, String)>> {
+    let names = super::chunked(ids, |chunk| {
+        sessions::table
+            .inner_join(classes::table)
+            .filter(sessions::id.eq_any(chunk))
+            .select((sessions::id, (sessions::title, classes::name)))
+            .load::<(String, (String, String))>(conn)
+    })?;
+    Ok(names.into_iter().collect())
+}
+
 /// The sessions of current plans (of this year or later) that start after
 /// `now`, with their classes, in time order.
 pub fn sessions_starting_after(
@@ -676,6 +692,15 @@ pub fn sessions_starting_after(
         .order((sessions::start_at, sessions::id))
         .select((SessionRow::as_select(), ClassRow::as_select()))
         .load(conn)
+}
+
+/// The venue (latitude, longitude) of each class of plan `plan_id`, by class id.
+pub fn venues(conn: &mut Db, plan_id: &str) -> QueryResult<HashMap<String, (f64, f64)>> {
+    let rows = classes::table
+        .filter(classes::plan_id.eq(plan_id))
+        .select((classes::id, (classes::lat, classes::lon)))
+        .load::<(String, (f64, f64))>(conn)?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The ids of a plan's classes.

@@ -23,6 +23,7 @@ use crate::vocabulary::{AssignmentState, StoredKind, Visibility};
 #[derive(Debug, Clone)]
 pub struct Member {
     pub name: String,
+    pub organisation: String,
     /// With capacity 0 and only the unavailability blocks; see [`Member::for_problem`].
     pub instructor: Instructor,
     pub yearly_capacity: i64,
@@ -124,6 +125,7 @@ pub fn load(
     type Row = (
         String,
         String,
+        String,
         StoredKind,
         f64,
         f64,
@@ -171,6 +173,7 @@ pub fn load(
         .select((
             instructors::id,
             instructors::name,
+            instructors::organisation,
             instructors::kind,
             instructors::lat,
             instructors::lon,
@@ -269,9 +272,22 @@ pub fn load(
     Ok(rows
         .into_iter()
         .map(
-            |(id, name, kind, lat, lon, capacity, remote_ok, max_travel_km, owner, visibility)| {
+            |(
+                id,
+                name,
+                organisation,
+                kind,
+                lat,
+                lon,
+                capacity,
+                remote_ok,
+                max_travel_km,
+                owner,
+                visibility,
+            )| {
                 let member = Member {
                     name,
+                    organisation,
                     instructor: Instructor {
                         id: id.clone(),
                         kind: kind.into(),

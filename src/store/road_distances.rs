@@ -14,6 +14,14 @@ pub fn point(lat: f64, lon: f64) -> String {
     format!("{lat:.5},{lon:.5}")
 }
 
+/// The km of a trip from `home` to `venue` (latitude, longitude): the
+/// cached road distance when there is one, else the great circle (SPEC 5.2).
+pub fn trip_km(road: &HashMap<(String, String), f64>, home: (f64, f64), venue: (f64, f64)) -> f64 {
+    road.get(&(point(home.0, home.1), point(venue.0, venue.1)))
+        .copied()
+        .unwrap_or_else(|| solver::geo::haversine_km(home.0, home.1, venue.0, venue.1))
+}
+
 /// The cached distances in km to `venues` by `profile`, by (origin, venue).
 pub fn cached(
     conn: &mut Db,

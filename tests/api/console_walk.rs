@@ -77,6 +77,7 @@ fn every_page_in_chinese(backend: Backend) {
                 ("plan", format!("#/plans/{plan}")),
                 ("board", format!("#/plans/{plan}/board")),
                 ("quality", format!("#/plans/{plan}/quality")),
+                ("workload", format!("#/plans/{plan}/workload")),
                 ("codes", format!("#/sessions/{}/codes", sessions[0])),
                 ("pool", "#/pool".into()),
                 ("instructor", format!("#/instructors/{}", pool[0])),

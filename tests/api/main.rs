@@ -13,6 +13,7 @@ mod availability;
 mod console;
 mod console_api;
 mod console_board;
+mod console_load;
 mod console_offices;
 mod console_pages;
 mod console_walk;
