@@ -15,7 +15,8 @@
 //! times each, the planner's single actions from the click until the frame
 //! after their result was painted: the filter to unfilled places, opening a
 //! class, locking (or unlocking) an assignment, opening a session's
-//! alternates; and applying a run (3 times, each after a 10-second run).
+//! alternates; and applying a run (3 times, each after a 10-second run), in
+//! the page and then through the API alone (the server's part).
 //! Prints each measure's median and worst; browser and server share the
 //! machine.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -118,15 +119,7 @@ fn main() {
     actions(&browser, loads);
     let mut applies = Vec::new();
     for round in 0..3 {
-        let run = api(
-            reqwest::Method::POST,
-            &format!("/api/v1/plans/{plan}/staffing-runs"),
-            json!({"weights": {"keep": 0.5}, "options": {"time_limit_s": 10}}),
-        );
-        let path = format!("/api/v1/staffing-runs/{}", run["id"].as_str().unwrap());
-        while api(reqwest::Method::GET, &path, Value::Null)["state"] != "done" {
-            std::thread::sleep(Duration::from_millis(500));
-        }
+        run_done(&api, &plan);
         browser.goto(&format!(
             "{}/?apply={round}#/plans/{plan}/board",
             server.base
@@ -140,6 +133,29 @@ fn main() {
         ));
     }
     report("apply a run (3 runs)", applies);
+    // The server's part of applying: the same, through the API alone.
+    let mut served = Vec::new();
+    for _ in 0..3 {
+        let path = run_done(&api, &plan);
+        let started = Instant::now();
+        api(reqwest::Method::POST, &format!("{path}/apply"), Value::Null);
+        served.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    report("apply through the API (3 runs)", served);
+}
+
+/// Starts a 10-second run of the plan and waits until it is done; its path.
+fn run_done(api: &impl Fn(reqwest::Method, &str, Value) -> Value, plan: &str) -> String {
+    let run = api(
+        reqwest::Method::POST,
+        &format!("/api/v1/plans/{plan}/staffing-runs"),
+        json!({"weights": {"keep": 0.5}, "options": {"time_limit_s": 10}}),
+    );
+    let path = format!("/api/v1/staffing-runs/{}", run["id"].as_str().unwrap());
+    while api(reqwest::Method::GET, &path, Value::Null)["state"] != "done" {
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    path
 }
 
 /// Loads `url` afresh and waits for the console's `page-drawn` mark: its
