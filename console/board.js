@@ -111,15 +111,21 @@ class Board {
     this.shown = h('span', { id: 'filter-count' });
     this.gapNote = h('span', { id: 'gap-status', role: 'status' });
     this.exclusionBox = h('div', { id: 'exclusions' });
+    this.borrowedNote = h('p', { id: 'borrowed-count', class: 'borrowed-note' });
     this.drawSummary();
     this.drawExclusions();
     const list = h('div', { id: 'classes' }, this.classes.map((c) => this.section(c)));
     this.filter();
-    return [h('div', { class: 'board-bar' }, this.summary, this.filters()), this.exclusionBox, list];
+    return [this.borrowedNote, h('div', { class: 'board-bar' }, this.summary, this.filters()), this.exclusionBox, list];
   }
 
-  /** The bar over the board: places filled of needed, gaps, classes short of cadres, trips, the last run. */
+  /** The bar over the board: places filled of needed, gaps, classes short
+   * of cadres, trips, the last run; and the places taught by instructors
+   * borrowed from other offices' pools. */
   drawSummary() {
+    const borrowed = [...this.bySession.values()].flat().filter((a) => a.state !== 'declined' && a.instructor_office !== this.plan.office).length;
+    this.borrowedNote.hidden = !borrowed;
+    this.borrowedNote.textContent = borrowed ? t('borrowedCount', borrowed) : '';
     const all = this.classes.map((c) => this.facts(c));
     const sum = (k) => all.reduce((n, f) => n + f[k], 0);
     const short = all.filter((f) => f.short).length;
@@ -346,7 +352,6 @@ export async function boardPage(id, session) {
   const covering = await coveringRuns(plan, runs, latest);
   const planner = ['admin', 'planner'].includes(auth.me.role);
   const board = new Board(plan, assignments, exclusions, forms, covering, planner, latest);
-  const borrowed = assignments.filter((a) => a.state !== 'declined' && a.instructor_office !== plan.office).length;
   const asked = session && board.classOf.get(session);
   // Once the page is in the document: the session a link pointed at.
   if (asked) requestAnimationFrame(() => board.reveal(asked, asked.sessions.find((x) => x.id === session)));
@@ -356,7 +361,6 @@ export async function boardPage(id, session) {
       h('a', { href: `#/plans/${enc}/workload`, id: 'open-workload' }, t('workload')), ' · ',
       button(t('exportPlan'), () => download(`/api/v1/plans/${enc}/export?format=xlsx`, `${plan.name}-排课表.xlsx`), { class: 'mini', id: 'export-plan' }))),
     planner ? runPanel(plan, latest, (run) => board.applied(run)) : runStatus(latest),
-    borrowed ? h('p', { id: 'borrowed-count', class: 'borrowed-note' }, t('borrowedCount', borrowed)) : null,
     h('div', { id: 'changes' }),
     board.draw());
 }

@@ -304,6 +304,31 @@ fn the_board_of_a_province(backend: Backend) {
     );
     assert!(browser.exists("#apply") && browser.exists("#apply-bottom"));
     browser.screenshot("board-1000-changes");
+
+    // Applying redraws the board's rows and summary, not the page: the
+    // summary then says what the API's assignments say.
+    browser.script(
+        "window.boardBefore = document.getElementById('board');",
+        json!([]),
+    );
+    browser.click(&browser.find("#apply"));
+    browser.wait_for("#run-status", |t| t.contains("已采纳"));
+    let plan_body = planner.get(&format!("/api/v1/plans/{plan}")).body;
+    let assignments = planner
+        .get(&format!("/api/v1/assignments?plan={plan}"))
+        .body;
+    let (needed, filled, _, short) = expected(&plan_body, &assignments);
+    browser.wait_for("#board-summary", |_| {
+        data("filled") == filled && data("short") == short as u64
+    });
+    assert_eq!(data("needed"), needed);
+    assert_eq!(
+        browser.script(
+            "return document.getElementById('board') === window.boardBefore",
+            json!([])
+        ),
+        json!(true)
+    );
     for (name, width, height) in [
         ("board-1000-1024", 1024, 900),
         ("board-1000-phone", 390, 844),
