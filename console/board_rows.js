@@ -2,11 +2,12 @@
 // alternates, an exclusion, its evaluation.
 
 import { api } from './api.js';
+import { candidateCells, candidateHeads } from './candidates.js';
 import { h } from './dom.js';
 import { fmt, rfc3339 } from './format.js';
 import { I18N, lang, t } from './i18n.js';
 import { render, say } from './refresh.js';
-import { kindName, reason, ruleName, topicName } from './vocabulary.js';
+import { reason, ruleName, topicName } from './vocabulary.js';
 import { button, field, guard, input, mini, select } from './widgets.js';
 
 /** A session's row on the board; instructors kept by another office than
@@ -101,8 +102,7 @@ async function alternates(board, row, c, x) {
   // unlocked proposal first.
   const taking = held.filter((a) => a.state !== 'declined');
   taking.sort((a, b) => (a.state === 'proposed' && !a.locked ? 0 : 1) - (b.state === 'proposed' && !b.locked ? 0 : 1));
-  const full = taking.length >= x.needed;
-  const replace = full
+  const replace = taking.length >= x.needed
     ? select('replace', taking.map((a) => [a.id, `${t('replace')} ${a.instructor_name}（${I18N[lang].states[a.state]}${a.locked ? ` · ${t('locked')}` : ''}）`]), taking[0]?.id)
     : null;
   const assign = async (r) => {
@@ -119,20 +119,15 @@ async function alternates(board, row, c, x) {
     cell.querySelector('.assign-anyway').focus();
     return null;
   };
-    row.after(h('tr', { class: 'alternates-row' }, h('td', { colspan: 4 },
+  row.after(h('tr', { class: 'alternates-row' }, h('td', { colspan: 4 },
     planner && replace ? h('p', { class: 'replace' }, h('span', { class: 'warn' }, t('sessionFull', x.needed)), ' ', replace) : null,
     open.items.length === 0 ? h('p', { class: 'no-alternates' }, t('noAlternates')) : null,
-    items.length ? h('table', { class: 'list alternates-list' }, h('tr', {}, [t('name'), t('kind'), t('organisation'), t('score'), t('expertise'), t('rating'), t('distance'), t('yearLoad'), t('sameTime'), ''].map((v) => h('th', {}, v))),
+    items.length ? h('table', { class: 'list alternates-list' }, h('tr', {}, h('th', {}, t('name')), candidateHeads(), h('th', {})),
       items.map((r) => h('tr', { 'data-instructor': r.instructor, class: r.available ? null : 'unavailable' },
         h('td', {}, r.instructor_name,
           r.warnings.map((w) => h('small', { class: 'warning', 'data-rule': w.rule }, ' ⚠ ', t('warnClassLimit'))),
           r.reasons.map((why) => h('small', { class: 'reason', 'data-rule': why.rule, title: why.detail }, ' · ', ruleName(why.rule)))),
-        h('td', {}, kindName(r.kind)), h('td', {}, r.organisation),
-        h('td', { class: 'num' }, fmt.num(r.score)), h('td', { class: 'num' }, fmt.num(r.expertise)), h('td', { class: 'num' }, fmt.num(r.rating)),
-        h('td', { class: 'num' }, fmt.num(r.distance_km, 0)),
-        h('td', { class: `num${r.held_in_year >= r.yearly_capacity ? ' warn' : ''}`, 'data-load': r.held_in_year }, `${r.held_in_year} / ${r.yearly_capacity}`),
-        h('td', { class: 'conflicts' }, r.conflicts.length ? r.conflicts.map((k) => h('div', { class: 'conflict', 'data-session': k.session },
-          `${k.class_name} · ${k.title}（${I18N[lang].states[k.state]}）`)) : '—'),
+        candidateCells(r),
         h('td', {}, planner ? [r.available
           ? button(t('assign'), (e) => ask(e.target.closest('td'), r), { class: 'assign' })
           : button(t('assign'), () => null, { class: 'assign', disabled: true, title: t('cannotAssign', r.reasons.map((why) => ruleName(why.rule)).join('、')) }), ' ',

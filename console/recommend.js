@@ -1,11 +1,12 @@
 // Recommendations for a session that is not in a plan (ad hoc).
 
 import { api } from './api.js';
+import { candidateCells, candidateHeads } from './candidates.js';
 import { h } from './dom.js';
-import { fmt, rfc3339 } from './format.js';
-import { I18N, lang, t } from './i18n.js';
+import { rfc3339 } from './format.js';
+import { t } from './i18n.js';
 import { cityPicker, topicPicker } from './pickers.js';
-import { kindName, reason } from './vocabulary.js';
+import { reason } from './vocabulary.js';
 import { field, guard, input } from './widgets.js';
 
 /** Recommendations for a session described by hand. */
@@ -25,12 +26,9 @@ export async function recommendPage() {
       e.preventDefault();
       const topics = f.topics.picked();
       const found = await api('POST', '/api/v1/recommendations', { topics, lat: Number(f.lat.value), lon: Number(f.lon.value), start: rfc3339(f.start.value), end: rfc3339(f.end.value), remote: f.remote.checked, include_unavailable: f.include_unavailable.checked });
-      results.replaceChildren(found.length ? h('table', { class: 'list' }, h('tr', {}, [t('name'), t('kind'), t('organisation'), t('score'), t('expertise'), t('rating'), t('distance'), t('yearLoad'), t('sameTime'), t('why')].map((v) => h('th', {}, v))),
+      results.replaceChildren(found.length ? h('table', { class: 'list' }, h('tr', {}, h('th', {}, t('name')), candidateHeads(), h('th', {}, t('why'))),
         found.map((r) => h('tr', { 'data-instructor': r.instructor }, h('td', {}, h('a', { href: `#/instructors/${encodeURIComponent(r.instructor)}` }, r.instructor_name)),
-          h('td', {}, kindName(r.kind)), h('td', {}, r.organisation), h('td', { class: 'num' }, fmt.num(r.score)),
-          h('td', { class: 'num' }, fmt.num(r.expertise)), h('td', { class: 'num' }, fmt.num(r.rating)), h('td', { class: 'num' }, fmt.num(r.distance_km, 0)),
-          h('td', { class: 'num' }, `${r.held_in_year} / ${r.yearly_capacity}`),
-          h('td', {}, r.conflicts.map((k) => h('div', { class: 'conflict' }, `${k.class_name} · ${k.title}（${I18N[lang].states[k.state]}）`))),
+          candidateCells(r),
           h('td', {}, r.reasons.map((x) => h('span', { class: 'reason', title: x.detail, 'data-rule': x.rule }, reason(x.rule, x.detail), ' '))))))
         : h('p', { class: 'no-alternates' }, t('noAlternates')));
     }) }, field(t('topics'), f.topics), field(t('city'), f.city), field(t('lat'), f.lat), field(t('lon'), f.lon), field(t('start'), f.start), field(t('end'), f.end),

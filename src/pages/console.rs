@@ -24,7 +24,7 @@ macro_rules! console_file {
 
 /// The console's modules, served at `/console/{name}`; `main.js` is the
 /// entry point the page loads.
-const MODULES: [(&str, &str); 26] = [
+const MODULES: [(&str, &str); 27] = [
     console_file!("main.js"),
     console_file!("refresh.js"),
     console_file!("i18n.js"),
@@ -41,6 +41,7 @@ const MODULES: [(&str, &str); 26] = [
     console_file!("plans.js"),
     console_file!("board.js"),
     console_file!("board_rows.js"),
+    console_file!("candidates.js"),
     console_file!("runs.js"),
     console_file!("codes.js"),
     console_file!("quality.js"),
