@@ -98,7 +98,7 @@ fn main() {
     for load in 0..loads {
         let (ms, rows) = page_drawn(
             &browser,
-            &format!("{}/?load={load}#/plans/{plan}/workload", server.base),
+            &format!("{}/?workload={load}#/plans/{plan}/workload", server.base),
             "#workload tr[data-instructor]",
         );
         assert!(rows > 0, "the workload lists the plan's instructors");

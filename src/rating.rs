@@ -11,8 +11,9 @@ const PRIOR_WEIGHT: f64 = 5.0;
 /// The prior's mean score.
 const PRIOR_MEAN: f64 = 3.5;
 /// Days for an evaluation's weight to halve.
-const HALF_LIFE_DAYS: f64 = 365.0;
-const SECONDS_PER_DAY: f64 = 86_400.0;
+pub const HALF_LIFE_DAYS: f64 = 365.0;
+/// Seconds in a day, for ages measured in fractional days.
+pub const SECONDS_PER_DAY: f64 = 86_400.0;
 
 /// The rating and the plain figures beside it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -25,33 +26,59 @@ pub struct Rating {
     pub mean_score: Option<f64>,
 }
 
+/// The weight of an evaluation `age_days` old: `0.5 ^ (age / 365)`.
+pub fn weight(age_days: f64) -> f64 {
+    0.5f64.powf(age_days / HALF_LIFE_DAYS)
+}
+
+/// The sums a rating is made of, added one evaluation (or one group of
+/// evaluations of the same score) at a time.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sums {
+    pub count: i64,
+    pub score_sum: i64,
+    /// `Σ w_k`.
+    pub weight_sum: f64,
+    /// `Σ w_k r_k`.
+    pub weighted_score_sum: f64,
+}
+
+impl Sums {
+    /// Adds `count` evaluations of `score` whose weights sum to `weight_sum`.
+    pub fn add(&mut self, score: i32, count: i64, weight_sum: f64) {
+        self.count += count;
+        self.score_sum += i64::from(score) * count;
+        self.weight_sum += weight_sum;
+        self.weighted_score_sum += weight_sum * f64::from(score);
+    }
+
+    /// The rating these sums make.
+    pub fn rating(&self) -> Rating {
+        let r = (PRIOR_WEIGHT * PRIOR_MEAN + self.weighted_score_sum)
+            / (PRIOR_WEIGHT + self.weight_sum);
+        Rating {
+            rating: (r - 1.0) / 4.0,
+            evaluation_count: self.count,
+            mean_score: (self.count > 0).then(|| self.score_sum as f64 / self.count as f64),
+        }
+    }
+}
+
 /// The rating at `at` from `(score, evaluated_at)` pairs. Evaluations given
 /// after `at` do not count; an evaluation's age is measured in fractional days.
 pub fn rate(
     evaluations: impl IntoIterator<Item = (i32, NaiveDateTime)>,
     at: NaiveDateTime,
 ) -> Rating {
-    let mut weight_sum = 0.0;
-    let mut weighted_scores = 0.0;
-    let mut count = 0i64;
-    let mut score_sum = 0i64;
+    let mut sums = Sums::default();
     for (score, evaluated_at) in evaluations {
         if evaluated_at > at {
             continue;
         }
         let age_days = (at - evaluated_at).num_milliseconds() as f64 / 1000.0 / SECONDS_PER_DAY;
-        let weight = 0.5f64.powf(age_days / HALF_LIFE_DAYS);
-        weight_sum += weight;
-        weighted_scores += weight * f64::from(score);
-        count += 1;
-        score_sum += i64::from(score);
+        sums.add(score, 1, weight(age_days));
     }
-    let r = (PRIOR_WEIGHT * PRIOR_MEAN + weighted_scores) / (PRIOR_WEIGHT + weight_sum);
-    Rating {
-        rating: (r - 1.0) / 4.0,
-        evaluation_count: count,
-        mean_score: (count > 0).then(|| score_sum as f64 / count as f64),
-    }
+    sums.rating()
 }
 
 /// The ends of the `months` calendar months (UTC) up to the one holding

@@ -6,11 +6,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Datelike, Utc};
+use chrono::{Datelike, SubsecRound, Utc};
 
 use super::problem::{self, RunRequest};
 use crate::china_time;
 use crate::error::AppError;
+use crate::store::pool::Ratings;
 use crate::store::runs::{self, Run};
 use crate::store::webhooks::{self, EventType};
 use crate::store::{assignments, calendar, instructors, plans, write, Db};
@@ -56,14 +57,7 @@ pub fn apply(
         let plan = plans::plan(conn, &run.plan_id)?;
         let request: RunRequest = run.request()?;
         let parameters = request.parameters(max_time_limit_s)?;
-        let mut built = problem::for_run(conn, &plan, &request, parameters, run.as_of)?;
-        // The road distances are the run's own measurement, not an input
-        // that can change: they are taken as the run stored them.
-        if let Some(stored) = &run.problem {
-            let stored: solver::Problem =
-                serde_json::from_str(stored).map_err(|e| AppError::Internal(e.into()))?;
-            built.problem.distances = stored.distances;
-        }
+        let built = problem::for_run(conn, &plan, &request, parameters, Ratings::Unread)?;
         check_calendars(conn, &plan, &built.problem, &solution.assignments)?;
         if &built.digest()? != digest {
             return Err(conflict(
@@ -97,7 +91,10 @@ pub fn apply(
                 .collect()
         };
         let (proposed, removed) = (listed(written.made), listed(written.removed));
-        runs::mark_applied(conn, id, Utc::now().naive_utc())?;
+        // As the database keeps it (microseconds), so the answer and later
+        // reads agree.
+        let applied_at = Utc::now().naive_utc().trunc_subsecs(6);
+        runs::mark_applied(conn, id, applied_at)?;
         webhooks::emit(
             conn,
             &plan.office_id,
@@ -106,7 +103,10 @@ pub fn apply(
                 "run": id, "plan": run.plan_id, "proposed": proposed, "removed": removed,
             }),
         )?;
-        runs::get(conn, id)
+        Ok(Run {
+            applied_at: Some(applied_at),
+            ..run
+        })
     })
 }
 

@@ -15,7 +15,7 @@ use super::recommend::{road_distances_to, PoolCache};
 use crate::error::AppError;
 use crate::routing::{self, RoutingConfig};
 use crate::store::assignments::{self, Listed};
-use crate::store::pool::{self, Scope};
+use crate::store::pool::{self, Ratings, Scope};
 use crate::store::reach::{self, Access, Kind, Verdict};
 use crate::store::{exclusions, instructors, plans, write, Db, DbPool};
 use crate::vocabulary::AssignmentState;
@@ -145,11 +145,13 @@ pub fn assign(
                 ),
             });
         }
-        let Some((_, member)) =
-            pool::load(conn, Utc::now().naive_utc(), Scope::One(instructor_id))?
-                .into_iter()
-                .next()
-        else {
+        let Some((_, member)) = pool::load(
+            conn,
+            Ratings::AsOf(Utc::now().naive_utc()),
+            Scope::One(instructor_id),
+        )?
+        .into_iter()
+        .next() else {
             return Err(AppError::field(
                 "instructor",
                 "unknown_reference",

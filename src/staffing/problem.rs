@@ -7,7 +7,6 @@
 
 use std::collections::HashSet;
 
-use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use solver::problem::{Class, Options, Pair, Problem, Session, TopicRequirement, Weights};
@@ -101,19 +100,21 @@ pub struct Built {
     pub names: Names,
     /// Confirmed or locked assignments the problem could not keep as pins.
     pub dropped_pins: Vec<DroppedPin>,
-    /// The problem's instructors without what they hold outside the plan.
-    unheld: Vec<solver::problem::Instructor>,
+    /// The problem's instructors as the digest covers them ([`pool::Member::digested`]).
+    digested: Vec<solver::problem::Instructor>,
 }
 
 impl Built {
     /// The digest of the run's inputs: the problem, its instructors' busy
-    /// time and capacity taken without what they hold outside the plan.
-    /// Apply re-checks those holdings against the calendar itself, so that
-    /// another office's apply that collides with nothing does not make this
-    /// run stale.
+    /// time and capacity taken without what they hold outside the plan, and
+    /// without their ratings. Apply re-checks those holdings against the
+    /// calendar itself, so that another office's apply that collides with
+    /// nothing does not make this run stale; ratings and road distances are
+    /// the run's own measurements at its start ([`pool::Ratings::Unread`]).
     pub fn digest(&self) -> Result<String, AppError> {
         digest(&Problem {
-            instructors: self.unheld.clone(),
+            instructors: self.digested.clone(),
+            distances: Vec::new(),
             ..self.problem.clone()
         })
     }
@@ -160,15 +161,14 @@ fn drop_broken_pins(problem: &mut Problem) -> Vec<DroppedPin> {
     dropped
 }
 
-/// The problem of a staffing run of `plan`, with ratings and capacity as of
-/// `as_of`. Every list is sorted, so the same data gives the same problem
-/// (and digest).
+/// The problem of a staffing run of `plan`, with `ratings`. Every list is
+/// sorted, so the same data gives the same problem (and digest).
 pub fn for_run(
     conn: &mut Db,
     plan: &PlanRow,
     request: &RunRequest,
     (weights, options): (Weights, Options),
-    as_of: NaiveDateTime,
+    ratings: pool::Ratings,
 ) -> Result<Built, AppError> {
     check_classes(conn, plan, request)?;
     let only = (!request.classes.is_empty()).then_some(request.classes.as_slice());
@@ -220,9 +220,9 @@ pub fn for_run(
     }
     let pinned: HashSet<String> = pins.iter().map(|p| p.instructor.clone()).collect();
     let scope = pool::Scope::PoolOfAnd(&plan.office_id, &pinned);
-    let members = pool::load(conn, as_of, scope)?;
+    let members = pool::load(conn, ratings, scope)?;
     let office_names = names::offices(conn, members.iter().map(|(_, m)| m.owner_office.as_str()))?;
-    let (instructors, unheld) = members
+    let (instructors, digested) = members
         .iter()
         .map(|(id, member)| {
             names.instructors.insert(id.clone(), member.name.clone());
@@ -231,7 +231,7 @@ pub fn for_run(
             }
             (
                 member.for_office(plan.year, &own, &plan.office_id),
-                member.without_holdings(plan.year),
+                member.digested(plan.year),
             )
         })
         .unzip();
@@ -255,7 +255,7 @@ pub fn for_run(
         problem,
         names,
         dropped_pins,
-        unheld,
+        digested,
     })
 }
 

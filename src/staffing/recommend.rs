@@ -18,7 +18,7 @@ use super::class_limit::{ClassLoad, Warning};
 use super::problem::{class_of, session_of};
 use crate::error::AppError;
 use crate::store::plans::{self, ClassRow, SessionDetail};
-use crate::store::pool::{self, Member};
+use crate::store::pool::{self, Member, Ratings};
 use crate::store::{self, assignments, exclusions, offices, road_distances, rules, Db, DbPool};
 use crate::vocabulary::{AssignmentState, InstructorKind, Visibility};
 
@@ -62,7 +62,11 @@ impl Snapshot {
     fn read(pool: &DbPool) -> Result<Self, AppError> {
         let writes = store::writes();
         let conn = &mut *pool.get()?;
-        let members = pool::load(conn, Utc::now().naive_utc(), pool::Scope::Active)?;
+        let members = pool::load(
+            conn,
+            Ratings::AsOf(Utc::now().naive_utc()),
+            pool::Scope::Active,
+        )?;
         let members = members.into_iter().map(|(id, m)| (id, Arc::new(m)));
         let mut chains: HashMap<String, HashSet<String>> = HashMap::new();
         for (ancestor, descendant) in offices::closure(conn)? {
@@ -97,7 +101,7 @@ impl Snapshot {
     ) -> Result<Self, AppError> {
         let fresh = pool::load(
             &mut *pool.get()?,
-            Utc::now().naive_utc(),
+            Ratings::AsOf(Utc::now().naive_utc()),
             pool::Scope::ActiveAmong(touched),
         )?;
         let mut members: Vec<(String, Arc<Member>)> = self

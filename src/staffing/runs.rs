@@ -10,6 +10,7 @@ use super::problem::{self, RunRequest};
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::routing::{self, RoutingConfig};
+use crate::store::pool::Ratings;
 use crate::store::runs::{self, Outcome, Run, Solved};
 use crate::store::{plans, write, Db, DbKind, DbPool};
 use crate::vocabulary::RunState;
@@ -75,7 +76,15 @@ fn execute(
     let plan = plans::plan(&mut conn, &run.plan_id)?;
     let built = request
         .parameters(config.max_time_limit_s)
-        .and_then(|parameters| problem::for_run(&mut conn, &plan, &request, parameters, run.as_of));
+        .and_then(|parameters| {
+            problem::for_run(
+                &mut conn,
+                &plan,
+                &request,
+                parameters,
+                Ratings::AsOf(run.as_of),
+            )
+        });
     let mut built = match built {
         Ok(built) => built,
         Err(AppError::Validation(errors)) => {

@@ -11,12 +11,11 @@ use solver::FieldError;
 use utoipa::{IntoParams, ToSchema};
 
 use super::schema::{
-    evaluations, instructor_expertise, instructor_methods, instructors, teaching_methods,
-    teaching_records, topics,
+    instructor_expertise, instructor_methods, instructors, teaching_methods, topics,
 };
 use super::{rules, write_touching, Backend, Db, Touched};
 use crate::error::AppError;
-use crate::rating::{rate, Rating};
+use crate::rating::Rating;
 use crate::vocabulary::{InstructorKind, Named, StoredKind, Tier, Visibility};
 
 /// An instructor's record as a planner writes it (create, or replace under a
@@ -686,7 +685,7 @@ pub fn profiles(
     {
         methods.entry(instructor).or_default().push((code, name));
     }
-    let mut ratings = ratings(conn, &ids, at)?;
+    let mut ratings = super::ratings::of(conn, Some(&ids), at)?;
     let owners = super::names::offices(conn, rows.iter().map(|r| r.owner_office_id.as_str()))?;
     Ok(rows
         .into_iter()
@@ -697,46 +696,10 @@ pub fn profiles(
                 .unwrap_or_default(),
             expertise: expertise.remove(&row.id).unwrap_or_default(),
             methods: methods.remove(&row.id).unwrap_or_default(),
-            rating: ratings.remove(&row.id).unwrap_or_else(|| rate([], at)),
+            rating: ratings.remove(&row.id).unwrap_or_default().rating(),
             row,
         })
         .collect())
-}
-
-/// The ratings (SPEC 4) at `at` of the instructors `ids` that have evaluations.
-pub fn ratings(
-    conn: &mut Db,
-    ids: &[&str],
-    at: NaiveDateTime,
-) -> QueryResult<HashMap<String, Rating>> {
-    Ok(scores(conn, ids)?
-        .into_iter()
-        .map(|(id, list)| (id, rate(list, at)))
-        .collect())
-}
-
-/// The `(score, evaluated_at)` evaluations of the instructors `ids` that have any.
-pub fn scores(
-    conn: &mut Db,
-    ids: &[&str],
-) -> QueryResult<HashMap<String, Vec<(i32, NaiveDateTime)>>> {
-    let mut scores: HashMap<String, Vec<(i32, NaiveDateTime)>> = HashMap::new();
-    for (instructor, score, evaluated_at) in evaluations::table
-        .inner_join(teaching_records::table)
-        .filter(teaching_records::instructor_id.eq_any(ids))
-        .select((
-            teaching_records::instructor_id,
-            evaluations::score,
-            evaluations::evaluated_at,
-        ))
-        .load::<(String, i32, NaiveDateTime)>(conn)?
-    {
-        scores
-            .entry(instructor)
-            .or_default()
-            .push((score, evaluated_at));
-    }
-    Ok(scores)
 }
 
 /// Unknown topic or method codes are 422s at their field.

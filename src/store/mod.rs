@@ -26,6 +26,7 @@ pub mod offices;
 pub mod plans;
 pub mod pool;
 pub mod quality;
+pub mod ratings;
 pub mod reach;
 pub mod road_distances;
 pub mod rules;
@@ -128,6 +129,7 @@ impl ManageConnection for Manager {
                     SqliteConnection::establish(&self.url).map_err(Error::ConnectionError)?;
                 conn.batch_execute(SQLITE_PRAGMAS)
                     .map_err(Error::QueryError)?;
+                ratings::register_sqlite_functions(&mut conn).map_err(Error::QueryError)?;
                 Ok(Db::Sqlite(conn))
             }
         }

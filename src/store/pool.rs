@@ -10,10 +10,8 @@ use diesel::prelude::*;
 use solver::problem::{Instructor, Interval};
 
 use crate::error::AppError;
-use crate::rating::rate;
 use crate::store::schema::{
-    assignments, classes, evaluations, instructor_expertise, instructors, plans, sessions,
-    teaching_records, unavailability,
+    assignments, classes, instructor_expertise, instructors, plans, sessions, unavailability,
 };
 use crate::store::{reach, Backend, Db};
 use crate::vocabulary::{AssignmentState, StoredKind, Visibility};
@@ -51,11 +49,15 @@ impl Member {
         self.view(year, own, self.confirmed.iter().chain(&proposed_elsewhere))
     }
 
-    /// The member as a run sees them, less what they hold outside the run's
-    /// plan: what a run's inputs digest covers, since apply re-checks those
-    /// holdings itself (SPEC 10, one calendar per person).
-    pub fn without_holdings(&self, year: i32) -> Instructor {
-        self.view(year, &HashSet::new(), std::iter::empty())
+    /// The member as a run's inputs digest covers them: less what they hold
+    /// outside the run's plan, since apply re-checks those holdings itself
+    /// (SPEC 10, one calendar per person), and without their rating, a soft
+    /// input the run measured at its start (see [`Ratings`]).
+    pub fn digested(&self, year: i32) -> Instructor {
+        Instructor {
+            rating: 0.0,
+            ..self.view(year, &HashSet::new(), std::iter::empty())
+        }
     }
 
     /// The sessions this member holds as proposals of plans of offices
@@ -103,6 +105,18 @@ pub fn interval(start: NaiveDateTime, end: NaiveDateTime) -> Interval {
 /// SQLite's limit of bound values); a larger one reads the tables whole.
 const POOL_READ_BY_ID: usize = 20_000;
 
+/// Whether [`load`] reads the instructors' ratings.
+#[derive(Debug, Clone, Copy)]
+pub enum Ratings {
+    /// As of this time (SPEC 4).
+    AsOf(NaiveDateTime),
+    /// Not at all, every rating left at 0: for applying a run, whose check
+    /// leaves ratings out. They are measured as of the run's start, and an
+    /// evaluation entered later (even one dated earlier) changes no rule
+    /// the staffing must keep, so it does not make the run stale.
+    Unread,
+}
+
 /// Which instructors [`load`] reads.
 pub enum Scope<'a> {
     /// Every active instructor, whichever office reaches them.
@@ -116,10 +130,10 @@ pub enum Scope<'a> {
     One(&'a str),
 }
 
-/// The instructors of `scope`, by id, with ratings as of `as_of`.
+/// The instructors of `scope`, by id, with their `ratings`.
 pub fn load(
     conn: &mut Db,
-    as_of: NaiveDateTime,
+    ratings: Ratings,
     scope: Scope,
 ) -> Result<Vec<(String, Member)>, AppError> {
     type Row = (
@@ -191,18 +205,14 @@ pub fn load(
     });
     let mut topics: HashMap<String, Vec<(String, i32)>> = HashMap::new();
     let mut expertise = instructor_expertise::table.into_boxed::<Backend>();
-    let mut evaluated = evaluations::table
-        .inner_join(teaching_records::table)
-        .into_boxed::<Backend>();
     let mut unavailable = unavailability::table.into_boxed::<Backend>();
     let mut held = assignments::table
         .inner_join(sessions::table.inner_join(classes::table.inner_join(plans::table)))
         .into_boxed::<Backend>();
-    if let Some(ids) = only {
+    if let Some(ids) = &only {
         expertise = expertise.filter(instructor_expertise::instructor_id.eq_any(ids.clone()));
-        evaluated = evaluated.filter(teaching_records::instructor_id.eq_any(ids.clone()));
         unavailable = unavailable.filter(unavailability::instructor_id.eq_any(ids.clone()));
-        held = held.filter(assignments::instructor_id.eq_any(ids));
+        held = held.filter(assignments::instructor_id.eq_any(ids.clone()));
     }
     for (id, topic, level) in expertise
         .select((
@@ -214,17 +224,13 @@ pub fn load(
     {
         topics.entry(id).or_default().push((topic, level));
     }
-    let mut scores: HashMap<String, Vec<(i32, NaiveDateTime)>> = HashMap::new();
-    for (id, score, at) in evaluated
-        .select((
-            teaching_records::instructor_id,
-            evaluations::score,
-            evaluations::evaluated_at,
-        ))
-        .load::<(String, i32, NaiveDateTime)>(conn)?
-    {
-        scores.entry(id).or_default().push((score, at));
-    }
+    let ids: Option<Vec<&str>> = only
+        .as_ref()
+        .map(|ids| ids.iter().map(String::as_str).collect());
+    let mut ratings = match ratings {
+        Ratings::AsOf(at) => Some(super::ratings::of(conn, ids.as_deref(), at)?),
+        Ratings::Unread => None,
+    };
     let mut blocks: HashMap<String, Vec<Interval>> = HashMap::new();
     for (id, start, end) in unavailable
         .order(unavailability::start_at)
@@ -296,7 +302,9 @@ pub fn load(
                         capacity: 0,
                         remote_ok,
                         max_travel_km,
-                        rating: rate(scores.remove(&id).unwrap_or_default(), as_of).rating,
+                        rating: ratings
+                            .as_mut()
+                            .map_or(0.0, |r| r.remove(&id).unwrap_or_default().rating().rating),
                         topics: topics
                             .remove(&id)
                             .unwrap_or_default()

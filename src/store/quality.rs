@@ -164,9 +164,7 @@ pub fn rating_history(
     until: NaiveDateTime,
 ) -> Result<Vec<RatingPoint>, AppError> {
     instructors::exists(conn, id)?;
-    let scores = instructors::scores(conn, &[id])?
-        .remove(id)
-        .unwrap_or_default();
+    let scores = super::ratings::scores(conn, id)?;
     Ok(rating::month_ends(until, months)
         .into_iter()
         .map(|(month, end)| RatingPoint {

@@ -387,9 +387,49 @@ fn pins_calendar_and_stale_runs(backend: Backend) {
         "only confirmed sessions"
     );
 
+    // Ratings are the run's measurement at its start: evaluations entered
+    // after it started, even ones dated before, do not make it stale, and
+    // the problem it solved keeps the ratings it read.
+    let someone = a["instructor"].as_str().unwrap();
+    let rated = staff(&planner, &plan, json!({}));
+    let problem_of_rated = format!(
+        "/api/v1/staffing-runs/{}/problem",
+        rated["id"].as_str().unwrap()
+    );
+    let rating_in = |problem: &Value| {
+        problem["instructors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == someone)
+            .map(|i| i["rating"].as_f64().unwrap())
+            .unwrap()
+    };
+    let read = rating_in(&planner.get(&problem_of_rated).body);
+    let late = planner.post(
+        &format!("/api/v1/instructors/{someone}/teaching-records"),
+        &json!({"title": "补录的讲座", "delivered_at": "2026-01-05T00:00:00Z", "scores": [1, 1, 1, 1, 1]}),
+    );
+    assert_eq!(late.status, 201, "{}", late.body);
+    let now = planner.get(&format!("/api/v1/instructors/{someone}")).body["rating"]["rating"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        now < read - 0.01,
+        "five scores of 1 lower the rating: {read} -> {now}"
+    );
+    let applied = planner.post(
+        &format!(
+            "/api/v1/staffing-runs/{}/apply",
+            rated["id"].as_str().unwrap()
+        ),
+        &json!(null),
+    );
+    assert_eq!(applied.status, 200, "{}", applied.body);
+    assert_eq!(rating_in(&planner.get(&problem_of_rated).body), read);
+
     // A run whose inputs changed after it started cannot be applied.
     let third = staff(&planner, &plan, json!({}));
-    let someone = a["instructor"].as_str().unwrap();
     let block = planner.post(
         &format!("/api/v1/instructors/{someone}/unavailability"),
         &json!({"start": "2027-07-01T00:00:00+08:00", "end": "2027-07-02T00:00:00+08:00"}),
@@ -404,7 +444,7 @@ fn pins_calendar_and_stale_runs(backend: Backend) {
     );
     assert_eq!(stale.problem(409)["type"], "/problems/inputs-changed");
     let runs = planner.get(&format!("/api/v1/plans/{plan}/staffing-runs"));
-    assert_eq!(runs.body.as_array().unwrap().len(), 3);
+    assert_eq!(runs.body.as_array().unwrap().len(), 4);
 }
 
 fn plan_validation(backend: Backend) {

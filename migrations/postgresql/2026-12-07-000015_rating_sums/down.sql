@@ -1,0 +1,1 @@
+DROP FUNCTION unixepoch(TIMESTAMP, TEXT);
