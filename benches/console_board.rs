@@ -15,7 +15,8 @@
 //! times each, the planner's single actions from the click until the frame
 //! after their result was painted: the filter to unfilled places, opening a
 //! class, locking (or unlocking) an assignment, opening a session's
-//! alternates; and applying a run (3 times, each after a 10-second run), in
+//! alternates; and applying a run (3 times, each after a 10-second run, until
+//! the board's summary shows it applied), in
 //! the page and then through the API alone (the server's part).
 //! Prints each measure's median and worst; browser and server share the
 //! machine.
@@ -119,7 +120,8 @@ fn main() {
     actions(&browser, loads);
     let mut applies = Vec::new();
     for round in 0..3 {
-        run_done(&api, &plan);
+        let run = run_done(&api, &plan);
+        let run = run.rsplit('/').next().unwrap();
         browser.goto(&format!(
             "{}/?apply={round}#/plans/{plan}/board",
             server.base
@@ -129,7 +131,9 @@ fn main() {
         applies.push(timed(
             &browser,
             "document.getElementById('apply').click()",
-            "document.getElementById('run-status')?.textContent.includes('已采纳')",
+            &format!(
+                "document.querySelector('#board-summary[data-run=\"{run}\"][data-applied=yes]')"
+            ),
         ));
     }
     report("apply a run (3 runs)", applies);

@@ -49,13 +49,19 @@ class Board {
     this.trips.set(classId, run.solution.trips.filter((trip) => trip.class === classId));
   }
 
-  /** After `run` was applied: the plan's assignments read again, the gaps
-   * and trips of the classes it covered taken from it, and the summary,
-   * the class lines and the open classes drawn again (not the page). */
-  async applied(run) {
-    const list = await api('GET', `/api/v1/assignments?plan=${encodeURIComponent(this.plan.id)}`);
+  /** After `run` was applied (with what it `removed` and `proposed`): its
+   * changes put into the board, the gaps and trips of the classes it covered
+   * taken from it, and the summary, the class lines and the open classes
+   * drawn again (not the page, and without reading the plan again). */
+  applied(run) {
+    const removed = new Set(run.removed);
+    const changed = new Set(run.proposed.map((a) => a.session));
+    for (const [session, list] of this.bySession) {
+      if (list.some((a) => removed.has(a.id))) this.bySession.set(session, list.filter((a) => !removed.has(a.id)));
+    }
+    for (const a of run.proposed) this.bySession.get(a.session)?.push(a);
+    for (const session of changed) this.bySession.get(session)?.sort((a, b) => (a.instructor_name < b.instructor_name ? -1 : a.instructor_name > b.instructor_name ? 1 : 0));
     this.latest = run;
-    this.put([...this.classOf.keys()], list);
     for (const c of this.classes) if (!run.request.classes.length || run.request.classes.includes(c.id)) this.cover(c.id, run);
     for (const entry of this.sections.values()) {
       this.drawLine(entry);
@@ -133,6 +139,8 @@ class Board {
     this.summary.dataset.needed = sum('places');
     this.summary.dataset.gaps = sum('gaps');
     this.summary.dataset.short = short;
+    this.summary.dataset.run = this.latest?.id || '';
+    this.summary.dataset.applied = this.latest?.applied_at ? 'yes' : 'no';
     this.summary.replaceChildren(
       h('span', {}, t('summaryFilled', sum('filled'), sum('places'))), ' · ',
       h('span', { class: sum('gaps') ? 'warn' : 'ok' }, t('summaryGaps', sum('gaps'))), ' · ',

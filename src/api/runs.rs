@@ -11,6 +11,7 @@ use solver::solution::{ExcludedBy, Stats, Status};
 use solver::{FieldError, ProgressPoint, Solution};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::assignments::AssignmentView;
 use crate::auth::reach::{InReach, Plan, StaffingRun, ToChange};
 use crate::auth::{Planner, Reader};
 use crate::error::AppError;
@@ -422,11 +423,23 @@ pub struct ApplyOptions {
     pub confirm: Option<bool>,
 }
 
+/// An applied run, with what applying it wrote.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppliedView {
+    #[serde(flatten)]
+    pub run: RunView,
+    /// The proposals it made (pairs it kept stay as they were).
+    pub proposed: Vec<AssignmentView>,
+    /// The ids of the assignments of its sessions it removed.
+    pub removed: Vec<String>,
+}
+
 /// Write a done run's assignments as the plan's proposals, in one
 /// transaction; 409 if its inputs changed since it started, or if it was
-/// cancelled and `confirm` is not given.
+/// cancelled and `confirm` is not given. The answer says what it wrote, so a
+/// board can update the sessions it changed without reading the plan again.
 #[utoipa::path(tag = "staffing", params(("id" = String, Path), ApplyOptions),
-    responses((status = 200, body = RunView),
+    responses((status = 200, body = AppliedView),
               (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/api/v1/staffing-runs/{id}/apply")]
@@ -436,13 +449,23 @@ pub async fn apply(
     config: web::Data<WorkerConfig>,
     target: InReach<StaffingRun, ToChange>,
     options: QueryParams<ApplyOptions>,
-) -> Result<web::Json<RunView>, AppError> {
+) -> Result<web::Json<AppliedView>, AppError> {
     let id = target.id().to_owned();
     let max = config.max_time_limit_s;
     let confirmed = options.confirm.unwrap_or(false);
     let view = store::run(&pool, move |conn| {
-        let run = applying::apply(conn, &id, max, confirmed)?;
-        detailed(conn, run)
+        let (run, removed) = applying::apply(conn, &id, max, confirmed)?;
+        let made = AssignmentFilter {
+            plan: Some(run.plan_id.clone()),
+            run: Some(run.id.clone()),
+            ..AssignmentFilter::default()
+        };
+        let proposed = assignments::list(conn, &made)?;
+        Ok::<_, AppError>(AppliedView {
+            run: detailed(conn, run)?,
+            proposed: proposed.into_iter().map(AssignmentView::from).collect(),
+            removed,
+        })
     })
     .await?;
     Ok(web::Json(view))
@@ -461,8 +484,14 @@ pub async fn problem(
     target: InReach<StaffingRun>,
 ) -> Result<HttpResponse, AppError> {
     let id = target.id().to_owned();
-    let run = store::run(&pool, move |conn| store::runs::get(conn, &id)).await?;
-    let Some(problem) = run.problem else {
+    let (run, problem) = store::run(&pool, move |conn| {
+        Ok::<_, AppError>((
+            store::runs::get(conn, &id)?,
+            store::runs::problem(conn, &id)?,
+        ))
+    })
+    .await?;
+    let Some(problem) = problem else {
         return Err(AppError::Conflict {
             kind: "/problems/run-not-done",
             detail: format!("run {} is {}; it has no problem yet", run.id, run.state),

@@ -168,7 +168,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         "the staffing run failed: {}",
         run.error.unwrap_or_default()
     );
-    let run = apply::apply(&mut *pool.get()?, &run.id, config.max_time_limit_s, false)?;
+    let (run, _) = apply::apply(&mut *pool.get()?, &run.id, config.max_time_limit_s, false)?;
     let solution = run
         .solution()?
         .ok_or_else(|| anyhow::anyhow!("the applied run has no solution"))?;

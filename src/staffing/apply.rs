@@ -11,6 +11,7 @@ use chrono::{Datelike, SubsecRound, Utc};
 use super::problem::{self, RunRequest};
 use crate::china_time;
 use crate::error::AppError;
+use crate::store::plans::Sessions;
 use crate::store::pool::Ratings;
 use crate::store::runs::{self, Run};
 use crate::store::webhooks::{self, EventType};
@@ -22,13 +23,14 @@ use crate::vocabulary::RunState;
 /// declined ones stay, and everything else of its sessions goes, the pins
 /// it had to drop included. 409 if the run is not done, was applied
 /// already, or its inputs changed; a cancelled run's best staffing so far is
-/// applied only when `confirmed`.
+/// applied only when `confirmed`. The run as applied, and the ids of the
+/// assignments it removed.
 pub fn apply(
     conn: &mut Db,
     id: &str,
     max_time_limit_s: f64,
     confirmed: bool,
-) -> Result<Run, AppError> {
+) -> Result<(Run, Vec<String>), AppError> {
     write(conn, |conn| {
         let run = runs::get(conn, id)?;
         plans::lock_plan(conn, &run.plan_id)?;
@@ -57,6 +59,8 @@ pub fn apply(
         let plan = plans::plan(conn, &run.plan_id)?;
         let request: RunRequest = run.request()?;
         let parameters = request.parameters(max_time_limit_s)?;
+        let only = (!request.classes.is_empty()).then_some(request.classes.as_slice());
+        let of_run = Sessions::OfPlan(&run.plan_id, only);
         let built = problem::for_run(conn, &plan, &request, parameters, Ratings::Unread)?;
         check_calendars(conn, &plan, &built.problem, &solution.assignments)?;
         if &built.digest()? != digest {
@@ -68,18 +72,12 @@ pub fn apply(
                 ),
             ));
         }
-        let sessions: Vec<&str> = built
-            .problem
-            .sessions
-            .iter()
-            .map(|s| s.id.as_str())
-            .collect();
         let pairs: Vec<(String, String)> = solution
             .assignments
             .iter()
             .map(|a| (a.session.clone(), a.instructor.clone()))
             .collect();
-        let written = assignments::write_staffing(conn, id, &sessions, &pairs)?;
+        let written = assignments::write_staffing(conn, id, of_run, &pairs)?;
         let listed = |pairs: Vec<(String, String, String)>| -> Vec<serde_json::Value> {
             pairs
                 .into_iter()
@@ -90,6 +88,11 @@ pub fn apply(
                 })
                 .collect()
         };
+        let removed_ids = written
+            .removed
+            .iter()
+            .map(|(id, _, _)| id.clone())
+            .collect();
         let (proposed, removed) = (listed(written.made), listed(written.removed));
         // As the database keeps it (microseconds), so the answer and later
         // reads agree.
@@ -103,10 +106,11 @@ pub fn apply(
                 "run": id, "plan": run.plan_id, "proposed": proposed, "removed": removed,
             }),
         )?;
-        Ok(Run {
+        let run = Run {
             applied_at: Some(applied_at),
             ..run
-        })
+        };
+        Ok((run, removed_ids))
     })
 }
 
@@ -135,12 +139,8 @@ fn check_calendars(
                 .push(session);
         }
     }
-    // In id order, as every transaction that locks several instructors
-    // does, so that two of them never wait on each other.
-    for instructor in staffed.keys() {
-        instructors::lock(conn, instructor)?;
-    }
     let ids: Vec<&str> = staffed.keys().copied().collect();
+    instructors::lock_all(conn, &ids)?;
     let capacities = instructors::capacities(conn, &ids)?;
     let mut collisions = Vec::new();
     let mut held: BTreeMap<String, Vec<calendar::HeldElsewhere>> = BTreeMap::new();

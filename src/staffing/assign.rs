@@ -15,9 +15,10 @@ use super::recommend::{road_distances_to, PoolCache};
 use crate::error::AppError;
 use crate::routing::{self, RoutingConfig};
 use crate::store::assignments::{self, Listed};
+use crate::store::plans::Sessions;
 use crate::store::pool::{self, Ratings, Scope};
 use crate::store::reach::{self, Access, Kind, Verdict};
-use crate::store::{exclusions, instructors, plans, write, Db, DbPool};
+use crate::store::{exclusions, instructors, plans, write_touching, Db, DbPool, Touched};
 use crate::vocabulary::AssignmentState;
 
 /// Measures the road from the instructor's home to the venue of an
@@ -72,7 +73,14 @@ pub fn assign(
     instructor_id: &str,
     replace: Option<&str>,
 ) -> Result<(Listed, Vec<Warning>), AppError> {
-    write(conn, |conn| {
+    // The instructor put in and the one whose place they take: recommendations
+    // read only their holdings again.
+    let replaced = replace.and_then(|id| assignments::get(conn, id, None).ok());
+    let touched = [instructor_id.to_owned()]
+        .into_iter()
+        .chain(replaced.map(|a| a.instructor_id))
+        .collect();
+    write_touching(conn, Touched::Instructors(touched), |conn| {
         match reach::verdict(conn, office, Kind::Session, session_id, Access::Change)? {
             Verdict::Allowed => {}
             Verdict::ReadOnly => {
@@ -99,7 +107,7 @@ pub fn assign(
             AppError::field("instructor", "unknown_reference", "no such instructor")
         })?;
         let warnings = class_limit::warnings(conn, &class, session_id, instructor_id)?;
-        let on_session = assignments::holdings(conn, Some(&[session_id]))?;
+        let on_session = assignments::holdings(conn, Sessions::Ids(&[session_id]))?;
         let existing = on_session
             .iter()
             .find(|a| a.instructor_id == instructor_id && a.state != AssignmentState::Declined);
@@ -183,7 +191,7 @@ pub fn assign(
                 ));
             }
         }
-        let mut excluded: Vec<Pair> = exclusions::pairs(conn, &[session_id.to_owned()])?
+        let mut excluded: Vec<Pair> = exclusions::pairs(conn, Sessions::Ids(&[session_id]))?
             .into_iter()
             .chain(
                 on_session

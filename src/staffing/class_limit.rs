@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::problem::RunRequest;
 use crate::error::AppError;
+use crate::store::plans::Sessions;
 use crate::store::{assignments, plans, runs, Db};
 use crate::vocabulary::AssignmentState;
 
@@ -55,7 +56,7 @@ impl ClassLoad {
             .filter(|&s| s != except)
             .collect();
         let mut held = HashMap::new();
-        for holding in assignments::holdings(conn, Some(&others))? {
+        for holding in assignments::holdings(conn, Sessions::Ids(&others))? {
             if holding.state != AssignmentState::Declined {
                 *held.entry(holding.instructor_id).or_default() += 1;
             }

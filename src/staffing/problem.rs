@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::error::AppError;
 use crate::store::names::{self, Names};
-use crate::store::plans::{self, ClassRow, PlanRow, SessionDetail};
+use crate::store::plans::{self, ClassRow, PlanRow, SessionDetail, Sessions};
 use crate::store::pool::{self, interval};
 use crate::store::{self, assignments, Db};
 use crate::vocabulary::AssignmentState;
@@ -190,8 +190,8 @@ pub fn for_run(
     problem_sessions.sort_by(|a, b| a.id.cmp(&b.id));
     let own: HashSet<&str> = problem_sessions.iter().map(|s| s.id.as_str()).collect();
     let (mut pins, mut exclusions, mut previous) = (Vec::new(), Vec::new(), Vec::new());
-    let own_ids: Vec<&str> = own.iter().copied().collect();
-    for holding in assignments::holdings(conn, Some(&own_ids))? {
+    let of_run = Sessions::OfPlan(&plan.id, only);
+    for holding in assignments::holdings(conn, of_run)? {
         let pair = Pair {
             session: holding.session_id.clone(),
             instructor: holding.instructor_id.clone(),
@@ -209,8 +209,7 @@ pub fn for_run(
         .iter()
         .map(|p| (p.session.clone(), p.instructor.clone()))
         .collect();
-    let own_ids: Vec<String> = own_ids.into_iter().map(str::to_owned).collect();
-    for (session, instructor) in store::exclusions::pairs(conn, &own_ids)? {
+    for (session, instructor) in store::exclusions::pairs(conn, of_run)? {
         if excluded.insert((session.clone(), instructor.clone())) {
             exclusions.push(Pair {
                 session,
@@ -309,11 +308,10 @@ pub fn class_of(row: &ClassRow) -> Class {
     }
 }
 
-/// SHA-256 of the problem's JSON: equal digests, equal inputs.
+/// SHA-256 of the problem's JSON (written straight into the hash): equal
+/// digests, equal inputs.
 fn digest(problem: &Problem) -> Result<String, AppError> {
-    let json = serde_json::to_vec(problem).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(Sha256::digest(&json)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    let mut hash = Sha256::new();
+    serde_json::to_writer(&mut hash, problem).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use super::class_limit::{ClassLoad, Warning};
 use super::problem::{class_of, session_of};
 use crate::error::AppError;
-use crate::store::plans::{self, ClassRow, SessionDetail};
+use crate::store::plans::{self, ClassRow, SessionDetail, Sessions};
 use crate::store::pool::{self, Member, Ratings};
 use crate::store::{self, assignments, exclusions, offices, road_distances, rules, Db, DbPool};
 use crate::vocabulary::{AssignmentState, InstructorKind, Visibility};
@@ -506,7 +506,7 @@ pub fn for_session(
     let (detail, class) = plans::session(&mut conn, session_id)?;
     let mut assigned = HashSet::new();
     let mut exclusions = Vec::new();
-    for holding in assignments::holdings(&mut conn, Some(&[session_id]))? {
+    for holding in assignments::holdings(&mut conn, Sessions::Ids(&[session_id]))? {
         if holding.state == AssignmentState::Declined {
             exclusions.push(Pair {
                 session: session_id.to_owned(),
@@ -516,7 +516,7 @@ pub fn for_session(
             assigned.insert(holding.instructor_id);
         }
     }
-    for (session, instructor) in exclusions::pairs(&mut conn, &[session_id.to_owned()])? {
+    for (session, instructor) in exclusions::pairs(&mut conn, Sessions::Ids(&[session_id]))? {
         exclusions.push(Pair {
             session,
             instructor,
@@ -715,7 +715,7 @@ fn open_sessions(
     rows.retain(|(_, class)| offices.contains_key(&class.plan_id));
     let mut taken: HashMap<String, i32> = HashMap::new();
     let mut mine = HashSet::new();
-    for holding in assignments::holdings(conn, None)? {
+    for holding in assignments::holdings(conn, Sessions::All)? {
         if holding.instructor_id == instructor {
             mine.insert(holding.session_id.clone());
         }

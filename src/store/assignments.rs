@@ -7,10 +7,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::calendar;
+use super::plans::Sessions;
 use super::reach::{self, Kind};
 use super::schema::{assignments, classes, instructors, offices, plans, sessions};
 use super::webhooks::{self, EventType};
-use super::{write, Backend, Db};
+use super::{write_touching, Backend, Db, Touched};
 use crate::error::AppError;
 use crate::vocabulary::{AssignmentState, InstructorKind, StoredKind};
 
@@ -50,6 +51,9 @@ pub struct AssignmentFilter {
     pub session: Option<String>,
     pub instructor: Option<String>,
     pub state: Option<AssignmentState>,
+    /// The proposals a staffing run made when it was applied (those it kept
+    /// from before carry the run that made them).
+    pub run: Option<String>,
 }
 
 /// Assignments matching `filter`, in session time order, of any office
@@ -97,6 +101,9 @@ fn select(
     }
     if let Some(state) = filter.state {
         query = query.filter(assignments::state.eq(state));
+    }
+    if let Some(run) = &filter.run {
+        query = query.filter(assignments::run_id.eq(run));
     }
     if let Some(id) = id {
         query = query.filter(assignments::id.eq(id));
@@ -157,7 +164,8 @@ pub fn change(
     change: Change,
     instructor: Option<&str>,
 ) -> Result<Listed, AppError> {
-    write(conn, |conn| {
+    let touched = Touched::Instructors(vec![get(conn, id, instructor)?.instructor_id]);
+    write_touching(conn, touched, |conn| {
         let current = get(conn, id, instructor)?;
         if current.state == AssignmentState::Declined {
             return Err(AppError::Conflict {
@@ -228,7 +236,8 @@ pub fn decline(
             "a reason of 1 to 500 characters",
         ));
     }
-    write(conn, |conn| {
+    let touched = Touched::Instructors(vec![instructor.to_owned()]);
+    write_touching(conn, touched, |conn| {
         let current = get(conn, id, Some(instructor))?;
         if current.state == AssignmentState::Declined {
             return Err(AppError::Conflict {
@@ -280,23 +289,41 @@ impl Holding {
     }
 }
 
-/// Every assignment of the sessions `ids` (all sessions when `None`).
-pub fn holdings(conn: &mut Db, ids: Option<&[&str]>) -> QueryResult<Vec<Holding>> {
-    let columns = (
-        assignments::id,
-        assignments::session_id,
-        assignments::instructor_id,
-        assignments::state,
-        assignments::locked,
-    );
-    match ids {
-        None => assignments::table.select(columns).load(conn),
-        Some(ids) => super::chunked(ids, |chunk| {
-            assignments::table
+/// Every assignment of `sessions`.
+pub fn holdings(conn: &mut Db, of: Sessions) -> QueryResult<Vec<Holding>> {
+    let query = || {
+        assignments::table
+            .select((
+                assignments::id,
+                assignments::session_id,
+                assignments::instructor_id,
+                assignments::state,
+                assignments::locked,
+            ))
+            .into_boxed::<Backend>()
+    };
+    match of {
+        Sessions::All => query().load(conn),
+        Sessions::Ids(ids) => super::chunked(ids, |chunk| {
+            query()
                 .filter(assignments::session_id.eq_any(chunk))
-                .select(columns)
                 .load(conn)
         }),
+        Sessions::OfPlan(..) => {
+            let classes = of.classes(conn)?;
+            let classes: Vec<&str> = classes.iter().map(String::as_str).collect();
+            super::chunked(&classes, |chunk| {
+                query()
+                    .filter(
+                        assignments::session_id.eq_any(
+                            sessions::table
+                                .filter(sessions::class_id.eq_any(chunk))
+                                .select(sessions::id),
+                        ),
+                    )
+                    .load(conn)
+            })
+        }
     }
 }
 
@@ -353,7 +380,7 @@ pub struct Written {
     pub removed: Vec<(String, String, String)>,
 }
 
-/// A run's staffing written over the sessions `ids`, exactly as the run's
+/// A run's staffing written over `sessions`, exactly as the run's
 /// changes show it: every assignment of those sessions that is not declined
 /// and not in `staffing` is removed (unlocked proposals, and the confirmed
 /// or locked ones the run had to drop as pins: their instructor became
@@ -362,7 +389,7 @@ pub struct Written {
 pub fn write_staffing(
     conn: &mut Db,
     run: &str,
-    ids: &[&str],
+    sessions: Sessions,
     staffing: &[(String, String)],
 ) -> QueryResult<Written> {
     let now = chrono::Utc::now().naive_utc();
@@ -372,7 +399,7 @@ pub fn write_staffing(
         .collect();
     let mut written = Written::default();
     let mut kept = std::collections::HashSet::new();
-    for holding in holdings(conn, Some(ids))? {
+    for holding in holdings(conn, sessions)? {
         let pair = (holding.session_id.clone(), holding.instructor_id.clone());
         let stays = holding.state == AssignmentState::Declined
             || wanted.contains(&(pair.0.as_str(), pair.1.as_str()));

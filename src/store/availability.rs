@@ -75,50 +75,58 @@ pub fn add(conn: &mut Db, instructor: &str, input: &BlockInput) -> Result<Block,
         end_at: input.end.naive_utc(),
         note: input.note.trim().to_owned(),
     };
-    write_touching(conn, Touched::Instructor(instructor.to_owned()), |conn| {
-        instructors::lock(conn, instructor)?;
-        let (start, end) = (block.start_at, block.end_at);
-        if let Some(other) = calendar::block_at(conn, instructor, start, end)? {
-            return Err(AppError::Conflict {
-                kind: "/problems/overlapping-block",
-                detail: format!(
-                    "overlaps block {} [{}Z, {}Z); change or remove it first",
-                    other.id, other.start, other.end
-                ),
-            });
-        }
-        if let Some(held) = calendar::held_at(conn, instructor, start, end)? {
-            return Err(AppError::Conflict {
-                kind: "/problems/block-over-assignment",
-                detail: format!(
-                    "overlaps assignment {} to session {} at {}Z, which is confirmed or \
+    write_touching(
+        conn,
+        Touched::Instructors(vec![instructor.to_owned()]),
+        |conn| {
+            instructors::lock(conn, instructor)?;
+            let (start, end) = (block.start_at, block.end_at);
+            if let Some(other) = calendar::block_at(conn, instructor, start, end)? {
+                return Err(AppError::Conflict {
+                    kind: "/problems/overlapping-block",
+                    detail: format!(
+                        "overlaps block {} [{}Z, {}Z); change or remove it first",
+                        other.id, other.start, other.end
+                    ),
+                });
+            }
+            if let Some(held) = calendar::held_at(conn, instructor, start, end)? {
+                return Err(AppError::Conflict {
+                    kind: "/problems/block-over-assignment",
+                    detail: format!(
+                        "overlaps assignment {} to session {} at {}Z, which is confirmed or \
                      locked; decline it (or have the planner unlock it) first",
-                    held.id, held.what, held.start
-                ),
-            });
-        }
-        diesel::insert_into(unavailability::table)
-            .values(&block)
-            .execute(conn)?;
-        Ok(block)
-    })
+                        held.id, held.what, held.start
+                    ),
+                });
+            }
+            diesel::insert_into(unavailability::table)
+                .values(&block)
+                .execute(conn)?;
+            Ok(block)
+        },
+    )
 }
 
 /// Removes one block of one instructor (404 if it is not theirs).
 pub fn remove(conn: &mut Db, instructor: &str, block: &str) -> Result<(), AppError> {
-    write_touching(conn, Touched::Instructor(instructor.to_owned()), |conn| {
-        let removed = diesel::delete(
-            unavailability::table
-                .find(block)
-                .filter(unavailability::instructor_id.eq(instructor)),
-        )
-        .execute(conn)?;
-        if removed == 0 {
-            Err(AppError::NotFound(format!(
-                "instructor {instructor} has no block {block}"
-            )))
-        } else {
-            Ok(())
-        }
-    })
+    write_touching(
+        conn,
+        Touched::Instructors(vec![instructor.to_owned()]),
+        |conn| {
+            let removed = diesel::delete(
+                unavailability::table
+                    .find(block)
+                    .filter(unavailability::instructor_id.eq(instructor)),
+            )
+            .execute(conn)?;
+            if removed == 0 {
+                Err(AppError::NotFound(format!(
+                    "instructor {instructor} has no block {block}"
+                )))
+            } else {
+                Ok(())
+            }
+        },
+    )
 }

@@ -9,9 +9,10 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::plans::{self, Sessions};
 use super::reach::{self, Access, Kind, Verdict};
 use super::schema::{assignments, classes, exclusions, instructors, sessions};
-use super::{plans, write, Db};
+use super::{write, Backend, Db};
 use crate::error::AppError;
 use crate::vocabulary::AssignmentState;
 
@@ -205,28 +206,62 @@ pub fn of_plan(conn: &mut Db, plan_id: &str) -> Result<Vec<Listed>, AppError> {
 
 /// The (session, instructor) pairs the exclusions of `sessions` (and of
 /// their classes) keep apart.
-pub fn pairs(conn: &mut Db, sessions_of: &[String]) -> QueryResult<Vec<(String, String)>> {
+pub fn pairs(conn: &mut Db, of: Sessions) -> QueryResult<Vec<(String, String)>> {
+    let one_by_one = || {
+        exclusions::table
+            .filter(exclusions::session_id.is_not_null())
+            .select((
+                exclusions::session_id.assume_not_null(),
+                exclusions::instructor_id,
+            ))
+            .into_boxed::<Backend>()
+    };
+    let by_class = || {
+        exclusions::table
+            .inner_join(sessions::table.on(sessions::class_id.nullable().eq(exclusions::class_id)))
+            .select((sessions::id, exclusions::instructor_id))
+            .into_boxed::<Backend>()
+    };
     let mut pairs = Vec::new();
-    for chunk in sessions_of.chunks(500) {
-        pairs.extend(
-            exclusions::table
-                .filter(exclusions::session_id.eq_any(chunk))
-                .filter(exclusions::session_id.is_not_null())
-                .select((
-                    exclusions::session_id.assume_not_null(),
-                    exclusions::instructor_id,
-                ))
-                .load::<(String, String)>(conn)?,
-        );
-        pairs.extend(
-            exclusions::table
-                .inner_join(
-                    sessions::table.on(sessions::class_id.nullable().eq(exclusions::class_id)),
-                )
-                .filter(sessions::id.eq_any(chunk))
-                .select((sessions::id, exclusions::instructor_id))
-                .load::<(String, String)>(conn)?,
-        );
+    match of {
+        Sessions::All => {
+            pairs.extend(one_by_one().load::<(String, String)>(conn)?);
+            pairs.extend(by_class().load::<(String, String)>(conn)?);
+        }
+        Sessions::Ids(ids) => {
+            for chunk in ids.chunks(500) {
+                pairs.extend(
+                    one_by_one()
+                        .filter(exclusions::session_id.eq_any(chunk))
+                        .load::<(String, String)>(conn)?,
+                );
+                pairs.extend(
+                    by_class()
+                        .filter(sessions::id.eq_any(chunk))
+                        .load::<(String, String)>(conn)?,
+                );
+            }
+        }
+        Sessions::OfPlan(..) => {
+            for chunk in of.classes(conn)?.chunks(500) {
+                pairs.extend(
+                    one_by_one()
+                        .filter(
+                            exclusions::session_id.eq_any(
+                                sessions::table
+                                    .filter(sessions::class_id.eq_any(chunk))
+                                    .select(sessions::id.nullable()),
+                            ),
+                        )
+                        .load::<(String, String)>(conn)?,
+                );
+                pairs.extend(
+                    by_class()
+                        .filter(sessions::class_id.eq_any(chunk))
+                        .load::<(String, String)>(conn)?,
+                );
+            }
+        }
     }
     Ok(pairs)
 }

@@ -296,7 +296,7 @@ pub struct Profile {
 pub fn create(conn: &mut Db, within: &str, input: &InstructorInput) -> Result<Profile, AppError> {
     AppError::check(input.errors())?;
     let id = uuid::Uuid::new_v4().to_string();
-    write_touching(conn, Touched::Instructor(id.clone()), |conn| {
+    write_touching(conn, Touched::Instructors(vec![id.clone()]), |conn| {
         check_references(conn, input)?;
         let owner = owner_within(conn, within, input.owner_office.as_deref())?;
         let now = chrono::Utc::now().naive_utc();
@@ -394,7 +394,7 @@ pub fn update(
     input: &InstructorInput,
 ) -> Result<Profile, AppError> {
     AppError::check(input.errors())?;
-    write_touching(conn, Touched::Instructor(id.to_owned()), |conn| {
+    write_touching(conn, Touched::Instructors(vec![id.to_owned()]), |conn| {
         check_references(conn, input)?;
         let owner = owner_within(conn, within, input.owner_office.as_deref())?;
         let now = overwrite(conn, id, version, input)?;
@@ -446,7 +446,7 @@ pub fn update_contact(
     contact: &ContactInput,
 ) -> Result<Profile, AppError> {
     AppError::check(contact.errors())?;
-    write_touching(conn, Touched::Instructor(id.to_owned()), |conn| {
+    write_touching(conn, Touched::Instructors(vec![id.to_owned()]), |conn| {
         let now = next_version(conn, id, version)?;
         diesel::update(instructors::table.find(id))
             .set((
@@ -482,7 +482,7 @@ fn next_version(conn: &mut Db, id: &str, version: i32) -> Result<NaiveDateTime, 
 
 /// Marks an instructor inactive: they leave staffing, their history stays.
 pub fn deactivate(conn: &mut Db, id: &str) -> Result<Profile, AppError> {
-    write_touching(conn, Touched::Instructor(id.to_owned()), |conn| {
+    write_touching(conn, Touched::Instructors(vec![id.to_owned()]), |conn| {
         let now = chrono::Utc::now().naive_utc();
         let updated = diesel::update(instructors::table.find(id))
             .set((
@@ -508,6 +508,23 @@ pub fn lock(conn: &mut Db, id: &str) -> Result<(), AppError> {
         Err(not_found(id))
     } else {
         Ok(())
+    }
+}
+
+/// Locks the rows of instructors `ids` for the rest of the transaction, in
+/// id order (as every transaction that locks several does, so that two
+/// never wait on each other), in one statement. SQLite's write transaction
+/// holds the whole database already ([`super::write`]).
+pub fn lock_all(conn: &mut Db, ids: &[&str]) -> QueryResult<()> {
+    match conn {
+        Db::Sqlite(_) => Ok(()),
+        Db::Postgresql(c) => instructors::table
+            .filter(instructors::id.eq_any(ids))
+            .order(instructors::id)
+            .select(instructors::id)
+            .for_update()
+            .load::<String>(c)
+            .map(drop),
     }
 }
 

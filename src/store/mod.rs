@@ -239,9 +239,10 @@ const CHANGES_KEPT: usize = 4096;
 pub enum Touched {
     /// Anything stored.
     Anything,
-    /// The data of one instructor only: their availability, contact or
-    /// record.
-    Instructor(String),
+    /// The data of these instructors only: their availability, contact,
+    /// record, or what they hold (an assignment of theirs made, changed or
+    /// removed).
+    Instructors(Vec<String>),
 }
 
 /// The number of write transactions this process has committed.
@@ -265,8 +266,8 @@ pub fn changed_since(seen: u64) -> Option<(u64, HashSet<String>)> {
     for (_, change) in changes.iter().filter(|(n, _)| *n > seen) {
         match change {
             Touched::Anything => return None,
-            Touched::Instructor(id) => touched.insert(id.clone()),
-        };
+            Touched::Instructors(ids) => touched.extend(ids.iter().cloned()),
+        }
     }
     Some((latest, touched))
 }

@@ -703,6 +703,32 @@ pub fn venues(conn: &mut Db, plan_id: &str) -> QueryResult<HashMap<String, (f64,
     Ok(rows.into_iter().collect())
 }
 
+/// Which sessions a read of what they hold (assignments, exclusions) covers.
+#[derive(Debug, Clone, Copy)]
+pub enum Sessions<'a> {
+    /// Every session.
+    All,
+    /// These sessions.
+    Ids(&'a [&'a str]),
+    /// A plan's sessions, or those of these of its classes: one query,
+    /// however many sessions.
+    OfPlan(&'a str, Option<&'a [String]>),
+}
+
+impl Sessions<'_> {
+    /// For [`Sessions::OfPlan`], the ids of its classes.
+    pub fn classes(&self, conn: &mut Db) -> QueryResult<Vec<String>> {
+        let Sessions::OfPlan(plan, only) = self else {
+            return Ok(Vec::new());
+        };
+        let mut ids = class_ids(conn, plan)?;
+        if let Some(only) = only {
+            ids.retain(|id| only.contains(id));
+        }
+        Ok(ids)
+    }
+}
+
 /// The ids of a plan's classes.
 pub fn class_ids(conn: &mut Db, plan_id: &str) -> QueryResult<Vec<String>> {
     classes::table

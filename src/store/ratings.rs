@@ -6,12 +6,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, sum};
+use diesel::helper_types::InnerJoinQuerySource;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Double, Text, Timestamp};
 use diesel::SqliteConnection;
 
 use super::schema::{evaluations, teaching_records};
-use super::Db;
+use super::{Backend, Db};
 use crate::rating::{self, Sums};
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
@@ -51,16 +52,18 @@ pub fn of(
         0.5,
         age_s / (rating::SECONDS_PER_DAY * rating::HALF_LIFE_DAYS),
     );
-    let every = ids.is_none();
-    let ids = ids.map(<[&str]>::to_vec).unwrap_or_default();
+    // Filtered only when asked, so that the database reads the few
+    // instructors' records by index.
+    type Joined = InnerJoinQuerySource<evaluations::table, teaching_records::table>;
+    let whose: Box<dyn BoxableExpression<Joined, Backend, SqlType = Bool>> = match ids {
+        Some(ids) => Box::new(teaching_records::instructor_id.eq_any(ids.to_vec())),
+        None => Box::new(true.into_sql::<Bool>()),
+    };
     let query = evaluations::table
         .inner_join(teaching_records::table)
         .filter(evaluations::evaluated_at.le(at))
-        .filter(
-            every
-                .into_sql::<Bool>()
-                .or(teaching_records::instructor_id.eq_any(ids)),
-        )
+        .filter(whose);
+    let query = query
         .group_by((teaching_records::instructor_id, evaluations::score))
         .select((
             teaching_records::instructor_id,

@@ -15,7 +15,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use serde::de::DeserializeOwned;
 use solver::ProgressPoint;
 
-use super::schema::staffing_runs;
+use super::schema::{staffing_run_problems, staffing_runs};
 use super::webhooks::{self, EventType};
 use super::{plans, serialize_on, write_bookkeeping, Db, Serial};
 use crate::error::AppError;
@@ -35,7 +35,6 @@ pub struct Run {
     pub request: String,
     pub as_of: NaiveDateTime,
     pub inputs_digest: Option<String>,
-    pub problem: Option<String>,
     pub result: Option<String>,
     pub error: Option<String>,
     pub attempts: i32,
@@ -433,13 +432,12 @@ pub fn finish(
             );
             return Ok(());
         };
-        let event = match outcome {
+        let event = match &outcome {
             Outcome::Solved(solved) => {
                 diesel::update(mine(id, worker))
                     .set((
                         staffing_runs::state.eq(RunState::Done),
                         staffing_runs::inputs_digest.eq(&solved.digest),
-                        staffing_runs::problem.eq(&solved.problem),
                         staffing_runs::result.eq(&solved.solution),
                         staffing_runs::dropped_pins.eq(&solved.dropped_pins),
                         staffing_runs::progress.eq(&progress),
@@ -460,7 +458,6 @@ pub fn finish(
                     .set((
                         staffing_runs::state.eq(RunState::Cancelled),
                         staffing_runs::inputs_digest.eq(solved.as_ref().map(|s| &s.digest)),
-                        staffing_runs::problem.eq(solved.as_ref().map(|s| &s.problem)),
                         staffing_runs::result.eq(solved.as_ref().map(|s| &s.solution)),
                         staffing_runs::dropped_pins.eq(solved.as_ref().map(|s| &s.dropped_pins)),
                         staffing_runs::progress.eq(&progress),
@@ -491,9 +488,26 @@ pub fn finish(
                 (EventType::RunFailed, data)
             }
         };
+        if let Outcome::Solved(solved) | Outcome::Cancelled(Some(solved)) = &outcome {
+            diesel::insert_into(staffing_run_problems::table)
+                .values((
+                    staffing_run_problems::run_id.eq(id),
+                    staffing_run_problems::problem.eq(&solved.problem),
+                ))
+                .execute(conn)?;
+        }
         let office = get(conn, id)?.office_id;
         webhooks::emit(conn, &office, event.0, event.1)
     })
+}
+
+/// The problem run `id` solved (SPEC 5.1 JSON), once it ended with one.
+pub fn problem(conn: &mut Db, id: &str) -> QueryResult<Option<String>> {
+    staffing_run_problems::table
+        .find(id)
+        .select(staffing_run_problems::problem)
+        .first(conn)
+        .optional()
 }
 
 /// Marks a run applied, inside the transaction that applies it.

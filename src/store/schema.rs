@@ -198,7 +198,6 @@ diesel::table! {
         request -> Text,
         as_of -> Timestamp,
         inputs_digest -> Nullable<Text>,
-        problem -> Nullable<Text>,
         result -> Nullable<Text>,
         error -> Nullable<Text>,
         attempts -> Integer,
@@ -213,6 +212,13 @@ diesel::table! {
         distances -> Nullable<Text>,
         cancel_requested_at -> Nullable<Timestamp>,
         office_id -> Text,
+    }
+}
+
+diesel::table! {
+    staffing_run_problems (run_id) {
+        run_id -> Text,
+        problem -> Text,
     }
 }
 
@@ -355,6 +361,7 @@ diesel::joinable!(staffing_runs -> plans (plan_id));
 diesel::joinable!(assignments -> sessions (session_id));
 diesel::joinable!(assignments -> instructors (instructor_id));
 diesel::joinable!(assignments -> staffing_runs (run_id));
+diesel::joinable!(staffing_run_problems -> staffing_runs (run_id));
 diesel::joinable!(exclusions -> instructors (instructor_id));
 diesel::joinable!(evaluation_forms -> sessions (session_id));
 diesel::joinable!(evaluation_codes -> evaluation_forms (session_id));
@@ -382,6 +389,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     session_topics,
     staffing_runs,
+    staffing_run_problems,
     assignments,
     exclusions,
     evaluation_forms,

@@ -1184,8 +1184,9 @@ fn undoing_the_migration_keeps_everything(backend: Backend) {
     };
     let before = counted(app.db());
     let db = app.kill();
-    // The migrations after the offices' first (the rating sums'), then theirs.
-    for _ in 0..2 {
+    // The migrations after the offices' first (the runs' problems beside
+    // them, the rating sums'), then theirs.
+    for _ in 0..3 {
         let out = db.cli(&["db", "revert"], "");
         assert!(
             out.status.success(),
@@ -1195,6 +1196,11 @@ fn undoing_the_migration_keeps_everything(backend: Backend) {
     }
     assert_eq!(counted(&db), before);
     assert!(db.try_execute("SELECT count(*) FROM offices").is_err());
+    // The run's problem is back in its row.
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM staffing_runs WHERE problem LIKE '{%'"),
+        1
+    );
     // Migrating up again puts everything in the one root office.
     let app = TestApp::start_on(db, &[("JWT_SECRET", SECRET)]);
     assert_eq!(counted(app.db()), before);
@@ -1206,6 +1212,14 @@ fn undoing_the_migration_keeps_everything(backend: Backend) {
     let again = app.login_as_existing(&planner);
     assert_eq!(again.get("/api/v1/me").body["office"]["id"], "root");
     assert_eq!(again.get(&format!("/api/v1/plans/{plan}")).status, 200);
+    let problem = again.get(&format!(
+        "/api/v1/staffing-runs/{}/problem",
+        run["id"].as_str().unwrap()
+    ));
+    assert_eq!(problem.status, 200);
+    assert!(problem.body["sessions"]
+        .as_array()
+        .is_some_and(|s| !s.is_empty()));
 }
 
 crate::both_backends!(

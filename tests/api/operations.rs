@@ -103,7 +103,7 @@ fn migrations_go_up_and_down(backend: Backend) {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     assert!(run(&["db", "migrate"]).contains("applied"));
-    assert_eq!(db.count(tables), 28);
+    assert_eq!(db.count(tables), 29);
     assert_eq!(db.count("SELECT count(*) AS count FROM topics"), 17);
     assert_eq!(
         db.count("SELECT count(*) AS count FROM teaching_methods"),
@@ -113,7 +113,7 @@ fn migrations_go_up_and_down(backend: Backend) {
     assert!(run(&["db", "revert", "--all"]).contains("reverted"));
     assert_eq!(db.count(tables), 0);
     assert!(run(&["db", "migrate"]).contains("applied"));
-    assert_eq!(db.count(tables), 28);
+    assert_eq!(db.count(tables), 29);
     // The server starts on the re-migrated database.
     let app = TestApp::start_on(db, &[("JWT_SECRET", SECRET)]);
     let topics = app.client("office", None).get("/api/v1/topics");

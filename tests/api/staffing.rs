@@ -105,17 +105,58 @@ pub fn staff(planner: &Client, plan: &str, request: Value) -> Value {
     run
 }
 
-/// Applies a done run; returns the answer.
+/// Applies a done run; returns the answer, after checking that what it
+/// says it wrote is what the plan's assignments became: those before less
+/// the `removed` ones, with the `proposed` ones (the run's, as `?run=`
+/// lists them).
 pub fn apply(planner: &Client, run: &Value) -> crate::support::Response {
-    let applied = planner.post(
-        &format!(
-            "/api/v1/staffing-runs/{}/apply",
-            run["id"].as_str().unwrap()
-        ),
-        &json!(null),
-    );
+    let (id, plan) = (run["id"].as_str().unwrap(), run["plan"].as_str().unwrap());
+    let ids = |list: &Value| -> BTreeSet<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = ids(&planner
+        .get(&format!("/api/v1/assignments?plan={plan}"))
+        .body);
+    let applied = planner.post(&format!("/api/v1/staffing-runs/{id}/apply"), &json!(null));
     assert_eq!(applied.status, 200, "{}", applied.body);
+    let (proposed, removed) = (
+        ids(&applied.body["proposed"]),
+        ids_of(&applied.body["removed"]),
+    );
+    for a in applied.body["proposed"].as_array().unwrap() {
+        assert_eq!(
+            (&a["run"], &a["state"], &a["plan"]),
+            (&json!(id), &json!("proposed"), &json!(plan))
+        );
+    }
+    assert!(
+        removed.is_subset(&before),
+        "{removed:?} were not the plan's"
+    );
+    let after = ids(&planner
+        .get(&format!("/api/v1/assignments?plan={plan}"))
+        .body);
+    let expected: BTreeSet<String> = before
+        .difference(&removed)
+        .cloned()
+        .chain(proposed.clone())
+        .collect();
+    assert_eq!(after, expected);
+    let made = planner.get(&format!("/api/v1/assignments?plan={plan}&run={id}"));
+    assert_eq!(ids(&made.body), proposed);
     applied
+}
+
+fn ids_of(list: &Value) -> BTreeSet<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// Polls a run until it is done or failed.
@@ -445,6 +486,40 @@ fn pins_calendar_and_stale_runs(backend: Backend) {
     assert_eq!(stale.problem(409)["type"], "/problems/inputs-changed");
     let runs = planner.get(&format!("/api/v1/plans/{plan}/staffing-runs"));
     assert_eq!(runs.body.as_array().unwrap().len(), 4);
+}
+
+/// Applying a run that moves someone answers with what it wrote, and the
+/// plan's assignments are exactly that ([`apply`] checks it).
+fn applying_says_what_it_wrote(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    seed_pool(&planner);
+    let (plan, _, sessions) = seed_plan(&planner);
+    let first = apply(&planner, &staff(&planner, &plan, json!({})));
+    assert_eq!(ids_of(&first.body["removed"]), BTreeSet::new());
+    assert_eq!(first.body["proposed"].as_array().unwrap().len(), 5);
+    // The instructor of the first session becomes unavailable then: the
+    // next run takes them off it.
+    let held = &planner
+        .get(&format!("/api/v1/assignments?session={}", sessions[0]))
+        .body[0];
+    let block = planner.post(
+        &format!(
+            "/api/v1/instructors/{}/unavailability",
+            held["instructor"].as_str().unwrap()
+        ),
+        &json!({"start": "2027-03-08T00:00:00+08:00", "end": "2027-03-09T00:00:00+08:00"}),
+    );
+    assert_eq!(block.status, 201, "{}", block.body);
+    let second = apply(&planner, &staff(&planner, &plan, json!({})));
+    assert_eq!(
+        ids_of(&second.body["removed"]),
+        BTreeSet::from([held["id"].as_str().unwrap().to_owned()])
+    );
+    let replacement = second.body["proposed"].as_array().unwrap();
+    assert_eq!(replacement.len(), 1, "{replacement:?}");
+    assert_eq!(replacement[0]["session"], sessions[0].as_str());
+    assert_ne!(replacement[0]["instructor"], held["instructor"]);
 }
 
 fn plan_validation(backend: Backend) {
@@ -984,6 +1059,7 @@ fn the_last_runs_class_limit_warns(backend: Backend) {
 }
 
 crate::both_backends!(
+    applying_says_what_it_wrote,
     the_last_runs_class_limit_warns,
     balance_in_a_run,
     a_class_limit,
