@@ -710,8 +710,8 @@ pub enum Sessions<'a> {
     All,
     /// These sessions.
     Ids(&'a [&'a str]),
-    /// A plan's sessions, or those of these of its classes: one query,
-    /// however many sessions.
+    /// A plan's sessions, or those of these of its classes: read by class
+    /// (a query per 500 classes), however many sessions they have.
     OfPlan(&'a str, Option<&'a [String]>),
 }
 
