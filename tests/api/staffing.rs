@@ -328,14 +328,7 @@ fn workflow(backend: Backend) {
     assert_eq!(replacement.len(), 1, "{replacement:?}");
     assert_eq!(replacement[0].0, declined_session);
     assert_ne!(replacement[0].1, decliner);
-    let r = planner.post(
-        &format!(
-            "/api/v1/staffing-runs/{}/apply",
-            second["id"].as_str().unwrap()
-        ),
-        &json!(null),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
+    apply(&planner, &second);
     let after = stored(&planner, &plan);
     assert!(after.contains(&(
         declined_session.clone(),
@@ -459,14 +452,7 @@ fn pins_calendar_and_stale_runs(backend: Backend) {
         now < read - 0.01,
         "five scores of 1 lower the rating: {read} -> {now}"
     );
-    let applied = planner.post(
-        &format!(
-            "/api/v1/staffing-runs/{}/apply",
-            rated["id"].as_str().unwrap()
-        ),
-        &json!(null),
-    );
-    assert_eq!(applied.status, 200, "{}", applied.body);
+    apply(&planner, &rated);
     assert_eq!(rating_in(&planner.get(&problem_of_rated).body), read);
 
     // A run whose inputs changed after it started cannot be applied.
