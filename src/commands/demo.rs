@@ -24,7 +24,6 @@ use crate::staffing::runs::{self, QueueSignal, WorkerConfig};
 use crate::store::instructors::{ExpertiseInput, InstructorInput};
 use crate::store::offices::{OfficeChange, OfficeInput};
 use crate::store::plans::{ClassInput, PlanInput, SessionInput, TopicRequirementInput};
-use crate::store::pool::Ratings;
 use crate::store::{
     self, availability, instructors, offices, plans, teaching, users, DbKind, DbPool,
 };
@@ -175,7 +174,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let conn = &mut *pool.get()?;
     let plan = plans::plan(conn, &plan_id)?;
     let parameters = request.parameters(config.max_time_limit_s)?;
-    let built = problem::for_run(conn, &plan, &request, parameters, Ratings::AsOf(run.as_of))?;
+    let built = problem::for_run(conn, &plan, &request, parameters, run.as_of)?;
     println!(
         "{} ({} classes, {} sessions, {} instructors in the pool)",
         plan.name,

@@ -269,6 +269,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         let cache = cache.clone();
         metrics.read_snapshot_age_from(move || cache.age());
     }
+    cache.clone().into_inner().keep_fresh(pool.clone());
     let pool = web::Data::new(pool);
     let public_url = web::Data::new(api::evaluations::PublicUrl(args.public_url));
     let metrics = web::Data::new(metrics);

@@ -4,18 +4,18 @@
 //! started; the `assignments.proposed` event lists the new proposals and
 //! the assignments removed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{Datelike, SubsecRound, Utc};
+use chrono::{Datelike, NaiveDateTime, SubsecRound, Utc};
 
-use super::problem::{self, RunRequest};
+use super::inputs;
+use super::problem::RunRequest;
 use crate::china_time;
 use crate::error::AppError;
 use crate::store::plans::Sessions;
-use crate::store::pool::Ratings;
 use crate::store::runs::{self, Run};
 use crate::store::webhooks::{self, EventType};
-use crate::store::{assignments, calendar, instructors, plans, write, Db};
+use crate::store::{assignments, calendar, instructors, plans, write_learning, Db, Touched};
 use crate::vocabulary::RunState;
 
 /// Writes run `id`'s staffing ([`assignments::write_staffing`]): new
@@ -31,7 +31,7 @@ pub fn apply(
     max_time_limit_s: f64,
     confirmed: bool,
 ) -> Result<(Run, Vec<String>), AppError> {
-    write(conn, |conn| {
+    write_learning(conn, |conn| {
         let run = runs::get(conn, id)?;
         plans::lock_plan(conn, &run.plan_id)?;
         let conflict = |kind: &'static str, detail: String| AppError::Conflict { kind, detail };
@@ -60,10 +60,10 @@ pub fn apply(
         let request: RunRequest = run.request()?;
         let parameters = request.parameters(max_time_limit_s)?;
         let only = (!request.classes.is_empty()).then_some(request.classes.as_slice());
-        let of_run = Sessions::OfPlan(&run.plan_id, only);
-        let built = problem::for_run(conn, &plan, &request, parameters, Ratings::Unread)?;
-        check_calendars(conn, &plan, &built.problem, &solution.assignments)?;
-        if &built.digest()? != digest {
+        let times = plans::session_times(conn, &plan.id, only)?;
+        check_calendars(conn, &plan, &times, &solution.assignments)?;
+        let holdings = assignments::holdings(conn, Sessions::OfPlan(&plan.id, only))?;
+        if &inputs::digest(conn, &plan, only, &parameters, &holdings)? != digest {
             return Err(conflict(
                 "/problems/inputs-changed",
                 format!(
@@ -77,7 +77,7 @@ pub fn apply(
             .iter()
             .map(|a| (a.session.clone(), a.instructor.clone()))
             .collect();
-        let written = assignments::write_staffing(conn, id, of_run, &pairs)?;
+        let written = assignments::write_staffing(conn, id, holdings, &pairs)?;
         let listed = |pairs: Vec<(String, String, String)>| -> Vec<serde_json::Value> {
             pairs
                 .into_iter()
@@ -92,6 +92,10 @@ pub fn apply(
             .removed
             .iter()
             .map(|(id, _, _)| id.clone())
+            .collect();
+        // Only these instructors' holdings changed (and the run itself).
+        let touched: BTreeSet<String> = (written.made.iter().chain(&written.removed))
+            .map(|(_, _, instructor)| instructor.clone())
             .collect();
         let (proposed, removed) = (listed(written.made), listed(written.removed));
         // As the database keeps it (microseconds), so the answer and later
@@ -110,7 +114,10 @@ pub fn apply(
             applied_at: Some(applied_at),
             ..run
         };
-        Ok((run, removed_ids))
+        Ok((
+            (run, removed_ids),
+            Touched::Instructors(touched.into_iter().collect()),
+        ))
     })
 }
 
@@ -122,21 +129,16 @@ pub fn apply(
 fn check_calendars(
     conn: &mut Db,
     plan: &plans::PlanRow,
-    problem: &solver::Problem,
+    times: &HashMap<String, (NaiveDateTime, NaiveDateTime)>,
     staffing: &[solver::solution::Assignment],
 ) -> Result<(), AppError> {
-    let mut staffed: BTreeMap<&str, Vec<&solver::problem::Session>> = BTreeMap::new();
-    let sessions: HashMap<&str, &solver::problem::Session> = problem
-        .sessions
-        .iter()
-        .map(|s| (s.id.as_str(), s))
-        .collect();
+    let mut staffed: BTreeMap<&str, Vec<(&str, NaiveDateTime, NaiveDateTime)>> = BTreeMap::new();
     for assignment in staffing {
-        if let Some(session) = sessions.get(assignment.session.as_str()) {
+        if let Some((start, end)) = times.get(&assignment.session) {
             staffed
                 .entry(assignment.instructor.as_str())
                 .or_default()
-                .push(session);
+                .push((assignment.session.as_str(), *start, *end));
         }
     }
     let ids: Vec<&str> = staffed.keys().copied().collect();
@@ -153,15 +155,14 @@ fn check_calendars(
             .get(*instructor)
             .cloned()
             .unwrap_or_else(|| ((*instructor).to_owned(), 0));
-        for session in sessions {
-            let (start, end) = (session.start.naive_utc(), session.end.naive_utc());
+        for &(session, start, end) in sessions {
             for h in elsewhere.iter().filter(|h| h.start < end && start < h.end) {
                 collisions.push(format!(
                     "{name} is held by {} for {} at {}, which overlaps session {}",
                     h.office,
                     h.session_title,
                     china_time::format(h.start, "%Y-%m-%d %H:%M"),
-                    session.id
+                    session
                 ));
             }
         }
@@ -169,7 +170,7 @@ fn check_calendars(
         let used = elsewhere.iter().filter(|h| in_year(h.start)).count()
             + sessions
                 .iter()
-                .filter(|s| in_year(s.start.naive_utc()))
+                .filter(|(_, start, _)| in_year(*start))
                 .count();
         if used > usize::try_from(capacity).unwrap_or(0) {
             collisions.push(format!(

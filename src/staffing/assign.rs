@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::routing::{self, RoutingConfig};
 use crate::store::assignments::{self, Listed};
 use crate::store::plans::Sessions;
-use crate::store::pool::{self, Ratings, Scope};
+use crate::store::pool::{self, Scope};
 use crate::store::reach::{self, Access, Kind, Verdict};
 use crate::store::{exclusions, instructors, plans, write_touching, Db, DbPool, Touched};
 use crate::vocabulary::AssignmentState;
@@ -153,13 +153,11 @@ pub fn assign(
                 ),
             });
         }
-        let Some((_, member)) = pool::load(
-            conn,
-            Ratings::AsOf(Utc::now().naive_utc()),
-            Scope::One(instructor_id),
-        )?
-        .into_iter()
-        .next() else {
+        let Some((_, member)) =
+            pool::load(conn, Utc::now().naive_utc(), Scope::One(instructor_id))?
+                .into_iter()
+                .next()
+        else {
             return Err(AppError::field(
                 "instructor",
                 "unknown_reference",

@@ -7,8 +7,8 @@
 
 use std::collections::HashSet;
 
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use solver::problem::{Class, Options, Pair, Problem, Session, TopicRequirement, Weights};
 use solver::FieldError;
 use utoipa::ToSchema;
@@ -100,24 +100,6 @@ pub struct Built {
     pub names: Names,
     /// Confirmed or locked assignments the problem could not keep as pins.
     pub dropped_pins: Vec<DroppedPin>,
-    /// The problem's instructors as the digest covers them ([`pool::Member::digested`]).
-    digested: Vec<solver::problem::Instructor>,
-}
-
-impl Built {
-    /// The digest of the run's inputs: the problem, its instructors' busy
-    /// time and capacity taken without what they hold outside the plan, and
-    /// without their ratings. Apply re-checks those holdings against the
-    /// calendar itself, so that another office's apply that collides with
-    /// nothing does not make this run stale; ratings and road distances are
-    /// the run's own measurements at its start ([`pool::Ratings::Unread`]).
-    pub fn digest(&self) -> Result<String, AppError> {
-        digest(&Problem {
-            instructors: self.digested.clone(),
-            distances: Vec::new(),
-            ..self.problem.clone()
-        })
-    }
 }
 
 /// A confirmed or locked assignment that a run could not keep as a pin
@@ -161,14 +143,14 @@ fn drop_broken_pins(problem: &mut Problem) -> Vec<DroppedPin> {
     dropped
 }
 
-/// The problem of a staffing run of `plan`, with `ratings`. Every list is
-/// sorted, so the same data gives the same problem (and digest).
+/// The problem of a staffing run of `plan`, with ratings as of `as_of`.
+/// Every list is sorted, so the same data gives the same problem.
 pub fn for_run(
     conn: &mut Db,
     plan: &PlanRow,
     request: &RunRequest,
     (weights, options): (Weights, Options),
-    ratings: pool::Ratings,
+    as_of: NaiveDateTime,
 ) -> Result<Built, AppError> {
     check_classes(conn, plan, request)?;
     let only = (!request.classes.is_empty()).then_some(request.classes.as_slice());
@@ -219,21 +201,18 @@ pub fn for_run(
     }
     let pinned: HashSet<String> = pins.iter().map(|p| p.instructor.clone()).collect();
     let scope = pool::Scope::PoolOfAnd(&plan.office_id, &pinned);
-    let members = pool::load(conn, ratings, scope)?;
+    let members = pool::load(conn, as_of, scope)?;
     let office_names = names::offices(conn, members.iter().map(|(_, m)| m.owner_office.as_str()))?;
-    let (instructors, digested) = members
+    let instructors = members
         .iter()
         .map(|(id, member)| {
             names.instructors.insert(id.clone(), member.name.clone());
             if let Some(office) = office_names.get(&member.owner_office) {
                 names.pools.insert(id.clone(), office.clone());
             }
-            (
-                member.for_office(plan.year, &own, &plan.office_id),
-                member.digested(plan.year),
-            )
+            member.for_office(plan.year, &own, &plan.office_id)
         })
-        .unzip();
+        .collect();
     for list in [&mut pins, &mut exclusions, &mut previous] {
         list.sort_by(|a, b| (&a.session, &a.instructor).cmp(&(&b.session, &b.instructor)));
     }
@@ -254,7 +233,6 @@ pub fn for_run(
         problem,
         names,
         dropped_pins,
-        digested,
     })
 }
 
@@ -306,12 +284,4 @@ pub fn class_of(row: &ClassRow) -> Class {
         lon: row.lon,
         min_cadre_share: row.min_cadre_share,
     }
-}
-
-/// SHA-256 of the problem's JSON (written straight into the hash): equal
-/// digests, equal inputs.
-fn digest(problem: &Problem) -> Result<String, AppError> {
-    let mut hash = Sha256::new();
-    serde_json::to_writer(&mut hash, problem).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -1,7 +1,8 @@
 //! Recommendations (SPEC 6) against the whole pool, fast: the pool is read
 //! once into a snapshot that is rebuilt only after this process writes or
 //! when it is older than its time to live (other replicas' writes), so a
-//! request costs a filter and a score, not a dozen queries.
+//! request costs a filter and a score, not a dozen queries; a background
+//! thread brings it up to date once writes go quiet.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,9 +19,13 @@ use super::class_limit::{ClassLoad, Warning};
 use super::problem::{class_of, session_of};
 use crate::error::AppError;
 use crate::store::plans::{self, ClassRow, SessionDetail, Sessions};
-use crate::store::pool::{self, Member, Ratings};
+use crate::store::pool::{self, Member};
 use crate::store::{self, assignments, exclusions, offices, road_distances, rules, Db, DbPool};
 use crate::vocabulary::{AssignmentState, InstructorKind, Visibility};
+
+/// How long this process's writes stay quiet before
+/// [`PoolCache::keep_fresh`] brings the snapshot up to date.
+const QUIET: Duration = Duration::from_secs(1);
 
 /// The pool as last read, shared by the request threads.
 pub struct PoolCache {
@@ -62,11 +67,7 @@ impl Snapshot {
     fn read(pool: &DbPool) -> Result<Self, AppError> {
         let writes = store::writes();
         let conn = &mut *pool.get()?;
-        let members = pool::load(
-            conn,
-            Ratings::AsOf(Utc::now().naive_utc()),
-            pool::Scope::Active,
-        )?;
+        let members = pool::load(conn, Utc::now().naive_utc(), pool::Scope::Active)?;
         let members = members.into_iter().map(|(id, m)| (id, Arc::new(m)));
         let mut chains: HashMap<String, HashSet<String>> = HashMap::new();
         for (ancestor, descendant) in offices::closure(conn)? {
@@ -101,7 +102,7 @@ impl Snapshot {
     ) -> Result<Self, AppError> {
         let fresh = pool::load(
             &mut *pool.get()?,
-            Ratings::AsOf(Utc::now().naive_utc()),
+            Utc::now().naive_utc(),
             pool::Scope::ActiveAmong(touched),
         )?;
         let mut members: Vec<(String, Arc<Member>)> = self
@@ -251,6 +252,28 @@ impl PoolCache {
         });
         *self.shared.current.lock().map_err(|_| poisoned())? = Some(snapshot.clone());
         Ok(snapshot)
+    }
+
+    /// Keeps the snapshot up to date in the background: read at start, and
+    /// brought up to date (only what was touched, where it can) once this
+    /// process's writes have been quiet for [`QUIET`], so that a
+    /// recommendation after an edit seldom waits for the pool to be read.
+    pub fn keep_fresh(self: Arc<Self>, pool: DbPool) {
+        std::thread::spawn(move || {
+            let mut seen = None;
+            loop {
+                let writes = store::writes();
+                let current = self.current().ok().flatten();
+                let behind = current.is_none_or(|s| s.writes != writes);
+                if behind && seen == Some(writes) {
+                    if let Err(e) = self.snapshot(&pool) {
+                        tracing::warn!(error = %e, "cannot bring the pool snapshot up to date");
+                    }
+                }
+                seen = Some(writes);
+                std::thread::sleep(QUIET);
+            }
+        });
     }
 
     fn refresh_in_background(&self, pool: &DbPool) {

@@ -6,13 +6,14 @@
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+use super::inputs;
 use super::problem::{self, RunRequest};
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::routing::{self, RoutingConfig};
-use crate::store::pool::Ratings;
+use crate::store::plans::Sessions;
 use crate::store::runs::{self, Outcome, Run, Solved};
-use crate::store::{plans, write, Db, DbKind, DbPool};
+use crate::store::{assignments, plans, write, Db, DbKind, DbPool};
 use crate::vocabulary::RunState;
 use solver::ProgressPoint;
 
@@ -77,15 +78,14 @@ fn execute(
     let built = request
         .parameters(config.max_time_limit_s)
         .and_then(|parameters| {
-            problem::for_run(
-                &mut conn,
-                &plan,
-                &request,
-                parameters,
-                Ratings::AsOf(run.as_of),
-            )
+            // The digest first: a change made while the problem is read shows.
+            let only = (!request.classes.is_empty()).then_some(request.classes.as_slice());
+            let holdings = assignments::holdings(&mut conn, Sessions::OfPlan(&plan.id, only))?;
+            let digest = inputs::digest(&mut conn, &plan, only, &parameters, &holdings)?;
+            let built = problem::for_run(&mut conn, &plan, &request, parameters, run.as_of)?;
+            Ok((built, digest))
         });
-    let mut built = match built {
+    let (mut built, digest) = match built {
         Ok(built) => built,
         Err(AppError::Validation(errors)) => {
             let detail = serde_json::to_string(&errors).unwrap_or_default();
@@ -102,7 +102,6 @@ fn execute(
     }
     let problem_json =
         serde_json::to_string(&built.problem).map_err(|e| AppError::Internal(e.into()))?;
-    let digest = built.digest()?;
     let dropped_pins =
         serde_json::to_string(&built.dropped_pins).map_err(|e| AppError::Internal(e.into()))?;
     // Asked to stop while the problem was built or its roads measured.

@@ -380,8 +380,13 @@ pub struct Written {
     pub removed: Vec<(String, String, String)>,
 }
 
-/// A run's staffing written over `sessions`, exactly as the run's
-/// changes show it: every assignment of those sessions that is not declined
+/// How many rows [`write_staffing`] deletes or inserts in one statement:
+/// 8 bound values a row stays within SQLite's limit of 32,766.
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// A run's staffing written over its sessions, which hold `holdings` (read
+/// in the same transaction), exactly as the run's changes show it: every
+/// one of those assignments that is not declined
 /// and not in `staffing` is removed (unlocked proposals, and the confirmed
 /// or locked ones the run had to drop as pins: their instructor became
 /// unavailable, say), declined ones stay, and each pair of `staffing` not
@@ -389,7 +394,7 @@ pub struct Written {
 pub fn write_staffing(
     conn: &mut Db,
     run: &str,
-    sessions: Sessions,
+    holdings: Vec<Holding>,
     staffing: &[(String, String)],
 ) -> QueryResult<Written> {
     let now = chrono::Utc::now().naive_utc();
@@ -399,35 +404,51 @@ pub fn write_staffing(
         .collect();
     let mut written = Written::default();
     let mut kept = std::collections::HashSet::new();
-    for holding in holdings(conn, sessions)? {
-        let pair = (holding.session_id.clone(), holding.instructor_id.clone());
+    for holding in holdings {
+        let pair = (holding.session_id, holding.instructor_id);
         let stays = holding.state == AssignmentState::Declined
             || wanted.contains(&(pair.0.as_str(), pair.1.as_str()));
         if stays {
             kept.insert(pair);
         } else {
-            diesel::delete(assignments::table.find(&holding.id)).execute(conn)?;
             written.removed.push((holding.id, pair.0, pair.1));
         }
     }
-    for (session, instructor) in staffing {
-        if kept.contains(&(session.clone(), instructor.clone())) {
-            continue;
-        }
-        let id = uuid::Uuid::new_v4().to_string();
-        diesel::insert_into(assignments::table)
-            .values((
-                assignments::id.eq(&id),
-                assignments::session_id.eq(session),
-                assignments::instructor_id.eq(instructor),
-                assignments::state.eq(AssignmentState::Proposed),
-                assignments::locked.eq(false),
-                assignments::run_id.eq(run),
-                assignments::created_at.eq(now),
-                assignments::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        written.made.push((id, session.clone(), instructor.clone()));
+    let removed: Vec<&str> = written
+        .removed
+        .iter()
+        .map(|(id, _, _)| id.as_str())
+        .collect();
+    for chunk in removed.chunks(ROWS_PER_STATEMENT) {
+        diesel::delete(assignments::table.filter(assignments::id.eq_any(chunk))).execute(conn)?;
+    }
+    written.made = staffing
+        .iter()
+        .filter(|pair| !kept.contains(*pair))
+        .map(|(session, instructor)| {
+            let id = uuid::Uuid::new_v4().to_string();
+            (id, session.clone(), instructor.clone())
+        })
+        .collect();
+    for chunk in written.made.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(id, session, instructor)| {
+                (
+                    assignments::id.eq(id),
+                    assignments::session_id.eq(session),
+                    assignments::instructor_id.eq(instructor),
+                    assignments::state.eq(AssignmentState::Proposed),
+                    assignments::locked.eq(false),
+                    assignments::run_id.eq(run),
+                    assignments::created_at.eq(now),
+                    assignments::updated_at.eq(now),
+                )
+            })
+            .collect();
+        on_backend!(conn, |c| diesel::insert_into(assignments::table)
+            .values(&rows)
+            .execute(c))?;
     }
     Ok(written)
 }

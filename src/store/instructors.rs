@@ -2,7 +2,7 @@
 //! methods and rating; created, filtered, updated under a version, and
 //! deactivated (softly: records and history stay).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -737,24 +737,40 @@ fn check_references(conn: &mut Db, input: &InstructorInput) -> Result<(), AppErr
     AppError::check(errors)
 }
 
+/// Sets an instructor's expertise and methods to `input`'s. The expertise
+/// is written only if it differs: each write of it raises the instructor's
+/// inputs revision, which makes the runs that read it stale.
 fn replace_expertise_and_methods(
     conn: &mut Db,
     id: &str,
     input: &InstructorInput,
 ) -> QueryResult<()> {
-    diesel::delete(instructor_expertise::table.filter(instructor_expertise::instructor_id.eq(id)))
+    let stored: BTreeSet<(String, i32)> = instructor_expertise::table
+        .filter(instructor_expertise::instructor_id.eq(id))
+        .select((instructor_expertise::topic, instructor_expertise::level))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let given: BTreeSet<(String, i32)> = (input.expertise.iter())
+        .map(|e| (e.topic.clone(), e.level))
+        .collect();
+    if stored != given {
+        diesel::delete(
+            instructor_expertise::table.filter(instructor_expertise::instructor_id.eq(id)),
+        )
         .execute(conn)?;
+        for e in &input.expertise {
+            diesel::insert_into(instructor_expertise::table)
+                .values((
+                    instructor_expertise::instructor_id.eq(id),
+                    instructor_expertise::topic.eq(&e.topic),
+                    instructor_expertise::level.eq(e.level),
+                ))
+                .execute(conn)?;
+        }
+    }
     diesel::delete(instructor_methods::table.filter(instructor_methods::instructor_id.eq(id)))
         .execute(conn)?;
-    for e in &input.expertise {
-        diesel::insert_into(instructor_expertise::table)
-            .values((
-                instructor_expertise::instructor_id.eq(id),
-                instructor_expertise::topic.eq(&e.topic),
-                instructor_expertise::level.eq(e.level),
-            ))
-            .execute(conn)?;
-    }
     for m in &input.methods {
         diesel::insert_into(instructor_methods::table)
             .values((

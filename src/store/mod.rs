@@ -363,11 +363,19 @@ where
     F: FnOnce(&mut Db) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let result = locked_transaction(conn, f);
-    if result.is_ok() {
-        committed(touched);
-    }
-    result
+    write_learning(conn, |conn| f(conn).map(|done| (done, touched)))
+}
+
+/// [`write_touching`] for a change that learns what it touches as it goes:
+/// `f` answers with it.
+pub fn write_learning<T, E, F>(conn: &mut Db, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Db) -> Result<(T, Touched), E>,
+    E: From<diesel::result::Error>,
+{
+    let (done, touched) = locked_transaction(conn, f)?;
+    committed(touched);
+    Ok(done)
 }
 
 /// [`write`] for bookkeeping that no cache of pool data depends on (the

@@ -1,7 +1,7 @@
 //! Yearly training plans (年度教育培训计划), their classes (班次) and the
 //! sessions (课程) to staff, with the topics each session requires.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -440,7 +440,7 @@ pub fn update_session(
 ) -> Result<SessionDetail, AppError> {
     check_session(input)?;
     write(conn, |conn| {
-        let (_, class) = session(conn, id)?;
+        let (stored, class) = session(conn, id)?;
         lock_plan(conn, &class.plan_id)?;
         check_session_in(conn, &class, input)?;
         diesel::update(sessions::table.find(id))
@@ -453,9 +453,19 @@ pub fn update_session(
                 sessions::needed.eq(input.needed),
             ))
             .execute(conn)?;
-        diesel::delete(session_topics::table.filter(session_topics::session_id.eq(id)))
-            .execute(conn)?;
-        insert_topics(conn, id, input)?;
+        // Written only if they differ: each write of them raises the
+        // class's inputs revision, which makes the runs that read it stale.
+        let had: BTreeSet<(&str, i32)> = (stored.topics.iter())
+            .map(|(code, _, level)| (code.as_str(), *level))
+            .collect();
+        let given: BTreeSet<(&str, i32)> = (input.topics.iter())
+            .map(|t| (t.topic.as_str(), t.min_level))
+            .collect();
+        if had != given {
+            diesel::delete(session_topics::table.filter(session_topics::session_id.eq(id)))
+                .execute(conn)?;
+            insert_topics(conn, id, input)?;
+        }
         Ok(session(conn, id)?.0)
     })
 }
@@ -727,6 +737,46 @@ impl Sessions<'_> {
         }
         Ok(ids)
     }
+}
+
+/// The classes of plan `plan_id` (all, or those in `only`), each with the
+/// revision of what a staffing run reads of it (raised by the database on
+/// every change of the class, its sessions or their topics).
+pub fn class_revisions(
+    conn: &mut Db,
+    plan_id: &str,
+    only: Option<&[String]>,
+) -> QueryResult<Vec<(String, i32)>> {
+    let mut query = classes::table
+        .filter(classes::plan_id.eq(plan_id))
+        .select((classes::id, classes::inputs_revision))
+        .into_boxed();
+    if let Some(ids) = only {
+        query = query.filter(classes::id.eq_any(ids));
+    }
+    query.order(classes::id).load(conn)
+}
+
+/// The start and end of each session of plan `plan_id`'s classes (all, or
+/// those in `only`).
+pub fn session_times(
+    conn: &mut Db,
+    plan_id: &str,
+    only: Option<&[String]>,
+) -> QueryResult<HashMap<String, (NaiveDateTime, NaiveDateTime)>> {
+    let mut query = sessions::table
+        .inner_join(classes::table)
+        .filter(classes::plan_id.eq(plan_id))
+        .select((sessions::id, sessions::start_at, sessions::end_at))
+        .into_boxed();
+    if let Some(ids) = only {
+        query = query.filter(classes::id.eq_any(ids));
+    }
+    Ok(query
+        .load::<(String, NaiveDateTime, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(id, start, end)| (id, (start, end)))
+        .collect())
 }
 
 /// The ids of a plan's classes.

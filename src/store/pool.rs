@@ -10,10 +10,11 @@ use diesel::prelude::*;
 use solver::problem::{Instructor, Interval};
 
 use crate::error::AppError;
+use crate::store::reach::{self, Filter};
 use crate::store::schema::{
     assignments, classes, instructor_expertise, instructors, plans, sessions, unavailability,
 };
-use crate::store::{reach, Backend, Db};
+use crate::store::{Backend, Db};
 use crate::vocabulary::{AssignmentState, StoredKind, Visibility};
 
 /// One pool member, before the questions of a particular problem (which
@@ -47,17 +48,6 @@ impl Member {
     pub fn for_office(&self, year: i32, own: &HashSet<&str>, office: &str) -> Instructor {
         let proposed_elsewhere = self.proposed_elsewhere(office);
         self.view(year, own, self.confirmed.iter().chain(&proposed_elsewhere))
-    }
-
-    /// The member as a run's inputs digest covers them: less what they hold
-    /// outside the run's plan, since apply re-checks those holdings itself
-    /// (SPEC 10, one calendar per person), and without their rating, a soft
-    /// input the run measured at its start (see [`Ratings`]).
-    pub fn digested(&self, year: i32) -> Instructor {
-        Instructor {
-            rating: 0.0,
-            ..self.view(year, &HashSet::new(), std::iter::empty())
-        }
     }
 
     /// The sessions this member holds as proposals of plans of offices
@@ -105,18 +95,6 @@ pub fn interval(start: NaiveDateTime, end: NaiveDateTime) -> Interval {
 /// SQLite's limit of bound values); a larger one reads the tables whole.
 const POOL_READ_BY_ID: usize = 20_000;
 
-/// Whether [`load`] reads the instructors' ratings.
-#[derive(Debug, Clone, Copy)]
-pub enum Ratings {
-    /// As of this time (SPEC 4).
-    AsOf(NaiveDateTime),
-    /// Not at all, every rating left at 0: for applying a run, whose check
-    /// leaves ratings out. They are measured as of the run's start, and an
-    /// evaluation entered later (even one dated earlier) changes no rule
-    /// the staffing must keep, so it does not make the run stale.
-    Unread,
-}
-
 /// Which instructors [`load`] reads.
 pub enum Scope<'a> {
     /// Every active instructor, whichever office reaches them.
@@ -130,10 +108,50 @@ pub enum Scope<'a> {
     One(&'a str),
 }
 
-/// The instructors of `scope`, by id, with their `ratings`.
+impl Scope<'_> {
+    /// Which instructors' rows are read, and (for a few) their ids, so that
+    /// per-instructor tables are read for those only.
+    fn filter(&self) -> (Filter<instructors::table>, Option<Vec<String>>) {
+        match self {
+            Scope::Active => (Box::new(instructors::active.eq(true)), None),
+            Scope::PoolOfAnd(office, also) => {
+                let also: Vec<String> = also.iter().cloned().collect();
+                let reached = instructors::active
+                    .eq(true)
+                    .and(reach::instructors_reached_by(office))
+                    .or(instructors::id.eq_any(also));
+                (Box::new(reached), None)
+            }
+            Scope::ActiveAmong(ids) => {
+                let ids: Vec<String> = ids.iter().cloned().collect();
+                let among = instructors::active
+                    .eq(true)
+                    .and(instructors::id.eq_any(ids.clone()));
+                (Box::new(among), Some(ids))
+            }
+            Scope::One(id) => (
+                Box::new(instructors::id.eq((*id).to_owned())),
+                Some(vec![(*id).to_owned()]),
+            ),
+        }
+    }
+}
+
+/// The instructors of `scope` by id, each with the revision of what a
+/// staffing run reads of them (raised by the database on every change of
+/// their record's solver fields, expertise or unavailable time).
+pub fn revisions(conn: &mut Db, scope: Scope) -> QueryResult<Vec<(String, i32)>> {
+    instructors::table
+        .filter(scope.filter().0)
+        .order(instructors::id)
+        .select((instructors::id, instructors::inputs_revision))
+        .load(conn)
+}
+
+/// The instructors of `scope`, by id, with their ratings as of `as_of` (SPEC 4).
 pub fn load(
     conn: &mut Db,
-    ratings: Ratings,
+    as_of: NaiveDateTime,
     scope: Scope,
 ) -> Result<Vec<(String, Member)>, AppError> {
     type Row = (
@@ -149,40 +167,10 @@ pub fn load(
         String,
         Visibility,
     );
-    let mut query = instructors::table.into_boxed::<Backend>();
     let pool = matches!(scope, Scope::PoolOfAnd(..));
-    // Per-instructor tables are read whole for every active instructor, for
-    // the few asked, or (below) for an office's pool only its members'.
-    let only: Option<Vec<String>> = match scope {
-        Scope::Active => {
-            query = query.filter(instructors::active.eq(true));
-            None
-        }
-        Scope::PoolOfAnd(office, also) => {
-            let also: Vec<String> = also.iter().cloned().collect();
-            query = query.filter(
-                instructors::active
-                    .eq(true)
-                    .and(reach::instructors_reached_by(office))
-                    .or(instructors::id.eq_any(also)),
-            );
-            None
-        }
-        Scope::ActiveAmong(ids) => {
-            let ids: Vec<String> = ids.iter().cloned().collect();
-            query = query.filter(
-                instructors::active
-                    .eq(true)
-                    .and(instructors::id.eq_any(ids.clone())),
-            );
-            Some(ids)
-        }
-        Scope::One(id) => {
-            query = query.filter(instructors::id.eq(id.to_owned()));
-            Some(vec![id.to_owned()])
-        }
-    };
-    let rows: Vec<Row> = query
+    let (filter, only) = scope.filter();
+    let rows: Vec<Row> = instructors::table
+        .filter(filter)
         .order(instructors::id)
         .select((
             instructors::id,
@@ -227,10 +215,7 @@ pub fn load(
     let ids: Option<Vec<&str>> = only
         .as_ref()
         .map(|ids| ids.iter().map(String::as_str).collect());
-    let mut ratings = match ratings {
-        Ratings::AsOf(at) => Some(super::ratings::of(conn, ids.as_deref(), at)?),
-        Ratings::Unread => None,
-    };
+    let mut ratings = super::ratings::of(conn, ids.as_deref(), as_of)?;
     let mut blocks: HashMap<String, Vec<Interval>> = HashMap::new();
     for (id, start, end) in unavailable
         .order(unavailability::start_at)
@@ -302,9 +287,7 @@ pub fn load(
                         capacity: 0,
                         remote_ok,
                         max_travel_km,
-                        rating: ratings
-                            .as_mut()
-                            .map_or(0.0, |r| r.remove(&id).unwrap_or_default().rating().rating),
+                        rating: ratings.remove(&id).unwrap_or_default().rating().rating,
                         topics: topics
                             .remove(&id)
                             .unwrap_or_default()

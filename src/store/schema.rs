@@ -66,6 +66,7 @@ diesel::table! {
         external_id -> Nullable<Text>,
         owner_office_id -> Text,
         visibility -> Text,
+        inputs_revision -> Integer,
     }
 }
 
@@ -164,6 +165,7 @@ diesel::table! {
         end_date -> Date,
         min_cadre_share -> Double,
         created_at -> Timestamp,
+        inputs_revision -> Integer,
     }
 }
 

@@ -7,7 +7,9 @@
 use serde_json::{json, Value};
 
 use crate::staffing::{apply, seed_plan, seed_pool, staff, wait};
-use crate::support::{create_instructor, instructor, Backend, TestApp, TestDb, PASSWORD, SECRET};
+use crate::support::{
+    create_instructor, instructor, instructor_input, Backend, TestApp, TestDb, PASSWORD, SECRET,
+};
 
 fn nul_bytes_and_long_parameters_are_refused(backend: Backend) {
     let app = TestApp::start(backend);
@@ -368,36 +370,10 @@ fn instructors_cannot_break_a_planners_run(backend: Backend) {
 
 /// The instructor input of a stored record, with every expertise at level 1.
 fn instructor_record(stored: &mut Value) -> Value {
-    let expertise: Vec<Value> = stored["expertise"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| json!({"topic": e["topic"], "level": 1}))
-        .collect();
-    let mut record = instructor(stored["name"].as_str().unwrap(), json!({}));
-    for field in [
-        "kind",
-        "organisation",
-        "title",
-        "tier",
-        "city",
-        "lat",
-        "lon",
-        "yearly_capacity",
-        "remote_ok",
-        "max_travel_km",
-        "phone",
-        "email",
-    ] {
-        record[field] = stored[field].clone();
+    let mut record = instructor_input(stored);
+    for expertise in record["expertise"].as_array_mut().unwrap() {
+        expertise["level"] = json!(1);
     }
-    record["expertise"] = Value::Array(expertise);
-    record["methods"] = stored["methods"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["method"].clone())
-        .collect();
     record
 }
 

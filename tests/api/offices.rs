@@ -1184,9 +1184,9 @@ fn undoing_the_migration_keeps_everything(backend: Backend) {
     };
     let before = counted(app.db());
     let db = app.kill();
-    // The migrations after the offices' first (the runs' problems beside
-    // them, the rating sums'), then theirs.
-    for _ in 0..3 {
+    // The migrations after the offices' first (the inputs' revisions, the
+    // runs' problems beside them, the rating sums'), then theirs.
+    for _ in 0..4 {
         let out = db.cli(&["db", "revert"], "");
         assert!(
             out.status.success(),

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::checker;
-use crate::support::{create_instructor, Backend, Client, TestApp};
+use crate::support::{create_instructor, instructor_input, Backend, Client, TestApp};
 
 /// A plan with one class in 武汉 and four sessions; returns (plan, class, sessions).
 pub fn seed_plan(planner: &Client) -> (String, String, Vec<String>) {
@@ -506,6 +506,181 @@ fn applying_says_what_it_wrote(backend: Backend) {
     assert_eq!(replacement.len(), 1, "{replacement:?}");
     assert_eq!(replacement[0]["session"], sessions[0].as_str());
     assert_ne!(replacement[0]["instructor"], held["instructor"]);
+}
+
+/// Every input a run reads makes it stale when it changes, by whatever
+/// path: its digest covers the revisions the database raises on each
+/// change of an instructor's solver fields, expertise or unavailable time,
+/// of a class, its sessions or their topics, and what the sessions hold.
+/// What a run does not read (a phone number, a session's title) does not.
+fn what_makes_a_run_stale(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let pool = seed_pool(&planner);
+    let (plan, class, sessions) = seed_plan(&planner);
+    apply(&planner, &staff(&planner, &plan, json!({})));
+    let put = |path: &str, body: &Value, etag: Option<&str>| {
+        let r = planner.put(path, body, etag);
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+    };
+    let edit_instructor = |id: &str, change: &dyn Fn(&mut Value)| {
+        let path = format!("/api/v1/instructors/{id}");
+        let stored = planner.get(&path);
+        let mut record = instructor_input(&stored.body);
+        change(&mut record);
+        put(&path, &record, stored.header("etag"));
+    };
+    let edit_session = |id: &str, change: &dyn Fn(&mut Value)| {
+        let path = format!("/api/v1/sessions/{id}");
+        let stored = planner.get(&path).body;
+        let mut body = json!({});
+        for field in ["title", "start", "end", "needed", "remote", "method"] {
+            body[field] = stored[field].clone();
+        }
+        body["topics"] = stored["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| json!({"topic": t["topic"], "min_level": t["min_level"]}))
+            .collect();
+        change(&mut body);
+        put(&path, &body, None);
+    };
+    let class_path = format!("/api/v1/classes/{class}");
+    let holder = || {
+        planner
+            .get(&format!("/api/v1/assignments?session={}", sessions[0]))
+            .body[0]
+            .clone()
+    };
+    // What changes, whether the run goes stale, and the change.
+    type Change<'a> = (&'a str, bool, Box<dyn Fn() + 'a>);
+    let changes: Vec<Change> = vec![
+        (
+            "a pool member's phone",
+            false,
+            Box::new(|| edit_instructor(&pool[0], &|r| r["phone"] = json!("027-1234 5678"))),
+        ),
+        (
+            "a session's title",
+            false,
+            Box::new(|| edit_session(&sessions[1], &|s| s["title"] = json!("金融信访案例"))),
+        ),
+        (
+            "a pool member's yearly capacity",
+            true,
+            Box::new(|| edit_instructor(&pool[1], &|r| r["yearly_capacity"] = json!(7))),
+        ),
+        (
+            "a pool member's expertise",
+            true,
+            Box::new(|| edit_instructor(&pool[3], &|r| r["expertise"][0]["level"] = json!(2))),
+        ),
+        (
+            "a pool member's unavailable time",
+            true,
+            Box::new(|| {
+                let r = planner.post(
+                    &format!("/api/v1/instructors/{}/unavailability", pool[4]),
+                    &json!({"start": "2027-05-01T00:00:00+08:00", "end": "2027-05-02T00:00:00+08:00"}),
+                );
+                assert_eq!(r.status, 201, "{}", r.body);
+            }),
+        ),
+        (
+            "a new pool member",
+            true,
+            Box::new(|| {
+                create_instructor(&planner, "周敏", json!({}));
+            }),
+        ),
+        (
+            "a session's time",
+            true,
+            Box::new(|| {
+                edit_session(&sessions[2], &|s| {
+                    s["start"] = json!("2027-03-09T10:00:00+08:00");
+                    s["end"] = json!("2027-03-09T12:00:00+08:00");
+                })
+            }),
+        ),
+        (
+            "a session's topics",
+            true,
+            Box::new(|| edit_session(&sessions[2], &|s| s["topics"][0]["min_level"] = json!(2))),
+        ),
+        (
+            "a new session",
+            true,
+            Box::new(|| {
+                let r = planner.post(
+                    &format!("{class_path}/sessions"),
+                    &json!({"title": "信访法治", "start": "2027-03-10T09:00:00+08:00",
+                            "end": "2027-03-10T11:00:00+08:00", "needed": 1,
+                            "topics": [{"topic": "letter-handling", "min_level": 2}]}),
+                );
+                assert_eq!(r.status, 201, "{}", r.body);
+            }),
+        ),
+        (
+            "the class's cadre share",
+            true,
+            Box::new(|| {
+                let stored = planner.get(&class_path).body;
+                let mut body = json!({"min_cadre_share": 0.25});
+                for field in [
+                    "name",
+                    "kind",
+                    "city",
+                    "lat",
+                    "lon",
+                    "start_date",
+                    "end_date",
+                ] {
+                    body[field] = stored[field].clone();
+                }
+                put(&class_path, &body, None);
+            }),
+        ),
+        (
+            "an assignment locked",
+            true,
+            Box::new(|| {
+                let lock = format!(
+                    "/api/v1/assignments/{}/lock",
+                    holder()["id"].as_str().unwrap()
+                );
+                assert_eq!(planner.post(&lock, &json!(null)).status, 200);
+            }),
+        ),
+        (
+            "an exclusion",
+            true,
+            Box::new(|| {
+                let held = holder()["instructor"].clone();
+                let other = pool.iter().find(|id| **id != held).unwrap();
+                let r = planner.post(
+                    "/api/v1/exclusions",
+                    &json!({"instructor": other, "session": sessions[0], "reason": "回避"}),
+                );
+                assert_eq!(r.status, 201, "{}", r.body);
+            }),
+        ),
+    ];
+    for (what, stale, change) in changes {
+        let run = staff(&planner, &plan, json!({}));
+        change();
+        let path = format!(
+            "/api/v1/staffing-runs/{}/apply",
+            run["id"].as_str().unwrap()
+        );
+        let r = planner.post(&path, &json!(null));
+        if stale {
+            assert_eq!(r.problem(409)["type"], "/problems/inputs-changed", "{what}");
+        } else {
+            assert_eq!(r.status, 200, "{what}: {}", r.body);
+        }
+    }
 }
 
 fn plan_validation(backend: Backend) {
@@ -1046,6 +1221,7 @@ fn the_last_runs_class_limit_warns(backend: Backend) {
 
 crate::both_backends!(
     applying_says_what_it_wrote,
+    what_makes_a_run_stale,
     the_last_runs_class_limit_warns,
     balance_in_a_run,
     a_class_limit,

@@ -584,6 +584,41 @@ impl Client {
     }
 }
 
+/// The input that stores `stored` (an instructor as the API shows it)
+/// again unchanged.
+pub fn instructor_input(stored: &Value) -> Value {
+    let mut record = instructor(stored["name"].as_str().unwrap(), serde_json::json!({}));
+    for field in [
+        "kind",
+        "organisation",
+        "title",
+        "tier",
+        "city",
+        "lat",
+        "lon",
+        "yearly_capacity",
+        "remote_ok",
+        "max_travel_km",
+        "phone",
+        "email",
+    ] {
+        record[field] = stored[field].clone();
+    }
+    record["expertise"] = stored["expertise"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::json!({"topic": e["topic"], "level": e["level"]}))
+        .collect();
+    record["methods"] = stored["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["method"].clone())
+        .collect();
+    record
+}
+
 /// A valid instructor record; `overrides` replaces fields.
 pub fn instructor(name: &str, overrides: Value) -> Value {
     let mut record = serde_json::json!({

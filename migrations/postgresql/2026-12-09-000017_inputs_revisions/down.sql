@@ -1,0 +1,13 @@
+DROP TRIGGER session_topics_inputs_changed ON session_topics;
+DROP FUNCTION session_topics_changed();
+DROP TRIGGER sessions_changed ON sessions;
+DROP TRIGGER sessions_added_or_removed ON sessions;
+DROP FUNCTION session_inputs_changed();
+DROP TRIGGER unavailability_inputs_changed ON unavailability;
+DROP TRIGGER expertise_inputs_changed ON instructor_expertise;
+DROP FUNCTION instructor_inputs_changed();
+DROP TRIGGER classes_inputs_changed ON classes;
+DROP TRIGGER instructors_inputs_changed ON instructors;
+DROP FUNCTION own_inputs_changed();
+ALTER TABLE classes DROP COLUMN inputs_revision;
+ALTER TABLE instructors DROP COLUMN inputs_revision;

@@ -1,0 +1,16 @@
+DROP TRIGGER session_topics_removed;
+DROP TRIGGER session_topics_changed;
+DROP TRIGGER session_topics_added;
+DROP TRIGGER sessions_removed;
+DROP TRIGGER sessions_changed;
+DROP TRIGGER sessions_added;
+DROP TRIGGER classes_inputs_changed;
+DROP TRIGGER unavailability_removed;
+DROP TRIGGER unavailability_changed;
+DROP TRIGGER unavailability_added;
+DROP TRIGGER expertise_removed;
+DROP TRIGGER expertise_changed;
+DROP TRIGGER expertise_added;
+DROP TRIGGER instructors_inputs_changed;
+ALTER TABLE classes DROP COLUMN inputs_revision;
+ALTER TABLE instructors DROP COLUMN inputs_revision;
