@@ -27,9 +27,14 @@ class Board {
     this.forms = new Map(forms.map((f) => [f.session, f]));
     this.classes = [...plan.classes].sort((a, b) => a.start_date.localeCompare(b.start_date) || a.name.localeCompare(b.name));
     this.classOf = new Map();
+    // Each session's day in China, which the date filters compare.
+    this.day = new Map();
     for (const c of this.classes) {
       c.sessions.sort((a, b) => a.start.localeCompare(b.start));
-      for (const x of c.sessions) this.classOf.set(x.id, c);
+      for (const x of c.sessions) {
+        this.classOf.set(x.id, c);
+        this.day.set(x.id, china(x.start).toISOString().slice(0, 10));
+      }
     }
     this.bySession = new Map();
     this.put([...this.classOf.keys()], assignments);
@@ -45,8 +50,9 @@ class Board {
   cover(classId, run) {
     const c = this.classes.find((k) => k.id === classId);
     for (const x of c.sessions) this.unfilled.delete(x.id);
-    for (const u of run.solution.unfilled) if (this.classOf.get(u.session) === c) this.unfilled.set(u.session, u);
-    this.trips.set(classId, run.solution.trips.filter((trip) => trip.class === classId));
+    const { unfilled, trips } = byClass(run, this.classOf);
+    for (const u of unfilled.get(classId) || []) this.unfilled.set(u.session, u);
+    this.trips.set(classId, trips.get(classId) || []);
   }
 
   /** After `run` was applied (with what it `removed` and `proposed`): its
@@ -100,7 +106,7 @@ class Board {
   /** Whether a session passes the filters. */
   shows(c, x) {
     if (view.klass && c.id !== view.klass) return false;
-    const day = china(x.start).toISOString().slice(0, 10);
+    const day = this.day.get(x.id);
     if ((view.from && day < view.from) || (view.to && day > view.to)) return false;
     if (view.gaps && !this.missing(x)) return false;
     if (view.short && !this.facts(c).short) return false;
@@ -303,6 +309,20 @@ class Board {
     if (excluded) { this.exclusions = excluded; this.drawExclusions(); }
     restoreFocus(focus);
   }
+}
+
+/** A run's gaps and trips by class, grouped once per run. */
+const grouped = new WeakMap();
+function byClass(run, classOf) {
+  if (!grouped.has(run)) {
+    const unfilled = new Map();
+    const trips = new Map();
+    const put = (map, key, item) => { if (!map.has(key)) map.set(key, []); map.get(key).push(item); };
+    for (const u of run.solution.unfilled) put(unfilled, classOf.get(u.session)?.id, u);
+    for (const trip of run.solution.trips) put(trips, trip.class, trip);
+    grouped.set(run, { unfilled, trips });
+  }
+  return grouped.get(run);
 }
 
 /** Where the focus is, as what finds its like in a redrawn row. */

@@ -22,9 +22,10 @@ function trendChart(points) {
     svg.append(s('line', { x1: left, x2: w - right, y1: y(score), y2: y(score), class: 'grid' }),
       text({ x: left - 6, y: y(score) + 4, class: 'axis', 'text-anchor': 'end' }, score));
   }
+  // Every other month, counted back from the latest, so that no two labels meet.
   points.forEach((p, k) => {
     const last = k === points.length - 1;
-    if (k % 2 === 0 || last) svg.append(text({ x: x(k), y: hgt - 6, class: 'axis', 'text-anchor': k === 0 ? 'start' : last ? 'end' : 'middle' }, p.month.slice(2)));
+    if ((points.length - 1 - k) % 2 === 0) svg.append(text({ x: x(k), y: hgt - 6, class: 'axis', 'text-anchor': k === 0 ? 'start' : last ? 'end' : 'middle' }, p.month.slice(2)));
   });
   const score = (p) => 1 + 4 * p.rating;
   svg.append(s('polyline', { points: points.map((p, k) => `${x(k)},${y(score(p))}`).join(' '), fill: 'none', class: 'line' }));
@@ -57,7 +58,7 @@ export async function qualityPage(id) {
       field(t('classes'), cls), field(t('threshold'), threshold), h('button', { type: 'submit' }, t('search')), ' ',
       button(t('exportCsv'), () => file('csv'), { id: 'export-csv' }), ' ', button(t('exportXlsx'), () => file('xlsx'), { id: 'export-xlsx' })),
     q.sessions.length ? null : h('p', {}, t('noData')),
-    h('table', { class: 'list', id: 'quality-sessions' },
+    h('div', { class: 'table-scroll' }, h('table', { class: 'list', id: 'quality-sessions' },
       h('tr', {}, [t('classes'), t('session'), t('when'), t('instructorId'), t('responseRate'), t('mean'), t('content'), t('teachingMethod'), t('usefulness')].map((x) => h('th', {}, x))),
       q.sessions.map((x) => h('tr', { 'data-session': x.session, class: x.below_threshold ? 'low' : null },
         h('td', {}, x.class_name), h('td', {}, x.title, x.below_threshold ? [' ', h('span', { class: 'tag low' }, t('below'))] : null), h('td', {}, fmt.time(x.start)),
@@ -65,7 +66,7 @@ export async function qualityPage(id) {
         h('td', { class: 'num' }, x.trainees ? `${x.responses}/${x.trainees} · ${Math.round(100 * x.response_rate)}%` : '—'),
         x.shown ? [h('td', { class: 'num' }, score(x.mean_score)), h('td', { class: 'num' }, score(x.content)),
           h('td', { class: 'num' }, score(x.method)), h('td', { class: 'num' }, score(x.usefulness))]
-          : h('td', { colspan: 4, class: 'too-few' }, t('tooFew'))))),
+          : h('td', { colspan: 4, class: 'too-few' }, t('tooFew')))))),
     h('h2', {}, t('instructorId')),
     h('table', { class: 'list', id: 'quality-instructors' }, h('tr', {}, [t('name'), t('sessions'), t('evaluations'), t('mean')].map((x) => h('th', {}, x))),
       q.instructors.map((i) => h('tr', {}, h('td', {}, h('a', { href: `#/instructors/${encodeURIComponent(i.instructor)}` }, i.name)),
