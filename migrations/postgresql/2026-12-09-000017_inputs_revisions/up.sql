@@ -37,26 +37,45 @@ WHEN (OLD.lat IS DISTINCT FROM NEW.lat OR OLD.lon IS DISTINCT FROM NEW.lon
 EXECUTE FUNCTION own_inputs_changed();
 
 -- A change of an instructor's expertise or unavailable time raises the
--- instructor's revision (both instructors' if it moved between them).
-CREATE FUNCTION instructor_inputs_changed() RETURNS trigger AS $$
+-- instructor's revision (both instructors' if a row moved between them):
+-- once per statement over the rows it wrote, so that a sheet of thousands
+-- of instructors updates each once, not once per row.
+CREATE FUNCTION raise_instructors_of_rows() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE instructors SET inputs_revision = inputs_revision + 1 WHERE id = OLD.instructor_id;
-    END IF;
-    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.instructor_id <> OLD.instructor_id) THEN
-        UPDATE instructors SET inputs_revision = inputs_revision + 1 WHERE id = NEW.instructor_id;
-    END IF;
+    UPDATE instructors SET inputs_revision = inputs_revision + 1
+        WHERE id IN (SELECT instructor_id FROM changed_rows);
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER expertise_inputs_changed
-AFTER INSERT OR UPDATE OR DELETE ON instructor_expertise
-FOR EACH ROW EXECUTE FUNCTION instructor_inputs_changed();
+CREATE FUNCTION raise_instructors_of_updated_rows() RETURNS trigger AS $$
+BEGIN
+    UPDATE instructors SET inputs_revision = inputs_revision + 1
+        WHERE id IN (SELECT instructor_id FROM changed_rows
+                     UNION SELECT instructor_id FROM new_rows);
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
 
-CREATE TRIGGER unavailability_inputs_changed
-AFTER INSERT OR UPDATE OR DELETE ON unavailability
-FOR EACH ROW EXECUTE FUNCTION instructor_inputs_changed();
+CREATE TRIGGER expertise_added AFTER INSERT ON instructor_expertise
+REFERENCING NEW TABLE AS changed_rows
+FOR EACH STATEMENT EXECUTE FUNCTION raise_instructors_of_rows();
+CREATE TRIGGER expertise_changed AFTER UPDATE ON instructor_expertise
+REFERENCING OLD TABLE AS changed_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION raise_instructors_of_updated_rows();
+CREATE TRIGGER expertise_removed AFTER DELETE ON instructor_expertise
+REFERENCING OLD TABLE AS changed_rows
+FOR EACH STATEMENT EXECUTE FUNCTION raise_instructors_of_rows();
+
+CREATE TRIGGER unavailability_added AFTER INSERT ON unavailability
+REFERENCING NEW TABLE AS changed_rows
+FOR EACH STATEMENT EXECUTE FUNCTION raise_instructors_of_rows();
+CREATE TRIGGER unavailability_changed AFTER UPDATE ON unavailability
+REFERENCING OLD TABLE AS changed_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION raise_instructors_of_updated_rows();
+CREATE TRIGGER unavailability_removed AFTER DELETE ON unavailability
+REFERENCING OLD TABLE AS changed_rows
+FOR EACH STATEMENT EXECUTE FUNCTION raise_instructors_of_rows();
 
 -- A change of a session (its time, place count, remote, class) raises its
 -- class's revision (both classes' if it moved).
