@@ -59,7 +59,7 @@ pub fn apply(
         let plan = plans::plan(conn, &run.plan_id)?;
         let request: RunRequest = run.request()?;
         let parameters = request.parameters(max_time_limit_s)?;
-        let only = (!request.classes.is_empty()).then_some(request.classes.as_slice());
+        let only = request.only_classes();
         let times = plans::session_times(conn, &plan.id, only)?;
         check_calendars(conn, &plan, &times, &solution.assignments)?;
         let holdings = assignments::holdings(conn, Sessions::OfPlan(&plan.id, only))?;

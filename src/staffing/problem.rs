@@ -43,6 +43,11 @@ pub struct RunRequest {
 }
 
 impl RunRequest {
+    /// The classes the run staffs, or `None` for every class of the plan.
+    pub fn only_classes(&self) -> Option<&[String]> {
+        (!self.classes.is_empty()).then_some(self.classes.as_slice())
+    }
+
     /// The weights and options, or every rule they break (the solver's own
     /// rules: no negative weight, a positive time limit…).
     pub fn parameters(&self, max_time_limit_s: f64) -> Result<(Weights, Options), AppError> {
@@ -153,7 +158,7 @@ pub fn for_run(
     as_of: NaiveDateTime,
 ) -> Result<Built, AppError> {
     check_classes(conn, plan, request)?;
-    let only = (!request.classes.is_empty()).then_some(request.classes.as_slice());
+    let only = request.only_classes();
     let classes = plans::classes_of(conn, &plan.id, only)?;
     let mut names = Names::default();
     let mut problem_classes = Vec::new();

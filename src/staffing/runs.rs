@@ -79,7 +79,7 @@ fn execute(
         .parameters(config.max_time_limit_s)
         .and_then(|parameters| {
             // The digest first: a change made while the problem is read shows.
-            let only = (!request.classes.is_empty()).then_some(request.classes.as_slice());
+            let only = request.only_classes();
             let holdings = assignments::holdings(&mut conn, Sessions::OfPlan(&plan.id, only))?;
             let digest = inputs::digest(&mut conn, &plan, only, &parameters, &holdings)?;
             let built = problem::for_run(&mut conn, &plan, &request, parameters, run.as_of)?;
