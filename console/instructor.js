@@ -85,7 +85,7 @@ export async function instructorForm(id) {
     phone: f.phone.value || null, email: f.email.value || null,
     owner_office: f.owner_office.value, visibility: f.visibility.value,
   });
-  return h('section', {}, h('h1', {}, id ? `${t('edit')}：${i.name}` : t('create')),
+  return h('section', {}, h('h1', {}, id ? `${t('edit')}：${i.name}` : t('newInstructor')),
     h('form', { class: 'grid', id: 'instructor-form', onsubmit: guard(async (e) => {
       e.preventDefault();
       const saved = id ? await api('PUT', path, body(), { ifMatch: i.version }) : await api('POST', '/api/v1/instructors', body());

@@ -16,7 +16,8 @@ export async function minePage() {
       mine.map((a) => h('tr', { 'data-assignment': a.id }, h('td', {}, fmt.time(a.start)), h('td', {}, a.session_title, h('br', {}), h('small', {}, a.class_name)),
         h('td', {}, a.remote ? `${a.city}（${t('remote')}）` : a.city), h('td', {}, I18N[lang].states[a.state], a.decline_reason ? `：${a.decline_reason}` : ''),
         h('td', {}, a.state === 'proposed' ? button(t('accept'), async () => { await api('POST', `/api/v1/me/assignments/${a.id}/accept`); render(); }, { class: 'accept' }) : null, ' ',
-          a.state !== 'declined' ? button(t('decline'), (e) => declineForm(e.target.closest('tr'), a), { class: 'decline' }) : null)))),
+          // A session under way or held can no longer be declined (the API says so too).
+          a.state !== 'declined' && new Date(a.start) > Date.now() ? button(t('decline'), (e) => declineForm(e.target.closest('tr'), a), { class: 'decline' }) : null)))),
     await feedPanel());
 }
 

@@ -95,7 +95,8 @@ async function showChanges(plan, run, applied) {
     if (cancelled && !window.confirm(t('applyCancelled'))) return;
     const done = await api('POST', `/api/v1/staffing-runs/${run.id}/apply${cancelled ? '?confirm=true' : ''}`);
     box.replaceChildren();
-    await applied(done);
+    // The answer leaves out the solution, which the page has read already.
+    await applied({ ...run, ...done });
   }, { id });
   const count = (kind) => ({ added: changes.added.length, moved: changes.moved.length, dropped: changes.dropped.length }[kind]);
   const totals = ['added', 'moved', 'dropped'].map((kind) => h('span', { class: `change-count ${kind}`, 'data-kind': kind }, `${t(kind)} ${count(kind)}`));

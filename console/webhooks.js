@@ -45,7 +45,7 @@ export async function webhooksPage() {
   return h('section', {}, h('h1', {}, t('webhooks')),
     h('table', { class: 'list', id: 'webhooks' }, h('tr', {}, [t('url'), t('eventTypes'), t('state'), ''].map((v) => h('th', {}, v))),
       endpoints.map((e) => h('tr', { 'data-endpoint': e.id },
-        h('td', {}, h('a', { href: `#/webhooks/${encodeURIComponent(e.id)}` }, e.url), e.description ? [h('br', {}), h('small', {}, e.description)] : null),
+        h('td', {}, h('a', { href: `#/webhooks/${encodeURIComponent(e.id)}`, translate: 'no', class: 'address' }, e.url), e.description ? [h('br', {}), h('small', {}, e.description)] : null),
         h('td', {}, e.event_types.map((c) => eventName(types, c)).join('、')), h('td', {}, endpointState(e)),
         h('td', {}, button(t('ping'), async () => { await api('POST', `/api/v1/webhooks/${e.id}/ping`); say(t('pinged')); render(); }, { class: 'ping', disabled: !e.enabled }), ' ',
           button(e.enabled ? t('disable') : t('enable'), async () => { await api('PUT', `/api/v1/webhooks/${e.id}`, endpointInput(e, !e.enabled)); render(); }, { class: 'toggle' }), ' ',
@@ -73,15 +73,15 @@ export async function deliveriesPage(id) {
     const a = d.log[d.log.length - 1];
     return a ? [a.status ?? '—', a.error ? ` ${a.error}` : '', ` · ${a.duration_ms} ms`] : '';
   };
-  return h('section', {}, h('h1', {}, `${t('webhooks')}：${endpoint.url}`, ' ', h('small', {}, h('a', { href: '#/webhooks' }, t('webhooks')))),
+  return h('section', {}, h('h1', {}, `${t('webhooks')}：`, h('span', { translate: 'no', class: 'address' }, endpoint.url), ' ', h('small', {}, h('a', { href: '#/webhooks' }, t('webhooks')))),
     h('p', {}, endpointState(endpoint)),
     endpointForm(types, endpoint, async (body) => { await api('PUT', `/api/v1/webhooks/${enc}`, body); say(t('saved')); render(); }),
     h('h2', {}, t('deliveries'), ' ', filter),
-    deliveries.length === 0 ? h('p', {}, t('noDeliveries')) : h('table', { class: 'list', id: 'deliveries' },
+    deliveries.length === 0 ? h('p', {}, t('noDeliveries')) : h('div', { class: 'table-scroll' }, h('table', { class: 'list', id: 'deliveries' },
       h('tr', {}, [t('createdAt'), t('eventTypes'), t('state'), t('attempts'), t('lastAttempt'), t('finishedAt'), ''].map((v) => h('th', {}, v))),
       deliveries.map((d) => h('tr', { 'data-delivery': d.id, 'data-state': d.state }, h('td', {}, fmt.time(d.created_at)),
-        h('td', {}, eventName(types, d.event_type), h('br', {}), h('small', {}, d.event)),
+        h('td', {}, eventName(types, d.event_type), h('br', {}), h('small', { translate: 'no' }, d.event)),
         h('td', {}, I18N[lang].deliveryStates[d.state] || d.state, d.next_attempt_at ? [h('br', {}), h('small', {}, fmt.time(d.next_attempt_at))] : null),
         h('td', { class: 'num' }, d.attempts), h('td', {}, last(d)), h('td', {}, fmt.time(d.finished_at)),
-        h('td', {}, ['succeeded', 'failed'].includes(d.state) ? button(t('redeliver'), async () => { await api('POST', `/api/v1/webhooks/${enc}/deliveries/${d.id}/redeliver`); render(); }, { class: 'redeliver', disabled: !endpoint.enabled }) : null)))));
+        h('td', {}, ['succeeded', 'failed'].includes(d.state) ? button(t('redeliver'), async () => { await api('POST', `/api/v1/webhooks/${enc}/deliveries/${d.id}/redeliver`); render(); }, { class: 'redeliver', disabled: !endpoint.enabled }) : null))))));
 }

@@ -60,7 +60,8 @@ export function showProblem(err, near) {
     conflict ? [t('conflict'), ' ', button(t('reload'), () => render())] : said || english,
     (body.errors || []).length ? h('ul', {}, body.errors.map((e) => {
       const rule = I18N[lang].fieldRules[e.rule];
-      const name = labelOf(form, e.field) || e.field;
+      // A sheet's rows name their cell first ("A2 班次名称: …"), not a form's field.
+      const name = (/^rows\[\d+\]/.test(e.field) && e.detail.split(': ')[0]) || labelOf(form, e.field) || e.field;
       return h('li', { 'data-field': e.field, 'data-rule': e.rule, title: `${e.field}: ${e.detail} (${e.rule})` },
         rule ? `${name}：${rule}` : `${name}：${e.detail}`);
     })) : null));

@@ -1,6 +1,7 @@
 // A plan's load and time: who teaches how much of it against the year's
-// cap (a sortable table), and a timeline of instructors or classes by week
-// drawn in the page's own SVG, where a click opens the session on the board.
+// cap (a sortable table, its first hundred people until asked for all),
+// and a timeline of instructors or classes by week drawn in the page's own
+// SVG, where a click opens the session on the board.
 
 import { api } from './api.js';
 import { h, s } from './dom.js';
@@ -13,6 +14,8 @@ import { button, field, input, select } from './widgets.js';
 const DAY = 5, ROW = 20, LABEL = 160, HEAD = 22;
 /** Rows the timeline shows before "show all". */
 const FIRST_ROWS = 40;
+/** People the table lists before "show all" (a province's plan uses hundreds). */
+const FIRST_PEOPLE = 100;
 const DAY_MS = 86400e3;
 
 /** The table's columns: key, label, value to sort by, cell. */
@@ -31,7 +34,7 @@ const COLUMNS = [
 const NUMERIC = new Set(['in_plan', 'elsewhere', 'yearly_capacity', 'cap_share', 'trips', 'distance_km']);
 
 /** What the page shows, kept while its plan stays the same. */
-const view = { plan: null, sort: 'in_plan', descending: true, who: '', rows: 'instructors', all: false };
+const view = { plan: null, sort: 'in_plan', descending: true, who: '', rows: 'instructors', all: false, everyone: false };
 
 /** The share of the year's cap a person's sessions take, as a bar and a number. */
 function shareCell(r) {
@@ -117,11 +120,12 @@ function instructorRows(loads) {
   }));
 }
 
-/** The timeline's rows: one per class (its sessions, filled or with places open). */
-function classRows(plan, loads) {
+/** The timeline's rows: one per class of `classes` (its sessions, filled or
+ * with places open), with who holds them from `loads`. */
+function classRows(classes, loads) {
   const held = new Map();
   for (const r of loads) for (const x of r.sessions) held.set(x.session, [...(held.get(x.session) || []), r.instructor_name]);
-  return plan.classes.map((c) => ({
+  return classes.map((c) => ({
     label: `${c.name}（${c.city}）`,
     items: c.sessions.map((x) => {
       const who = held.get(x.id) || [];
@@ -135,7 +139,7 @@ function classRows(plan, loads) {
 export async function workloadPage(id) {
   const enc = encodeURIComponent(id);
   const [plan, load] = await Promise.all([api('GET', `/api/v1/plans/${enc}`), api('GET', `/api/v1/plans/${enc}/workload`)]);
-  if (view.plan !== id) Object.assign(view, { plan: id, sort: 'in_plan', descending: true, who: '', rows: 'instructors', all: false });
+  if (view.plan !== id) Object.assign(view, { plan: id, sort: 'in_plan', descending: true, who: '', rows: 'instructors', all: false, everyone: false });
   // The weeks of the plan's sessions and of what its people hold elsewhere that year.
   const starts = [...plan.classes.flatMap((c) => c.sessions.map((x) => x.start)),
     ...load.instructors.flatMap((r) => r.busy_elsewhere.map((x) => x.start))].sort();
@@ -143,6 +147,7 @@ export async function workloadPage(id) {
   const table = h('table', { class: 'list workload', id: 'workload' });
   const chart = h('div', { class: 'timeline-box', id: 'timeline' });
   const count = h('span', { id: 'workload-count' });
+  const more = h('p', {});
 
   const shown = () => {
     const who = view.who.trim();
@@ -165,20 +170,24 @@ export async function workloadPage(id) {
         draw();
         table.querySelector(`[data-sort="${k}"]`).focus();
       } }, t(label), view.sort === k ? (view.descending ? ' ▼' : ' ▲') : '')))),
-    ...list.map((r) => h('tr', { 'data-instructor': r.instructor, class: r.cap_share > 1 ? 'over' : null },
+    ...(view.everyone ? list : list.slice(0, FIRST_PEOPLE)).map((r) => h('tr', { 'data-instructor': r.instructor, class: r.cap_share > 1 ? 'over' : null },
       COLUMNS.map(([k, , , cell]) => h('td', { class: NUMERIC.has(k) ? 'num' : null, translate: k === 'name' ? 'no' : null }, cell(r))))));
+    more.replaceChildren(...(!view.everyone && list.length > FIRST_PEOPLE
+      ? [button(t('showAllPeople', list.length), () => { view.everyone = true; draw(); }, { id: 'show-all-people' })] : []));
     drawChart(list);
   };
   const drawChart = (list) => {
     if (!span) { chart.replaceChildren(h('p', {}, t('noSessions'))); return; }
-    const rows = view.rows === 'classes' ? classRows(plan, load.instructors) : instructorRows(list);
-    const cut = view.all ? rows : rows.slice(0, FIRST_ROWS);
+    // Only the rows shown are made (their tooltips format every time).
+    const all = view.rows === 'classes' ? plan.classes : list;
+    const picked = view.all ? all : all.slice(0, FIRST_ROWS);
+    const cut = view.rows === 'classes' ? classRows(picked, load.instructors) : instructorRows(picked);
     const keys = view.rows === 'classes' ? ['filled', 'gap'] : ['proposed', 'locked', 'confirmed', 'elsewhere'];
     chart.replaceChildren(
       h('p', { class: 'card-hint' }, t(view.rows === 'classes' ? 'timelineClassesHint' : 'timelineHint')),
       h('p', { class: 'legend' }, keys.map((k) => h('span', { class: `key ${k}` }, t(`legend_${k}`)))),
       h('div', { class: 'timeline-scroll' }, timeline(id, cut, span)),
-      ...(cut.length < rows.length ? [button(t('showAllRows', rows.length), () => { view.all = true; drawChart(list); }, { id: 'show-all-rows' })] : []));
+      ...(cut.length < all.length ? [button(t('showAllRows', all.length), () => { view.all = true; drawChart(list); }, { id: 'show-all-rows' })] : []));
   };
 
   const who = input('who', view.who, { type: 'search', placeholder: `${t('name')} / ${t('organisation')}` });
@@ -189,7 +198,7 @@ export async function workloadPage(id) {
   return h('section', { id: 'workload-page' },
     h('h1', {}, `${t('workload')}：${plan.name}`, ' ', h('small', {}, h('a', { href: `#/plans/${enc}/board` }, t('board')), ' · ', t('yearCap', load.year))),
     h('form', { class: 'filters', onsubmit: (e) => e.preventDefault() }, field(t('search'), who), count),
-    load.instructors.length ? h('div', { class: 'table-scroll' }, table) : h('p', { id: 'workload-empty' }, t('workloadEmpty')),
+    load.instructors.length ? [h('div', { class: 'table-scroll' }, table), more] : h('p', { id: 'workload-empty' }, t('workloadEmpty')),
     h('h2', {}, t('timeline')),
     h('form', { class: 'filters', onsubmit: (e) => e.preventDefault() }, field(t('timelineRows'), rows)),
     chart);

@@ -276,6 +276,7 @@ pub struct Decline {
 }
 
 /// Decline one of the caller's assignments; the slot is free for the next run.
+/// 409 once its session has started (a session under way or held stays).
 #[utoipa::path(tag = "me", params(("id" = String, Path)), request_body = Decline,
     responses((status = 200, body = AssignmentView),
               (status = "4XX", body = ProblemDetails, content_type = "application/problem+json")),

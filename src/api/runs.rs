@@ -423,7 +423,8 @@ pub struct ApplyOptions {
     pub confirm: Option<bool>,
 }
 
-/// An applied run, with what applying it wrote.
+/// An applied run as the run lists show it (its solution is at
+/// `GET /api/v1/staffing-runs/{id}`), with what applying it wrote.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AppliedView {
     #[serde(flatten)]
@@ -436,7 +437,8 @@ pub struct AppliedView {
 
 /// Write a done run's assignments as the plan's proposals, in one
 /// transaction; 409 if its inputs changed since it started, or if it was
-/// cancelled and `confirm` is not given. The answer says what it wrote, so a
+/// cancelled and `confirm` is not given. The answer is the run without its
+/// solution (the caller has read it to decide) and what applying wrote, so a
 /// board can update the sessions it changed without reading the plan again.
 #[utoipa::path(tag = "staffing", params(("id" = String, Path), ApplyOptions),
     responses((status = 200, body = AppliedView),
@@ -462,7 +464,7 @@ pub async fn apply(
         };
         let proposed = assignments::list(conn, &made)?;
         Ok::<_, AppError>(AppliedView {
-            run: detailed(conn, run)?,
+            run: RunView::new(run, None)?,
             proposed: proposed.into_iter().map(AssignmentView::from).collect(),
             removed,
         })

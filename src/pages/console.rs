@@ -113,4 +113,124 @@ mod tests {
         served.sort();
         assert_eq!(on_disk, served);
     }
+
+    /// The source files of the service and the solver, as text.
+    fn sources() -> Vec<String> {
+        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    found.push(std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        let mut found = Vec::new();
+        for dir in ["src", "solver/src"] {
+            walk(
+                &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir),
+                &mut found,
+            );
+        }
+        found
+    }
+
+    /// The string literal that is argument `n` (from 0) of the call whose
+    /// arguments start at `text`, if it is one.
+    fn literal_argument(text: &str, n: usize) -> Option<&str> {
+        let (mut depth, mut quoted, mut argument, mut start) = (0, false, 0, 0);
+        let mut chars = text.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' if quoted => {
+                    chars.next();
+                }
+                '"' => quoted = !quoted,
+                _ if quoted => {}
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => break,
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    if argument == n {
+                        break;
+                    }
+                    argument += 1;
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        let arg = text[start..].split([',', ')']).next()?.trim();
+        let code = arg.strip_prefix('"')?.strip_suffix('"')?;
+        (argument == n && is_code(code)).then_some(code)
+    }
+
+    /// The codes written right after each `marker` in `text`, up to a quote.
+    fn codes_after<'a>(text: &'a str, marker: &'a str) -> impl Iterator<Item = String> + 'a {
+        text.match_indices(marker).filter_map(move |(at, _)| {
+            let rest = &text[at + marker.len()..];
+            rest.split('"')
+                .next()
+                .filter(|s| is_code(s))
+                .map(str::to_owned)
+        })
+    }
+
+    /// Whether `text` is a problem type's or a rule's code.
+    fn is_code(text: &str) -> bool {
+        !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c == '-')
+    }
+
+    /// Every problem type (`/problems/…`) and field rule (the `rule` of a
+    /// `FieldError`) the code answers with has its Chinese text in the
+    /// console's tables, which show them by these codes.
+    #[test]
+    fn every_problem_type_and_rule_has_chinese_text() {
+        let i18n = super::MODULES
+            .iter()
+            .find(|(name, _)| *name == "i18n.js")
+            .unwrap()
+            .1;
+        let zh = &i18n[..i18n.find("\n  en: {").unwrap()];
+        let table = |name: &str| {
+            let from = zh.find(&format!("{name}: {{")).unwrap();
+            &zh[from..from + zh[from..].find("\n    },").unwrap()]
+        };
+        let (problems, rules) = (table("problems"), table("fieldRules"));
+        let has = |table: &str, code: &str| {
+            table.contains(&format!(" {code}:")) || table.contains(&format!("'{code}':"))
+        };
+        let (mut types, mut codes) = (Vec::new(), Vec::new());
+        for text in sources() {
+            types.extend(codes_after(&text, "\"/problems/"));
+            for call in ["FieldError::new(", "AppError::field("] {
+                for (at, _) in text.match_indices(call) {
+                    codes.extend(literal_argument(&text[at + call.len()..], 1).map(str::to_owned));
+                }
+            }
+            codes.extend(codes_after(&text, "rule: \""));
+        }
+        assert!(
+            types.len() > 30 && codes.len() > 60,
+            "{} types, {} rules",
+            types.len(),
+            codes.len()
+        );
+        let mut missing: Vec<String> = (types.iter().filter(|t| !has(problems, t)))
+            .map(|t| format!("problem type {t}"))
+            .chain(
+                codes
+                    .iter()
+                    .filter(|c| !has(rules, c))
+                    .map(|c| format!("rule {c}")),
+            )
+            .collect();
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "no Chinese text for: {missing:?}");
+    }
 }

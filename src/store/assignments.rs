@@ -222,7 +222,8 @@ pub fn change(
     })
 }
 
-/// An instructor declines one of their own assignments, with a reason.
+/// An instructor declines one of their own assignments, with a reason;
+/// 409 once its session has started.
 pub fn decline(
     conn: &mut Db,
     id: &str,
@@ -243,6 +244,15 @@ pub fn decline(
             return Err(AppError::Conflict {
                 kind: "/problems/declined",
                 detail: format!("assignment {id} is already declined"),
+            });
+        }
+        if current.start_at <= chrono::Utc::now().naive_utc() {
+            return Err(AppError::Conflict {
+                kind: "/problems/session-started",
+                detail: format!(
+                    "the session of assignment {id} has started; a session under way or held \
+                     cannot be declined"
+                ),
             });
         }
         diesel::update(assignments::table.find(id))

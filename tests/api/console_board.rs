@@ -3,8 +3,9 @@
 //! its summary against the API's assignments, classes drawn as one line
 //! each until opened, the filters, the way from one gap to the next, the
 //! reasons of every gap from the applied run that covered its class, actions
-//! that redraw only their rows and keep the focus, and the change review
-//! grouped by class.
+//! that redraw only their rows and keep the focus, the change review
+//! grouped by class, and the plan's workload listing its first hundred
+//! people until asked for all.
 
 use std::collections::{HashMap, HashSet};
 
@@ -336,6 +337,29 @@ fn the_board_of_a_province(backend: Backend) {
         browser.resize(width, height);
         browser.screenshot(name);
     }
+
+    // The plan's workload lists its first 100 people, most sessions first,
+    // until asked for all of them.
+    let load = planner.get(&format!("/api/v1/plans/{plan}/workload")).body;
+    let people = load["instructors"].as_array().unwrap().len();
+    assert!(people > 100, "{people} people teach in the plan");
+    browser.resize(1440, 1000);
+    browser.goto(&format!("{}/?workload#/plans/{plan}/workload", app.base));
+    let listed = || {
+        browser
+            .script(
+                "return document.querySelectorAll('#workload tr[data-instructor]').length",
+                json!([]),
+            )
+            .as_u64()
+            .unwrap() as usize
+    };
+    let more = browser.find("#show-all-people");
+    assert_eq!(listed(), 100);
+    assert!(browser.text(&more).contains(&people.to_string()));
+    browser.click(&more);
+    assert_eq!(listed(), people);
+    assert!(!browser.exists("#show-all-people"));
 }
 
 crate::both_backends!(the_board_of_a_province);

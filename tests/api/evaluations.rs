@@ -862,7 +862,56 @@ fn stored_answers_keep_no_order(backend: Backend) {
     }
 }
 
+/// An instructor cannot decline a session once it has started: 409, and
+/// the assignment stays as it was; a later one they can.
+fn a_held_session_cannot_be_declined(backend: Backend) {
+    let app = TestApp::start(backend);
+    let planner = app.client("planner", None);
+    let li = create_instructor(&planner, "李明", json!({}));
+    let now = Utc::now();
+    let (_, class, held) = taught_session(
+        &planner,
+        now - Duration::hours(2),
+        now - Duration::hours(1),
+        &[&li],
+    );
+    let later = add_session(
+        &planner,
+        &class,
+        "接访实务",
+        now + Duration::days(1),
+        now + Duration::days(1) + Duration::hours(2),
+        &[&li],
+    );
+    let me = app.client("instructor", Some(&li));
+    let mine = |session: &str| {
+        planner
+            .get(&format!("/api/v1/assignments?session={session}"))
+            .body[0]
+            .clone()
+    };
+    let before = mine(&held);
+    let refused = me.post(
+        &format!(
+            "/api/v1/me/assignments/{}/decline",
+            before["id"].as_str().unwrap()
+        ),
+        &json!({"reason": "忘记了"}),
+    );
+    assert_eq!(refused.problem(409)["type"], "/problems/session-started");
+    assert_eq!(mine(&held), before);
+    let declined = me.post(
+        &format!(
+            "/api/v1/me/assignments/{}/decline",
+            mine(&later)["id"].as_str().unwrap()
+        ),
+        &json!({"reason": "当天另有公务"}),
+    );
+    assert_eq!(declined.status, 200, "{}", declined.body);
+}
+
 crate::both_backends!(
+    a_held_session_cannot_be_declined,
     the_evaluation_loop,
     evaluation_windows_and_classes,
     the_form_refuses_bad_input_and_guessing,

@@ -123,6 +123,8 @@ pub fn apply(planner: &Client, run: &Value) -> crate::support::Response {
         .body);
     let applied = planner.post(&format!("/api/v1/staffing-runs/{id}/apply"), &json!(null));
     assert_eq!(applied.status, 200, "{}", applied.body);
+    // The run as lists show it: the caller has read its solution already.
+    assert!(applied.body["applied_at"].is_string() && applied.body.get("solution").is_none());
     let (proposed, removed) = (
         ids(&applied.body["proposed"]),
         ids_of(&applied.body["removed"]),
