@@ -136,10 +136,10 @@ mod tests {
         found
     }
 
-    /// The string literal that is argument `n` (from 0) of the call whose
-    /// arguments start at `text`, if it is one.
-    fn literal_argument(text: &str, n: usize) -> Option<&str> {
-        let (mut depth, mut quoted, mut argument, mut start) = (0, false, 0, 0);
+    /// The code that is the second argument of the call whose arguments
+    /// start at `text`, if that argument is a string literal holding one.
+    fn second_argument_code(text: &str) -> Option<&str> {
+        let (mut depth, mut quoted, mut second) = (0, false, None);
         let mut chars = text.char_indices();
         while let Some((i, c)) = chars.next() {
             match c {
@@ -152,18 +152,15 @@ mod tests {
                 ')' | ']' | '}' if depth == 0 => break,
                 ')' | ']' | '}' => depth -= 1,
                 ',' if depth == 0 => {
-                    if argument == n {
-                        break;
-                    }
-                    argument += 1;
-                    start = i + 1;
+                    second = Some(i + 1);
+                    break;
                 }
                 _ => {}
             }
         }
-        let arg = text[start..].split([',', ')']).next()?.trim();
+        let arg = text[second?..].split([',', ')']).next()?.trim();
         let code = arg.strip_prefix('"')?.strip_suffix('"')?;
-        (argument == n && is_code(code)).then_some(code)
+        is_code(code).then_some(code)
     }
 
     /// The codes written right after each `marker` in `text`, up to a quote.
@@ -209,7 +206,7 @@ mod tests {
             types.extend(codes_after(&text, "\"/problems/"));
             for call in ["FieldError::new(", "AppError::field("] {
                 for (at, _) in text.match_indices(call) {
-                    codes.extend(literal_argument(&text[at + call.len()..], 1).map(str::to_owned));
+                    codes.extend(second_argument_code(&text[at + call.len()..]).map(str::to_owned));
                 }
             }
             codes.extend(codes_after(&text, "rule: \""));
