@@ -69,39 +69,50 @@ pub type Dropper = Box<dyn FnOnce()>;
 /// `FACULTY_POOL_TEST_PG` or 127.0.0.1:5432) and how to drop it; `None`
 /// when `psql` cannot make one.
 pub fn database(backend: &str) -> Option<(String, Dropper)> {
+    database_from(backend, None)
+}
+
+/// [`database`], on PostgreSQL a copy of the database `template` when given.
+pub fn database_from(backend: &str, template: Option<&str>) -> Option<(String, Dropper)> {
     if backend == "sqlite" {
         let dir = tempfile::tempdir().unwrap();
         let url = dir.path().join("import.db").to_string_lossy().into_owned();
         return Some((url, Box::new(move || drop(dir))));
     }
-    let admin = std::env::var("FACULTY_POOL_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let name = format!("fp_bench_{}", uuid::Uuid::new_v4().simple());
-    let made = Command::new("psql")
-        .args([
-            admin.as_str(),
-            "-qc",
-            &format!("CREATE DATABASE \"{name}\""),
-        ])
-        .output()
-        .ok()?;
-    if !made.status.success() {
+    let copy = template.map_or(String::new(), |t| format!(" TEMPLATE \"{t}\""));
+    if !postgres(&format!("CREATE DATABASE \"{name}\"{copy}")) {
         return None;
     }
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    let url = format!("{base}/{name}");
+    let url = postgres_url(&name);
     Some((
         url,
         Box::new(move || {
-            let _ = Command::new("psql")
-                .args([
-                    admin.as_str(),
-                    "-qc",
-                    &format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
-                ])
-                .output();
+            postgres(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"));
         }),
     ))
+}
+
+/// The URL of the database `name` on the benchmarks' PostgreSQL server
+/// (`FACULTY_POOL_TEST_PG` or 127.0.0.1:5432).
+pub fn postgres_url(name: &str) -> String {
+    let admin = postgres_admin();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    format!("{base}/{name}")
+}
+
+/// Runs `statement` on the PostgreSQL server's maintenance database; true
+/// when it succeeded.
+pub fn postgres(statement: &str) -> bool {
+    Command::new("psql")
+        .args([postgres_admin().as_str(), "-qc", statement])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn postgres_admin() -> String {
+    std::env::var("FACULTY_POOL_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// `faculty-pool serve` on `db` at a free port; stopped when dropped.
@@ -150,6 +161,18 @@ impl Server {
             .find_map(|l| l.strip_prefix("VmHWM:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
+    /// Kills the server with SIGKILL, as a crash or an out-of-memory kill
+    /// would.
+    pub fn kill(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
     }
 
     /// A bearer token for `username` (with [`PASSWORD`]).

@@ -42,7 +42,7 @@ pub struct RunView {
     pub as_of: DateTime<Utc>,
     /// Executions started (more than one after a server stopped mid-run).
     pub attempts: i32,
-    /// The worker (process and thread) that claimed it last.
+    /// The worker that claimed it last: `<process id>-<random>-<number>`.
     pub worker: Option<String>,
     /// Until when that worker's claim holds, while running.
     pub lease_until: Option<DateTime<Utc>>,

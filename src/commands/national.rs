@@ -205,6 +205,7 @@ pub fn run(args: &NationalArgs) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
+    store::analyze(conn)?;
     println!(
         "National data set: {offices_made} offices, {} instructors, {sessions} sessions in {:.0} s; accounts admin and planner-<office id>, password {:?}",
         NATIONAL_EXPERTS + args.provinces * args.instructors_per_province,

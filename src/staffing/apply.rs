@@ -63,12 +63,12 @@ pub fn apply(
         let times = plans::session_times(conn, &plan.id, only)?;
         check_calendars(conn, &plan, &times, &solution.assignments)?;
         let holdings = assignments::holdings(conn, Sessions::OfPlan(&plan.id, only))?;
-        if &inputs::digest(conn, &plan, only, &parameters, &holdings)? != digest {
+        if &inputs::read(conn, &plan, only, &parameters, &holdings)?.digest(&solution)? != digest {
             return Err(conflict(
                 "/problems/inputs-changed",
                 format!(
-                    "the pool, the plan or its assignments changed after run {id} started; \
-                     start a new run"
+                    "the plan, its assignments or an instructor the run chose changed after run \
+                     {id} started; start a new run"
                 ),
             ));
         }

@@ -49,17 +49,37 @@ pub struct Snapshot {
     writes: u64,
     /// By id.
     members: Vec<(String, Arc<Member>)>,
+    /// Who teaches what and where each member is; shared by the snapshots
+    /// that differ only in their members' data.
+    index: Arc<MemberIndex>,
+    /// Each office with the offices above it (itself included): reach
+    /// (SPEC 10) tested in memory, at the same cost at every depth.
+    chains: Arc<HashMap<String, HashSet<String>>>,
+}
+
+/// Where to find a snapshot's members.
+struct MemberIndex {
     /// Indices into `members` of those who teach each topic.
     by_topic: HashMap<String, Vec<usize>>,
     /// Index into `members` of each instructor id.
     position: HashMap<String, usize>,
-    /// The solver's view of every member for the sessions of a year (capacity
-    /// left that year, confirmed sessions as busy time), in `members` order,
-    /// made on first use.
-    years: Mutex<HashMap<i32, Arc<Vec<Instructor>>>>,
-    /// Each office with the offices above it (itself included): reach
-    /// (SPEC 10) tested in memory, at the same cost at every depth.
-    chains: HashMap<String, HashSet<String>>,
+}
+
+impl MemberIndex {
+    fn of(members: &[(String, Arc<Member>)]) -> Self {
+        let mut by_topic: HashMap<String, Vec<usize>> = HashMap::new();
+        for (k, (_, member)) in members.iter().enumerate() {
+            for topic in member.instructor.topics.keys() {
+                by_topic.entry(topic.clone()).or_default().push(k);
+            }
+        }
+        let position = members
+            .iter()
+            .enumerate()
+            .map(|(k, (id, _))| (id.clone(), k))
+            .collect();
+        Self { by_topic, position }
+    }
 }
 
 impl Snapshot {
@@ -68,17 +88,21 @@ impl Snapshot {
         let writes = store::writes();
         let conn = &mut *pool.get()?;
         let members = pool::load(conn, Utc::now().naive_utc(), pool::Scope::Active)?;
-        let members = members.into_iter().map(|(id, m)| (id, Arc::new(m)));
+        let members: Vec<_> = members
+            .into_iter()
+            .map(|(id, m)| (id, Arc::new(m)))
+            .collect();
         let mut chains: HashMap<String, HashSet<String>> = HashMap::new();
         for (ancestor, descendant) in offices::closure(conn)? {
             chains.entry(descendant).or_default().insert(ancestor);
         }
-        Ok(Self::indexed(
-            Instant::now(),
+        Ok(Self {
+            built: Instant::now(),
             writes,
-            members.collect(),
-            chains,
-        ))
+            index: Arc::new(MemberIndex::of(&members)),
+            members,
+            chains: Arc::new(chains),
+        })
     }
 
     /// Whether `office` reaches `member` (SPEC 10): it keeps them or an
@@ -93,7 +117,9 @@ impl Snapshot {
 
     /// This snapshot with the `touched` instructors read again, as of the
     /// `writes`th write or later: those no longer active leave it, new
-    /// ones join it.
+    /// ones join it. When none joins or leaves and none's topics changed
+    /// (a block, a capacity, an assignment), the index is kept and only
+    /// their entries change.
     fn with_changes(
         &self,
         pool: &DbPool,
@@ -105,83 +131,57 @@ impl Snapshot {
             Utc::now().naive_utc(),
             pool::Scope::ActiveAmong(touched),
         )?;
-        let mut members: Vec<(String, Arc<Member>)> = self
-            .members
-            .iter()
-            .filter(|(id, _)| !touched.contains(id))
-            .cloned()
-            .chain(fresh.into_iter().map(|(id, m)| (id, Arc::new(m))))
-            .collect();
-        members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Ok(Self::indexed(
-            self.built,
-            writes,
-            members,
-            self.chains.clone(),
-        ))
-    }
-
-    fn indexed(
-        built: Instant,
-        writes: u64,
-        members: Vec<(String, Arc<Member>)>,
-        chains: HashMap<String, HashSet<String>>,
-    ) -> Self {
-        let mut by_topic: HashMap<String, Vec<usize>> = HashMap::new();
-        for (k, (_, member)) in members.iter().enumerate() {
-            for topic in member.instructor.topics.keys() {
-                by_topic.entry(topic.clone()).or_default().push(k);
+        let same_topics = |k: usize, member: &Member| {
+            let before = &self.members[k].1.instructor.topics;
+            before.len() == member.instructor.topics.len()
+                && before
+                    .keys()
+                    .all(|t| member.instructor.topics.contains_key(t))
+        };
+        let in_place = fresh.len() == touched.len()
+            && fresh.iter().all(|(id, member)| {
+                self.index
+                    .position
+                    .get(id)
+                    .is_some_and(|&k| same_topics(k, member))
+            });
+        let (members, index) = if in_place {
+            let mut members = self.members.clone();
+            for (id, member) in fresh {
+                if let Some(&k) = self.index.position.get(&id) {
+                    members[k].1 = Arc::new(member);
+                }
             }
-        }
-        Self {
-            built,
-            writes,
-            position: members
-                .iter()
-                .enumerate()
-                .map(|(k, (id, _))| (id.clone(), k))
-                .collect(),
-            members,
-            by_topic,
-            years: Mutex::default(),
-            chains,
-        }
-    }
-
-    /// Every member as the solver sees them for a session in `year`. A
-    /// member's confirmed session is busy time even for that session itself,
-    /// which is right here: instructors already on a session are neither
-    /// recommended for it nor offered it as an opportunity.
-    fn in_year(&self, year: i32) -> Result<Arc<Vec<Instructor>>, AppError> {
-        let mut years = self.years.lock().map_err(|_| poisoned())?;
-        let views = years.entry(year).or_insert_with(|| {
-            let none = HashSet::new();
-            Arc::new(
-                self.members
-                    .iter()
-                    .map(|(_, m)| m.for_problem(year, &none))
-                    .collect(),
-            )
-        });
-        Ok(views.clone())
-    }
-
-    /// Member `k` as a plan of `office` sees them in `year`: [`Self::in_year`]'s
-    /// view, with their proposals in other offices' plans as busy time and
-    /// used capacity when they hold any (SPEC 10).
-    fn for_office<'a>(
-        &self,
-        views: &'a [Instructor],
-        k: usize,
-        year: i32,
-        office: &str,
-    ) -> std::borrow::Cow<'a, Instructor> {
-        let member = &self.members[k].1;
-        if member.proposed.iter().any(|(_, of, _, _)| of != office) {
-            std::borrow::Cow::Owned(member.for_office(year, &HashSet::new(), office))
+            (members, self.index.clone())
         } else {
-            std::borrow::Cow::Borrowed(&views[k])
-        }
+            let mut members: Vec<(String, Arc<Member>)> = self
+                .members
+                .iter()
+                .filter(|(id, _)| !touched.contains(id))
+                .cloned()
+                .chain(fresh.into_iter().map(|(id, m)| (id, Arc::new(m))))
+                .collect();
+            members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            let index = Arc::new(MemberIndex::of(&members));
+            (members, index)
+        };
+        Ok(Self {
+            built: self.built,
+            writes,
+            members,
+            index,
+            chains: self.chains.clone(),
+        })
+    }
+
+    /// Member `k` as a plan of `office` sees them for a session in `year`:
+    /// capacity left that year, confirmed sessions and proposals in other
+    /// offices' plans as busy time (SPEC 10). A member's confirmed session
+    /// is busy time even for that session itself, which is right here:
+    /// instructors already on a session are neither recommended for it nor
+    /// offered it as an opportunity.
+    fn view(&self, k: usize, year: i32, office: &str) -> Instructor {
+        self.members[k].1.for_office(year, &HashSet::new(), office)
     }
 }
 
@@ -384,19 +384,19 @@ fn rank(
     limit: usize,
 ) -> Result<Vec<Ranked>, AppError> {
     let year = session.start.naive_utc().year();
-    let views = snapshot.in_year(year)?;
     // Without the unavailable ones, only instructors who know every topic
     // well enough can appear: look them up by topic.
     let qualified = |k: &usize| {
+        let topics = &snapshot.members[*k].1.instructor.topics;
         session.topics.iter().all(|t| {
-            views[*k]
-                .topics
+            topics
                 .get(&t.topic)
                 .is_some_and(|&level| level >= t.min_level)
         })
     };
     let candidates: Vec<usize> = match session.topics.first() {
         Some(first) if !include_unavailable => snapshot
+            .index
             .by_topic
             .get(&first.topic)
             .into_iter()
@@ -404,16 +404,17 @@ fn rank(
             .copied()
             .filter(qualified)
             .collect(),
-        _ => (0..views.len()).collect(),
+        _ => (0..snapshot.members.len()).collect(),
     };
-    let candidates: Vec<std::borrow::Cow<Instructor>> = candidates
+    let candidates: Vec<Instructor> = candidates
         .into_iter()
         .filter(|&k| {
-            !assigned.contains(&views[k].id) && snapshot.reaches(office, &snapshot.members[k].1)
+            let (id, member) = &snapshot.members[k];
+            !assigned.contains(id) && snapshot.reaches(office, member)
         })
-        .map(|k| snapshot.for_office(&views, k, year, office))
+        .map(|k| snapshot.view(k, year, office))
         .collect();
-    let candidates: Vec<&Instructor> = candidates.iter().map(AsRef::as_ref).collect();
+    let candidates: Vec<&Instructor> = candidates.iter().collect();
     let distances = road_distances_to(&class, &candidates, road);
     let ranked = solver::recommend_for_session(
         Default::default(),
@@ -433,7 +434,7 @@ fn rank(
     Ok(ranked
         .into_iter()
         .filter_map(|r| {
-            let member = &snapshot.members[*snapshot.position.get(&r.instructor)?].1;
+            let member = &snapshot.members[*snapshot.index.position.get(&r.instructor)?].1;
             let held = member
                 .confirmed
                 .iter()
@@ -684,7 +685,7 @@ pub fn opportunities(
     let road = cache.road_km(&mut conn, &venues)?;
     drop(conn);
     let snapshot = cache.snapshot(pool)?;
-    let Some(&k) = snapshot.position.get(instructor) else {
+    let Some(&k) = snapshot.index.position.get(instructor) else {
         return Ok(Vec::new()); // inactive instructors have no opportunities
     };
     let mut found = Vec::new();
@@ -694,16 +695,15 @@ pub fn opportunities(
         }
         let session = session_of(&detail);
         let year = session.start.naive_utc().year();
-        let views = snapshot.in_year(year)?;
-        let view = snapshot.for_office(&views, k, year, &office);
+        let view = snapshot.view(k, year, &office);
         let class_view = class_of(&class);
         let ranked = solver::recommend_for_session(
             Default::default(),
-            [view.as_ref()],
+            [&view],
             &class_view,
             &session,
             &[],
-            &road_distances_to(&class_view, &[view.as_ref()], &road),
+            &road_distances_to(&class_view, &[&view], &road),
             false,
             1,
         )

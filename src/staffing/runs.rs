@@ -13,7 +13,7 @@ use crate::metrics::Metrics;
 use crate::routing::{self, RoutingConfig};
 use crate::store::plans::Sessions;
 use crate::store::runs::{self, Outcome, Run, Solved};
-use crate::store::{assignments, plans, write, Db, DbKind, DbPool};
+use crate::store::{assignments, plans, write_bookkeeping, Db, DbKind, DbPool};
 use crate::vocabulary::RunState;
 use solver::ProgressPoint;
 
@@ -53,7 +53,10 @@ pub fn create(
         ));
     }
     let json = serde_json::to_string(request).map_err(|e| AppError::Internal(e.into()))?;
-    write(conn, |conn| {
+    // Queueing changes nothing a cache of pool data holds: during a
+    // national burst, counting it as a write made every replica read its
+    // 100,000-instructor snapshot again whole for the next recommendation.
+    write_bookkeeping(conn, |conn| {
         let plan = plans::plan(conn, plan_id)?;
         // Refuse unknown classes now rather than fail in the background.
         problem::check_classes(conn, &plan, request)?;
@@ -75,24 +78,27 @@ fn execute(
     let run = runs::get(&mut conn, id)?;
     let request: RunRequest = run.request()?;
     let plan = plans::plan(&mut conn, &run.plan_id)?;
-    let built = request
-        .parameters(config.max_time_limit_s)
-        .and_then(|parameters| {
-            // The digest first: a change made while the problem is read shows.
-            let only = request.only_classes();
-            let holdings = assignments::holdings(&mut conn, Sessions::OfPlan(&plan.id, only))?;
-            let digest = inputs::digest(&mut conn, &plan, only, &parameters, &holdings)?;
-            let built = problem::for_run(&mut conn, &plan, &request, parameters, run.as_of)?;
-            Ok((built, digest))
-        });
-    let (mut built, digest) = match built {
-        Ok(built) => built,
-        Err(AppError::Validation(errors)) => {
+    let only = request.only_classes();
+    // A request the solver refuses fails the run with the rules it breaks.
+    let refused = |conn: &mut Db, error: AppError| match error {
+        AppError::Validation(errors) => {
             let detail = serde_json::to_string(&errors).unwrap_or_default();
             metrics.run_finished(RunState::Failed, started.elapsed().as_secs_f64(), None);
-            return runs::finish(&mut conn, id, worker, Outcome::Failed(detail), &[]);
+            runs::finish(conn, id, worker, Outcome::Failed(detail), &[])
         }
-        Err(e) => return Err(e),
+        e => Err(e),
+    };
+    let parameters = match request.parameters(config.max_time_limit_s) {
+        Ok(parameters) => parameters,
+        Err(e) => return refused(&mut conn, e),
+    };
+    let holdings = assignments::holdings(&mut conn, Sessions::OfPlan(&plan.id, only))?;
+    // The inputs first: a change made while the problem is read shows.
+    let inputs = inputs::read(&mut conn, &plan, only, &parameters, &holdings)?;
+    let built = problem::for_run(&mut conn, &plan, &request, parameters, run.as_of);
+    let mut built = match built {
+        Ok(built) => built,
+        Err(e) => return refused(&mut conn, e),
     };
     drop(conn);
     if let Some(routing) = &config.routing {
@@ -152,6 +158,7 @@ fn execute(
             "status": status, "objective": solution.objective, "gap": solution.gap,
             "assignments": solution.assignments.len(), "unfilled": solution.unfilled.len(),
         });
+        let digest = inputs.digest(&solution).map_err(|e| e.to_string())?;
         serde_json::to_string(&solution)
             .map(|json| Solved {
                 digest,
@@ -290,7 +297,13 @@ pub fn start_workers(
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<()> {
     runs::recover(&mut *pool.get()?, kind == DbKind::Sqlite)?;
-    let process = uuid::Uuid::new_v4().simple().to_string();
+    // The process id, for whoever reads a run's `worker`; a random part
+    // keeps it unique across hosts and restarts.
+    let process = format!(
+        "{}-{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
     for n in 0..config.concurrency {
         let (pool, config, signal, metrics) = (
             pool.clone(),
@@ -298,7 +311,7 @@ pub fn start_workers(
             signal.clone(),
             metrics.clone(),
         );
-        let worker = format!("{}-{n}", &process[..12]);
+        let worker = format!("{process}-{n}");
         std::thread::Builder::new()
             .name(format!("staffing-worker-{n}"))
             .spawn(move || loop {

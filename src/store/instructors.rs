@@ -581,12 +581,13 @@ pub fn list(
     at: NaiveDateTime,
 ) -> Result<(Vec<Profile>, i64), AppError> {
     AppError::check(filter_errors(filter))?;
+    let reach = super::reach::reach_of(conn, office)?;
     let total = filtered(filter)
-        .filter(super::reach::instructors_reached_by(office))
+        .filter(reach.instructors())
         .count()
         .get_result::<i64>(conn)?;
     let rows = filtered(filter)
-        .filter(super::reach::instructors_reached_by(office))
+        .filter(reach.instructors())
         .order((instructors::name, instructors::id))
         .limit(limit)
         .offset(offset)

@@ -202,6 +202,12 @@ pub fn migrate(conn: &mut Db) -> anyhow::Result<Vec<String>> {
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
+/// Refreshes the query planner's statistics of every table, as after a bulk
+/// load: without them PostgreSQL plans a national pool's lists blind.
+pub fn analyze(conn: &mut Db) -> diesel::QueryResult<()> {
+    diesel::sql_query("ANALYZE").execute(conn).map(drop)
+}
+
 /// Reverts the newest migration, or all of them; returns the versions reverted.
 pub fn revert(conn: &mut Db, all: bool) -> anyhow::Result<Vec<String>> {
     fn run<C: MigrationHarness<B>, B: diesel::backend::Backend>(

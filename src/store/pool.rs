@@ -23,7 +23,7 @@ use crate::vocabulary::{AssignmentState, StoredKind, Visibility};
 pub struct Member {
     pub name: String,
     pub organisation: String,
-    /// With capacity 0 and only the unavailability blocks; see [`Member::for_problem`].
+    /// With capacity 0 and only the unavailability blocks; see [`Member::for_office`].
     pub instructor: Instructor,
     pub yearly_capacity: i64,
     /// Confirmed sessions: (session id, start, end).
@@ -36,15 +36,10 @@ pub struct Member {
 }
 
 impl Member {
-    /// The solver's view for a problem about `year` whose own sessions are
-    /// `own`: capacity less confirmed sessions of that year elsewhere, and
-    /// confirmed sessions elsewhere as busy time.
-    pub fn for_problem(&self, year: i32, own: &HashSet<&str>) -> Instructor {
-        self.view(year, own, self.confirmed.iter())
-    }
-
-    /// [`Member::for_problem`] for a plan of `office`: proposals held in
-    /// other offices' plans are busy time and use capacity too (SPEC 10).
+    /// The solver's view for a problem of `office` about `year` whose own
+    /// sessions are `own`: capacity less the sessions of that year held
+    /// elsewhere, and those sessions as busy time. Held elsewhere: confirmed
+    /// in any plan, proposed in other offices' plans (SPEC 10).
     pub fn for_office(&self, year: i32, own: &HashSet<&str>, office: &str) -> Instructor {
         let proposed_elsewhere = self.proposed_elsewhere(office);
         self.view(year, own, self.confirmed.iter().chain(&proposed_elsewhere))
@@ -111,14 +106,17 @@ pub enum Scope<'a> {
 impl Scope<'_> {
     /// Which instructors' rows are read, and (for a few) their ids, so that
     /// per-instructor tables are read for those only.
-    fn filter(&self) -> (Filter<instructors::table>, Option<Vec<String>>) {
-        match self {
+    fn filter(
+        &self,
+        conn: &mut Db,
+    ) -> QueryResult<(Filter<instructors::table>, Option<Vec<String>>)> {
+        Ok(match self {
             Scope::Active => (Box::new(instructors::active.eq(true)), None),
             Scope::PoolOfAnd(office, also) => {
                 let also: Vec<String> = also.iter().cloned().collect();
                 let reached = instructors::active
                     .eq(true)
-                    .and(reach::instructors_reached_by(office))
+                    .and(reach::reach_of(conn, office)?.instructors())
                     .or(instructors::id.eq_any(also));
                 (Box::new(reached), None)
             }
@@ -133,7 +131,7 @@ impl Scope<'_> {
                 Box::new(instructors::id.eq((*id).to_owned())),
                 Some(vec![(*id).to_owned()]),
             ),
-        }
+        })
     }
 }
 
@@ -142,7 +140,7 @@ impl Scope<'_> {
 /// their record's solver fields, expertise or unavailable time).
 pub fn revisions(conn: &mut Db, scope: Scope) -> QueryResult<Vec<(String, i32)>> {
     instructors::table
-        .filter(scope.filter().0)
+        .filter(scope.filter(conn)?.0)
         .order(instructors::id)
         .select((instructors::id, instructors::inputs_revision))
         .load(conn)
@@ -168,7 +166,7 @@ pub fn load(
         Visibility,
     );
     let pool = matches!(scope, Scope::PoolOfAnd(..));
-    let (filter, only) = scope.filter();
+    let (filter, only) = scope.filter(conn)?;
     let rows: Vec<Row> = instructors::table
         .filter(filter)
         .order(instructors::id)

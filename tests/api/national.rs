@@ -1,8 +1,10 @@
 //! A small deadline burst on PostgreSQL (the national benchmark's,
 //! `benches/national_burst.rs`, at the size of a test): `faculty-pool
 //! national` loads two provinces with two cities of two counties each, every
-//! office's planner queues a run at once on two replicas, every run is
-//! executed exactly once, and applying them all in random order refuses
+//! office's planner queues a run at once on two replicas, one replica is
+//! killed (SIGKILL) while it solves, the other takes its runs over, every
+//! other run is executed exactly once, and applying them all in random
+//! order refuses
 //! collisions with 409 `calendar-collision` and leaves nobody double-booked
 //! or over their yearly capacity.
 
@@ -43,8 +45,16 @@ fn a_small_burst_on_two_replicas() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let app = TestApp::start_on(db, &[("JWT_SECRET", SECRET), ("RUN_WORKERS", "1")]);
-    let replica = app.second(&[("RUN_WORKERS", "1")]);
+    // A short lease: the killed replica's run is taken over within seconds.
+    let app = TestApp::start_on(
+        db,
+        &[
+            ("JWT_SECRET", SECRET),
+            ("RUN_WORKERS", "1"),
+            ("RUN_LEASE_S", "2"),
+        ],
+    );
+    let replica = app.second(&[("RUN_WORKERS", "1"), ("RUN_LEASE_S", "2")]);
     let admin = app.login("admin", PASSWORD);
     let offices = admin.get("/api/v1/offices").body;
     let offices: Vec<&str> = offices
@@ -90,18 +100,27 @@ fn a_small_burst_on_two_replicas() {
             .collect();
         queued.into_iter().map(|h| h.join().unwrap()).collect()
     });
+    let db = app.db();
+    let (killed, held) = kill_while_solving(db, replica);
+    // Every planner now goes through the replica that lives.
+    let planners: Vec<(Client, String)> = planners
+        .into_iter()
+        .map(|(planner, plan)| (app.login_as_existing(&planner), plan))
+        .collect();
     for ((planner, _), run) in planners.iter().zip(&runs) {
         let done = wait(planner, run["id"].as_str().unwrap());
         assert_eq!(done["state"], "done", "{done}");
+        if held.contains(&done["id"].as_str().unwrap().to_owned()) {
+            assert_eq!(done["attempts"], 2, "taken over once: {done}");
+            let worker = done["worker"].as_str().unwrap();
+            assert!(
+                !worker.starts_with(&killed),
+                "finished by the killed replica: {done}"
+            );
+        } else {
+            assert_eq!(done["attempts"], 1, "executed once: {done}");
+        }
     }
-    let db = app.db();
-    assert_eq!(
-        db.count(
-            "SELECT count(*) AS count FROM staffing_runs WHERE state = 'done' AND attempts = 1"
-        ),
-        runs.len() as i64,
-        "every run executed exactly once"
-    );
 
     let mut order: Vec<usize> = (0..runs.len()).collect();
     order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(3));
@@ -149,6 +168,40 @@ fn a_small_burst_on_two_replicas() {
         0,
         "nobody holds more than their capacity"
     );
+}
+
+/// Kills `replica` with SIGKILL while it holds a run: the prefix of its
+/// workers' names and the runs it held. It is stopped (SIGSTOP) first, so
+/// that the runs read as its own are those it dies holding.
+fn kill_while_solving(db: &TestDb, replica: TestApp) -> (String, Vec<String>) {
+    let workers = format!("{}-", replica.pid());
+    let held = format!(
+        "SELECT id FROM staffing_runs WHERE state = 'running' AND worker LIKE '{workers}%'"
+    );
+    let signal = |name: &str| {
+        let sent = std::process::Command::new("kill")
+            .args([name, &replica.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replica never held a run"
+        );
+        if !db.ids(&held).is_empty() {
+            signal("-STOP");
+            let ids = db.ids(&held);
+            if !ids.is_empty() {
+                drop(replica);
+                return (workers, ids);
+            }
+            signal("-CONT");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
 
 #[test]

@@ -99,7 +99,9 @@ fn two_servers_share_the_queue(_: Backend) {
             run["attempts"], 1,
             "run {id} was executed more than once: {run}"
         );
-        workers.insert(run["worker"].as_str().unwrap()[..12].to_owned());
+        // `<pid>-<random>-<worker number>`: the process is all but the last part.
+        let worker = run["worker"].as_str().unwrap();
+        workers.insert(worker.rsplit_once('-').unwrap().0.to_owned());
     }
     // Each server's own doorbell wakes its idle workers when a run is queued
     // through it, so the runs queued through each are taken up by both.

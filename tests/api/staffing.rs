@@ -510,11 +510,13 @@ fn applying_says_what_it_wrote(backend: Backend) {
     assert_ne!(replacement[0]["instructor"], held["instructor"]);
 }
 
-/// Every input a run reads makes it stale when it changes, by whatever
-/// path: its digest covers the revisions the database raises on each
-/// change of an instructor's solver fields, expertise or unavailable time,
-/// of a class, its sessions or their topics, and what the sessions hold.
-/// What a run does not read (a phone number, a session's title) does not.
+/// Every input a run's staffing depends on makes it stale when it changes,
+/// by whatever path: its digest covers the revisions the database raises on
+/// each change of a chosen instructor's solver fields, expertise or
+/// unavailable time, of a class, its sessions or their topics, and what the
+/// sessions hold. What a run does not read (a phone number, a session's
+/// title) does not, nor does a change to a pool member it did not choose or
+/// a new member: its staffing is as valid as it was.
 fn what_makes_a_run_stale(backend: Backend) {
     let app = TestApp::start(backend);
     let planner = app.client("planner", None);
@@ -555,51 +557,86 @@ fn what_makes_a_run_stale(backend: Backend) {
             .body[0]
             .clone()
     };
-    // What changes, whether the run goes stale, and the change.
-    type Change<'a> = (&'a str, bool, Box<dyn Fn() + 'a>);
+    // An instructor the run chose, and a pool member it did not.
+    let chosen = |run: &Value| -> String {
+        run["solution"]["assignments"][0]["instructor"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let not_chosen = |run: &Value| -> String {
+        let named: BTreeSet<&str> = run["solution"]["assignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["instructor"].as_str().unwrap())
+            .collect();
+        pool.iter()
+            .find(|id| !named.contains(id.as_str()))
+            .unwrap()
+            .clone()
+    };
+    let block = |instructor: &str| {
+        let r = planner.post(
+            &format!("/api/v1/instructors/{instructor}/unavailability"),
+            &json!({"start": "2027-05-01T00:00:00+08:00", "end": "2027-05-02T00:00:00+08:00"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    };
+    // What changes, whether the run goes stale, and the change (given the
+    // run).
+    type Change<'a> = (&'a str, bool, Box<dyn Fn(&Value) + 'a>);
     let changes: Vec<Change> = vec![
         (
-            "a pool member's phone",
+            "a chosen instructor's phone",
             false,
-            Box::new(|| edit_instructor(&pool[0], &|r| r["phone"] = json!("027-1234 5678"))),
+            Box::new(|run| edit_instructor(&chosen(run), &|r| r["phone"] = json!("027-1234 5678"))),
         ),
         (
             "a session's title",
             false,
-            Box::new(|| edit_session(&sessions[1], &|s| s["title"] = json!("金融信访案例"))),
+            Box::new(|_| edit_session(&sessions[1], &|s| s["title"] = json!("金融信访案例"))),
         ),
         (
-            "a pool member's yearly capacity",
+            "a chosen instructor's yearly capacity",
             true,
-            Box::new(|| edit_instructor(&pool[1], &|r| r["yearly_capacity"] = json!(7))),
+            Box::new(|run| edit_instructor(&chosen(run), &|r| r["yearly_capacity"] = json!(7))),
         ),
         (
-            "a pool member's expertise",
+            "a chosen instructor's expertise",
             true,
-            Box::new(|| edit_instructor(&pool[3], &|r| r["expertise"][0]["level"] = json!(2))),
+            Box::new(|run| {
+                edit_instructor(&chosen(run), &|r| r["expertise"][0]["level"] = json!(2))
+            }),
         ),
         (
-            "a pool member's unavailable time",
+            "a chosen instructor's unavailable time",
             true,
-            Box::new(|| {
-                let r = planner.post(
-                    &format!("/api/v1/instructors/{}/unavailability", pool[4]),
-                    &json!({"start": "2027-05-01T00:00:00+08:00", "end": "2027-05-02T00:00:00+08:00"}),
-                );
-                assert_eq!(r.status, 201, "{}", r.body);
+            Box::new(|run| block(&chosen(run))),
+        ),
+        (
+            "the unavailable time of a pool member it did not choose",
+            false,
+            Box::new(|run| block(&not_chosen(run))),
+        ),
+        (
+            "the expertise of a pool member it did not choose",
+            false,
+            Box::new(|run| {
+                edit_instructor(&not_chosen(run), &|r| r["expertise"][0]["level"] = json!(5))
             }),
         ),
         (
             "a new pool member",
-            true,
-            Box::new(|| {
+            false,
+            Box::new(|_| {
                 create_instructor(&planner, "周敏", json!({}));
             }),
         ),
         (
             "a session's time",
             true,
-            Box::new(|| {
+            Box::new(|_| {
                 edit_session(&sessions[2], &|s| {
                     s["start"] = json!("2027-03-09T10:00:00+08:00");
                     s["end"] = json!("2027-03-09T12:00:00+08:00");
@@ -609,12 +646,12 @@ fn what_makes_a_run_stale(backend: Backend) {
         (
             "a session's topics",
             true,
-            Box::new(|| edit_session(&sessions[2], &|s| s["topics"][0]["min_level"] = json!(2))),
+            Box::new(|_| edit_session(&sessions[2], &|s| s["topics"][0]["min_level"] = json!(2))),
         ),
         (
             "a new session",
             true,
-            Box::new(|| {
+            Box::new(|_| {
                 let r = planner.post(
                     &format!("{class_path}/sessions"),
                     &json!({"title": "信访法治", "start": "2027-03-10T09:00:00+08:00",
@@ -627,7 +664,7 @@ fn what_makes_a_run_stale(backend: Backend) {
         (
             "the class's cadre share",
             true,
-            Box::new(|| {
+            Box::new(|_| {
                 let stored = planner.get(&class_path).body;
                 let mut body = json!({"min_cadre_share": 0.25});
                 for field in [
@@ -647,7 +684,7 @@ fn what_makes_a_run_stale(backend: Backend) {
         (
             "an assignment locked",
             true,
-            Box::new(|| {
+            Box::new(|_| {
                 let lock = format!(
                     "/api/v1/assignments/{}/lock",
                     holder()["id"].as_str().unwrap()
@@ -658,7 +695,7 @@ fn what_makes_a_run_stale(backend: Backend) {
         (
             "an exclusion",
             true,
-            Box::new(|| {
+            Box::new(|_| {
                 let held = holder()["instructor"].clone();
                 let other = pool.iter().find(|id| **id != held).unwrap();
                 let r = planner.post(
@@ -671,7 +708,7 @@ fn what_makes_a_run_stale(backend: Backend) {
     ];
     for (what, stale, change) in changes {
         let run = staff(&planner, &plan, json!({}));
-        change();
+        change(&run);
         let path = format!(
             "/api/v1/staffing-runs/{}/apply",
             run["id"].as_str().unwrap()

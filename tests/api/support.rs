@@ -142,14 +142,33 @@ impl TestDb {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             count: i64,
         }
-        let rows: Vec<Count> = if self.pg_name.is_some() {
+        self.rows::<Count>(sql)[0].count
+    }
+
+    /// The `id` column of a raw SQL query's rows.
+    pub fn ids(&self, sql: &str) -> Vec<String> {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        self.rows::<Id>(sql).into_iter().map(|r| r.id).collect()
+    }
+
+    /// The rows of a raw SQL query.
+    fn rows<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: diesel::QueryableByName<diesel::pg::Pg>
+            + diesel::QueryableByName<diesel::sqlite::Sqlite>
+            + 'static,
+    {
+        if self.pg_name.is_some() {
             let mut conn = PgConnection::establish(&self.url).expect("connect");
             diesel::sql_query(sql).load(&mut conn).expect(sql)
         } else {
             let mut conn = diesel::SqliteConnection::establish(&self.url).expect("connect");
             diesel::sql_query(sql).load(&mut conn).expect(sql)
-        };
-        rows[0].count
+        }
     }
 
     /// Every stored row of every table but `except`, as text, table by
@@ -161,14 +180,7 @@ impl TestDb {
             text: String,
         }
         let query = |sql: &str| -> Vec<String> {
-            let rows: Vec<Text> = if self.pg_name.is_some() {
-                let mut conn = PgConnection::establish(&self.url).expect("connect");
-                diesel::sql_query(sql).load(&mut conn).expect(sql)
-            } else {
-                let mut conn = diesel::SqliteConnection::establish(&self.url).expect("connect");
-                diesel::sql_query(sql).load(&mut conn).expect(sql)
-            };
-            rows.into_iter().map(|r| r.text).collect()
+            self.rows::<Text>(sql).into_iter().map(|r| r.text).collect()
         };
         let tables = if self.pg_name.is_some() {
             query(
