@@ -4,9 +4,8 @@
 //! office's planner queues a run at once on two replicas, one replica is
 //! killed (SIGKILL) while it solves, the other takes its runs over, every
 //! other run is executed exactly once, and applying them all in random
-//! order refuses
-//! collisions with 409 `calendar-collision` and leaves nobody double-booked
-//! or over their yearly capacity.
+//! order refuses collisions with 409 `calendar-collision` and leaves nobody
+//! double-booked or over their yearly capacity.
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
