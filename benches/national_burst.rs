@@ -340,6 +340,12 @@ fn kill_while_solving(url: &str, server: &mut Server, burst: &Instant, runs: usi
             }
             signal("-CONT");
         }
+        let open = "SELECT count(*) FROM staffing_runs WHERE state IN ('queued', 'running')";
+        assert_ne!(
+            sql(url, open)[0][0],
+            "0",
+            "every run was done before the replica held one"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     let peak_mib = server.peak_mib();
