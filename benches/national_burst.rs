@@ -623,7 +623,7 @@ fn report_reads(samples: &[Sample]) {
             statuses
                 .iter()
                 .map(|(s, n)| match s {
-                    0 => format!("{n} cut off (a killed replica)"),
+                    0 => format!("{n} without an answer (the killed replica, or 120 s)"),
                     s => format!("{n} × {s}"),
                 })
                 .collect::<Vec<_>>()
