@@ -138,19 +138,23 @@ impl Snapshot {
                     .keys()
                     .all(|t| member.instructor.topics.contains_key(t))
         };
-        let in_place = fresh.len() == touched.len()
-            && fresh.iter().all(|(id, member)| {
-                self.index
-                    .position
-                    .get(id)
-                    .is_some_and(|&k| same_topics(k, member))
-            });
-        let (members, index) = if in_place {
+        // Where each fresh member stands, if none joins, leaves or changes
+        // topics.
+        let places: Option<Vec<usize>> = if fresh.len() == touched.len() {
+            fresh
+                .iter()
+                .map(|(id, member)| {
+                    let k = *self.index.position.get(id)?;
+                    same_topics(k, member).then_some(k)
+                })
+                .collect()
+        } else {
+            None
+        };
+        let (members, index) = if let Some(places) = places {
             let mut members = self.members.clone();
-            for (id, member) in fresh {
-                if let Some(&k) = self.index.position.get(&id) {
-                    members[k].1 = Arc::new(member);
-                }
+            for (k, (_, member)) in places.into_iter().zip(fresh) {
+                members[k].1 = Arc::new(member);
             }
             (members, self.index.clone())
         } else {
